@@ -1,0 +1,124 @@
+// The process-boundary contract: every service method and event, with its argument schema and
+// result type, declared once. main/ validates arguments against these schemas; the Electron
+// preload and the WebSocket client expose exactly these names.
+import { z } from 'zod';
+import type { ServiceErrorData } from './errors';
+import type { ImageRecord, ProjectInfo, RasterImage, SegmentRecord, ClassRecord } from './types';
+
+const id = z.number().int().positive();
+const path = z.string().min(1).max(4096);
+
+export const ClassicOptionsSchema = z.object({
+  mode: z.enum(['phase', 'grain']).default('phase'),
+  /** Segments smaller than this many pixels are dropped. */
+  minArea: z.number().int().min(0).max(1_000_000).default(16),
+  /** Treat the darker side of the Otsu threshold as foreground. */
+  invert: z.boolean().default(false),
+});
+export type ClassicOptions = z.infer<typeof ClassicOptionsSchema>;
+
+const FileBytes = z.object({ name: z.string().min(1).max(1024), bytes: z.instanceof(Uint8Array) });
+
+export interface ImportFailure {
+  name: string;
+  message: string;
+}
+export interface ImportResult {
+  imported: ImageRecord[];
+  failed: ImportFailure[];
+}
+
+export interface SegmentationData {
+  imageId: number;
+  width: number;
+  height: number;
+  /** Instance id per pixel, row-major. */
+  labels: Uint32Array;
+  segments: SegmentRecord[];
+  engine: string;
+  updatedAt: string;
+}
+
+export interface JobStarted {
+  jobId: string;
+}
+
+export interface AppInfo {
+  version: string;
+  engines: { id: string; available: boolean; note: string }[];
+  binding: 'electron' | 'web';
+}
+
+export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
+export interface ProgressEvent {
+  jobId: string;
+  title: string;
+  done: number;
+  total: number;
+  state: JobState;
+  message?: string;
+  error?: ServiceErrorData;
+}
+
+export interface ImageChangedEvent {
+  imageId: number;
+  reason: 'segmented' | 'imported' | 'updated';
+}
+
+/** Ties an argument schema to a result type; the result is a phantom used only by the type checker. */
+function method<R>() {
+  return <A extends z.ZodType>(args: A): { args: A; result: R } => ({ args, result: undefined as unknown as R });
+}
+const none = z.object({});
+
+export const contract = {
+  'app.info': method<AppInfo>()(none),
+  'project.create': method<ProjectInfo>()(z.object({ path, name: z.string().max(200).optional() })),
+  'project.open': method<ProjectInfo>()(z.object({ path })),
+  'project.close': method<null>()(none),
+  'project.current': method<ProjectInfo | null>()(none),
+  'project.recent': method<string[]>()(none),
+  'images.list': method<ImageRecord[]>()(none),
+  'images.importFiles': method<ImportResult>()(z.object({ files: z.array(FileBytes).min(1).max(10_000) })),
+  'images.importPaths': method<ImportResult>()(z.object({ paths: z.array(path).min(1).max(10_000) })),
+  'images.thumbnail': method<{ png: Uint8Array }>()(z.object({ id })),
+  'images.pixels': method<RasterImage>()(z.object({ id })),
+  'images.setPixelSize': method<ImageRecord>()(z.object({ id, umPerPx: z.number().positive().max(1e6).nullable() })),
+  'classes.list': method<ClassRecord[]>()(none),
+  'segment.auto': method<JobStarted>()(
+    z.object({
+      imageIds: z.array(id).min(1).max(100_000),
+      engine: z.enum(['classic']).default('classic'),
+      classic: ClassicOptionsSchema.optional(),
+    }),
+  ),
+  'segmentation.get': method<SegmentationData | null>()(z.object({ imageId: id })),
+  'jobs.cancel': method<boolean>()(z.object({ jobId: z.string().min(1).max(100) })),
+};
+
+export type Contract = typeof contract;
+export type MethodName = keyof Contract;
+export type Args<M extends MethodName> = z.input<Contract[M]['args']>;
+export type ParsedArgs<M extends MethodName> = z.output<Contract[M]['args']>;
+export type Result<M extends MethodName> = Contract[M]['result'];
+export const methodNames = Object.keys(contract) as MethodName[];
+
+export interface Events {
+  onDidProgress: ProgressEvent;
+  onDidChangeImage: ImageChangedEvent;
+}
+export type EventName = keyof Events;
+export const eventNames: EventName[] = ['onDidProgress', 'onDidChangeImage'];
+
+/** What the renderer talks to; the Electron preload and the WebSocket client both provide it. */
+export interface GrainLabClient {
+  call<M extends MethodName>(method: M, args: Args<M>): Promise<Result<M>>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+}
+
+/** Reply envelope used by both bindings so typed errors survive the boundary. */
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: ServiceErrorData };
+
+export function isMethodName(x: unknown): x is MethodName {
+  return typeof x === 'string' && Object.prototype.hasOwnProperty.call(contract, x);
+}

@@ -1,0 +1,49 @@
+// Label map helpers: allocation, segment statistics, and colour lookup used by overlays and exports.
+import type { Box, LabelMap } from './types';
+
+export function createLabelMap(width: number, height: number): LabelMap {
+  return { width, height, data: new Uint32Array(width * height) };
+}
+
+export interface SegmentStats {
+  id: number;
+  area: number;
+  bbox: Box;
+}
+
+/** Area and bounding box of every non-zero id, in ascending id order. */
+export function segmentStats(map: LabelMap): SegmentStats[] {
+  const { width, height, data } = map;
+  const acc = new Map<number, { area: number; x0: number; y0: number; x1: number; y1: number }>();
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const id = data[row + x]!;
+      if (id === 0) continue;
+      let s = acc.get(id);
+      if (!s) {
+        s = { area: 0, x0: x, y0: y, x1: x, y1: y };
+        acc.set(id, s);
+      }
+      s.area++;
+      if (x < s.x0) s.x0 = x;
+      if (x > s.x1) s.x1 = x;
+      if (y > s.y1) s.y1 = y;
+    }
+  }
+  return [...acc.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([id, s]) => ({ id, area: s.area, bbox: { x: s.x0, y: s.y0, width: s.x1 - s.x0 + 1, height: s.y1 - s.y0 + 1 } }));
+}
+
+/** Deterministic, well-spread colour for a segment id (golden-angle hue walk), as RGB bytes. */
+export function segmentColor(id: number): [number, number, number] {
+  const h = ((id * 137.508) % 360) / 60;
+  const s = 0.65 + 0.35 * ((id * 7) % 3) / 2;
+  const v = 0.95;
+  const c = v * s;
+  const x = c * (1 - Math.abs((h % 2) - 1));
+  const m = v - c;
+  const [r, g, b] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x];
+  return [Math.round((r + m) * 255), Math.round((g + m) * 255), Math.round((b + m) * 255)];
+}

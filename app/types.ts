@@ -1,0 +1,80 @@
+// Domain types shared by every layer: images, label maps, segments, projects.
+// Pure data shapes; no Node, DOM or Electron types here.
+
+export type ImageStatus = 'new' | 'auto-segmented' | 'in-review' | 'verified';
+export type SegmentSource = 'auto' | 'prompt' | 'brush' | 'import';
+export type BitDepth = 8 | 16;
+export type PixelArray = Uint8Array | Uint16Array;
+
+/** Raw pixels as decoded, interleaved channels (1 = grey, 3 = RGB, 4 = RGBA). Values unscaled. */
+export interface RasterImage {
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  bitDepth: BitDepth;
+  data: PixelArray;
+}
+
+/** One channel of intensities (raw values, 8- or 16-bit, or float for filtered images). */
+export interface GreyImage {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint16Array | Float32Array;
+}
+
+/** One instance id per pixel (row-major); 0 means "no segment". */
+export interface LabelMap {
+  width: number;
+  height: number;
+  data: Uint32Array;
+}
+
+/** Axis-aligned box in pixels: x, y of the top-left pixel, width and height (inclusive extents). */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface SegmentRecord {
+  id: number;
+  classId: number | null;
+  source: SegmentSource;
+  verified: boolean;
+  clusterId: number | null;
+  area: number;
+  bbox: Box;
+}
+
+export interface ClassRecord {
+  id: number;
+  name: string;
+  color: string;
+}
+
+export interface ImageRecord {
+  id: number;
+  /** Original file name (with page suffix for multi-page TIFF). */
+  name: string;
+  /** Path of the stored copy, relative to the project folder. */
+  file: string;
+  /** Page index inside a multi-page file, 0 otherwise. */
+  page: number;
+  hash: string;
+  width: number;
+  height: number;
+  channels: number;
+  bitDepth: BitDepth;
+  pixelSizeUm: number | null;
+  status: ImageStatus;
+  segmentCount: number;
+  createdAt: string;
+}
+
+export interface ProjectInfo {
+  path: string;
+  name: string;
+  schemaVersion: number;
+  imageCount: number;
+}

@@ -1,0 +1,47 @@
+// Lint: TypeScript rules plus the layer rule from DESIGN.md (who may import whom).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'zlib', 'stream', 'http', 'net', 'url', 'util', 'events'];
+const restrict = (patterns, message) => ({
+  'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message })) }],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'models/**', '.bench/**', 'test-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    files: ['app/**/*.ts'],
+    ignores: ['app/**/*.test.ts'],
+    rules: restrict(
+      [...nodeBuiltins, 'electron', 'react', 'react-dom', 'konva', 'react-konva', 'better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', '**/main/**', '**/renderer/**', '../main/*', '../renderer/*', '../../main/*', '../../renderer/*'],
+      'app/ is the pure domain layer: it may import app/ and pure libraries only (DESIGN.md, Layers).',
+    ),
+  },
+  {
+    files: ['main/**/*.ts'],
+    rules: restrict(
+      ['react', 'react-dom', 'konva', 'react-konva', '**/renderer/**', '../renderer/*', '../../renderer/*', '../../../renderer/*'],
+      'main/ may import app/, Node and native modules, never the renderer (DESIGN.md, Layers).',
+    ),
+  },
+  {
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    rules: restrict(
+      [...nodeBuiltins, 'electron', 'better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', '**/main/**', '../main/*', '../../main/*', '../../../main/*'],
+      'renderer/ may import app/, DOM, React and Konva; it talks to main/ only through the contract (DESIGN.md, Layers).',
+    ),
+  },
+  {
+    files: ['scripts/**/*.mjs', 'bin/**/*.mjs', 'eslint.config.mjs', 'vite.config.ts'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+);
