@@ -1,0 +1,89 @@
+// Forward-only schema migrations of the project database. Each entry upgrades version n-1 to n.
+// Never edit a released migration: add a new one.
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    description: 'images, segmentations, segments, classes, edit log',
+    sql: `
+      CREATE TABLE images (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        file TEXT NOT NULL,
+        page INTEGER NOT NULL DEFAULT 0,
+        hash TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        channels INTEGER NOT NULL,
+        bit_depth INTEGER NOT NULL,
+        pixel_size_um REAL,
+        status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new','auto-segmented','in-review','verified')),
+        thumbnail BLOB,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+        UNIQUE (hash, page)
+      );
+      CREATE TABLE classes (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        color TEXT NOT NULL
+      );
+      CREATE TABLE segmentations (
+        image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        checkpoint BLOB NOT NULL,
+        engine TEXT NOT NULL,
+        next_id INTEGER NOT NULL,
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+      CREATE TABLE segments (
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        id INTEGER NOT NULL,
+        class_id INTEGER REFERENCES classes(id) ON DELETE SET NULL,
+        source TEXT NOT NULL CHECK (source IN ('auto','prompt','brush','import')),
+        verified INTEGER NOT NULL DEFAULT 0,
+        cluster_id INTEGER,
+        area INTEGER NOT NULL,
+        bbox_x INTEGER NOT NULL,
+        bbox_y INTEGER NOT NULL,
+        bbox_w INTEGER NOT NULL,
+        bbox_h INTEGER NOT NULL,
+        PRIMARY KEY (image_id, id)
+      ) WITHOUT ROWID;
+      CREATE TABLE edit_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        op TEXT NOT NULL,
+        patch BLOB,
+        undone INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+      CREATE INDEX edit_log_image ON edit_log(image_id, seq);
+    `,
+  },
+  {
+    version: 2,
+    description: 'class provenance on segments, embedding cache, project settings',
+    sql: `
+      ALTER TABLE segments ADD COLUMN class_source TEXT CHECK (class_source IN ('person','classifier','cluster'));
+      ALTER TABLE segments ADD COLUMN class_confidence REAL;
+      CREATE TABLE embeddings (
+        key TEXT PRIMARY KEY,
+        data BLOB NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+];
+
+export const latestVersion = migrations[migrations.length - 1]!.version;

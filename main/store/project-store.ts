@@ -1,0 +1,307 @@
+// The project database: one SQLite file (WAL, foreign keys) beside an images/ folder.
+// Owns the better-sqlite3 handle; every write happens in a transaction.
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, basename, resolve } from 'node:path';
+import { ServiceError } from '../../app/errors';
+import type { Box, ClassRecord, ImageRecord, ImageStatus, LabelMap, SegmentRecord, SegmentSource } from '../../app/types';
+import { latestVersion, migrations } from './migrations';
+import { compressLabels, decompressLabels } from './labels-codec';
+
+export const DB_FILE = 'project.sqlite';
+export const IMAGES_DIR = 'images';
+
+export interface NewImage {
+  name: string;
+  file: string;
+  page: number;
+  hash: string;
+  width: number;
+  height: number;
+  channels: number;
+  bitDepth: 8 | 16;
+  pixelSizeUm: number | null;
+  thumbnail: Uint8Array;
+}
+
+export interface StoredSegmentation {
+  imageId: number;
+  labels: LabelMap;
+  engine: string;
+  nextId: number;
+  updatedAt: string;
+}
+
+interface ImageRow {
+  id: number;
+  name: string;
+  file: string;
+  page: number;
+  hash: string;
+  width: number;
+  height: number;
+  channels: number;
+  bit_depth: number;
+  pixel_size_um: number | null;
+  status: ImageStatus;
+  created_at: string;
+  segment_count: number;
+}
+
+interface SegmentRow {
+  id: number;
+  class_id: number | null;
+  source: SegmentSource;
+  verified: number;
+  cluster_id: number | null;
+  area: number;
+  bbox_x: number;
+  bbox_y: number;
+  bbox_w: number;
+  bbox_h: number;
+}
+
+export interface SegmentInput {
+  id: number;
+  area: number;
+  bbox: Box;
+  source: SegmentSource;
+  classId?: number | null;
+  verified?: boolean;
+}
+
+function toImageRecord(r: ImageRow): ImageRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    file: r.file,
+    page: r.page,
+    hash: r.hash,
+    width: r.width,
+    height: r.height,
+    channels: r.channels,
+    bitDepth: r.bit_depth === 16 ? 16 : 8,
+    pixelSizeUm: r.pixel_size_um,
+    status: r.status,
+    segmentCount: r.segment_count,
+    createdAt: r.created_at,
+  };
+}
+
+export class ProjectStore {
+  readonly dir: string;
+  readonly db: Database.Database;
+  readonly name: string;
+
+  private constructor(dir: string, db: Database.Database) {
+    this.dir = dir;
+    this.db = db;
+    this.name = this.getSetting('name') ?? basename(dir);
+  }
+
+  /** Creates a new project in `dir` (which must be missing or empty). */
+  static create(dir: string, name?: string): ProjectStore {
+    const abs = resolve(dir);
+    if (existsSync(join(abs, DB_FILE))) {
+      throw new ServiceError('invalid-argument', `A GrainLab project already exists in ${abs}. Open it instead.`, abs);
+    }
+    if (existsSync(abs) && readdirSync(abs).length > 0) {
+      throw new ServiceError('invalid-argument', `The folder ${abs} is not empty. Choose an empty or new folder for a project.`, abs);
+    }
+    try {
+      mkdirSync(join(abs, IMAGES_DIR), { recursive: true });
+    } catch (e) {
+      throw new ServiceError('io', `Cannot create the project folder ${abs}: ${(e as Error).message}. Choose a writable location.`, abs);
+    }
+    const store = ProjectStore.openFile(abs, true);
+    store.setSetting('name', name?.trim() || basename(abs));
+    (store as { name: string }).name = name?.trim() || basename(abs);
+    return store;
+  }
+
+  /** Opens an existing project folder (or its project.sqlite), migrating the schema forward if needed. */
+  static open(dirOrFile: string): ProjectStore {
+    let abs = resolve(dirOrFile);
+    if (abs.endsWith(DB_FILE)) abs = resolve(abs, '..');
+    if (!existsSync(join(abs, DB_FILE))) {
+      throw new ServiceError('not-found', `No GrainLab project in ${abs} (${DB_FILE} is missing). Create a project there or pick another folder.`, abs);
+    }
+    mkdirSync(join(abs, IMAGES_DIR), { recursive: true });
+    return ProjectStore.openFile(abs, false);
+  }
+
+  private static openFile(dir: string, fresh: boolean): ProjectStore {
+    const file = join(dir, DB_FILE);
+    let db: Database.Database;
+    try {
+      db = new Database(file, { fileMustExist: !fresh });
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 2000');
+      // Touch the schema so a file that is not a database fails here, with our message.
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+    } catch (e) {
+      throw new ServiceError('io', `Cannot open the project database ${file}: ${(e as Error).message}. If the file is damaged, restore it from a backup (*.bak-v* beside it).`, file);
+    }
+    try {
+      migrate(db, file);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    return new ProjectStore(dir, db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  get schemaVersion(): number {
+    return schemaVersion(this.db);
+  }
+
+  getSetting(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db.prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  // ---- images ----
+
+  private static readonly imageSelect = `
+    SELECT i.*, (SELECT count(*) FROM segments s WHERE s.image_id = i.id) AS segment_count FROM images i`;
+
+  listImages(): ImageRecord[] {
+    return (this.db.prepare(`${ProjectStore.imageSelect} ORDER BY i.id`).all() as ImageRow[]).map(toImageRecord);
+  }
+
+  getImage(id: number): ImageRecord {
+    const row = this.db.prepare(`${ProjectStore.imageSelect} WHERE i.id = ?`).get(id) as ImageRow | undefined;
+    if (!row) throw new ServiceError('not-found', `Image ${id} is not in this project.`);
+    return toImageRecord(row);
+  }
+
+  findImageByHash(hash: string, page: number): ImageRecord | null {
+    const row = this.db.prepare(`${ProjectStore.imageSelect} WHERE i.hash = ? AND i.page = ?`).get(hash, page) as ImageRow | undefined;
+    return row ? toImageRecord(row) : null;
+  }
+
+  /** Inserts the given pages of one file in one transaction: either all appear or none. */
+  insertImages(images: NewImage[]): ImageRecord[] {
+    const ins = this.db.prepare(`INSERT INTO images (name, file, page, hash, width, height, channels, bit_depth, pixel_size_um, thumbnail)
+      VALUES (@name, @file, @page, @hash, @width, @height, @channels, @bitDepth, @pixelSizeUm, @thumbnail)`);
+    const ids = this.db.transaction(() => images.map((im) => Number(ins.run({ ...im, thumbnail: Buffer.from(im.thumbnail) }).lastInsertRowid)))();
+    return ids.map((id) => this.getImage(id));
+  }
+
+  thumbnail(id: number): Uint8Array {
+    const row = this.db.prepare('SELECT thumbnail FROM images WHERE id = ?').get(id) as { thumbnail: Buffer | null } | undefined;
+    if (!row) throw new ServiceError('not-found', `Image ${id} is not in this project.`);
+    return new Uint8Array(row.thumbnail ?? new Uint8Array());
+  }
+
+  setPixelSize(id: number, umPerPx: number | null): ImageRecord {
+    this.getImage(id);
+    this.db.prepare('UPDATE images SET pixel_size_um = ? WHERE id = ?').run(umPerPx, id);
+    return this.getImage(id);
+  }
+
+  setStatus(id: number, status: ImageStatus): void {
+    this.db.prepare('UPDATE images SET status = ? WHERE id = ?').run(status, id);
+  }
+
+  // ---- classes ----
+
+  listClasses(): ClassRecord[] {
+    return this.db.prepare('SELECT id, name, color FROM classes ORDER BY id').all() as ClassRecord[];
+  }
+
+  // ---- segmentations ----
+
+  /**
+   * Replaces the segmentation of an image: the compressed label map checkpoint and its segment
+   * rows, in one transaction, and clears the image's edit log (it described the old map).
+   */
+  saveSegmentation(imageId: number, labels: LabelMap, segments: SegmentInput[], engine: string, compressed: Uint8Array, status: ImageStatus = 'auto-segmented'): void {
+    const nextId = segments.reduce((m, s) => Math.max(m, s.id), 0) + 1;
+    const upsert = this.db.prepare(`INSERT INTO segmentations (image_id, width, height, checkpoint, engine, next_id, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      ON CONFLICT(image_id) DO UPDATE SET width = excluded.width, height = excluded.height, checkpoint = excluded.checkpoint,
+        engine = excluded.engine, next_id = excluded.next_id, updated_at = excluded.updated_at`);
+    const del = this.db.prepare('DELETE FROM segments WHERE image_id = ?');
+    const delLog = this.db.prepare('DELETE FROM edit_log WHERE image_id = ?');
+    const ins = this.db.prepare(`INSERT INTO segments (image_id, id, class_id, source, verified, area, bbox_x, bbox_y, bbox_w, bbox_h)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.db.transaction(() => {
+      this.getImage(imageId);
+      upsert.run(imageId, labels.width, labels.height, Buffer.from(compressed.buffer, compressed.byteOffset, compressed.byteLength), engine, nextId);
+      del.run(imageId);
+      delLog.run(imageId);
+      for (const s of segments) {
+        ins.run(imageId, s.id, s.classId ?? null, s.source, s.verified ? 1 : 0, s.area, s.bbox.x, s.bbox.y, s.bbox.width, s.bbox.height);
+      }
+      this.setStatus(imageId, status);
+    })();
+  }
+
+  async loadSegmentation(imageId: number): Promise<StoredSegmentation | null> {
+    const row = this.db.prepare('SELECT width, height, checkpoint, engine, next_id, updated_at FROM segmentations WHERE image_id = ?').get(imageId) as
+      | { width: number; height: number; checkpoint: Buffer; engine: string; next_id: number; updated_at: string }
+      | undefined;
+    if (!row) return null;
+    const data = await decompressLabels(row.checkpoint, row.width * row.height);
+    return { imageId, labels: { width: row.width, height: row.height, data }, engine: row.engine, nextId: row.next_id, updatedAt: row.updated_at };
+  }
+
+  listSegments(imageId: number): SegmentRecord[] {
+    const rows = this.db.prepare('SELECT id, class_id, source, verified, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h FROM segments WHERE image_id = ? ORDER BY id').all(imageId) as SegmentRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      classId: r.class_id,
+      source: r.source,
+      verified: r.verified === 1,
+      clusterId: r.cluster_id,
+      area: r.area,
+      bbox: { x: r.bbox_x, y: r.bbox_y, width: r.bbox_w, height: r.bbox_h },
+    }));
+  }
+}
+
+export { compressLabels, decompressLabels };
+
+function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings the database to the latest schema. Before touching an existing database it writes a
+ * consistent copy (VACUUM INTO) beside it; each migration runs in a transaction, so a failure
+ * leaves the database at the version it had and the error names the backup.
+ */
+export function migrate(db: Database.Database, file: string, upTo = latestVersion): void {
+  const current = schemaVersion(db);
+  if (current > latestVersion) {
+    throw new ServiceError('unsupported', `The project ${file} was written by a newer GrainLab (schema ${current}; this version knows up to ${latestVersion}). Update GrainLab to open it.`, file);
+  }
+  if (current >= upTo) return;
+  let backup: string | null = null;
+  if (current > 0) {
+    backup = `${file}.bak-v${current}-${Date.now()}`;
+    db.exec(`VACUUM INTO '${backup.replaceAll("'", "''")}'`);
+  }
+  for (const m of migrations) {
+    if (m.version <= current || m.version > upTo) continue;
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        db.pragma(`user_version = ${m.version}`);
+      })();
+    } catch (e) {
+      throw new ServiceError('io', `Upgrading the project database ${file} to schema ${m.version} (${m.description}) failed: ${(e as Error).message}. The database was left unchanged${backup ? `; a backup is at ${backup}` : ''}.`, file);
+    }
+  }
+}
