@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { zoomAt, fitViewport, screenToImage, actualSize, scaleBar, MAX_SCALE } from './viewport';
+
+test('zooming keeps the image point under the cursor fixed', () => {
+  const v = { scale: 0.5, x: 10, y: 20 };
+  const before = screenToImage(v, 300, 200);
+  const z = zoomAt(v, 2.7, 300, 200);
+  const after = screenToImage(z, 300, 200);
+  assert.ok(Math.abs(before.x - after.x) < 1e-9 && Math.abs(before.y - after.y) < 1e-9);
+  assert.equal(z.scale, 1.35);
+  assert.equal(zoomAt(v, 1e6, 0, 0).scale, MAX_SCALE);
+});
+
+test('fit centres the image inside the view; 1:1 gives scale 1', () => {
+  const f = fitViewport(2000, 1000, 1032, 1032);
+  assert.equal(f.scale, 0.5);
+  assert.equal(f.x, 16);
+  assert.equal(f.y, 266);
+  assert.equal(actualSize(f, 1032, 1032).scale, 1);
+});
+
+test('scale bar picks a 1-2-5 length near the target width', () => {
+  const b = scaleBar(0.5, 1, 120); // 0.5 um per screen px -> 60 um raw
+  assert.equal(b.um, 50);
+  assert.equal(b.px, 100);
+});

@@ -1,0 +1,52 @@
+// Starts the real web binding (service + HTTP/WebSocket server over the built renderer) and a
+// headless Debian Chromium driven by playwright-core. No browser download, no network.
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GrainLabService } from '../../main/service';
+import { startWebServer, type WebServer } from '../../main/server/web-server';
+import { rendererDir } from '../../main/paths';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface Harness {
+  service: GrainLabService;
+  server: WebServer;
+  browser: Browser;
+  page: Page;
+  tmp: string;
+  close(): Promise<void>;
+}
+
+export function browserAvailable(): boolean {
+  return existsSync(CHROMIUM);
+}
+
+export async function startHarness(viewport = { width: 1360, height: 820 }): Promise<Harness> {
+  if (!existsSync(join(rendererDir(), 'index.html'))) throw new Error('The renderer is not built: run `npm run build` first.');
+  const tmp = mkdtempSync(join(tmpdir(), 'grainlab-e2e-'));
+  const service = new GrainLabService({ userDataDir: join(tmp, 'user'), binding: 'web' });
+  const server = await startWebServer({ service, staticDir: rendererDir(), port: 0 });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  const page = await browser.newPage({ viewport });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return {
+    service,
+    server,
+    browser,
+    page,
+    tmp,
+    close: async () => {
+      await browser.close();
+      await server.close();
+      await service.dispose();
+      if (errors.length) throw new Error(`Uncaught errors in the page: ${errors.join(' | ')}`);
+    },
+  };
+}
