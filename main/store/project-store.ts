@@ -134,7 +134,7 @@ export class ProjectStore {
     const file = join(dir, DB_FILE);
     let db: Database.Database;
     try {
-      db = new Database(file, { fileMustExist: !fresh });
+      db = new Database(file, { fileMustExist: !fresh, ...nativeBindingOption() });
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
       db.pragma('synchronous = NORMAL');
@@ -272,6 +272,15 @@ export class ProjectStore {
 }
 
 export { compressLabels, decompressLabels };
+
+/**
+ * Under Electron in development, `npm start` builds better-sqlite3 for Electron's ABI beside the
+ * Node build and names it here; packaged apps have it rebuilt in place by electron-builder.
+ */
+function nativeBindingOption(): { nativeBinding?: string } {
+  const binding = process.env.GRAINLAB_SQLITE_BINDING;
+  return process.versions.electron && binding && existsSync(binding) ? { nativeBinding: binding } : {};
+}
 
 function schemaVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;

@@ -1,0 +1,43 @@
+// Makes the README screenshot: the web UI with an imported micrograph and its overlay.
+// Usage: node --import tsx test/screenshot.ts [out.png] [image file] [--mode grain|phase] [--invert]
+// Uses a UHCS micrograph from ../shared/data when present, else a synthetic image.
+import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { startHarness } from './e2e/harness';
+import { pngGrey8 } from './fixtures/images';
+
+const args = process.argv.slice(2);
+const out = args.find((a) => a.endsWith('.png')) ?? 'docs/screenshot-web.png';
+const mode = args.includes('grain') ? 'Grain' : 'Phase';
+const invert = args.includes('--invert');
+let image = args.find((a) => !a.endsWith('.png') && !a.startsWith('--') && a !== 'grain' && a !== 'phase');
+const uhcs = join(import.meta.dirname, '..', '..', 'shared', 'data', 'uhcs', 'images');
+if (!image && existsSync(uhcs)) image = join(uhcs, readdirSync(uhcs).sort()[0]!);
+
+const h = await startHarness({ width: 1360, height: 820 });
+try {
+  const { page, server, tmp } = h;
+  if (!image) {
+    image = join(tmp, 'synthetic.png');
+    writeFileSync(image, await pngGrey8(640, 480));
+  }
+  await page.goto(server.url);
+  await page.getByTestId('create-path').fill(join(tmp, 'project'));
+  await page.getByTestId('create-name').fill('UHCS steel');
+  await page.getByTestId('create-project').click();
+  await page.getByTestId('file-input').setInputFiles([image]);
+  await page.getByTestId('image-1').click();
+  await page.getByTestId('mode').selectOption({ label: mode });
+  if (invert) await page.getByText('Dark objects').click();
+  await page.getByTestId('segment-button').click();
+  await page.getByTestId('status-1').filter({ hasText: 'segmented' }).waitFor({ timeout: 60_000 });
+  await page.getByTestId('jobs').waitFor({ state: 'detached', timeout: 10_000 });
+  const box = (await page.getByTestId('viewer').boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5);
+  await page.waitForTimeout(400);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, await page.screenshot());
+  console.log(`wrote ${out}`);
+} finally {
+  await h.close();
+}
