@@ -134,14 +134,24 @@ export class ProjectStore {
     const file = join(dir, DB_FILE);
     let db: Database.Database;
     try {
-      db = new Database(file, { fileMustExist: !fresh, ...nativeBindingOption() });
+      db = new Database(file, { fileMustExist: !fresh, timeout: 250, ...nativeBindingOption() });
+    } catch (e) {
+      throw new ServiceError('io', `Cannot open the project database ${file}: ${(e as Error).message}. If the file is damaged, restore it from a backup (*.bak-v* beside it).`, file);
+    }
+    try {
+      // One GrainLab process per project: SQLite's exclusive locking mode holds an OS file lock
+      // from the first write until close, and the OS drops it if the process dies, so a crash
+      // never leaves a stale lock behind. Set before WAL so the WAL needs no shared memory.
+      db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
       db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 2000');
-      // Touch the schema so a file that is not a database fails here, with our message.
-      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      db.exec('BEGIN IMMEDIATE; COMMIT');
     } catch (e) {
+      db.close();
+      if ((e as { code?: string }).code === 'SQLITE_BUSY') {
+        throw new ServiceError('locked', `The project ${dir} is open in another GrainLab window or process. Close it there (or wait for that command to finish), then open it here.`, dir);
+      }
       throw new ServiceError('io', `Cannot open the project database ${file}: ${(e as Error).message}. If the file is damaged, restore it from a backup (*.bak-v* beside it).`, file);
     }
     try {
