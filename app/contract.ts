@@ -2,11 +2,10 @@
 // result type, declared once. main/ validates arguments against these schemas; the Electron
 // preload and the WebSocket client expose exactly these names.
 import { z } from 'zod';
+import { method, none, id, path } from './contract/define';
 import type { ServiceErrorData } from './errors';
 import type { ImageRecord, ProjectInfo, RasterImage, SegmentRecord, ClassRecord } from './types';
 
-const id = z.number().int().positive();
-const path = z.string().min(1).max(4096);
 
 export const ClassicOptionsSchema = z.object({
   mode: z.enum(['phase', 'grain']).default('phase'),
@@ -17,7 +16,9 @@ export const ClassicOptionsSchema = z.object({
 });
 export type ClassicOptions = z.infer<typeof ClassicOptionsSchema>;
 
-const FileBytes = z.object({ name: z.string().min(1).max(1024), bytes: z.instanceof(Uint8Array) });
+/** Raw bytes; a custom check so both ArrayBuffer- and SharedArrayBuffer-backed arrays are accepted. */
+export const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected binary data (Uint8Array)' });
+const FileBytes = z.object({ name: z.string().min(1).max(1024), bytes });
 
 export interface ImportFailure {
   name: string;
@@ -65,12 +66,10 @@ export interface ImageChangedEvent {
   reason: 'segmented' | 'imported' | 'updated';
 }
 
-/** Ties an argument schema to a result type; the result is a phantom used only by the type checker. */
-function method<R>() {
-  return <A extends z.ZodType>(args: A): { args: A; result: R } => ({ args, result: undefined as unknown as R });
-}
-const none = z.object({});
-
+/**
+ * Every method of the contract. Domain groups live in app/contract/*.ts and are merged here, so
+ * each method is still declared exactly once.
+ */
 export const contract = {
   'app.info': method<AppInfo>()(none),
   'project.create': method<ProjectInfo>()(z.object({ path, name: z.string().max(200).optional() })),

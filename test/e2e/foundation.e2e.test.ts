@@ -15,6 +15,10 @@ const mustHaveBrowser = () => {
   }
 };
 
+function vpScale(zoomText: string | null): number {
+  return Number((zoomText ?? '100%').replace('%', '')) / 100;
+}
+
 /** Mean absolute difference between two same-size PNG screenshots inside a box of the page. */
 async function regionDifference(a: Buffer, b: Buffer, box: { x: number; y: number; width: number; height: number }): Promise<number> {
   const crop = async (png: Buffer) => (await sharp(png).extract({ left: Math.round(box.x), top: Math.round(box.y), width: Math.round(box.width), height: Math.round(box.height) }).removeAlpha().raw().toBuffer());
@@ -60,8 +64,10 @@ test('create, import two images, open, segment, overlay visible, reload keeps it
     const changed = await regionDifference(before, after, box);
     assert.ok(changed > 2, `overlay changes the canvas (mean diff ${changed.toFixed(2)})`);
 
-    // Overlay is where segments are: hover the centre of the first disc and read the status bar.
-    const vp = await page.evaluate(() => document.querySelector('[data-testid="zoom"]')?.textContent ?? '');
+    // The status bar reads the label map under the cursor: the first disc's centre is a segment.
+    await page.mouse.move(box.x + box.width / 2 + (0.25 - 0.5) * 320 * Number(vpScale(await page.getByTestId('zoom').textContent())), box.y + box.height / 2 + (0.3 - 0.5) * 240 * Number(vpScale(await page.getByTestId('zoom').textContent())));
+    await page.getByTestId('hover-info').filter({ hasText: /segment \d+/ }).waitFor({ timeout: 5_000 });
+    const vp = (await page.getByTestId('zoom').textContent()) ?? '';
     assert.match(vp, /\d+%/);
 
     // Toggling the overlay off restores the unsegmented look (so the difference is the overlay).

@@ -1,0 +1,24 @@
+// What every group of service handlers gets: the open project, events, jobs and options.
+import type { EventName, Events, MethodName, ParsedArgs, Result, AppInfo } from '../../app/contract';
+import type { ProjectStore } from '../store/project-store';
+import type { JobManager } from '../jobs/jobs';
+
+export interface ServiceOptions {
+  /** Folder for per-user state (recent projects, user-level models). */
+  userDataDir: string;
+  binding: AppInfo['binding'];
+  version?: string;
+}
+
+export interface ServiceContext {
+  readonly options: ServiceOptions;
+  readonly jobs: JobManager;
+  /** The open project; throws a 'no-project' ServiceError when none is open. */
+  project(): ProjectStore;
+  /** The open project or null. */
+  currentProject(): ProjectStore | null;
+  emit<E extends EventName>(event: E, payload: Events[E]): void;
+}
+
+/** Handlers for a subset K of the contract's methods. */
+export type Handlers<K extends MethodName> = { [M in K]: (args: ParsedArgs<M>) => Promise<Result<M>> | Result<M> };

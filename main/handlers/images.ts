@@ -1,0 +1,105 @@
+// Image handlers: import (files or paths), list, thumbnails, raw pixels, calibration.
+import { readFile, writeFile, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, basename, extname, resolve } from 'node:path';
+import type { ImportResult } from '../../app/contract';
+import { ServiceError } from '../../app/errors';
+import type { ImageRecord, RasterImage } from '../../app/types';
+import { IMAGES_DIR, type NewImage, type ProjectStore } from '../store/project-store';
+import { probeImage, decodeImage, makeThumbnail, contentHash } from '../images/io';
+import type { Handlers, ServiceContext } from './context';
+
+export type ImageMethods = 'images.list' | 'images.importFiles' | 'images.importPaths' | 'images.thumbnail' | 'images.pixels' | 'images.setPixelSize';
+
+export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
+  return {
+    'images.list': () => ctx.project().listImages(),
+    'images.importFiles': (a) => importFiles(ctx, a.files.map((f) => ({ name: basename(f.name), load: async () => f.bytes }))),
+    'images.importPaths': (a) => importFiles(ctx, a.paths.map((p) => ({ name: basename(p), load: () => readImageFile(p) }))),
+    'images.thumbnail': (a) => ({ png: ctx.project().thumbnail(a.id) }),
+    'images.pixels': (a) => loadPixels(ctx.project(), a.id),
+    'images.setPixelSize': (a) => ctx.project().setPixelSize(a.id, a.umPerPx),
+  };
+}
+
+/**
+ * Imports files one by one. A file is copied into the project's images/ folder (named by its
+ * content hash) and its pages are inserted in one transaction; a bad file is reported in
+ * `failed` and leaves the project as it was. Already-imported content is not duplicated.
+ */
+async function importFiles(ctx: ServiceContext, files: { name: string; load: () => Promise<Uint8Array> }[]): Promise<ImportResult> {
+  const store = ctx.project();
+  const result: ImportResult = { imported: [], failed: [] };
+  for (const f of files) {
+    let stored: string | null = null;
+    try {
+      const bytes = await f.load();
+      const probed = await probeImage(bytes, f.name);
+      const hash = contentHash(bytes);
+      const existing = probed.pages.map((p) => store.findImageByHash(hash, p.page));
+      if (existing.every((e) => e !== null)) {
+        result.imported.push(...(existing as ImageRecord[]));
+        continue;
+      }
+      const ext = extname(f.name).toLowerCase() || `.${probed.format}`;
+      const file = `${IMAGES_DIR}/${hash.slice(0, 16)}${ext}`;
+      const abs = join(store.dir, file);
+      if (!existsSync(abs)) {
+        // Write beside, then rename: a crash never leaves a half-written image under its final name.
+        const tmp = `${abs}.part`;
+        await writeFile(tmp, bytes);
+        await rename(tmp, abs);
+        stored = abs;
+      }
+      const rows: NewImage[] = [];
+      for (const p of probed.pages) {
+        if (existing[p.page]) continue;
+        const raster = await decodeImage(bytes, f.name, p.page);
+        rows.push({
+          name: probed.pages.length > 1 ? `${f.name} [page ${p.page + 1}]` : f.name,
+          file,
+          page: p.page,
+          hash,
+          width: raster.width,
+          height: raster.height,
+          channels: raster.channels,
+          bitDepth: raster.bitDepth,
+          pixelSizeUm: p.pixelSizeUm,
+          thumbnail: await makeThumbnail(raster),
+        });
+      }
+      const inserted = store.insertImages(rows);
+      stored = null;
+      result.imported.push(...inserted);
+      for (const im of inserted) ctx.emit('onDidChangeImage', { imageId: im.id, reason: 'imported' });
+    } catch (e) {
+      if (stored) await rm(stored, { force: true });
+      const message = e instanceof ServiceError ? e.message : `${f.name}: ${(e as Error).message}`;
+      result.failed.push({ name: f.name, message });
+    }
+  }
+  return result;
+}
+
+/** Decodes an image's stored file to raw pixels (16-bit kept). */
+export async function loadPixels(store: ProjectStore, id: number): Promise<RasterImage> {
+  const im = store.getImage(id);
+  const abs = join(store.dir, im.file);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(abs);
+  } catch {
+    throw new ServiceError('not-found', `The image file ${abs} is missing from the project. Restore it from a backup or re-import ${im.name}.`, abs);
+  }
+  return decodeImage(bytes, im.name, im.page);
+}
+
+async function readImageFile(p: string): Promise<Uint8Array> {
+  const abs = resolve(p);
+  try {
+    return await readFile(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ServiceError('not-found', code === 'ENOENT' ? `${abs}: no such file. Check the path.` : `${abs}: cannot be read (${code}). Check permissions.`, abs);
+  }
+}
