@@ -1,0 +1,110 @@
+// Dataset card: what a curated export contains and how it was made, as JSON (for tools) and
+// Markdown (for people), built from counts the exporter already has.
+
+export interface SplitCounts {
+  images: number;
+  segments: number;
+  /** Segments per class id; key 'null' (or omit) for unclassified segments. */
+  perClass: Readonly<Record<string, number>>;
+}
+
+export interface DatasetCardInput {
+  name: string;
+  format: 'coco' | 'yolo' | 'png-masks' | string;
+  appVersion: string;
+  /** Segmentation model used for the automatic masks, or null for the classic engine / none. */
+  modelId: string | null;
+  /** ISO date-time the export was made (passed in so the card is reproducible). */
+  createdAt: string;
+  /** µm per pixel when all images share one, 'mixed' when they differ, null when unknown. */
+  pixelSizeUm: number | 'mixed' | null;
+  classes: readonly { id: number; name: string }[];
+  splits: Readonly<Record<string, SplitCounts>>;
+  verifiedSegments: number;
+  seed?: number;
+  ratios?: readonly number[];
+  tiling?: { tileSize: number; overlap: number } | null;
+  edgeGrains?: string;
+  notes?: readonly string[];
+}
+
+export interface DatasetCardJson {
+  name: string;
+  format: string;
+  createdAt: string;
+  generator: { app: 'GrainLab'; version: string; modelId: string | null };
+  pixelSizeUm: number | 'mixed' | null;
+  classes: { id: number; name: string; segments: number }[];
+  splits: Record<string, { images: number; segments: number; perClass: Record<string, number> }>;
+  totals: { images: number; segments: number; verifiedSegments: number; unclassifiedSegments: number };
+  split: { seed: number | null; ratios: number[] | null };
+  tiling: { tileSize: number; overlap: number } | null;
+  edgeGrains: string | null;
+  notes: string[];
+}
+
+/** Escapes text for a Markdown table cell. */
+function cell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+export function buildDatasetCard(input: DatasetCardInput): { json: DatasetCardJson; markdown: string } {
+  const splitNames = Object.keys(input.splits);
+  const classTotal = new Map<string, number>();
+  let images = 0;
+  let segments = 0;
+  const splits: DatasetCardJson['splits'] = {};
+  for (const s of splitNames) {
+    const c = input.splits[s]!;
+    images += c.images;
+    segments += c.segments;
+    splits[s] = { images: c.images, segments: c.segments, perClass: { ...c.perClass } };
+    for (const [k, v] of Object.entries(c.perClass)) classTotal.set(k, (classTotal.get(k) ?? 0) + v);
+  }
+  const unclassified = classTotal.get('null') ?? 0;
+  const json: DatasetCardJson = {
+    name: input.name,
+    format: input.format,
+    createdAt: input.createdAt,
+    generator: { app: 'GrainLab', version: input.appVersion, modelId: input.modelId },
+    pixelSizeUm: input.pixelSizeUm,
+    classes: input.classes.map((c) => ({ id: c.id, name: c.name, segments: classTotal.get(String(c.id)) ?? 0 })),
+    splits,
+    totals: { images, segments, verifiedSegments: input.verifiedSegments, unclassifiedSegments: unclassified },
+    split: { seed: input.seed ?? null, ratios: input.ratios ? [...input.ratios] : null },
+    tiling: input.tiling ?? null,
+    edgeGrains: input.edgeGrains ?? null,
+    notes: [...(input.notes ?? [])],
+  };
+
+  const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(1)}%` : '–');
+  const px =
+    input.pixelSizeUm === null ? 'unknown' : input.pixelSizeUm === 'mixed' ? 'differs between images' : `${input.pixelSizeUm} µm/px`;
+  const md: string[] = [
+    `# ${input.name}`,
+    '',
+    `Dataset exported by GrainLab ${input.appVersion} on ${input.createdAt} in **${input.format}** format.`,
+    '',
+    `- Images: ${images}`,
+    `- Segments: ${segments} (verified by a person: ${input.verifiedSegments}, ${pct(input.verifiedSegments, segments)})`,
+    `- Unclassified segments: ${unclassified}`,
+    `- Pixel size: ${px}`,
+    `- Segmentation model: ${input.modelId ?? 'none (classic pipeline or manual)'}`,
+  ];
+  if (input.ratios) md.push(`- Split ratios (train:val:test): ${input.ratios.join(':')}${input.seed !== undefined ? `, seed ${input.seed}` : ''}`);
+  if (input.tiling) md.push(`- Tiles: ${input.tiling.tileSize} px with ${input.tiling.overlap} px overlap`);
+  if (input.edgeGrains) md.push(`- Grains touching the image edge: ${input.edgeGrains}`);
+  md.push('', '## Splits', '', `| split | images | segments |${input.classes.map((c) => ` ${cell(c.name)} |`).join('')}`);
+  md.push(`|---|---:|---:|${input.classes.map(() => '---:|').join('')}`);
+  for (const s of splitNames) {
+    const c = input.splits[s]!;
+    md.push(`| ${cell(s)} | ${c.images} | ${c.segments} |${input.classes.map((k) => ` ${c.perClass[String(k.id)] ?? 0} |`).join('')}`);
+  }
+  md.push('', '## Classes', '', '| id | name | segments |', '|---:|---|---:|');
+  for (const c of json.classes) md.push(`| ${c.id} | ${cell(c.name)} | ${c.segments} |`);
+  if (json.notes.length) {
+    md.push('', '## Notes', '');
+    for (const n of json.notes) md.push(`- ${n}`);
+  }
+  return { json, markdown: md.join('\n') + '\n' };
+}

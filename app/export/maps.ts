@@ -1,0 +1,338 @@
+// Mask maps for PNG export and import: 16-bit instance maps, 8-bit semantic maps with a palette,
+// colour previews, 1-px grain-boundary maps, and grains from a binary grain-boundary map.
+import type { ClassRecord, GreyImage, LabelMap, RasterImage } from '../types';
+import { segmentColor } from '../labelmap';
+
+export interface InstanceMap16 {
+  width: number;
+  height: number;
+  data: Uint16Array;
+  /** Original id of each value when ids had to be renumbered (ids[value - 1]); null when kept as is. */
+  ids: Uint32Array | null;
+}
+
+/**
+ * 16-bit instance map (0 = none). Ids are kept when they all fit in 16 bits; otherwise they are
+ * renumbered 1..n in ascending order. More than 65535 segments cannot fit: the error says to
+ * export tiles or COCO RLE instead.
+ */
+export function instanceMap16(map: LabelMap, name = 'this image'): InstanceMap16 {
+  const { width, height, data } = map;
+  let max = 0;
+  for (let i = 0; i < data.length; i++) if (data[i]! > max) max = data[i]!;
+  const out = new Uint16Array(data.length);
+  if (max <= 0xffff) {
+    out.set(data);
+    return { width, height, data: out, ids: null };
+  }
+  const present = new Set<number>();
+  let last = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v !== last) {
+      present.add(v);
+      last = v;
+    }
+  }
+  present.delete(0);
+  if (present.size > 0xffff) {
+    throw new Error(
+      `${name} has ${present.size} segments, but a 16-bit instance PNG holds at most 65535; export it in tiles (tile size option) or as COCO RLE instead`,
+    );
+  }
+  const ids = Uint32Array.from([...present].sort((a, b) => a - b));
+  const to = new Map<number, number>();
+  ids.forEach((id, i) => to.set(id, i + 1));
+  let lastIn = 0;
+  let lastOut = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v === 0) continue;
+    if (v !== lastIn) {
+      lastIn = v;
+      lastOut = to.get(v)!;
+    }
+    out[i] = lastOut;
+  }
+  return { width, height, data: out, ids };
+}
+
+/** '#rrggbb' (or '#rgb') to bytes; grey for anything unreadable. */
+export function parseHexColor(color: string | null | undefined): [number, number, number] {
+  const m = /^#?([0-9a-f]{6}|[0-9a-f]{3})$/i.exec(color ?? '');
+  if (!m) return [128, 128, 128];
+  const h = m[1]!.length === 3 ? [...m[1]!].map((c) => c + c).join('') : m[1]!;
+  return [parseInt(h.slice(0, 2), 16), parseInt(h.slice(2, 4), 16), parseInt(h.slice(4, 6), 16)];
+}
+
+export interface SemanticMap8 {
+  width: number;
+  height: number;
+  /** 0 = no segment, k = classes[k - 1], `unclassifiedValue` = segment without a class. */
+  data: Uint8Array;
+  /** 256 RGB triples for an indexed PNG: 0 black, classes in their colours, 255 white. */
+  palette: Uint8Array;
+  values: { value: number; classId: number | null; name: string }[];
+}
+
+/**
+ * 8-bit semantic (phase) map. Class k of `classes` (in the order given) is written as value k
+ * (1..254); pixels of no segment are 0; segments without a class get `unclassifiedValue`
+ * (default 255, the usual "ignore" index in training code).
+ */
+export function semanticMap8(
+  map: LabelMap,
+  classOf: ReadonlyMap<number, number | null>,
+  classes: readonly ClassRecord[],
+  options: { unclassifiedValue?: number } = {},
+): SemanticMap8 {
+  if (classes.length > 254) throw new Error(`an 8-bit semantic map holds at most 254 classes, the project has ${classes.length}`);
+  const unclassified = options.unclassifiedValue ?? 255;
+  if (!Number.isInteger(unclassified) || unclassified < 0 || unclassified > 255 || (unclassified >= 1 && unclassified <= classes.length)) {
+    throw new Error(`unclassified value ${unclassified} must be 0 or 255, or another byte not used by a class (1..${classes.length})`);
+  }
+  const valueOfClass = new Map<number, number>();
+  classes.forEach((c, i) => valueOfClass.set(c.id, i + 1));
+  const { width, height, data } = map;
+  const out = new Uint8Array(data.length);
+  let lastId = 0;
+  let lastVal = 0;
+  for (let i = 0; i < data.length; i++) {
+    const id = data[i]!;
+    if (id === 0) continue;
+    if (id !== lastId) {
+      lastId = id;
+      const c = classOf.get(id);
+      lastVal = c === null || c === undefined ? unclassified : (valueOfClass.get(c) ?? unclassified);
+    }
+    out[i] = lastVal;
+  }
+  const palette = new Uint8Array(768);
+  palette.set([255, 255, 255], 255 * 3);
+  classes.forEach((c, i) => palette.set(parseHexColor(c.color), (i + 1) * 3));
+  const values: SemanticMap8['values'] = [{ value: 0, classId: null, name: 'none' }];
+  classes.forEach((c, i) => values.push({ value: i + 1, classId: c.id, name: c.name }));
+  if (unclassified !== 0) values.push({ value: unclassified, classId: null, name: 'unclassified' });
+  return { width, height, data: out, palette, values };
+}
+
+/** RGB preview of a semantic map through its palette. */
+export function semanticPreviewRgb(sem: SemanticMap8): RasterImage {
+  const out = new Uint8Array(sem.data.length * 3);
+  for (let i = 0; i < sem.data.length; i++) {
+    const p = sem.data[i]! * 3;
+    out[3 * i] = sem.palette[p]!;
+    out[3 * i + 1] = sem.palette[p + 1]!;
+    out[3 * i + 2] = sem.palette[p + 2]!;
+  }
+  return { width: sem.width, height: sem.height, channels: 3, bitDepth: 8, data: out };
+}
+
+/** RGB preview of instances: each id in its overlay colour (labelmap.segmentColor), 0 black. */
+export function instancePreviewRgb(map: LabelMap): RasterImage {
+  const { width, height, data } = map;
+  const out = new Uint8Array(data.length * 3);
+  const cache = new Map<number, [number, number, number]>();
+  let lastId = 0;
+  let rgb: [number, number, number] = [0, 0, 0];
+  for (let i = 0; i < data.length; i++) {
+    const id = data[i]!;
+    if (id === 0) continue;
+    if (id !== lastId) {
+      lastId = id;
+      let c = cache.get(id);
+      if (!c) cache.set(id, (c = segmentColor(id)));
+      rgb = c;
+    }
+    out[3 * i] = rgb[0];
+    out[3 * i + 1] = rgb[1];
+    out[3 * i + 2] = rgb[2];
+  }
+  return { width, height, channels: 3, bitDepth: 8, data: out };
+}
+
+export interface BoundaryMapOptions {
+  /**
+   * 'one-side' (default): for each pair of 4-neighbours with different ids, the left/upper pixel
+   * is marked, so lines are 1 px wide and lie on the left/top side of each boundary; 4-connected
+   * non-boundary regions then never join two segments. 'both-sides': both pixels (2 px lines).
+   */
+  side?: 'one-side' | 'both-sides';
+  /** Also mark boundaries between a segment and id 0 (default true). */
+  includeBackground?: boolean;
+  /** Also mark the outermost pixel ring of the image (default false). */
+  imageBorder?: boolean;
+}
+
+/** Grain-boundary map, 255 = boundary, 0 = interior. */
+export function boundaryMap(map: LabelMap, options: BoundaryMapOptions = {}): GreyImage & { data: Uint8Array } {
+  const { width: w, height: h, data } = map;
+  const both = options.side === 'both-sides';
+  const withBg = options.includeBackground ?? true;
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const i = row + x;
+      const v = data[i]!;
+      if (x + 1 < w) {
+        const r = data[i + 1]!;
+        if (r !== v && (withBg || (v !== 0 && r !== 0))) {
+          out[i] = 255;
+          if (both) out[i + 1] = 255;
+        }
+      }
+      if (y + 1 < h) {
+        const d = data[i + w]!;
+        if (d !== v && (withBg || (v !== 0 && d !== 0))) {
+          out[i] = 255;
+          if (both) out[i + w] = 255;
+        }
+      }
+    }
+  }
+  if (options.imageBorder) {
+    for (let x = 0; x < w; x++) {
+      out[x] = 255;
+      out[(h - 1) * w + x] = 255;
+    }
+    for (let y = 0; y < h; y++) {
+      out[y * w] = 255;
+      out[y * w + w - 1] = 255;
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+export interface BoundaryImportOptions {
+  /** A pixel is boundary when its value is above this (default 127, for 8-bit maps). */
+  threshold?: number;
+  /** Connectivity of grain pixels (default 4, which thin 8-connected lines still separate). */
+  connectivity?: 4 | 8;
+  /** Give boundary pixels to the nearest grain (default true) or leave them 0. */
+  assignBoundary?: boolean;
+  /** Grains smaller than this many pixels are treated as boundary (default 1 = keep all). */
+  minArea?: number;
+}
+
+/** Two-pass union-find labelling of mask pixels; ids 1..n in raster order of first pixel. */
+function labelComponents(mask: Uint8Array, w: number, h: number, connectivity: 4 | 8): { labels: Uint32Array; count: number } {
+  const labels = new Uint32Array(w * h);
+  let parent = new Uint32Array(1024);
+  let next = 1;
+  const find = (a: number): number => {
+    let r = a;
+    while (parent[r] !== r) r = parent[r]!;
+    while (parent[a] !== r) {
+      const n = parent[a]!;
+      parent[a] = r;
+      a = n;
+    }
+    return r;
+  };
+  const union = (a: number, b: number): number => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra === rb) return ra;
+    if (ra < rb) {
+      parent[rb] = ra;
+      return ra;
+    }
+    parent[ra] = rb;
+    return rb;
+  };
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!mask[i]) continue;
+      let l = 0;
+      const up = y > 0 ? labels[i - w]! : 0;
+      const left = x > 0 ? labels[i - 1]! : 0;
+      if (up) l = up;
+      // Neighbours usually carry the same provisional label already: skip the union then.
+      if (left && left !== l) l = l ? union(l, left) : left;
+      if (connectivity === 8 && y > 0) {
+        const ul = x > 0 ? labels[i - w - 1]! : 0;
+        const ur = x < w - 1 ? labels[i - w + 1]! : 0;
+        if (ul && ul !== l) l = l ? union(l, ul) : ul;
+        if (ur && ur !== l) l = l ? union(l, ur) : ur;
+      }
+      if (!l) {
+        if (next === parent.length) {
+          const p = new Uint32Array(parent.length * 2);
+          p.set(parent);
+          parent = p;
+        }
+        parent[next] = next;
+        l = next++;
+      }
+      labels[i] = l;
+    }
+  }
+  const remap = new Uint32Array(next);
+  let count = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (!l) continue;
+    const r = find(l);
+    if (!remap[r]) remap[r] = ++count;
+    labels[i] = remap[r]!;
+  }
+  return { labels, count };
+}
+
+/**
+ * Reads a binary (or soft) grain-boundary map: grains are the connected components of the
+ * non-boundary pixels (value <= threshold), numbered 1..n in raster order. Boundary pixels are
+ * then given to the nearest grain by a breadth-first flood over 4-neighbours (ties go to the grain
+ * reached first in raster order), or left 0.
+ */
+export function grainsFromBoundaryMap(image: GreyImage, options: BoundaryImportOptions = {}): LabelMap {
+  const { width: w, height: h, data } = image;
+  const threshold = options.threshold ?? 127;
+  const interior = new Uint8Array(w * h);
+  for (let i = 0; i < interior.length; i++) interior[i] = data[i]! > threshold ? 0 : 1;
+  let { labels, count } = labelComponents(interior, w, h, options.connectivity ?? 4);
+  const minArea = options.minArea ?? 1;
+  if (minArea > 1 && count > 0) {
+    const area = new Uint32Array(count + 1);
+    for (let i = 0; i < labels.length; i++) area[labels[i]!]!++;
+    const remap = new Uint32Array(count + 1);
+    let n = 0;
+    // Renumber in raster order of first pixel, like the labelling itself.
+    for (let i = 0; i < labels.length; i++) {
+      const l = labels[i]!;
+      if (l && !remap[l] && area[l]! >= minArea) remap[l] = ++n;
+    }
+    for (let i = 0; i < labels.length; i++) labels[i] = remap[labels[i]!]!;
+    count = n;
+  }
+  if ((options.assignBoundary ?? true) && count > 0) labels = assignToNearest(labels, w, h);
+  return { width: w, height: h, data: labels };
+}
+
+/** Multi-source breadth-first flood of 0 pixels from their labelled 4-neighbours. */
+function assignToNearest(labels: Uint32Array, w: number, h: number): Uint32Array {
+  const queue = new Int32Array(w * h);
+  let head = 0;
+  let tail = 0;
+  // Seed with the labelled pixels that touch an unlabelled 4-neighbour (in raster order).
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const i = row + x;
+      if (!labels[i]) continue;
+      if ((x > 0 && !labels[i - 1]) || (x < w - 1 && !labels[i + 1]) || (y > 0 && !labels[i - w]) || (y < h - 1 && !labels[i + w])) queue[tail++] = i;
+    }
+  }
+  while (head < tail) {
+    const i = queue[head++]!;
+    const l = labels[i]!;
+    const x = i % w;
+    if (x > 0 && !labels[i - 1]) { labels[i - 1] = l; queue[tail++] = i - 1; }
+    if (x < w - 1 && !labels[i + 1]) { labels[i + 1] = l; queue[tail++] = i + 1; }
+    if (i >= w && !labels[i - w]) { labels[i - w] = l; queue[tail++] = i - w; }
+    if (i + w < w * h && !labels[i + w]) { labels[i + w] = l; queue[tail++] = i + w; }
+  }
+  return labels;
+}
