@@ -3,6 +3,10 @@
 // preload and the WebSocket client expose exactly these names.
 import { z } from 'zod';
 import { method, none, id, path } from './contract/define';
+import { samMethods } from './contract/sam';
+import { editMethods } from './contract/edit';
+import { exportMethods } from './contract/export';
+import { clusterMethods } from './contract/cluster';
 import type { ServiceErrorData } from './errors';
 import type { ImageRecord, ProjectInfo, RasterImage, SegmentRecord, ClassRecord } from './types';
 
@@ -93,6 +97,10 @@ export const contract = {
   ),
   'segmentation.get': method<SegmentationData | null>()(z.object({ imageId: id })),
   'jobs.cancel': method<boolean>()(z.object({ jobId: z.string().min(1).max(100) })),
+  ...samMethods,
+  ...editMethods,
+  ...exportMethods,
+  ...clusterMethods,
 };
 
 export type Contract = typeof contract;

@@ -13,6 +13,10 @@ import { JobManager } from './jobs/jobs';
 import type { Handlers, ServiceContext, ServiceOptions } from './handlers/context';
 import { imageHandlers } from './handlers/images';
 import { segmentationHandlers } from './handlers/segmentation';
+import { samHandlers } from './handlers/sam';
+import { editHandlers } from './handlers/edit';
+import { exportHandlers } from './handlers/export';
+import { clusterHandlers } from './handlers/cluster';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -46,6 +50,10 @@ export class GrainLabService {
       'jobs.cancel': (a) => this.jobs.cancel(a.jobId),
       ...imageHandlers(ctx),
       ...segmentationHandlers(ctx),
+      ...samHandlers(ctx),
+      ...editHandlers(ctx),
+      ...exportHandlers(ctx),
+      ...clusterHandlers(ctx),
     };
   }
 
