@@ -244,18 +244,40 @@ export class ProjectStore {
         engine = excluded.engine, next_id = excluded.next_id, updated_at = excluded.updated_at`);
     const del = this.db.prepare('DELETE FROM segments WHERE image_id = ?');
     const delLog = this.db.prepare('DELETE FROM edit_log WHERE image_id = ?');
-    const ins = this.db.prepare(`INSERT INTO segments (image_id, id, class_id, source, verified, area, bbox_x, bbox_y, bbox_w, bbox_h)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.db.transaction(() => {
       this.getImage(imageId);
       upsert.run(imageId, labels.width, labels.height, Buffer.from(compressed.buffer, compressed.byteOffset, compressed.byteLength), engine, nextId);
       del.run(imageId);
       delLog.run(imageId);
-      for (const s of segments) {
-        ins.run(imageId, s.id, s.classId ?? null, s.source, s.verified ? 1 : 0, s.area, s.bbox.x, s.bbox.y, s.bbox.width, s.bbox.height);
-      }
+      this.insertSegments(imageId, segments);
       this.setStatus(imageId, status);
     })();
+  }
+
+  private segmentInsert: { one: Database.Statement; many: Database.Statement } | null = null;
+
+  /**
+   * Inserts segment rows; call inside a transaction. Rows go 64 to a statement because each
+   * statement call crosses from JavaScript into SQLite, which costs more than the row itself.
+   */
+  insertSegments(imageId: number, segments: SegmentInput[]): void {
+    const BATCH = 64;
+    const row = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+    const sql = (n: number) => `INSERT INTO segments (image_id, id, class_id, source, verified, area, bbox_x, bbox_y, bbox_w, bbox_h) VALUES ${Array(n).fill(row).join(',')}`;
+    this.segmentInsert ??= { one: this.db.prepare(sql(1)), many: this.db.prepare(sql(BATCH)) };
+    const args: (number | string | null)[] = [];
+    const push = (s: SegmentInput) => args.push(imageId, s.id, s.classId ?? null, s.source, s.verified ? 1 : 0, s.area, s.bbox.x, s.bbox.y, s.bbox.width, s.bbox.height);
+    let i = 0;
+    for (; i + BATCH <= segments.length; i += BATCH) {
+      args.length = 0;
+      for (let k = i; k < i + BATCH; k++) push(segments[k]!);
+      this.segmentInsert.many.run(...args);
+    }
+    for (; i < segments.length; i++) {
+      args.length = 0;
+      push(segments[i]!);
+      this.segmentInsert.one.run(...args);
+    }
   }
 
   async loadSegmentation(imageId: number): Promise<StoredSegmentation | null> {

@@ -1,0 +1,54 @@
+// SQL that export, import and measurements need beyond ProjectStore's API: engines per image,
+// class provenance per segment, finding or creating classes, and setting segment classes.
+import type { ClassRecord } from '../../app/types';
+import type { ProjectStore } from './project-store';
+
+/** Segmentation engine and last change of every segmented image. */
+export function segmentationInfo(store: ProjectStore): Map<number, { engine: string; updatedAt: string }> {
+  const rows = store.db.prepare('SELECT image_id, engine, updated_at FROM segmentations').all() as { image_id: number; engine: string; updated_at: string }[];
+  return new Map(rows.map((r) => [r.image_id, { engine: r.engine, updatedAt: r.updated_at }]));
+}
+
+/** Classifier confidence of each segment of an image that has one (schema v2 column). */
+export function classConfidences(store: ProjectStore, imageId: number): Map<number, number> {
+  const rows = store.db.prepare('SELECT id, class_confidence FROM segments WHERE image_id = ? AND class_confidence IS NOT NULL').all(imageId) as { id: number; class_confidence: number }[];
+  return new Map(rows.map((r) => [r.id, r.class_confidence]));
+}
+
+/** A fixed, distinguishable palette for classes created without a colour. */
+const DEFAULT_COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46f0f0', '#f032e6', '#bcf60c', '#fabebe', '#008080', '#e6beff', '#9a6324'];
+
+export function defaultClassColor(index: number): string {
+  return DEFAULT_COLORS[index % DEFAULT_COLORS.length]!;
+}
+
+function normalColor(c: string | null | undefined): string | null {
+  const m = /^#?([0-9a-f]{6})$/i.exec(c ?? '');
+  return m ? `#${m[1]!.toLowerCase()}` : null;
+}
+
+/**
+ * The class with this name (names are unique, compared exactly), created with `color` (or a
+ * palette colour) when missing. `created` says which happened.
+ */
+export function ensureClass(store: ProjectStore, name: string, color?: string | null): { record: ClassRecord; created: boolean } {
+  const found = store.db.prepare('SELECT id, name, color FROM classes WHERE name = ?').get(name) as ClassRecord | undefined;
+  if (found) return { record: found, created: false };
+  const count = (store.db.prepare('SELECT count(*) AS n FROM classes').get() as { n: number }).n;
+  const c = normalColor(color) ?? defaultClassColor(count);
+  const info = store.db.prepare('INSERT INTO classes (name, color) VALUES (?, ?)').run(name, c);
+  return { record: { id: Number(info.lastInsertRowid), name, color: c }, created: true };
+}
+
+/**
+ * Sets the class of the given segments of one image in one transaction. Provenance and classifier
+ * confidence are cleared: the class now comes from an imported file, not from a classifier.
+ */
+export function setSegmentClasses(store: ProjectStore, imageId: number, classes: ReadonlyMap<number, number | null>): number {
+  const upd = store.db.prepare('UPDATE segments SET class_id = ?, class_source = NULL, class_confidence = NULL WHERE image_id = ? AND id = ?');
+  let n = 0;
+  store.db.transaction(() => {
+    for (const [id, c] of classes) n += upd.run(c, imageId, id).changes;
+  })();
+  return n;
+}
