@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ServiceError } from '../../app/errors';
 import { VERSION } from './common';
 import { registerProjectCommands } from './commands/project';
+import { registerEvalCommands } from './commands/eval';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerProjectCommands(program);
+  registerEvalCommands(program);
   return program;
 }
 
