@@ -25,6 +25,7 @@ export class GrainLabService {
   private readonly events = new EventEmitter();
   readonly jobs: JobManager;
   private readonly handlers: Handlers<MethodName>;
+  private readonly closeHooks: (() => Promise<void> | void)[] = [];
 
   constructor(private readonly options: ServiceOptions) {
     this.events.setMaxListeners(100);
@@ -35,6 +36,7 @@ export class GrainLabService {
       project: () => this.project(),
       currentProject: () => this.store,
       emit: (event, payload) => this.emit(event, payload),
+      onProjectClose: (hook) => void this.closeHooks.push(hook),
     };
     this.handlers = {
       'app.info': () => this.appInfo(),
@@ -108,6 +110,13 @@ export class GrainLabService {
 
   private async closeProject(): Promise<void> {
     await this.jobs.cancelAll();
+    for (const hook of this.closeHooks) {
+      try {
+        await hook();
+      } catch {
+        // Cleanup failing must not keep the project open.
+      }
+    }
     this.store?.close();
     this.store = null;
   }
@@ -137,13 +146,19 @@ export class GrainLabService {
     }
   }
 
-  private appInfo(): AppInfo {
+  private async appInfo(): Promise<AppInfo> {
+    const sam = await this.handlers['sam.status']({});
+    const active = sam.models.find((m) => m.id === sam.active);
     return {
       version: this.options.version ?? '0.1.0',
       binding: this.options.binding,
       engines: [
         { id: 'classic', available: true, note: 'Classic pipeline, always available.' },
-        { id: 'sam', available: false, note: 'No SAM model installed. Add one with `npx grainlab models fetch sam-vit-b-quant` or `models import`.' },
+        {
+          id: 'sam',
+          available: active?.installed === true,
+          note: active?.installed ? `SAM model ${active.id}${sam.provider ? ` (${sam.provider.reason})` : ''}.` : sam.hint,
+        },
       ],
     };
   }

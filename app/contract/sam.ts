@@ -17,6 +17,58 @@ export const BoxSchema = z.object({
   height: z.number().int().positive(),
 });
 
+/**
+ * Options of SAM "segment everything" (segment.auto with engine 'sam'). Filters and NMS follow SAM's
+ * automatic mask generator; the defaults are its defaults.
+ */
+export const SamAutoOptionsSchema = z.object({
+  /** Model id; default the active model (sam.status). */
+  model: z.string().min(1).max(100).optional(),
+  /** 'matsam': structure-aware prompts (pre-segmentation centroids + adaptive grid + border band); 'grid': SAM's regular grid. */
+  prompts: z.enum(['matsam', 'grid']).default('matsam'),
+  /** Grid mode: points per side of the whole-image layer (SAM's points_per_side). */
+  pointsPerSide: z.number().int().min(1).max(128).default(32),
+  /** MatSAM: which pre-segmentation places the region prompts ('auto' decides from the image). */
+  matsamMode: z.enum(['auto', 'phase', 'grain', 'both']).default('auto'),
+  /** MatSAM: at most this many prompts on the whole-image layer (default a quarter of the 32x32 grid). */
+  matsamMaxPoints: z.number().int().min(1).max(16_384).default(256),
+  /** MatSAM: regions smaller than this (pixels) get no prompt; default max(16, 1e-4 of the image). */
+  matsamMinRegionArea: z.number().int().min(1).optional(),
+  /** Keep masks whose predicted IoU is above this (pred_iou_thresh); 0 disables. */
+  predIouThresh: z.number().min(0).max(1).default(0.88),
+  /** Keep masks whose stability score is at least this (stability_score_thresh); 0 disables. */
+  stabilityScoreThresh: z.number().min(0).max(1).default(0.95),
+  /** Logit offset of the stability score (stability_score_offset). */
+  stabilityScoreOffset: z.number().min(0).max(100).default(1),
+  /** Logit above which a pixel is inside a mask. */
+  maskThreshold: z.number().min(-100).max(100).default(0),
+  /** Box NMS threshold within a crop (box_nms_thresh). */
+  boxNmsThresh: z.number().min(0).max(1).default(0.7),
+  /** Box NMS threshold across crops (crop_nms_thresh). */
+  cropNmsThresh: z.number().min(0).max(1).default(0.7),
+  /** Crop layers (SAM's crop_n_layers); 'auto': none up to 2048 px, one more per doubling (4096 px: 5 crops, 8192 px: 21). */
+  cropLayers: z.union([z.literal('auto'), z.number().int().min(0).max(4)]).default('auto'),
+  /** Overlap of neighbouring crops as a fraction of the short side (crop_overlap_ratio). */
+  cropOverlapRatio: z.number().min(0).max(0.9).default(512 / 1500),
+  /** Prompts per side shrink by this factor per crop layer (crop_n_points_downscale_factor). */
+  cropPointsDownscale: z.number().int().min(1).max(8).default(2),
+  /** Most crops (each one an encoder run) a single image may need; larger images are refused with a hint. */
+  maxCrops: z.number().int().min(1).max(1000).default(21),
+  /** Pixels within which a mask box counts as touching a crop edge. */
+  cropEdgeTolerance: z.number().int().min(0).max(1000).default(20),
+  /** Use all candidate masks per prompt (SAM's multimask output) or only the best one. */
+  multimask: z.boolean().default(true),
+  /** Prompts per round trip to the SAM worker; progress and cancellation act between batches. */
+  batchSize: z.number().int().min(1).max(1024).default(32),
+  /** Segments with fewer free pixels after assembly are dropped. */
+  minArea: z.number().int().min(0).max(1_000_000).default(16),
+  /** Painting order: 'score' (higher predicted IoU wins a contested pixel) or 'area' (smaller masks first). */
+  assembleOrder: z.enum(['score', 'area']).default('score'),
+  /** Grain maps: give uncovered pixels to neighbouring segments (watershed on the gradient), so there are no gaps. */
+  fillGaps: z.boolean().default(false),
+});
+export type SamAutoOptions = z.output<typeof SamAutoOptionsSchema>;
+
 export interface SamModelInfo {
   id: string;
   name: string;
@@ -33,22 +85,52 @@ export interface SamStatus {
   provider: { name: string; reason: string } | null;
   /** How to add a model, for the UI hint when none is installed. */
   hint: string;
+  /** Folders searched for model files, in order (project, app, user). */
+  searchDirs: string[];
 }
 
 /** A SAM candidate mask, cropped to its bounding box. */
 export interface SamCandidate {
   imageId: number;
+  /** The mask's bounding box; width and height are 0 when the mask is empty. */
   box: Box;
   /** box.width * box.height bytes, 1 = inside. */
   mask: Uint8Array;
   /** Predicted IoU of the chosen mask. */
   score: number;
-  /** Model time and total time in ms, for the status bar. */
-  timing: { modelMs: number; totalMs: number };
+  /** Model time and total time in ms, for the status bar; embedMs is the encoder time on this call (0 when cached). */
+  timing: { modelMs: number; totalMs: number; embedMs: number };
+  /** Where the image embedding came from on this call: memory, the project database, or a fresh encoder run. */
+  embedding: 'memory' | 'store' | 'encoder';
+  /** The model that produced it. */
+  model: string;
+}
+
+/** What one image's SAM auto-segmentation did; the counts compare prompt strategies. */
+export interface SamAutoStats {
+  imageId: number;
+  model: string;
+  prompts: 'matsam' | 'grid';
+  /** Crops (layer 0 = whole image) and the encoder runs they needed (cached embeddings excluded). */
+  crops: number;
+  encoderRuns: number;
+  /** Point prompts over all crops; each is one decoder call. */
+  decoderCalls: number;
+  /** Candidate masks returned by the decoder, kept by the IoU/stability/edge filters, kept by NMS. */
+  masks: number;
+  filtered: number;
+  afterNms: number;
+  /** Segments in the saved label map. */
+  segments: number;
+  /** Milliseconds per stage. */
+  ms: { prompts: number; embed: number; decode: number; assemble: number; total: number };
+  /** MatSAM only: the pre-segmentation mode used and its prompt make-up (whole-image layer). */
+  matsam?: { mode: string; regionPoints: number; gridPoints: number; borderPoints: number };
 }
 
 export const samMethods = {
   'sam.status': method<SamStatus>()(none),
+  /** Makes a model the active one (loads it to check it; remembered in the project). */
   'sam.select': method<SamStatus>()(z.object({ modelId: z.string().min(1).max(100) })),
   /** Decode one prompt on an image (the embedding is computed once and cached). */
   'sam.prompt': method<SamCandidate>()(
@@ -60,4 +142,11 @@ export const samMethods = {
       refine: z.boolean().default(false),
     }),
   ),
+  /**
+   * Starts computing an image's embedding in the background (a job with progress) so the first
+   * click is fast; jobId is null when it is already cached.
+   */
+  'sam.prepare': method<{ cached: boolean; jobId: string | null }>()(z.object({ imageId: id })),
+  /** Per-image statistics of a finished SAM auto-segmentation job (kept for the last jobs); null if unknown. */
+  'sam.runStats': method<SamAutoStats[] | null>()(z.object({ jobId: z.string().min(1).max(100) })),
 };

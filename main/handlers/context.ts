@@ -18,6 +18,11 @@ export interface ServiceContext {
   /** The open project or null. */
   currentProject(): ProjectStore | null;
   emit<E extends EventName>(event: E, payload: Events[E]): void;
+  /**
+   * Registers cleanup that runs when the project closes (after its jobs are cancelled, before the
+   * database is closed), e.g. disposing a SAM engine bound to the project.
+   */
+  onProjectClose(hook: () => Promise<void> | void): void;
 }
 
 /** Handlers for a subset K of the contract's methods. */

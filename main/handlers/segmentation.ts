@@ -1,46 +1,105 @@
-// Segmentation handlers: auto-segmentation jobs and reading a stored segmentation.
-import { ClassicOptionsSchema, type ClassicOptions, type SegmentationData } from '../../app/contract';
+// Segmentation handlers: auto-segmentation jobs (classic engine, or SAM with MatSAM / grid prompts)
+// and reading a stored segmentation. A job saves each image's result only when it completes, so a
+// cancelled or failed run leaves the stored segmentation as it was.
+import { ClassicOptionsSchema, type ClassicOptions, type ParsedArgs, type SegmentationData } from '../../app/contract';
+import { SamAutoOptionsSchema, type SamAutoOptions, type SamAutoStats } from '../../app/contract/sam';
 import { ServiceError } from '../../app/errors';
-import { compressLabels } from '../store/project-store';
-import { runClassicInWorker } from '../jobs/classic-runner';
+import type { ImageRecord } from '../../app/types';
+import { compressLabels, type ProjectStore } from '../store/project-store';
+import { runClassicInWorker, runSamAutoInWorker, type ClassicResult } from '../jobs/classic-runner';
+import type { JobContext } from '../jobs/jobs';
+import { planCrops } from '../jobs/sam-auto';
 import { loadPixels } from './images';
+import { samSession } from './sam';
 import type { Handlers, ServiceContext } from './context';
+import { currentSegmentation } from '../store/edits';
+import { hasEditLog } from '../store/export-queries';
 
 export type SegmentationMethods = 'segment.auto' | 'segmentation.get';
 
 export function segmentationHandlers(ctx: ServiceContext): Handlers<SegmentationMethods> {
   return {
-    'segment.auto': (a) => ({ jobId: segmentAuto(ctx, a.imageIds, a.classic ?? ClassicOptionsSchema.parse({})) }),
+    'segment.auto': (a) => segmentAuto(ctx, a),
     'segmentation.get': (a) => getSegmentation(ctx, a.imageId),
   };
 }
 
-function segmentAuto(ctx: ServiceContext, imageIds: number[], options: ClassicOptions): string {
+async function segmentAuto(ctx: ServiceContext, a: ParsedArgs<'segment.auto'>): Promise<{ jobId: string }> {
   const store = ctx.project();
-  const images = imageIds.map((id) => store.getImage(id));
-  const title = images.length === 1 ? `Segmenting ${images[0]!.name}` : `Segmenting ${images.length} images`;
+  const images = a.imageIds.map((id) => store.getImage(id));
+  if (a.engine === 'sam') return { jobId: await segmentAutoSam(ctx, store, images, a.sam ?? SamAutoOptionsSchema.parse({})) };
+  return { jobId: segmentAutoClassic(ctx, store, images, a.classic ?? ClassicOptionsSchema.parse({})) };
+}
+
+function titleOf(images: ImageRecord[]): string {
+  return images.length === 1 ? `Segmenting ${images[0]!.name}` : `Segmenting ${images.length} images`;
+}
+
+/** Runs `segmentOne` per image and saves each result when it completes (never after a cancel or a close). */
+function runPerImage(
+  ctx: ServiceContext,
+  store: ProjectStore,
+  images: ImageRecord[],
+  title: string,
+  engine: (im: ImageRecord) => string,
+  segmentOne: (im: ImageRecord, job: JobContext, progress: (fraction: number, stage: string) => void) => Promise<ClassicResult>,
+): string {
   return ctx.jobs.start(title, images.length * 100, async (job) => {
     for (let i = 0; i < images.length; i++) {
       if (job.signal.aborted) throw new ServiceError('cancelled', 'Segmentation was cancelled.');
       const im = images[i]!;
       job.progress(i * 100, `Reading ${im.name}`);
-      const raster = await loadPixels(store, im.id);
-      const result = await runClassicInWorker(raster, options, job.signal, (f, stage) => job.progress(i * 100 + Math.round(f * 90), `${im.name}: ${stage}`));
+      const result = await segmentOne(im, job, (f, stage) => job.progress(i * 100 + 2 + Math.round(f * 88), `${im.name}: ${stage}`));
       job.progress(i * 100 + 92, `${im.name}: saving`);
       const compressed = await compressLabels(result.labels.data);
       if (job.signal.aborted) throw new ServiceError('cancelled', 'Segmentation was cancelled.');
       if (ctx.currentProject() !== store) throw new ServiceError('cancelled', 'The project was closed.');
-      store.saveSegmentation(im.id, result.labels, result.stats.map((s) => ({ ...s, source: 'auto' as const })), 'classic', compressed);
+      store.saveSegmentation(im.id, result.labels, result.stats.map((s) => ({ ...s, source: 'auto' as const })), engine(im), compressed);
       ctx.emit('onDidChangeImage', { imageId: im.id, reason: 'segmented' });
       job.progress((i + 1) * 100, `${im.name}: ${result.stats.length} segments`);
     }
   });
 }
 
+function segmentAutoClassic(ctx: ServiceContext, store: ProjectStore, images: ImageRecord[], options: ClassicOptions): string {
+  return runPerImage(ctx, store, images, titleOf(images), () => 'classic', async (im, job, progress) => {
+    const raster = await loadPixels(store, im.id);
+    return runClassicInWorker(raster, options, job.signal, progress);
+  });
+}
+
+/**
+ * SAM auto-segmentation. The model is resolved and loaded before the job starts, so a missing,
+ * damaged or unsupported model is refused at once with its message and nothing is queued.
+ */
+async function segmentAutoSam(ctx: ServiceContext, store: ProjectStore, images: ImageRecord[], options: SamAutoOptions): Promise<string> {
+  // An image over the crop budget is refused before anything runs (the message says what to change).
+  for (const im of images) planCrops(im.width, im.height, options, im.name);
+  const session = samSession(ctx);
+  const { engine, modelId } = await session.engineFor(options.model);
+  const stats: SamAutoStats[] = [];
+  const jobId = runPerImage(
+    ctx,
+    store,
+    images,
+    `${titleOf(images)} with SAM (${modelId}, ${options.prompts} prompts)`,
+    () => `sam:${modelId}:${options.prompts}`,
+    async (im, job, progress) => {
+      const raster = await loadPixels(store, im.id);
+      const r = await runSamAutoInWorker(raster, options, im.name, session.autoCalls(engine, im), job.signal, progress);
+      stats.push({ imageId: im.id, model: modelId, ...r.run });
+      return r;
+    },
+  );
+  session.recordRun(jobId, stats);
+  return jobId;
+}
+
 async function getSegmentation(ctx: ServiceContext, imageId: number): Promise<SegmentationData | null> {
   const store = ctx.project();
   store.getImage(imageId);
-  const seg = await store.loadSegmentation(imageId);
+  // The checkpoint plus the edit log: what the person sees after their corrections.
+  const seg = hasEditLog(store, imageId) ? await currentSegmentation(store, imageId) : await store.loadSegmentation(imageId);
   if (!seg) return null;
   return {
     imageId,

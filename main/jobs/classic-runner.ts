@@ -1,17 +1,40 @@
-// Runs one classic segmentation in a fresh worker; aborting the signal terminates the worker at once.
+// Runs one auto-segmentation (classic, or the SAM pipeline with its engine calls served from this
+// thread) in a fresh worker; aborting the signal terminates the worker at once.
 import { spawnWorker } from './spawn-worker';
-import { ServiceError } from '../../app/errors';
+import { ServiceError, isServiceErrorData } from '../../app/errors';
 import type { ClassicOptions } from '../../app/contract';
+import type { SamAutoOptions } from '../../app/contract/sam';
 import type { LabelMap, RasterImage } from '../../app/types';
 import type { SegmentStats } from '../../app/labelmap';
-import type { SegmentMessage, SegmentRequest } from './segment.worker';
+import { toErrorData } from '../../app/errors';
+import { transferList } from '../sam/protocol';
+import type { SamDecodeResult } from '../sam/runtime';
+import type { PreprocessOptions } from '../sam/preprocess';
+import type { Box } from '../../app/types';
+import type { SamAutoRun } from './sam-auto';
+import type { RpcCall, RpcReply, SegmentMessage, SegmentRequest } from './segment.worker';
 
 export interface ClassicResult {
   labels: LabelMap;
   stats: SegmentStats[];
 }
 
-export function runClassicInWorker(raster: RasterImage, options: ClassicOptions, signal: AbortSignal, onProgress?: (fraction: number, stage: string) => void): Promise<ClassicResult> {
+export interface SamAutoWorkerResult extends ClassicResult {
+  run: SamAutoRun;
+}
+
+/** The SAM engine as the worker's pipeline needs it, served on this thread. */
+export interface SamEngineCalls {
+  embed(crop: Box, layer: number, index: number, raster: RasterImage, preprocess: PreprocessOptions): Promise<{ handle: string; encoded: boolean }>;
+  decode(handle: string, prompts: Extract<RpcCall, { call: 'decode' }>['prompts'], options: Extract<RpcCall, { call: 'decode' }>['options']): Promise<SamDecodeResult[]>;
+}
+
+function runInWorker(
+  req: SegmentRequest,
+  signal: AbortSignal,
+  onProgress: ((fraction: number, stage: string) => void) | undefined,
+  engine: SamEngineCalls | null,
+): Promise<{ labels: LabelMap; stats: SegmentStats[]; run?: SamAutoRun }> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new ServiceError('cancelled', 'Segmentation was cancelled.'));
     const worker = spawnWorker(import.meta.url, 'segment.worker');
@@ -25,14 +48,55 @@ export function runClassicInWorker(raster: RasterImage, options: ClassicOptions,
     };
     const onAbort = () => finish(() => reject(new ServiceError('cancelled', 'Segmentation was cancelled.')));
     signal.addEventListener('abort', onAbort);
+    const reply = (r: RpcReply, transfer: ArrayBuffer[] = []) => {
+      // A reply after the end (cancel) has nobody to go to.
+      if (!settled) worker.postMessage(r, transfer);
+    };
+    const serve = async (id: number, call: RpcCall) => {
+      try {
+        if (engine === null) throw new ServiceError('internal', 'No SAM engine for this segmentation.');
+        if (call.call === 'embed') {
+          reply({ kind: 'rpc-reply', id, ok: true, value: await engine.embed(call.crop, call.layer, call.index, call.raster, call.preprocess) });
+        } else {
+          const results = await engine.decode(call.handle, call.prompts, call.options);
+          reply({ kind: 'rpc-reply', id, ok: true, value: results }, transferList(results.flatMap((r) => [r.masks, r.lowRes, r.iou])));
+        }
+      } catch (e) {
+        reply({ kind: 'rpc-reply', id, ok: false, error: toErrorData(e) });
+      }
+    };
     worker.on('message', (m: SegmentMessage) => {
       if (m.type === 'progress') onProgress?.(m.done / Math.max(1, m.total), m.stage);
-      else if (m.type === 'result') finish(() => resolve({ labels: { width: m.width, height: m.height, data: m.labels }, stats: m.stats }));
-      else finish(() => reject(new ServiceError('internal', `Segmentation failed: ${m.message}`)));
+      else if (m.type === 'rpc') {
+        const { type: _t, id, ...call } = m;
+        void serve(id, call as RpcCall);
+      } else if (m.type === 'result') {
+        finish(() => resolve({ labels: { width: m.width, height: m.height, data: m.labels }, stats: m.stats, ...(m.sam ? { run: m.sam } : {}) }));
+      } else {
+        const err = m.error && isServiceErrorData(m.error) && m.error.code !== 'internal' ? ServiceError.fromData(m.error) : new ServiceError('internal', `Segmentation failed: ${m.message}`);
+        finish(() => reject(err));
+      }
     });
     worker.on('error', (e) => finish(() => reject(new ServiceError('internal', `Segmentation worker failed: ${e.message}`))));
     worker.on('exit', (code) => finish(() => reject(new ServiceError('internal', `Segmentation worker stopped unexpectedly (exit code ${code}).`))));
-    const req: SegmentRequest = { raster, options };
-    worker.postMessage(req, [raster.data.buffer as ArrayBuffer]);
+    worker.postMessage(req, [req.raster.data.buffer as ArrayBuffer]);
   });
+}
+
+export function runClassicInWorker(raster: RasterImage, options: ClassicOptions, signal: AbortSignal, onProgress?: (fraction: number, stage: string) => void): Promise<ClassicResult> {
+  return runInWorker({ kind: 'classic', raster, options }, signal, onProgress, null);
+}
+
+/** SAM auto-segmentation of one image in the worker; `engine` serves its embed/decode calls. */
+export async function runSamAutoInWorker(
+  raster: RasterImage,
+  options: SamAutoOptions,
+  name: string,
+  engine: SamEngineCalls,
+  signal: AbortSignal,
+  onProgress?: (fraction: number, stage: string) => void,
+): Promise<SamAutoWorkerResult> {
+  const r = await runInWorker({ kind: 'sam-auto', raster, options, name }, signal, onProgress, engine);
+  if (r.run === undefined) throw new ServiceError('internal', 'The SAM segmentation returned no statistics.');
+  return { labels: r.labels, stats: r.stats, run: r.run };
 }

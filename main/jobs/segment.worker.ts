@@ -1,29 +1,88 @@
-// Worker thread for classic auto-segmentation, so the thread that serves the UI never blocks.
+// Worker thread for auto-segmentation, so the thread that serves the UI never blocks: the classic
+// engine, and the SAM pipeline (main/jobs/sam-auto.ts), whose embed/decode calls go back to the
+// service thread (which owns the SAM engine) as RPC messages.
 import { parentPort } from 'node:worker_threads';
 import { segmentClassic } from '../../app/classic';
-import { toGrey } from '../../app/image/display';
 import { segmentStats } from '../../app/labelmap';
 import type { ClassicOptions } from '../../app/contract';
-import type { RasterImage } from '../../app/types';
+import type { SamAutoOptions } from '../../app/contract/sam';
+import { toErrorData, ServiceError, type ServiceErrorData } from '../../app/errors';
+import type { Box, RasterImage } from '../../app/types';
+import type { CropBox } from '../../app/segment';
+import type { PreprocessOptions } from '../sam/preprocess';
+import { transferList } from '../sam/protocol';
+import type { DecodeOptions, SamDecodeResult, SamPrompt } from '../sam/runtime';
+import { samAutoSegment, type SamAutoBackend, type SamAutoRun } from './sam-auto';
 
-export interface SegmentRequest {
-  raster: RasterImage;
-  options: ClassicOptions;
-}
+export type SegmentRequest =
+  | { kind: 'classic'; raster: RasterImage; options: ClassicOptions }
+  | { kind: 'sam-auto'; raster: RasterImage; options: SamAutoOptions; name: string };
+
+/** RPC calls from the worker to the service thread (SAM pipeline only). */
+export type RpcCall =
+  | { call: 'embed'; crop: Box; layer: number; index: number; raster: RasterImage; preprocess: PreprocessOptions }
+  | { call: 'decode'; handle: string; prompts: SamPrompt[]; options: DecodeOptions };
+
+export type RpcReply = { kind: 'rpc-reply'; id: number; ok: true; value: unknown } | { kind: 'rpc-reply'; id: number; ok: false; error: ServiceErrorData };
 
 export type SegmentMessage =
   | { type: 'progress'; done: number; total: number; stage: string }
-  | { type: 'result'; labels: Uint32Array; width: number; height: number; stats: ReturnType<typeof segmentStats> }
-  | { type: 'error'; message: string };
+  | { type: 'result'; labels: Uint32Array; width: number; height: number; stats: ReturnType<typeof segmentStats>; sam?: SamAutoRun }
+  | { type: 'error'; message: string; error?: ServiceErrorData }
+  | ({ type: 'rpc'; id: number } & RpcCall);
 
 const port = parentPort!;
-port.on('message', (req: SegmentRequest) => {
-  try {
-    const grey = toGrey(req.raster);
-    const labels = segmentClassic(grey, req.options, (done, total, stage) => port.postMessage({ type: 'progress', done, total, stage } satisfies SegmentMessage));
+const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+let nextId = 1;
+
+function rpc<T>(call: RpcCall, transfer: ArrayBuffer[] = []): Promise<T> {
+  const id = nextId++;
+  return new Promise<T>((resolve, reject) => {
+    pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    port.postMessage({ type: 'rpc', id, ...call } satisfies SegmentMessage, transfer);
+  });
+}
+
+const backend: SamAutoBackend = {
+  embed(crop: CropBox, index: number, raster: RasterImage, preprocess: PreprocessOptions) {
+    // The whole image is still needed here for the other crops: send a copy; a crop copy is handed over.
+    const sent = index === 0 ? { ...raster, data: raster.data.slice() } : raster;
+    return rpc({ call: 'embed', crop: crop.box, layer: crop.layer, index, raster: sent, preprocess }, transferList([sent.data]));
+  },
+  decode(handle: string, prompts: SamPrompt[], options: DecodeOptions) {
+    return rpc<SamDecodeResult[]>({ call: 'decode', handle, prompts, options });
+  },
+};
+
+function post(m: SegmentMessage, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(m, transfer);
+}
+
+async function run(req: SegmentRequest): Promise<void> {
+  const progress = (done: number, total: number, stage: string) => post({ type: 'progress', done, total, stage });
+  if (req.kind === 'classic') {
+    // Colour is kept: the classic grain mode uses it on colour-etched images.
+    const labels = segmentClassic(req.raster, req.options, progress);
     const stats = segmentStats(labels);
-    port.postMessage({ type: 'result', labels: labels.data, width: labels.width, height: labels.height, stats } satisfies SegmentMessage, [labels.data.buffer as ArrayBuffer]);
-  } catch (e) {
-    port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) } satisfies SegmentMessage);
+    post({ type: 'result', labels: labels.data, width: labels.width, height: labels.height, stats }, [labels.data.buffer as ArrayBuffer]);
+    return;
   }
+  const { labels, run } = await samAutoSegment(req.raster, req.options, backend, { progress }, req.name);
+  const stats = segmentStats(labels);
+  post({ type: 'result', labels: labels.data, width: labels.width, height: labels.height, stats, sam: run }, [labels.data.buffer as ArrayBuffer]);
+}
+
+port.on('message', (m: SegmentRequest | RpcReply) => {
+  if (m.kind === 'rpc-reply') {
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (p === undefined) return;
+    if (m.ok) p.resolve(m.value);
+    else p.reject(ServiceError.fromData(m.error));
+    return;
+  }
+  run(m).catch((e: unknown) => {
+    const error = toErrorData(e);
+    post({ type: 'error', message: e instanceof ServiceError ? e.message : e instanceof Error ? e.message : String(e), error });
+  });
 });

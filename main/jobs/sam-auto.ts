@@ -1,0 +1,370 @@
+// SAM "segment everything" for one image, independent of where the model runs: crops -> prompts
+// (MatSAM or SAM's grid) -> batched decoding through a backend -> predicted-IoU / stability / crop-edge
+// filters -> NMS within and across crops -> one label map (better masks win) -> optional gap filling.
+// Runs inside the segmentation worker (main/jobs/segment.worker.ts), which forwards embed/decode calls
+// to the SAM engine on the service thread; tests and benchmarks call it in-process.
+import type { SamAutoOptions, SamAutoStats } from '../../app/contract/sam';
+import { ServiceError } from '../../app/errors';
+import { toGrey } from '../../app/image/display';
+import {
+  assembleLabelMap,
+  candidateFromLogits,
+  defaultMatsamOptions,
+  fillGaps,
+  generateCropBoxes,
+  gridPrompts,
+  layerPointsPerSide,
+  matsamPrompts,
+  nmsAcrossCrops,
+  nmsWithinCrops,
+  shouldDropMaskAtCropEdge,
+  type CandidateMask,
+  type CropBox,
+  type MatsamStats,
+  type Point,
+} from '../../app/segment';
+import type { Box, GreyImage, LabelMap, RasterImage } from '../../app/types';
+import type { ContrastWindow, PreprocessOptions } from '../sam/preprocess';
+import { frameGeometry, resolveWindow } from '../sam/preprocess';
+import type { DecodeOptions, SamDecodeResult, SamPrompt } from '../sam/runtime';
+import { upscaleMask } from '../sam/upsample';
+
+/** Where embeddings and decodes happen: the SAM engine, directly or through the worker's RPC. */
+export interface SamAutoBackend {
+  /**
+   * Embeds one crop (index 0 = the whole image, `raster` then is the caller's image; otherwise a copy
+   * the backend may keep or transfer). Returns a handle for decode and whether the encoder ran.
+   */
+  embed(crop: CropBox, index: number, raster: RasterImage, preprocess: PreprocessOptions): Promise<{ handle: string; encoded: boolean }>;
+  decode(handle: string, prompts: SamPrompt[], options: DecodeOptions): Promise<SamDecodeResult[]>;
+}
+
+export interface SamAutoHooks {
+  /** `done` of `total` prompts decoded, with a stage text. */
+  progress?(done: number, total: number, stage: string): void;
+  isCancelled?(): boolean;
+}
+
+export type SamAutoRun = Omit<SamAutoStats, 'imageId' | 'model'>;
+
+export interface SamAutoResult {
+  labels: LabelMap;
+  run: SamAutoRun;
+}
+
+/** Candidates of a crop pruned by NMS whenever more than this many are pending. */
+const PRUNE_AT = 256;
+const MATSAM_MIN_GRID = defaultMatsamOptions.minGridPerSide;
+const MATSAM_MAX_GRID = defaultMatsamOptions.maxGridPerSide;
+
+/** Images up to this long side get no crops with cropLayers 'auto'; one more layer per doubling. */
+export const AUTO_CROP_MIN_SIDE = 2048;
+
+/**
+ * Crop layers for 'auto': none up to 2048 px, then one layer per doubling of the long side (4096 px:
+ * 1 layer, 5 crops; 8192 px: 2 layers, 21 crops), so the finest crops are shrunk at most ~3x into
+ * the 1024 frame while the number of encoder runs stays within the default budget up to 8192 px.
+ */
+export function autoCropLayers(width: number, height: number): number {
+  const long = Math.max(width, height);
+  return long <= AUTO_CROP_MIN_SIDE ? 0 : Math.ceil(Math.log2(long / AUTO_CROP_MIN_SIDE) - 1e-9);
+}
+
+/** The crops of an image, refused with what to do when they exceed the crop budget. */
+export function planCrops(width: number, height: number, o: SamAutoOptions, name = 'The image'): CropBox[] {
+  const layers = o.cropLayers === 'auto' ? autoCropLayers(width, height) : o.cropLayers;
+  const cropsFor = (l: number) => (4 ** (l + 1) - 1) / 3;
+  const count = cropsFor(layers);
+  if (count > o.maxCrops) {
+    let fit = 0;
+    while (cropsFor(fit + 1) <= o.maxCrops) fit++;
+    throw new ServiceError(
+      'too-large',
+      `${name} (${width}x${height} px) needs ${count} SAM crops (${layers} crop layers) but the crop budget is ${o.maxCrops} encoder runs per image. ` +
+        `Set cropLayers to ${fit} (coarser: each crop is shrunk more), raise maxCrops to ${count} (slower), or use the classic engine.`,
+    );
+  }
+  return generateCropBoxes(width, height, layers, o.cropOverlapRatio);
+}
+
+/** A copy of a box of the raster (all channels). */
+export function cropRaster(raster: RasterImage, box: Box): RasterImage {
+  const { width, channels } = raster;
+  const data = raster.bitDepth === 16 ? new Uint16Array(box.width * box.height * channels) : new Uint8Array(box.width * box.height * channels);
+  for (let y = 0; y < box.height; y++) {
+    const from = ((box.y + y) * width + box.x) * channels;
+    data.set(raster.data.subarray(from, from + box.width * channels), y * box.width * channels);
+  }
+  return { width: box.width, height: box.height, channels, bitDepth: raster.bitDepth, data };
+}
+
+function cropGrey(grey: GreyImage, box: Box): GreyImage {
+  if (box.x === 0 && box.y === 0 && box.width === grey.width && box.height === grey.height) return grey;
+  const src = grey.data;
+  const data = src instanceof Uint16Array ? new Uint16Array(box.width * box.height) : src instanceof Float32Array ? new Float32Array(box.width * box.height) : new Uint8Array(box.width * box.height);
+  for (let y = 0; y < box.height; y++) {
+    const from = (box.y + y) * grey.width + box.x;
+    data.set(src.subarray(from, from + box.width), y * box.width);
+  }
+  return { width: box.width, height: box.height, data };
+}
+
+interface CropPlan {
+  crop: CropBox;
+  index: number;
+  /** Prompts in crop-local pixel coordinates. */
+  points: Point[];
+  matsam: MatsamStats | null;
+}
+
+/** Prompts of one crop: SAM's grid (fewer points per side on finer layers) or MatSAM on the crop's pixels. */
+function promptsForCrop(grey: GreyImage, crop: CropBox, o: SamAutoOptions): { points: Point[]; matsam: MatsamStats | null } {
+  const { width: cw, height: ch } = crop.box;
+  const perSide = layerPointsPerSide(o.pointsPerSide, crop.layer, o.cropPointsDownscale);
+  if (o.prompts === 'grid') return { points: gridPrompts(cw, ch, perSide), matsam: null };
+  // Same budget ratio as the grid on every layer: a quarter of its points by default.
+  const shrink = o.cropPointsDownscale ** crop.layer;
+  const budget = Math.max(1, Math.floor(o.matsamMaxPoints / (shrink * shrink)));
+  const r = matsamPrompts(cropGrey(grey, crop.box), {
+    mode: o.matsamMode,
+    maxPoints: budget,
+    minGridPerSide: Math.max(1, Math.round(MATSAM_MIN_GRID / shrink)),
+    maxGridPerSide: Math.max(2, Math.round(MATSAM_MAX_GRID / shrink)),
+    ...(o.matsamMinRegionArea !== undefined ? { minRegionArea: o.matsamMinRegionArea } : {}),
+  });
+  // The grid and border band can exceed a small budget on fine layers; region prompts come first.
+  return { points: r.points.slice(0, budget), matsam: r.stats };
+}
+
+/** Frame-resolution logits of a candidate kept until it survives NMS: a window around its mask, 1/64-logit steps. */
+interface FrameLogits {
+  data: Int16Array;
+  window: Box;
+  /** The mask's box in the frame (logit > threshold). */
+  box: Box;
+  frameWidth: number;
+  frameHeight: number;
+}
+
+type Pending = CandidateMask & { frame?: FrameLogits };
+
+const LOGIT_SCALE = 64;
+/** Frame pixels kept around a mask's box: bilinear samples reach one pixel out, box estimates two. */
+const WINDOW_MARGIN = 2;
+
+/**
+ * One decoder mask at frame resolution (fw x fh logits of the crop resized into the 1024 frame)
+ * through SAM's filters: predicted IoU and stability at frame resolution, then the crop-edge test on
+ * the mask's box estimated in image pixels. The image-resolution mask is made later, only for masks
+ * that survive NMS (materialize): on a large image a matrix mask upsampled for every prompt that hit
+ * the matrix would take gigabytes.
+ */
+function frameCandidate(
+  logits: Float32Array,
+  fw: number,
+  fh: number,
+  score: number,
+  crop: CropBox,
+  index: number,
+  imageWidth: number,
+  imageHeight: number,
+  o: SamAutoOptions,
+  point: Point,
+): Pending | null {
+  if (o.predIouThresh > 0 && !(score > o.predIouThresh)) return null;
+  const t = o.maskThreshold;
+  const hi = t + o.stabilityScoreOffset;
+  const lo = t - o.stabilityScoreOffset;
+  let inter = 0, union = 0, inside = 0;
+  let x0 = fw, y0 = fh, x1 = -1, y1 = -1;
+  for (let y = 0; y < fh; y++) {
+    const row = y * fw;
+    for (let x = 0; x < fw; x++) {
+      const v = logits[row + x]!;
+      if (v > lo) {
+        union++;
+        if (v > hi) inter++;
+        if (v > t) {
+          inside++;
+          if (x < x0) x0 = x;
+          if (x > x1) x1 = x;
+          if (y < y0) y0 = y;
+          y1 = y;
+        }
+      }
+    }
+  }
+  const stability = union === 0 ? 0 : inter / union;
+  if (o.stabilityScoreThresh > 0 && !(stability >= o.stabilityScoreThresh)) return null;
+  if (x1 < 0) return null;
+  const { width: cw, height: ch } = crop.box;
+  const sx = cw / fw;
+  const sy = ch / fh;
+  const ix0 = Math.floor(x0 * sx);
+  const iy0 = Math.floor(y0 * sy);
+  const ix1 = Math.min(cw - 1, Math.ceil((x1 + 1) * sx) - 1);
+  const iy1 = Math.min(ch - 1, Math.ceil((y1 + 1) * sy) - 1);
+  const box = { x: crop.box.x + ix0, y: crop.box.y + iy0, width: ix1 - ix0 + 1, height: iy1 - iy0 + 1 };
+  if (shouldDropMaskAtCropEdge(box, crop.box, imageWidth, imageHeight, o.cropEdgeTolerance)) return null;
+  const wx0 = Math.max(0, x0 - WINDOW_MARGIN);
+  const wy0 = Math.max(0, y0 - WINDOW_MARGIN);
+  const wx1 = Math.min(fw - 1, x1 + WINDOW_MARGIN);
+  const wy1 = Math.min(fh - 1, y1 + WINDOW_MARGIN);
+  const window = { x: wx0, y: wy0, width: wx1 - wx0 + 1, height: wy1 - wy0 + 1 };
+  const data = new Int16Array(window.width * window.height);
+  for (let y = 0; y < window.height; y++) {
+    const from = (wy0 + y) * fw + wx0;
+    const to = y * window.width;
+    for (let x = 0; x < window.width; x++) data[to + x] = Math.max(-32767, Math.min(32767, Math.round(logits[from + x]! * LOGIT_SCALE)));
+  }
+  return {
+    box,
+    mask: new Uint8Array(0),
+    score,
+    stability,
+    cropIndex: index,
+    area: Math.round(inside * sx * sy),
+    point,
+    frame: { data, window, box: { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 }, frameWidth: fw, frameHeight: fh },
+  };
+}
+
+/** The image-resolution mask of a frame candidate (bilinear upsampling of its logit window), or null if empty. */
+function materialize(p: Pending, crops: readonly CropBox[], threshold: number): CandidateMask | null {
+  const f = p.frame;
+  if (f === undefined) return p;
+  const crop = crops[p.cropIndex]!.box;
+  const m = upscaleMask(f.data, f.frameWidth, f.frameHeight, crop.width, crop.height, threshold * LOGIT_SCALE, f.box, f.window);
+  if (m.area === 0) return null;
+  const { frame: _frame, ...rest } = p;
+  return { ...rest, box: { x: m.box.x + crop.x, y: m.box.y + crop.y, width: m.box.width, height: m.box.height }, mask: m.mask, area: m.area };
+}
+
+function cancelled(): ServiceError {
+  return new ServiceError('cancelled', 'Segmentation was cancelled.');
+}
+
+/** Segments one image with SAM; throws ServiceError('cancelled') when hooks.isCancelled() turns true. */
+export async function samAutoSegment(raster: RasterImage, o: SamAutoOptions, backend: SamAutoBackend, hooks: SamAutoHooks = {}, name?: string): Promise<SamAutoResult> {
+  const t0 = performance.now();
+  const W = raster.width;
+  const H = raster.height;
+  const check = () => {
+    if (hooks.isCancelled?.()) throw cancelled();
+  };
+  const crops = planCrops(W, H, o, name);
+  const grey = toGrey(raster);
+
+  // Prompts for every crop first, so progress has a total.
+  const plans: CropPlan[] = [];
+  let total = 0;
+  for (let i = 0; i < crops.length; i++) {
+    check();
+    const p = promptsForCrop(grey, crops[i]!, o);
+    plans.push({ crop: crops[i]!, index: i, ...p });
+    total += p.points.length;
+  }
+  const tPrompts = performance.now();
+  hooks.progress?.(0, total, `${total} prompts in ${crops.length} crop${crops.length === 1 ? '' : 's'}`);
+
+  // Crops get the whole image's contrast window, so a crop is not stretched differently from its neighbours.
+  let window: ContrastWindow | null = null;
+  try {
+    window = resolveWindow(raster);
+  } catch {
+    window = null;
+  }
+  const cropPre: PreprocessOptions = window === null ? {} : { window };
+
+  let embedMs = 0;
+  let decodeMs = 0;
+  let encoderRuns = 0;
+  let masks = 0;
+  let filtered = 0;
+  let done = 0;
+  const kept: Pending[] = [];
+  for (const plan of plans) {
+    if (plan.points.length === 0) continue;
+    check();
+    const { crop, index } = plan;
+    const { width: cw, height: ch } = crop.box;
+    hooks.progress?.(done, total, crops.length === 1 ? 'computing the image embedding' : `computing the embedding of crop ${index + 1}/${crops.length}`);
+    const te = performance.now();
+    const emb = index === 0 && crop.layer === 0 ? await backend.embed(crop, index, raster, {}) : await backend.embed(crop, index, cropRaster(raster, crop.box), cropPre);
+    embedMs += performance.now() - te;
+    if (emb.encoded) encoderRuns++;
+    check();
+    const g = frameGeometry(cw, ch);
+    // Below the frame size the decoder's own resize is cheaper; above it, upsample around each mask only.
+    const resolution: DecodeOptions['resolution'] = cw * ch > g.resizedWidth * g.resizedHeight ? 'frame' : 'image';
+    const options: DecodeOptions = { output: 'logits', lowRes: false, resolution, best: !o.multimask };
+    let cropCandidates: Pending[] = [];
+    for (let b = 0; b < plan.points.length; b += o.batchSize) {
+      const batch = plan.points.slice(b, b + o.batchSize);
+      const td = performance.now();
+      const results = await backend.decode(
+        emb.handle,
+        batch.map((p) => ({ points: [{ x: p.x, y: p.y, label: 1 as const }] })),
+        options,
+      );
+      decodeMs += performance.now() - td;
+      check();
+      const before = cropCandidates.length;
+      results.forEach((r, k) => {
+        const local = batch[k]!;
+        const point = { x: local.x + crop.box.x, y: local.y + crop.box.y };
+        const plane = r.width * r.height;
+        for (let c = 0; c < r.count; c++) {
+          masks++;
+          const logits = (r.masks as Float32Array).subarray(c * plane, (c + 1) * plane);
+          const score = r.iou[c]!;
+          const cand =
+            resolution === 'frame'
+              ? frameCandidate(logits, r.width, r.height, score, crop, index, W, H, o, point)
+              : candidateFromLogits(logits, score, { box: crop.box, index, imageWidth: W, imageHeight: H }, o, point);
+          if (cand !== null) cropCandidates.push(cand);
+        }
+      });
+      done += batch.length;
+      hooks.progress?.(done, total, `prompts ${done}/${total}`);
+      filtered += cropCandidates.length - before;
+      // Prompts on one large region (the matrix) return near-copies of one mask: prune them as they
+      // come, so memory follows the number of distinct objects, not of prompts.
+      if (cropCandidates.length > PRUNE_AT) cropCandidates = nmsWithinCrops(cropCandidates, o.boxNmsThresh) as Pending[];
+    }
+    for (const c of nmsWithinCrops(cropCandidates, o.boxNmsThresh) as Pending[]) kept.push(c);
+  }
+  check();
+  const ta = performance.now();
+  const survivors: CandidateMask[] = [];
+  for (const p of nmsAcrossCrops(
+    kept,
+    crops.map((c) => c.box),
+    o.cropNmsThresh,
+  ) as Pending[]) {
+    const c = materialize(p, crops, o.maskThreshold);
+    if (c !== null) survivors.push(c);
+  }
+  const assembly = assembleLabelMap(survivors, W, H, { order: o.assembleOrder, minArea: Math.max(1, o.minArea) });
+  check();
+  const labels = o.fillGaps && assembly.sources.length > 0 ? fillGaps(assembly.labels, grey) : assembly.labels;
+  const tEnd = performance.now();
+  const first = plans[0]?.matsam ?? null;
+  return {
+    labels,
+    run: {
+      prompts: o.prompts,
+      crops: crops.length,
+      encoderRuns,
+      decoderCalls: total,
+      masks,
+      filtered,
+      afterNms: survivors.length,
+      segments: assembly.sources.length,
+      ms: { prompts: tPrompts - t0, embed: embedMs, decode: decodeMs, assemble: tEnd - ta, total: tEnd - t0 },
+      ...(first !== null
+        ? { matsam: { mode: first.mode, regionPoints: first.regionPoints, gridPoints: first.gridPoints, borderPoints: first.borderPoints } }
+        : {}),
+    },
+  };
+}
