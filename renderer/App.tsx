@@ -1,15 +1,34 @@
-// The GrainLab window: project screen, or the workspace (image list, canvas, toolbar, status bar).
-import { useCallback, useEffect, useRef, useState } from 'react';
+// The GrainLab window: project screen, or the workspace (image list, tool strip, canvas, side
+// panel, toolbar, status bar). The workspace wires tools (intents), the actions registry
+// (toolbar, context menu, keys) and the open image's edit session together.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { getClient } from './client';
-import type { ProgressEvent, SegmentationData, AppInfo } from '../app/contract';
-import type { ImageRecord, ProjectInfo, RasterImage } from '../app/types';
+import type { ProgressEvent, AppInfo } from '../app/contract';
+import type { ClassRecord, ImageRecord, ProjectInfo, RasterImage } from '../app/types';
+import type { EditOp } from '../app/edit';
 import { percentileWindow, fullWindow, type DisplayWindow } from '../app/image/display';
 import { ServiceError } from '../app/errors';
+import type { Viewport } from '../app/view/viewport';
 import { ProjectScreen } from './components/ProjectScreen';
 import { ImageList } from './components/ImageList';
 import { JobsPanel, Toasts, type Toast } from './components/Jobs';
 import { Viewer, type HoverInfo, type ViewerHandle } from './components/Viewer';
-import type { Viewport } from '../app/view/viewport';
+import { ExportTools } from './components/export/ExportTools';
+import { SidePanel } from './components/SidePanel';
+import { ToolStrip } from './components/ToolStrip';
+import { HelpOverlay } from './components/HelpOverlay';
+import { ContextMenu } from './components/ContextMenu';
+import { HoverText, ZoomText } from './components/HoverStatus';
+import { EditSession } from './editor/session';
+import { Selection } from './editor/selection';
+import { Observable } from './editor/observable';
+import { selectionAfterEdit } from './editor/after-edit';
+import type { LocalEditOptions } from './editor/document';
+import { createTools, isPromptTool } from './tools';
+import { nextUnverified } from './tools/geometry';
+import type { Intent, ToolContext, ToolDocument, ToolId } from './tools/types';
+import { actionForKey, type ActionContext } from './actions/registry';
+import { debugHooks, recordCommit } from './viewer/debug';
 
 const ACCEPT = '.png,.jpg,.jpeg,.tif,.tiff,image/png,image/jpeg,image/tiff';
 
@@ -23,6 +42,19 @@ function imageFromHash(): number | null {
   return m ? Number(m[1]) : null;
 }
 
+function typingIn(t: EventTarget | null): boolean {
+  return t instanceof HTMLElement && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.isContentEditable);
+}
+
+const emptyDoc = (width: number, height: number): ToolDocument => ({
+  width,
+  height,
+  labels: { width, height, data: new Uint32Array(0) },
+  labelAt: () => 0,
+  segment: () => undefined,
+  segments: new Map(),
+});
+
 export function App() {
   const client = getClient();
   const [project, setProject] = useState<ProjectInfo | null>(null);
@@ -32,24 +64,50 @@ export function App() {
   const [selected, setSelected] = useState<number | null>(null);
   const [raster, setRaster] = useState<RasterImage | null>(null);
   const [displayWindow, setDisplayWindow] = useState<DisplayWindow | null>(null);
-  const [segmentation, setSegmentation] = useState<SegmentationData | null>(null);
+  const [session, setSession] = useState<EditSession | null>(null);
+  const [docVersion, setDocVersion] = useState(0);
   const [overlayVisible, setOverlayVisible] = useState(true);
   const [opacity, setOpacity] = useState(0.45);
+  const [outlinesOnly, setOutlinesOnly] = useState(false);
+  const [colourByClass, setColourByClass] = useState(false);
   const [mode, setMode] = useState<'phase' | 'grain'>('phase');
   const [invert, setInvert] = useState(false);
-  const [hover, setHover] = useState<HoverInfo | null>(null);
-  const [viewport, setViewport] = useState<Viewport | null>(null);
   const [jobs, setJobs] = useState<ProgressEvent[]>([]);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [dragging, setDragging] = useState(false);
   const [importing, setImporting] = useState<string | null>(null);
+  const [toolId, setToolId] = useState<ToolId>('select');
+  const [brushRadius, setBrushRadius] = useState(8);
+  const [classes, setClasses] = useState<ClassRecord[]>([]);
+  const [selIds, setSelIds] = useState<number[]>([]);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const [menu, setMenu] = useState<{ x: number; y: number } | null>(null);
+  const [minArea, setMinArea] = useState(50);
+  const [toolTick, setToolTick] = useState(0);
+  const [polygonSubtract, setPolygonSubtract] = useState(false);
   const viewer = useRef<ViewerHandle>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const toastId = useRef(1);
+  const tools = useMemo(() => createTools(), []);
+  const selection = useMemo(() => new Selection(), []);
+  const hover = useMemo(() => new Observable<HoverInfo | null>(null), []);
+  const viewport = useMemo(() => new Observable<Viewport | null>(null), []);
+  const sessionRef = useRef<EditSession | null>(null);
+  sessionRef.current = session;
+  const selectedRef = useRef<number | null>(null);
+  selectedRef.current = selected;
+  const brushRef = useRef(brushRadius);
+  brushRef.current = brushRadius;
+  const toolRef = useRef(toolId);
+  toolRef.current = toolId;
+  const rasterRef = useRef<RasterImage | null>(raster);
+  rasterRef.current = raster;
+  const promptSeq = useRef(0);
 
   const toast = useCallback((kind: Toast['kind'], text: string) => {
     const id = toastId.current++;
-    setToasts((t) => [...t.slice(-4), { id, kind, text }]);
+    // The same message twice (several calls failing for one reason) is shown once.
+    setToasts((t) => (t.some((x) => x.kind === kind && x.text === text) ? t : [...t.slice(-4), { id, kind, text }]));
     if (kind === 'info') setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), 4000);
   }, []);
   const onError = useCallback((e: unknown) => toast('error', errorText(e)), [toast]);
@@ -59,6 +117,14 @@ export function App() {
     setImages(list);
     return list;
   }, [client]);
+
+  const refreshClasses = useCallback(async () => {
+    const list = await client.call('classes.list', {});
+    setClasses(list);
+    return list;
+  }, [client]);
+
+  useEffect(() => selection.onChange(() => setSelIds(selection.ids)), [selection]);
 
   // Startup: is a project already open in main (e.g. after a page reload)?
   useEffect(() => {
@@ -80,26 +146,59 @@ export function App() {
         if (want && list.some((i) => i.id === want)) setSelected(want);
       })
       .catch(onError);
-  }, [project, refreshImages, onError]);
+    refreshClasses().catch(onError);
+  }, [project, refreshImages, refreshClasses, onError]);
 
-  // Open the selected image: raw pixels, display window, segmentation.
+  const replaceSession = useCallback((s: EditSession | null) => {
+    const old = sessionRef.current;
+    if (old && old !== s) old.dispose();
+    sessionRef.current = s;
+    debugHooks.session = s;
+    setSession(s);
+  }, []);
+
+  const openSession = useCallback(
+    async (imageId: number, create = false): Promise<EditSession | null> => {
+      const s = await EditSession.open(client, imageId, { onMessage: (kind, text) => toast(kind, text) }, create);
+      if (selectedRef.current !== imageId) {
+        s?.dispose();
+        return null;
+      }
+      replaceSession(s);
+      return s;
+    },
+    [client, toast, replaceSession],
+  );
+
+  // Open the selected image: raw pixels, display window, and its segmentation for editing.
   useEffect(() => {
     if (selected === null) return;
     window.history.replaceState(null, '', `#image=${selected}`);
     let live = true;
-    setSegmentation(null);
-    Promise.all([client.call('images.pixels', { id: selected }), client.call('segmentation.get', { imageId: selected })])
-      .then(([px, seg]) => {
-        if (!live) return;
+    tools[toolRef.current].onCancel({ doc: emptyDoc(0, 0), selection: [], brushRadius: brushRef.current, emit: () => {} });
+    selection.clear();
+    replaceSession(null);
+    Promise.all([client.call('images.pixels', { id: selected }), EditSession.open(client, selected, { onMessage: (kind, text) => toast(kind, text) })])
+      .then(([px, s]) => {
+        if (!live) {
+          s?.dispose();
+          return;
+        }
         setRaster(px);
         setDisplayWindow(percentileWindow(px));
-        setSegmentation(seg);
+        replaceSession(s);
       })
       .catch(onError);
     return () => {
       live = false;
     };
-  }, [selected, client, onError]);
+  }, [selected, client, onError, toast, tools, selection, replaceSession]);
+
+  // The open document changed: panels re-read it.
+  useEffect(() => {
+    if (!session) return;
+    return session.onChange(() => setDocVersion((v) => v + 1));
+  }, [session]);
 
   useEffect(() => {
     const offProgress = client.on('onDidProgress', (e) => {
@@ -111,17 +210,19 @@ export function App() {
     });
     const offChange = client.on('onDidChangeImage', (e) => {
       void refreshImages().catch(() => {});
-      if (e.reason === 'segmented' && e.imageId === selectedRef.current) {
-        client.call('segmentation.get', { imageId: e.imageId }).then(setSegmentation, onError);
+      if (e.imageId !== selectedRef.current) return;
+      const s = sessionRef.current;
+      if (e.reason === 'segmented') void openSession(e.imageId).catch(onError);
+      else if (e.reason === 'updated') {
+        if (s) void s.externalChange().catch(() => {});
+        else void openSession(e.imageId).catch(() => {});
       }
     });
     return () => {
       offProgress();
       offChange();
     };
-  }, [client, refreshImages, toast, onError]);
-  const selectedRef = useRef<number | null>(null);
-  selectedRef.current = selected;
+  }, [client, refreshImages, toast, onError, openSession]);
 
   const importFiles = useCallback(
     async (files: File[]) => {
@@ -167,30 +268,286 @@ export function App() {
     setImages([]);
     setSelected(null);
     setRaster(null);
-    setSegmentation(null);
+    replaceSession(null);
     window.history.replaceState(null, '', window.location.pathname + window.location.search);
   };
 
-  // Keyboard shortcuts (ignored while typing in a field).
+  // ---- editing ----
+
+  /** Applies edits now (locally, then saved by main) and redraws; returns the ids to select afterwards, if any. */
+  const runEdit = useCallback(
+    (ops: EditOp[], label: string, opts: LocalEditOptions = {}, intent?: Extract<Intent, { type: 'edit' }>) => {
+      const s = sessionRef.current;
+      const imageId = selectedRef.current;
+      if (imageId === null) return;
+      const apply = (sess: EditSession) => {
+        let local;
+        try {
+          local = sess.edit(ops, opts);
+        } catch (e) {
+          onError(e);
+          return;
+        }
+        viewer.current?.drawNow();
+        recordCommit(label);
+        if (!local) return;
+        if (intent) {
+          const after = selectionAfterEdit(intent, local);
+          if (after) selection.apply(after, 'replace');
+        }
+        selection.retain((id) => sess.doc.segments.has(id));
+      };
+      if (s) apply(s);
+      else {
+        // No segmentation yet: start an empty one, then add to it.
+        void openSession(imageId, true)
+          .then((created) => created && apply(created))
+          .catch(onError);
+      }
+    },
+    [openSession, onError, selection],
+  );
+
+  const runPrompt = useCallback(
+    async (i: Extract<Intent, { type: 'prompt' }>) => {
+      const tool = tools[toolRef.current];
+      const imageId = selectedRef.current;
+      if (!isPromptTool(tool) || imageId === null) return;
+      const seq = ++promptSeq.current;
+      const doc = () => sessionRef.current?.doc ?? emptyDoc(rasterRef.current?.width ?? 0, rasterRef.current?.height ?? 0);
+      try {
+        const c = await client.call('sam.prompt', { imageId, points: i.points, ...(i.box ? { box: i.box } : {}), refine: i.refine });
+        if (seq !== promptSeq.current) return;
+        tool.setCandidate({ box: c.box, mask: c.mask, score: c.score }, doc());
+      } catch (e) {
+        if (seq !== promptSeq.current) return;
+        tool.setCandidate(null, doc());
+        toast('error', errorText(e));
+      }
+      viewer.current?.redrawInteraction();
+      setToolTick((t) => t + 1);
+    },
+    [client, tools, toast],
+  );
+
+  const handleIntent = useCallback(
+    (i: Intent) => {
+      if (i.type === 'select') selection.apply(i.ids, i.mode);
+      else if (i.type === 'message') toast(i.kind, i.text);
+      else if (i.type === 'prompt') void runPrompt(i);
+      else runEdit(i.ops, i.label, { ...(i.source ? { source: i.source } : {}), ...(i.classFrom !== undefined ? { classFrom: i.classFrom } : {}) }, i);
+    },
+    [selection, toast, runPrompt, runEdit],
+  );
+
+  const toolContext = useCallback(
+    (): ToolContext => ({
+      doc: sessionRef.current?.doc ?? emptyDoc(rasterRef.current?.width ?? 0, rasterRef.current?.height ?? 0),
+      selection: selection.ids,
+      brushRadius: brushRef.current,
+      emit: handleIntent,
+    }),
+    [selection, handleIntent],
+  );
+
+  const checkSam = useCallback(async () => {
+    const t = [tools.sam, tools.carve];
+    try {
+      const st = await client.call('sam.status', {});
+      for (const tool of t) tool.setAvailability(st.active !== null, st.active !== null ? '' : `No SAM model installed. ${st.hint}`);
+    } catch (e) {
+      for (const tool of t) tool.setAvailability(false, `SAM is not available: ${errorText(e)}`);
+    }
+    setToolTick((x) => x + 1);
+  }, [client, tools]);
+
+  const switchTool = useCallback(
+    (id: ToolId) => {
+      if (id === toolRef.current) return;
+      tools[toolRef.current].onCancel(toolContext());
+      setToolId(id);
+      if (id === 'sam' || id === 'carve') void checkSam();
+    },
+    [tools, toolContext, checkSam],
+  );
+
+  const currentImage = images.find((i) => i.id === selected) ?? null;
+
+  const setClassKey = useCallback(
+    async (n: number | null) => {
+      const ids = selection.ids;
+      if (ids.length === 0) return;
+      if (n === null) {
+        runEdit([{ kind: 'setClass', ids, classId: null }], 'Clear class');
+        return;
+      }
+      let list = classes;
+      if (list.length < n) {
+        try {
+          list = await client.call('classes.ensure', { count: n });
+          setClasses(list);
+        } catch (e) {
+          onError(e);
+          return;
+        }
+      }
+      runEdit([{ kind: 'setClass', ids, classId: list[n - 1]!.id }], `Class ${n}`);
+    },
+    [selection, classes, client, runEdit, onError],
+  );
+
+  /** Undo/redo: this session's own edits show at once; older ones when main sends their patch. */
+  const stepHistory = (which: 'undo' | 'redo') => {
+    const s = sessionRef.current;
+    if (!s) return;
+    const started = which === 'undo' ? s.undo() : s.redo();
+    const drawn = () => {
+      viewer.current?.drawNow();
+      recordCommit(which);
+    };
+    if (started.local) drawn();
+    void started.done.then((did) => {
+      if (did && !started.local) drawn();
+    });
+  };
+
+  const actionCtx: ActionContext = {
+    hasImage: selected !== null && raster !== null,
+    hasSegmentation: session !== null,
+    selection: selIds,
+    canUndo: (session?.doc.undoDepth ?? 0) > 0 || (session?.pending ?? 0) > 0,
+    canRedo: (session?.doc.redoDepth ?? 0) > 0,
+    tool: toolId,
+    imageReviewed: currentImage?.status === 'verified',
+    undo: () => stepHistory('undo'),
+    redo: () => stepHistory('redo'),
+    setTool: switchTool,
+    mergeSelected: () => {
+      const ids = selection.ids;
+      if (ids.length < 2) return;
+      const op: EditOp = { kind: 'merge', ids };
+      runEdit([op], 'Merge', {}, { type: 'edit', ops: [op], label: 'Merge', select: 'target' });
+    },
+    deleteSelected: () => {
+      const ids = selection.ids;
+      if (ids.length === 0) return;
+      runEdit([{ kind: 'delete', ids }], 'Delete');
+      selection.clear();
+    },
+    deleteSmaller: () => {
+      const before = sessionRef.current?.doc.segments.size ?? 0;
+      runEdit([{ kind: 'deleteSmallerThan', minArea }], 'Delete small');
+      const after = sessionRef.current?.doc.segments.size ?? 0;
+      toast('info', `Deleted ${before - after} segment${before - after === 1 ? '' : 's'} smaller than ${minArea} px.`);
+    },
+    fillHoles: () => {
+      const ids = selection.ids;
+      if (ids.length === 0) return;
+      runEdit(ids.slice(0, 64).map((id) => ({ kind: 'fillHoles', id }) as EditOp), 'Fill holes');
+    },
+    setClass: (n) => void setClassKey(n),
+    toggleVerified: () => {
+      const s = sessionRef.current;
+      const ids = selection.ids;
+      if (!s || ids.length === 0) return;
+      const all = ids.every((id) => s.doc.segment(id)?.verified);
+      runEdit([{ kind: 'setVerified', ids, verified: !all }], all ? 'Unverify' : 'Verify');
+    },
+    selectAll: () => {
+      const s = sessionRef.current;
+      if (s) selection.apply([...s.doc.segments.keys()], 'replace');
+    },
+    clearSelection: () => selection.clear(),
+    nextUnverified: (backwards) => {
+      const s = sessionRef.current;
+      if (!s) return;
+      const next = nextUnverified(s.doc.segments.values(), selection.single, backwards);
+      if (!next) {
+        toast('info', 'Every segment of this image is verified.');
+        return;
+      }
+      selection.apply([next.id], 'replace');
+      viewer.current?.centreOn(next.bbox);
+    },
+    toggleReviewed: () => {
+      if (!currentImage) return;
+      const status = currentImage.status === 'verified' ? 'in-review' : 'verified';
+      client
+        .call('images.setStatus', { imageId: currentImage.id, status })
+        .then(() => refreshImages())
+        .catch(onError);
+    },
+    nextImage: () => {
+      const idx = images.findIndex((i) => i.id === selected);
+      if (idx >= 0 && idx < images.length - 1) setSelected(images[idx + 1]!.id);
+    },
+    prevImage: () => {
+      const idx = images.findIndex((i) => i.id === selected);
+      if (idx > 0) setSelected(images[idx - 1]!.id);
+    },
+    segment: () => {
+      if (selected !== null) void segment([selected]);
+    },
+    toggleOverlay: () => setOverlayVisible((v) => !v),
+    toggleOutlines: () => setOutlinesOnly((v) => !v),
+    brushSize: (f) => setBrushRadius((r) => Math.max(0.5, Math.min(500, Math.round(r * f * 2) / 2 || r))),
+    fit: () => viewer.current?.fit(),
+    actualSize: () => viewer.current?.actualSize(),
+    zoom: (f) => viewer.current?.zoomBy(f),
+    toggleHelp: () => setHelpOpen((h) => !h),
+    togglePolygonMode: () => setPolygonSubtract((v) => !v),
+  };
+  const ctxRef = useRef(actionCtx);
+  ctxRef.current = actionCtx;
+
+  useEffect(() => {
+    tools.polygon.subtract = polygonSubtract;
+    setToolTick((t) => t + 1);
+  }, [tools, polygonSubtract]);
+
+  // Keyboard: the active tool first (Enter, Escape, Backspace in a gesture), then the actions registry.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement;
-      if (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA') return;
-      const idx = images.findIndex((i) => i.id === selected);
-      if (e.key === 'o' || e.key === 'O') setOverlayVisible((v) => !v);
-      else if (e.key === 'f' || e.key === 'F' || (e.ctrlKey && e.key === '0')) viewer.current?.fit();
-      else if (e.ctrlKey && e.key === '1') viewer.current?.actualSize();
-      else if (e.key === '+' || e.key === '=') viewer.current?.zoomBy(1.25);
-      else if (e.key === '-') viewer.current?.zoomBy(0.8);
-      else if (e.key === 'PageDown' && idx >= 0 && idx < images.length - 1) setSelected(images[idx + 1]!.id);
-      else if (e.key === 'PageUp' && idx > 0) setSelected(images[idx - 1]!.id);
-      else if (e.key === 's' && !e.ctrlKey && selected !== null) void segment([selected]);
-      else return;
+      if (typingIn(e.target)) return;
+      if (helpOpen && (e.key === 'Escape' || e.key === '?')) {
+        setHelpOpen(false);
+        e.preventDefault();
+        return;
+      }
+      debugHooks.inputStart = e.timeStamp;
+      const tool = tools[toolRef.current];
+      if (tool.onKey({ key: e.key, shift: e.shiftKey, alt: e.altKey, ctrl: e.ctrlKey || e.metaKey }, toolContext())) {
+        e.preventDefault();
+        viewer.current?.redrawInteraction();
+        setToolTick((t) => t + 1);
+        return;
+      }
+      const action = actionForKey(e);
+      if (!action) {
+        debugHooks.inputStart = 0;
+        return;
+      }
       e.preventDefault();
+      const ctx = ctxRef.current;
+      if (action.enabled && !action.enabled(ctx)) {
+        debugHooks.inputStart = 0;
+        return;
+      }
+      action.run(ctx);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [images, selected, segment]);
+  }, [tools, toolContext, helpOpen]);
+
+  const overlaySettings = useMemo(
+    () => ({
+      visible: overlayVisible,
+      opacity,
+      outlinesOnly,
+      classColours: colourByClass ? new Map(classes.map((c) => [c.id, c.color])) : null,
+    }),
+    [overlayVisible, opacity, outlinesOnly, colourByClass, classes],
+  );
 
   if (!loaded) return <div className="start muted">Connecting…</div>;
   if (!project) {
@@ -202,10 +559,13 @@ export function App() {
     );
   }
 
-  const current = images.find((i) => i.id === selected) ?? null;
+  const current = currentImage;
   const bitMax = raster?.bitDepth === 16 ? 65535 : 255;
   const sam = info?.engines.find((e) => e.id === 'sam');
   const running = jobs.some((j) => j.state === 'running');
+  const tool = tools[toolId];
+  void toolTick;
+  const doc = session?.doc ?? null;
 
   return (
     <div
@@ -264,20 +624,14 @@ export function App() {
           Segment all
         </button>
         <span className="sep" />
-        <label className="inline" title="Show the segmentation overlay (O)">
-          <input type="checkbox" checked={overlayVisible} onChange={(e) => setOverlayVisible(e.target.checked)} data-testid="overlay-toggle" /> Overlay
-        </label>
-        <label className="inline" title="Overlay fill opacity">
-          Opacity
-          <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} data-testid="opacity" />
-        </label>
-        <span className="sep" />
         <button onClick={() => viewer.current?.fit()} title="Fit to window (F or Ctrl+0)">
           Fit
         </button>
         <button onClick={() => viewer.current?.actualSize()} title="Actual pixels (Ctrl+1)">
           1:1
         </button>
+        <span className="sep" />
+        <ExportTools images={images} selected={selected} onChanged={() => void refreshImages().catch(onError)} />
         <span className="spacer" />
         {sam && !sam.available && (
           <span className="hint" title={sam.note}>
@@ -298,17 +652,24 @@ export function App() {
 
       <main className="stage-area">
         {raster && displayWindow && current ? (
-          <Viewer
-            ref={viewer}
-            raster={raster}
-            window={displayWindow}
-            labels={segmentation ? { data: segmentation.labels, width: segmentation.width, height: segmentation.height } : null}
-            overlayVisible={overlayVisible}
-            opacity={opacity}
-            pixelSizeUm={current.pixelSizeUm}
-            onHover={setHover}
-            onViewport={setViewport}
-          />
+          <>
+            <Viewer
+              ref={viewer}
+              raster={raster}
+              window={displayWindow}
+              session={session}
+              tool={tool}
+              toolContext={toolContext}
+              selection={selection}
+              overlay={overlaySettings}
+              pixelSizeUm={current.pixelSizeUm}
+              hover={hover}
+              viewport={viewport}
+              onContextMenu={(x, y) => setMenu({ x, y })}
+              onToolInput={() => setToolTick((t) => t + 1)}
+            />
+            <ToolStrip tool={toolId} onTool={switchTool} polygonSubtract={polygonSubtract} onPolygonSubtract={setPolygonSubtract} brushRadius={brushRadius} onBrushRadius={setBrushRadius} disabled={false} actions={actionCtx} />
+          </>
         ) : (
           <div className="placeholder-stage muted">{images.length ? 'Select an image on the left.' : 'Import micrographs to begin: Import… or drop files here.'}</div>
         )}
@@ -330,6 +691,38 @@ export function App() {
         <JobsPanel jobs={jobs} />
       </main>
 
+      <SidePanel
+        doc={doc}
+        docVersion={docVersion}
+        selection={selIds}
+        hover={hover}
+        classes={classes}
+        onAssignClass={(classId) => {
+          const ids = selection.ids;
+          if (ids.length) runEdit([{ kind: 'setClass', ids, classId }], 'Class');
+        }}
+        onRenameClass={(id, name) => void client.call('classes.update', { id, name }).then(() => refreshClasses()).catch(onError)}
+        onRecolourClass={(id, color) => void client.call('classes.update', { id, color }).then(() => refreshClasses()).catch(onError)}
+        onCreateClass={() => void client.call('classes.ensure', { count: Math.min(9, classes.length + 1) }).then(setClasses).catch(onError)}
+        onToggleVerified={() => actionCtx.toggleVerified()}
+        minArea={minArea}
+        onMinArea={setMinArea}
+        onDeleteSmaller={() => actionCtx.deleteSmaller()}
+        overlayVisible={overlayVisible}
+        onOverlayVisible={setOverlayVisible}
+        opacity={opacity}
+        onOpacity={setOpacity}
+        outlinesOnly={outlinesOnly}
+        onOutlinesOnly={setOutlinesOnly}
+        colourByClass={colourByClass}
+        onColourByClass={setColourByClass}
+        imageStatus={current?.status ?? null}
+        onToggleReviewed={() => actionCtx.toggleReviewed()}
+        toolHint={tool.hint()}
+        toolStatus={isPromptTool(tool) ? tool.status : ''}
+        saving={session?.pending ?? 0}
+      />
+
       <footer className="statusbar" data-testid="statusbar">
         {current ? (
           <>
@@ -337,19 +730,18 @@ export function App() {
             <span>
               {current.width}×{current.height} px{current.pixelSizeUm ? ` · ${current.pixelSizeUm.toPrecision(3)} µm/px` : ' · uncalibrated'}
             </span>
-            <span data-testid="hover-info">
-              {hover
-                ? `x ${hover.x}, y ${hover.y}${current.pixelSizeUm ? ` (${(hover.x * current.pixelSizeUm).toFixed(2)}, ${(hover.y * current.pixelSizeUm).toFixed(2)} µm)` : ''} · value ${hover.value?.join(', ') ?? '–'}${hover.segmentId ? ` · segment ${hover.segmentId}` : ''}`
-                : '—'}
-            </span>
-            <span>{segmentation ? `${segmentation.segments.length} segments (${segmentation.engine})` : 'not segmented'}</span>
+            <HoverText hover={hover} pixelSizeUm={current.pixelSizeUm} />
+            <span data-testid="segment-count">{doc ? `${doc.segments.size} segments (${doc.engine})` : 'not segmented'}</span>
             <span className="spacer" />
-            <span data-testid="zoom">{viewport ? `${Math.round(viewport.scale * 100)}%` : ''}</span>
+            <span className="muted">{tool.hint().split(' · ')[0]}</span>
+            <ZoomText viewport={viewport} />
           </>
         ) : (
           <span className="muted">{project.path}</span>
         )}
       </footer>
+      {helpOpen && <HelpOverlay onClose={() => setHelpOpen(false)} />}
+      {menu && <ContextMenu x={menu.x} y={menu.y} ctx={actionCtx} onClose={() => setMenu(null)} />}
       <Toasts toasts={toasts} onDismiss={(id) => setToasts((t) => t.filter((x) => x.id !== id))} />
     </div>
   );

@@ -1,9 +1,53 @@
 // Service handlers: Editing label maps: apply edit operations, undo/redo, segment classes and review state.
+// The work happens in main/store/edits.ts (one EditStore per open project); these handlers tell
+// other windows about every change.
 import type { editMethods } from '../../app/contract/edit';
+import { editStoreFor } from '../store/edits';
 import type { Handlers, ServiceContext } from './context';
 
 export type EditMethods = keyof typeof editMethods;
 
-export function editHandlers(_ctx: ServiceContext): Handlers<EditMethods> {
-  return {};
+export function editHandlers(ctx: ServiceContext): Handlers<EditMethods> {
+  const edits = () => editStoreFor(ctx.project());
+  const updated = (imageId: number) => ctx.emit('onDidChangeImage', { imageId, reason: 'updated' });
+  // Closing writes the checkpoints of edited maps, so the next open needs no log replay.
+  ctx.onProjectClose(async () => {
+    const store = ctx.currentProject();
+    if (store) await editStoreFor(store).flushAll();
+  });
+  return {
+    'edit.open': async (a) => {
+      const had = a.create ? await edits().history(a.imageId) : true;
+      const snap = await edits().open(a.imageId, a.create, a.encoding);
+      if (!had && snap) ctx.emit('onDidChangeImage', { imageId: a.imageId, reason: 'updated' });
+      return snap;
+    },
+    'edit.apply': async (a) => {
+      const ack = await edits().apply(a);
+      if (ack.status === 'applied') updated(a.imageId);
+      return ack;
+    },
+    'edit.undo': async (a) => {
+      const r = await edits().undo(a.imageId, a.expectRevision);
+      if (r.status === 'applied') updated(a.imageId);
+      return r;
+    },
+    'edit.redo': async (a) => {
+      const r = await edits().redo(a.imageId, a.expectRevision);
+      if (r.status === 'applied') updated(a.imageId);
+      return r;
+    },
+    'edit.history': (a) => edits().history(a.imageId),
+    'edit.checkpoint': async (a) => ({ written: await edits().checkpoint(a.imageId) }),
+    'classes.create': (a) => edits().createClass(a.name, a.color),
+    'classes.update': (a) => edits().updateClass(a.id, a.name, a.color),
+    'classes.ensure': (a) => edits().ensureClasses(a.count),
+    'images.setStatus': (a) => {
+      const store = ctx.project();
+      store.getImage(a.imageId);
+      store.setStatus(a.imageId, a.status);
+      updated(a.imageId);
+      return store.getImage(a.imageId);
+    },
+  };
 }

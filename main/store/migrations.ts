@@ -84,6 +84,16 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'edit log: undo records and checkpoint position',
+    sql: `
+      ALTER TABLE segmentations ADD COLUMN checkpoint_seq INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE segmentations ADD COLUMN base_seq INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE edit_log ADD COLUMN info TEXT;
+      CREATE INDEX edit_log_undone ON edit_log(image_id, undone, seq);
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

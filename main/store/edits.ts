@@ -1,0 +1,869 @@
+// Edit persistence beside a ProjectStore: main's authoritative in-memory label map per open image
+// (LRU), the edit log with undo records, undo/redo that survives reopening, and checkpoints.
+//
+// The log is a linear stack per image. Rows have undone = 0 (applied), 1 (undone, can be redone)
+// or 2 (discarded redo entry that the current checkpoint still contains; kept only so replay from
+// that checkpoint can revert it, deleted when the next checkpoint is written). The current map is
+// the checkpoint, with rows at or below checkpoint_seq that are no longer applied reverted
+// (newest first), then applied rows above checkpoint_seq re-applied (oldest first).
+import { deflateSync } from 'node:zlib';
+import {
+  applyEdit,
+  applyPatch,
+  combinePatches,
+  decodePatch,
+  emptyPatch,
+  encodePatch,
+  invertMeta,
+  isEmptyPatch,
+  measurePatch,
+  patchPixelCount,
+  type EditKind,
+  type EditOp,
+  type LabelPatch,
+  type MetaChange,
+  type SegmentMeta,
+} from '../../app/edit';
+import type { EditAck, EditApplyArgs, EditHistoryState, EditSnapshot, EditStepResult } from '../../app/contract/edit';
+import { ServiceError } from '../../app/errors';
+import type { SegmentStats } from '../../app/labelmap';
+import type { Box, ClassRecord, LabelMap, SegmentRecord, SegmentSource } from '../../app/types';
+import { compressLabels, decompressLabels, type ProjectStore } from './project-store';
+import { encodeRuns } from './labels-codec';
+
+/** Segment-table row as main keeps it in memory. */
+interface SegRow {
+  id: number;
+  classId: number | null;
+  classSource: string | null;
+  classConfidence: number | null;
+  source: SegmentSource;
+  verified: boolean;
+  clusterId: number | null;
+  area: number;
+  bbox: Box;
+}
+/** What a row holds besides its geometry: restored when undo/redo brings a segment back. */
+type RowData = Omit<SegRow, 'area' | 'bbox'>;
+
+/** Class provenance change that rides along a classId meta change: [id, oldSource, oldConfidence, newSource, newConfidence]. */
+type ClassProv = [number, string | null, number | null, string | null, number | null];
+
+/** The undo record stored as JSON in edit_log.info. */
+interface LogInfo {
+  v: 1;
+  meta: MetaChange[];
+  classProv: ClassProv[];
+  /** Rows the forward change removed (undo re-creates them). */
+  removed: RowData[];
+  /** Rows the forward change created (redo re-creates them). */
+  created: RowData[];
+}
+
+interface HistoryItem {
+  seq: number;
+  kind: EditKind | null;
+  undone: 0 | 1;
+}
+
+export interface EditStoreOptions {
+  /** Maps up to this many pixels are checkpointed inside every edit's transaction (a few ms), so the stored checkpoint is always current. */
+  syncCheckpointPixels?: number;
+  /** Larger maps are checkpointed after this many ms without edits (and when evicted or the project closes). */
+  idleCheckpointMs?: number;
+  /** ...and in the background after this many edits, even while editing goes on. */
+  checkpointEvery?: number;
+  /** Most label-map bytes kept in memory across open images (at least one image is always kept). */
+  memoryBytes?: number;
+  /** Most applied entries kept per image (older ones are dropped at the next checkpoint). */
+  historyLimit?: number;
+}
+
+const DEFAULTS: Required<EditStoreOptions> = {
+  syncCheckpointPixels: 1 << 20,
+  idleCheckpointMs: 2000,
+  checkpointEvery: 100,
+  memoryBytes: 640 * 1024 * 1024,
+  historyLimit: 500,
+};
+
+/** Default class colours for the 1-9 keys (distinct under common colour-vision deficiencies). */
+export const DEFAULT_CLASS_COLOURS = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7', '#999999', '#ffffff'];
+
+class ImageState {
+  rows = new Map<number, SegRow>();
+  history: HistoryItem[] = [];
+  /** Bumped by every change of the map; an async checkpoint is dropped if it moved meanwhile. */
+  version = 0;
+  sinceCheckpoint = 0;
+  timer: ReturnType<typeof setTimeout> | null = null;
+  detached = false;
+  /** Set by storeCheckpoint when it dropped old entries; applied to `history` once the transaction commits. */
+  pendingBase: number | null = null;
+  /** A background checkpoint is being compressed. */
+  checkpointing = false;
+  /** Lowest log position at which redo entries were discarded since the last checkpoint snapshot. */
+  lowestDiscard = Infinity;
+  /** Deflated bytes of the current map when known (the checkpoint just read or written), for edit.open. */
+  blob: Uint8Array | null = null;
+  constructor(
+    readonly imageId: number,
+    readonly labels: LabelMap,
+    public nextId: number,
+    readonly engine: string,
+    /** segmentations.updated_at when loaded: changes only when the segmentation is replaced. */
+    readonly generation: string,
+    public checkpointSeq: number,
+    public baseSeq: number,
+  ) {}
+
+  get cursor(): number {
+    for (let k = this.history.length - 1; k >= 0; k--) if (this.history[k]!.undone === 0) return this.history[k]!.seq;
+    return this.baseSeq;
+  }
+  get revision(): string {
+    return `${this.generation}/${this.cursor}`;
+  }
+  get bytes(): number {
+    return this.labels.data.byteLength;
+  }
+  historyState(): EditHistoryState {
+    let undoDepth = 0;
+    let redoDepth = 0;
+    let undoKind: EditKind | null = null;
+    let redoKind: EditKind | null = null;
+    for (const h of this.history) {
+      if (h.undone === 0) {
+        undoDepth++;
+        undoKind = h.kind;
+      } else {
+        if (redoDepth === 0) redoKind = h.kind;
+        redoDepth++;
+      }
+    }
+    return { imageId: this.imageId, revision: this.revision, seq: this.cursor, nextId: this.nextId, undoDepth, redoDepth, undoKind, redoKind };
+  }
+  bbox(id: number): Box | undefined {
+    const r = this.rows.get(id);
+    return r && r.area > 0 ? r.bbox : undefined;
+  }
+  area(id: number): number | undefined {
+    return this.rows.get(id)?.area;
+  }
+}
+
+interface SegmentDbRow {
+  id: number;
+  class_id: number | null;
+  class_source: string | null;
+  class_confidence: number | null;
+  source: SegmentSource;
+  verified: number;
+  cluster_id: number | null;
+  area: number;
+  bbox_x: number;
+  bbox_y: number;
+  bbox_w: number;
+  bbox_h: number;
+}
+
+function toRecord(r: SegRow): SegmentRecord {
+  return { id: r.id, classId: r.classId, source: r.source, verified: r.verified, clusterId: r.clusterId, area: r.area, bbox: { ...r.bbox } };
+}
+
+function rowData(r: SegRow): RowData {
+  return { id: r.id, classId: r.classId, classSource: r.classSource, classConfidence: r.classConfidence, source: r.source, verified: r.verified, clusterId: r.clusterId };
+}
+
+function opsKind(ops: readonly EditOp[]): EditKind {
+  return ops[0]!.kind;
+}
+
+function defaultSource(ops: readonly EditOp[]): SegmentSource {
+  return ops.some((o) => o.kind === 'addFromMask') ? 'prompt' : 'brush';
+}
+
+/** Net meta changes of several edits: first old and last new value per (id, field). */
+function netMeta(changes: MetaChange[]): MetaChange[] {
+  const out = new Map<string, MetaChange>();
+  for (const c of changes) {
+    const key = `${c.field}:${c.id}`;
+    const prev = out.get(key);
+    out.set(key, prev ? ({ ...prev, new: c.new } as MetaChange) : { ...c });
+  }
+  return [...out.values()].filter((c) => c.old !== c.new);
+}
+
+function labelBytes(data: Uint32Array): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function blob(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Edits of one project: load, apply, undo/redo and checkpoint, serialised per image. One per
+ * ProjectStore (editStoreFor); handlers and other readers share it so they see the same map.
+ */
+export class EditStore {
+  private readonly states = new Map<number, ImageState>();
+  private readonly queues = new Map<number, Promise<unknown>>();
+  private readonly options: Required<EditStoreOptions>;
+
+  constructor(
+    readonly store: ProjectStore,
+    options: EditStoreOptions = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  private get db() {
+    return this.store.db;
+  }
+
+  /** Runs `fn` after every earlier task of the same image, so edits apply in the order they arrived. */
+  private serial<T>(imageId: number, fn: () => Promise<T> | T): Promise<T> {
+    const prev = this.queues.get(imageId) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(imageId, settled);
+    void settled.then(() => {
+      if (this.queues.get(imageId) === settled) this.queues.delete(imageId);
+    });
+    return next;
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  private generationOf(imageId: number): string | null {
+    const row = this.db.prepare('SELECT updated_at FROM segmentations WHERE image_id = ?').get(imageId) as { updated_at: string } | undefined;
+    return row?.updated_at ?? null;
+  }
+
+  /** The image's state, loaded (checkpoint + log replay) when not cached or when the segmentation was replaced. */
+  private async state(imageId: number): Promise<ImageState | null> {
+    if (!this.db.open) throw new ServiceError('no-project', 'The project was closed.');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const generation = this.generationOf(imageId);
+      const cached = this.states.get(imageId);
+      if (generation === null) {
+        if (cached) this.drop(cached);
+        return null;
+      }
+      if (cached && cached.generation === generation) {
+        this.states.delete(imageId);
+        this.states.set(imageId, cached);
+        return cached;
+      }
+      if (cached) this.drop(cached);
+      const loaded = await this.load(imageId);
+      if (!loaded) return null;
+      if (this.generationOf(imageId) !== loaded.generation) continue; // replaced while we were decompressing
+      this.states.set(imageId, loaded);
+      this.evict(imageId);
+      return loaded;
+    }
+    throw new ServiceError('io', `The segmentation of image ${imageId} keeps changing while it is being opened; wait for running segmentation jobs to finish and try again.`);
+  }
+
+  private async load(imageId: number): Promise<ImageState | null> {
+    const db = this.db;
+    // Read checkpoint, log and table without yielding, so they describe one moment.
+    const seg = db
+      .prepare('SELECT width, height, checkpoint, engine, next_id, updated_at, checkpoint_seq, base_seq FROM segmentations WHERE image_id = ?')
+      .get(imageId) as { width: number; height: number; checkpoint: Buffer; engine: string; next_id: number; updated_at: string; checkpoint_seq: number; base_seq: number } | undefined;
+    if (!seg) return null;
+    const kinds = db
+      .prepare(
+        `SELECT seq, undone, CASE WHEN json_valid(op) AND json_type(op) = 'array' THEN json_extract(op, '$[0].kind')
+           WHEN json_valid(op) THEN json_extract(op, '$.kind') END AS kind
+         FROM edit_log WHERE image_id = ? ORDER BY seq`,
+      )
+      .all(imageId) as { seq: number; undone: number; kind: string | null }[];
+    const revert = db
+      .prepare('SELECT seq, patch FROM edit_log WHERE image_id = ? AND seq <= ? AND undone <> 0 ORDER BY seq DESC')
+      .all(imageId, seg.checkpoint_seq) as { seq: number; patch: Buffer | null }[];
+    const reapply = db
+      .prepare('SELECT seq, patch FROM edit_log WHERE image_id = ? AND seq > ? AND undone = 0 ORDER BY seq')
+      .all(imageId, seg.checkpoint_seq) as { seq: number; patch: Buffer | null }[];
+    const segs = db
+      .prepare('SELECT id, class_id, class_source, class_confidence, source, verified, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h FROM segments WHERE image_id = ?')
+      .all(imageId) as SegmentDbRow[];
+    const data = await decompressLabels(seg.checkpoint, seg.width * seg.height);
+    const labels: LabelMap = { width: seg.width, height: seg.height, data };
+    try {
+      for (const r of revert) if (r.patch) applyPatch(labels, decodePatch(r.patch), 'inverse');
+      for (const r of reapply) if (r.patch) applyPatch(labels, decodePatch(r.patch), 'forward');
+    } catch (e) {
+      throw new ServiceError('io', `The edit history of image ${imageId} does not fit its saved label map (${(e as Error).message}). Restore the project from a backup (*.bak-v* beside project.sqlite) or re-segment the image.`);
+    }
+    const st = new ImageState(imageId, labels, seg.next_id, seg.engine, seg.updated_at, seg.checkpoint_seq, seg.base_seq);
+    for (const r of segs) {
+      st.rows.set(r.id, {
+        id: r.id,
+        classId: r.class_id,
+        classSource: r.class_source,
+        classConfidence: r.class_confidence,
+        source: r.source,
+        verified: r.verified === 1,
+        clusterId: r.cluster_id,
+        area: r.area,
+        bbox: { x: r.bbox_x, y: r.bbox_y, width: r.bbox_w, height: r.bbox_h },
+      });
+    }
+    // A table row may name an id at or above next_id (older databases): never hand it out again.
+    for (const id of st.rows.keys()) if (id >= st.nextId) st.nextId = id + 1;
+    st.history = kinds.filter((k) => k.undone === 0 || k.undone === 1).map((k) => ({ seq: k.seq, kind: (k.kind as EditKind | null) ?? null, undone: k.undone as 0 | 1 }));
+    st.sinceCheckpoint = reapply.length + revert.length;
+    if (st.sinceCheckpoint === 0) st.blob = new Uint8Array(seg.checkpoint.buffer, seg.checkpoint.byteOffset, seg.checkpoint.byteLength);
+    if (st.sinceCheckpoint > 0) this.scheduleCheckpoint(st);
+    return st;
+  }
+
+  private drop(st: ImageState): void {
+    if (st.timer) clearTimeout(st.timer);
+    st.timer = null;
+    st.detached = true;
+    if (this.states.get(st.imageId) === st) this.states.delete(st.imageId);
+  }
+
+  /** Keeps label maps within the memory budget; evicted maps with unsaved checkpoints get one written first. */
+  private evict(keep: number): void {
+    let total = 0;
+    for (const st of this.states.values()) total += st.bytes;
+    for (const st of [...this.states.values()]) {
+      if (total <= this.options.memoryBytes) break;
+      if (st.imageId === keep) continue;
+      total -= st.bytes;
+      const pending = st.sinceCheckpoint > 0;
+      this.drop(st);
+      if (pending) void this.writeCheckpoint(st).catch(() => {});
+    }
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  async open(imageId: number, create = false, encoding: 'raw' | 'deflate' = 'raw'): Promise<EditSnapshot | null> {
+    const image = this.store.getImage(imageId);
+    return this.serial(imageId, async () => {
+      let st = await this.state(imageId);
+      if (!st && create) {
+        const empty = new Uint32Array(image.width * image.height);
+        const status = image.status === 'verified' ? 'verified' : 'in-review';
+        this.store.saveSegmentation(imageId, { width: image.width, height: image.height, data: empty }, [], 'manual', await compressLabels(empty), status);
+        st = await this.state(imageId);
+      }
+      if (!st) return null;
+      const segs = [...st.rows.values()].filter((r) => r.area > 0).sort((a, b) => a.id - b.id).map(toRecord);
+      const updatedAt = st.generation;
+      // A copy: the reply is encoded after this task ends, when the next edit may already change the map.
+      const base = { ...st.historyState(), width: st.labels.width, height: st.labels.height, segments: segs, engine: st.engine, updatedAt };
+      if (encoding === 'deflate') {
+        // The queue is held while compressing, so the map cannot change under the compressor.
+        if (!st.blob) st.blob = await compressLabels(st.labels.data);
+        return { ...base, labelsDeflate: st.blob };
+      }
+      return { ...base, labels: st.labels.data.slice() };
+    });
+  }
+
+  /**
+   * The current label map (a copy) and next free id, for readers such as segmentation.get and
+   * exports. An image whose stored checkpoint is current is read straight from it, without being
+   * kept in memory (an export of many images does not fill the cache).
+   */
+  async current(imageId: number): Promise<{ labels: LabelMap; nextId: number; engine: string; updatedAt: string; revision: string } | null> {
+    return this.serial(imageId, async () => {
+      if (!this.states.has(imageId)) {
+        const head = this.db.prepare('SELECT checkpoint_seq, base_seq, updated_at FROM segmentations WHERE image_id = ?').get(imageId) as { checkpoint_seq: number; base_seq: number; updated_at: string } | undefined;
+        if (!head) return null;
+        const pending = this.db
+          .prepare('SELECT count(*) AS n FROM edit_log WHERE image_id = ? AND ((seq <= ? AND undone <> 0) OR (seq > ? AND undone = 0))')
+          .get(imageId, head.checkpoint_seq, head.checkpoint_seq) as { n: number };
+        if (pending.n === 0) {
+          const seg = await this.store.loadSegmentation(imageId);
+          if (seg && seg.updatedAt === head.updated_at) {
+            const cursor = (this.db.prepare('SELECT max(seq) AS s FROM edit_log WHERE image_id = ? AND undone = 0').get(imageId) as { s: number | null }).s ?? head.base_seq;
+            return { labels: seg.labels, nextId: seg.nextId, engine: seg.engine, updatedAt: seg.updatedAt, revision: `${seg.updatedAt}/${cursor}` };
+          }
+        }
+      }
+      const st = await this.state(imageId);
+      if (!st) return null;
+      return { labels: { width: st.labels.width, height: st.labels.height, data: st.labels.data.slice() }, nextId: st.nextId, engine: st.engine, updatedAt: st.generation, revision: st.revision };
+    });
+  }
+
+  async history(imageId: number): Promise<EditHistoryState | null> {
+    this.store.getImage(imageId);
+    return this.serial(imageId, async () => (await this.state(imageId))?.historyState() ?? null);
+  }
+
+  // ---------------------------------------------------------------- applying
+
+  async apply(a: EditApplyArgs): Promise<EditAck> {
+    this.store.getImage(a.imageId);
+    const ops = a.ops ?? (a.op ? [a.op] : []);
+    if (ops.length === 0) throw new ServiceError('invalid-argument', 'edit.apply needs an edit operation (op or ops).');
+    return this.serial(a.imageId, async () => {
+      const st = await this.state(a.imageId);
+      if (!st) throw new ServiceError('not-found', `Image ${a.imageId} has no segmentation yet. Segment it, or start an empty one to draw in (edit.open with create: the app does this when you paint on an unsegmented image).`);
+      if (a.expectRevision !== undefined && a.expectRevision !== st.revision) return this.ack(st, 'stale', emptyPatch(), [], []);
+      return this.applyOps(st, ops, a);
+    });
+  }
+
+  private applyOps(st: ImageState, ops: EditOp[], a: EditApplyArgs): EditAck {
+    const map = st.labels;
+    // Working table: geometry and meta as the edits of this gesture change them, one op after another.
+    const geo = new Map<number, { area: number; bbox: Box }>();
+    const meta = new Map<number, SegmentMeta>();
+    const bboxOf = (id: number): Box | undefined => {
+      const g = geo.get(id);
+      if (g) return g.area > 0 ? g.bbox : undefined;
+      return st.bbox(id);
+    };
+    const areaOf = (id: number): number | undefined => geo.get(id)?.area ?? st.area(id);
+    const metaOf = (id: number): SegmentMeta | undefined => {
+      const m = meta.get(id);
+      if (m) return m;
+      const r = st.rows.get(id);
+      if (r) return { classId: r.classId, verified: r.verified };
+      return (geo.get(id)?.area ?? 0) > 0 ? { classId: null, verified: false } : undefined;
+    };
+    for (const op of ops) {
+      if (op.kind === 'setClass' && op.classId !== null && !this.db.prepare('SELECT id FROM classes WHERE id = ?').get(op.classId)) {
+        throw new ServiceError('invalid-argument', `Class ${op.classId} does not exist in this project. Create it first (classes.create) or pick another.`);
+      }
+    }
+    const patches: LabelPatch[] = [];
+    const metaChanges: MetaChange[] = [];
+    const derived: [number, number][] = [];
+    const touched = new Set<number>();
+    let nextId = st.nextId;
+    try {
+      for (const op of ops) {
+        const r = applyEdit(map, op, { nextId, bboxes: bboxOf, areas: areaOf, meta: metaOf });
+        patches.push(r.patch);
+        nextId = r.nextId;
+        derived.push(...r.derivedFrom);
+        for (const id of r.segmentChanges.removed) {
+          geo.set(id, { area: 0, bbox: { x: 0, y: 0, width: 0, height: 0 } });
+          touched.add(id);
+        }
+        for (const s of r.segmentChanges.stats) {
+          geo.set(s.id, { area: s.area, bbox: s.bbox });
+          touched.add(s.id);
+        }
+        for (const c of r.meta) {
+          const cur = metaOf(c.id) ?? { classId: null, verified: false };
+          meta.set(c.id, c.field === 'classId' ? { ...cur, classId: c.new } : { ...cur, verified: c.new });
+          metaChanges.push(c);
+        }
+      }
+    } catch (e) {
+      for (let k = patches.length - 1; k >= 0; k--) applyPatch(map, patches[k]!, 'inverse');
+      throw e;
+    }
+    let patch = emptyPatch();
+    for (const p of patches) if (!isEmptyPatch(p)) patch = combinePatches(patch, p);
+    const metaNet = netMeta(metaChanges);
+    if (isEmptyPatch(patch) && metaNet.length === 0) {
+      for (let k = patches.length - 1; k >= 0; k--) applyPatch(map, patches[k]!, 'inverse');
+      return this.ack(st, 'unchanged', emptyPatch(), [], []);
+    }
+
+    // Net segment changes of the whole gesture, against the table before it.
+    const created: number[] = [];
+    const removed: number[] = [];
+    const changed: number[] = [];
+    for (const id of touched) {
+      const before = st.area(id) ?? 0;
+      const after = geo.get(id)!.area;
+      if (before === 0 && after > 0) created.push(id);
+      else if (before > 0 && after === 0) removed.push(id);
+      else if (after > 0) changed.push(id);
+    }
+    const parentOf = new Map<number, number>();
+    for (const [nid, from] of derived) if (!parentOf.has(nid)) parentOf.set(nid, from);
+    const source = a.source ?? defaultSource(ops);
+    const classFrom = a.classFrom !== undefined ? st.rows.get(a.classFrom) : undefined;
+    const newRows: SegRow[] = created.map((id) => {
+      const g = geo.get(id)!;
+      const parent = parentOf.has(id) ? st.rows.get(parentOf.get(id)!) : undefined;
+      const base: RowData = parent
+        ? { id, classId: parent.classId, classSource: parent.classSource, classConfidence: parent.classConfidence, source: parent.source, verified: false, clusterId: null }
+        : { id, classId: classFrom?.classId ?? null, classSource: classFrom?.classId != null ? 'person' : null, classConfidence: null, source, verified: false, clusterId: null };
+      const m = meta.get(id);
+      return { ...base, ...(m ? { classId: m.classId, verified: m.verified } : {}), area: g.area, bbox: g.bbox };
+    });
+    const removedRows = removed.map((id) => st.rows.get(id)).filter((r): r is SegRow => r !== undefined);
+    const classProv: ClassProv[] = [];
+    for (const c of metaNet) {
+      if (c.field !== 'classId') continue;
+      const r = st.rows.get(c.id);
+      classProv.push([c.id, r?.classSource ?? null, r?.classConfidence ?? null, c.new === null ? null : 'person', null]);
+    }
+    const info: LogInfo = { v: 1, meta: metaNet, classProv, removed: removedRows.map(rowData), created: newRows.map(rowData) };
+    const opJson = JSON.stringify(ops.length === 1 ? ops[0] : ops);
+    const encoded = isEmptyPatch(patch) ? null : encodePatch(patch);
+    const checkpoint = this.syncCheckpoint(st);
+
+    // Rows after the gesture, written to the database and then to memory.
+    const after = new Map<number, SegRow>();
+    for (const r of newRows) after.set(r.id, r);
+    for (const id of changed) {
+      const r = st.rows.get(id);
+      const g = geo.get(id)!;
+      after.set(id, r ? { ...r, area: g.area, bbox: g.bbox } : { id, classId: null, classSource: null, classConfidence: null, source, verified: false, clusterId: null, area: g.area, bbox: g.bbox });
+    }
+    for (const c of metaNet) {
+      const r = after.get(c.id) ?? st.rows.get(c.id);
+      if (!r) continue;
+      if (c.field === 'verified') after.set(c.id, { ...r, verified: c.new });
+      else after.set(c.id, { ...r, classId: c.new, classSource: c.new === null ? null : 'person', classConfidence: null });
+    }
+
+    let seq = 0;
+    try {
+      this.db.transaction(() => {
+        this.discardRedo(st);
+        seq = Number(
+          this.db
+            .prepare('INSERT INTO edit_log (image_id, op, patch, info) VALUES (?, ?, ?, ?)')
+            .run(st.imageId, opJson, encoded ? blob(encoded) : null, JSON.stringify(info)).lastInsertRowid,
+        );
+        this.writeRows(st.imageId, removed, [...after.values()]);
+        this.db.prepare('UPDATE segmentations SET next_id = max(next_id, ?) WHERE image_id = ?').run(nextId, st.imageId);
+        this.db.prepare("UPDATE images SET status = 'in-review' WHERE id = ? AND status IN ('new', 'auto-segmented')").run(st.imageId);
+        if (checkpoint) this.storeCheckpoint(st, checkpoint, seq, st.history.filter((h) => h.undone === 0).length + 1);
+      })();
+    } catch (e) {
+      st.pendingBase = null;
+      applyPatch(map, patch, 'inverse');
+      throw new ServiceError('io', `Saving the edit to ${this.store.dir} failed: ${(e as Error).message}. The edit was not applied; check free disk space and try again.`);
+    }
+    // Memory follows the committed transaction.
+    for (const id of removed) st.rows.delete(id);
+    for (const r of after.values()) st.rows.set(r.id, r);
+    st.nextId = Math.max(st.nextId, nextId);
+    st.history = st.history.filter((h) => h.undone === 0);
+    st.history.push({ seq, kind: opsKind(ops), undone: 0 });
+    this.afterChange(st, checkpoint, seq);
+    return this.ack(st, 'applied', patch, [...after.values()].map(toRecord), removed);
+  }
+
+  /** Entries that could be redone die when a new edit is made: deleted, or kept as 'discarded' while the checkpoint contains them. */
+  private discardRedo(st: ImageState): void {
+    if (st.history.some((h) => h.undone === 1)) st.lowestDiscard = Math.min(st.lowestDiscard, st.cursor);
+    this.db.prepare('DELETE FROM edit_log WHERE image_id = ? AND undone = 1 AND seq > ?').run(st.imageId, st.checkpointSeq);
+    this.db.prepare('UPDATE edit_log SET undone = 2 WHERE image_id = ? AND undone = 1').run(st.imageId);
+  }
+
+  private writeRows(imageId: number, removed: readonly number[], rows: readonly SegRow[]): void {
+    const del = this.db.prepare('DELETE FROM segments WHERE image_id = ? AND id = ?');
+    const upsert = this.db.prepare(`INSERT INTO segments (image_id, id, class_id, class_source, class_confidence, source, verified, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT(image_id, id) DO UPDATE SET class_id = excluded.class_id, class_source = excluded.class_source, class_confidence = excluded.class_confidence,
+        source = excluded.source, verified = excluded.verified, cluster_id = excluded.cluster_id, area = excluded.area,
+        bbox_x = excluded.bbox_x, bbox_y = excluded.bbox_y, bbox_w = excluded.bbox_w, bbox_h = excluded.bbox_h`);
+    for (const id of removed) del.run(imageId, id);
+    for (const r of rows) {
+      upsert.run(imageId, r.id, r.classId, r.classSource, r.classConfidence, r.source, r.verified ? 1 : 0, r.clusterId, r.area, r.bbox.x, r.bbox.y, r.bbox.width, r.bbox.height);
+    }
+  }
+
+  private ack(st: ImageState, status: EditAck['status'], patch: LabelPatch, upserted: SegmentRecord[], removed: number[]): EditAck {
+    return { ...st.historyState(), status, box: { ...patch.box }, pixels: patchPixelCount(patch), upserted, removed };
+  }
+
+  // ---------------------------------------------------------------- undo / redo
+
+  undo(imageId: number, expectRevision?: string): Promise<EditStepResult> {
+    return this.step(imageId, 'undo', expectRevision);
+  }
+
+  redo(imageId: number, expectRevision?: string): Promise<EditStepResult> {
+    return this.step(imageId, 'redo', expectRevision);
+  }
+
+  private step(imageId: number, which: 'undo' | 'redo', expectRevision?: string): Promise<EditStepResult> {
+    this.store.getImage(imageId);
+    return this.serial(imageId, async () => {
+      const st = await this.state(imageId);
+      if (!st) throw new ServiceError('not-found', `Image ${imageId} has no segmentation, so there is nothing to ${which}.`);
+      const none = (status: 'nothing' | 'stale'): EditStepResult => ({ ...st.historyState(), status, patch: encodePatch(emptyPatch()), direction: which === 'undo' ? 'inverse' : 'forward', upserted: [], removed: [] });
+      if (expectRevision !== undefined && expectRevision !== st.revision) return none('stale');
+      let idx = -1;
+      if (which === 'undo') {
+        for (let k = st.history.length - 1; k >= 0; k--) {
+          if (st.history[k]!.undone === 0) {
+            idx = k;
+            break;
+          }
+        }
+      } else {
+        idx = st.history.findIndex((h) => h.undone === 1);
+      }
+      if (idx < 0) return none('nothing');
+      const item = st.history[idx]!;
+      const row = this.db.prepare('SELECT patch, info FROM edit_log WHERE seq = ? AND image_id = ?').get(item.seq, imageId) as { patch: Buffer | null; info: string | null } | undefined;
+      if (!row) {
+        // The history in memory and the log disagree (another process?): reload and report nothing done.
+        this.drop(st);
+        return none('stale');
+      }
+      const bytes = row.patch ? new Uint8Array(row.patch) : encodePatch(emptyPatch());
+      const patch = row.patch ? decodePatch(bytes) : emptyPatch();
+      const info = parseInfo(row.info);
+      const direction = which === 'undo' ? 'inverse' : 'forward';
+      try {
+        applyPatch(st.labels, patch, direction);
+      } catch (e) {
+        this.drop(st);
+        throw new ServiceError('internal', `Cannot ${which}: the label map of image ${imageId} is not in the state the history expects (${(e as Error).message}). Reopen the image.`);
+      }
+      const changes = isEmptyPatch(patch)
+        ? { created: [], removed: [], changed: [], stats: [] as SegmentStats[] }
+        : measurePatch(st.labels, patch, direction, { bboxes: (id) => st.bbox(id), areas: (id) => st.area(id) });
+      const meta = which === 'undo' ? invertMeta(info.meta) : info.meta;
+      const restore = new Map((which === 'undo' ? info.removed : info.created).map((r) => [r.id, r]));
+      const after = new Map<number, SegRow>();
+      for (const s of changes.stats) {
+        const r = st.rows.get(s.id);
+        const back = restore.get(s.id);
+        if (r && r.area > 0) after.set(s.id, { ...r, area: s.area, bbox: s.bbox });
+        else if (back) after.set(s.id, { ...back, area: s.area, bbox: s.bbox });
+        else after.set(s.id, { id: s.id, classId: null, classSource: null, classConfidence: null, source: 'brush', verified: false, clusterId: null, area: s.area, bbox: s.bbox });
+      }
+      for (const c of meta) {
+        const r = after.get(c.id) ?? st.rows.get(c.id);
+        if (!r) continue;
+        if (c.field === 'verified') after.set(c.id, { ...r, verified: c.new });
+        else {
+          const prov = info.classProv.find((p) => p[0] === c.id);
+          const [src, conf] = prov ? (which === 'undo' ? [prov[1], prov[2]] : [prov[3], prov[4]]) : [c.new === null ? null : 'person', null];
+          after.set(c.id, { ...r, classId: c.new, classSource: src, classConfidence: conf });
+        }
+      }
+      const removed = changes.removed;
+      const checkpoint = this.syncCheckpoint(st);
+      const newCursor = which === 'undo' ? (st.history.slice(0, idx).reverse().find((h) => h.undone === 0)?.seq ?? st.baseSeq) : item.seq;
+      try {
+        this.db.transaction(() => {
+          this.db.prepare('UPDATE edit_log SET undone = ? WHERE seq = ?').run(which === 'undo' ? 1 : 0, item.seq);
+          this.writeRows(imageId, removed, [...after.values()]);
+          if (checkpoint) this.storeCheckpoint(st, checkpoint, newCursor, st.history.filter((h) => h.undone === 0).length + (which === 'undo' ? -1 : 1));
+        })();
+      } catch (e) {
+        st.pendingBase = null;
+        applyPatch(st.labels, patch, direction === 'inverse' ? 'forward' : 'inverse');
+        throw new ServiceError('io', `Saving the ${which} to ${this.store.dir} failed: ${(e as Error).message}. Nothing was changed; try again.`);
+      }
+      for (const id of removed) st.rows.delete(id);
+      for (const r of after.values()) st.rows.set(r.id, r);
+      item.undone = which === 'undo' ? 1 : 0;
+      this.afterChange(st, checkpoint, newCursor);
+      return { ...st.historyState(), status: 'applied', patch: bytes, direction, upserted: [...after.values()].map(toRecord), removed };
+    });
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  /** Compressed map for an in-transaction checkpoint when the map is small enough, else null. */
+  private syncCheckpoint(st: ImageState): Uint8Array | null {
+    if (st.labels.data.length > this.options.syncCheckpointPixels) return null;
+    // The store's format (run-length pairs, deflated), written synchronously: small maps only.
+    const out = deflateSync(labelBytes(encodeRuns(st.labels.data)), { level: 1 });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  }
+
+  /**
+   * Writes a checkpoint at log position `seq` (inside the caller's transaction): discarded rows
+   * die with the old checkpoint, and applied rows beyond the history limit are dropped.
+   */
+  private storeCheckpoint(st: ImageState, compressed: Uint8Array, seq: number, appliedCount: number): void {
+    this.db.prepare('UPDATE segmentations SET checkpoint = ?, checkpoint_seq = ?, next_id = max(next_id, ?) WHERE image_id = ?').run(blob(compressed), seq, st.nextId, st.imageId);
+    this.db.prepare('DELETE FROM edit_log WHERE image_id = ? AND undone = 2').run(st.imageId);
+    const excess = appliedCount - this.options.historyLimit;
+    if (excess > 0) {
+      const applied = st.history.filter((h) => h.undone === 0 && h.seq <= seq);
+      const last = applied[Math.min(excess, applied.length) - 1];
+      if (last) {
+        this.db.prepare('DELETE FROM edit_log WHERE image_id = ? AND seq <= ?').run(st.imageId, last.seq);
+        this.db.prepare('UPDATE segmentations SET base_seq = ? WHERE image_id = ?').run(last.seq, st.imageId);
+        st.pendingBase = last.seq;
+      }
+    }
+  }
+
+  private afterChange(st: ImageState, checkpointed: Uint8Array | null, seq: number): void {
+    st.version++;
+    st.blob = checkpointed;
+    if (st.pendingBase !== null) {
+      const base = st.pendingBase;
+      st.baseSeq = base;
+      st.history = st.history.filter((h) => h.seq > base);
+      st.pendingBase = null;
+    }
+    if (checkpointed) {
+      st.checkpointSeq = seq;
+      st.sinceCheckpoint = 0;
+      if (st.timer) clearTimeout(st.timer);
+      st.timer = null;
+    } else {
+      st.sinceCheckpoint++;
+      this.scheduleCheckpoint(st);
+      if (st.sinceCheckpoint >= this.options.checkpointEvery && !st.checkpointing) void this.writeCheckpoint(st).catch(() => {});
+    }
+  }
+
+  private scheduleCheckpoint(st: ImageState): void {
+    if (st.timer) clearTimeout(st.timer);
+    st.timer = setTimeout(() => {
+      st.timer = null;
+      if (st.detached || !this.db.open) return;
+      void this.writeCheckpoint(st).catch(() => {});
+    }, this.options.idleCheckpointMs);
+    st.timer.unref?.();
+  }
+
+  /**
+   * Background checkpoint: copy the map in the image's queue, compress off the main thread, then
+   * store it at the copied log position. Edits made meanwhile stay valid on top of it (they are
+   * later log entries); it is dropped only if an edit after undoing below that position discarded
+   * entries the copy contains. So a checkpoint never blocks an edit for the second an 8192^2 map
+   * takes to compress.
+   */
+  private async writeCheckpoint(st: ImageState): Promise<boolean> {
+    if (!this.db.open || st.sinceCheckpoint === 0 || st.checkpointing) return false;
+    st.checkpointing = true;
+    try {
+      const snap = await this.serial(st.imageId, () => {
+        if (st.sinceCheckpoint === 0) return null;
+        st.lowestDiscard = Infinity;
+        return { version: st.version, seq: st.cursor, cp: st.checkpointSeq, applied: st.history.filter((h) => h.undone === 0).length, data: st.labels.data.slice() };
+      });
+      if (!snap) return false;
+      const compressed = await compressLabels(snap.data);
+      return await this.serial(st.imageId, () => {
+        if (!this.db.open) return false;
+        const retry = () => {
+          if (!st.detached) this.scheduleCheckpoint(st);
+          return false;
+        };
+        if (st.lowestDiscard < snap.seq || st.checkpointSeq !== snap.cp) return retry();
+        // An evicted state writes only while no newer copy of the image is loaded (that copy knows the old checkpoint position).
+        const live = this.states.get(st.imageId);
+        if (st.detached && live && live !== st) return false;
+        const head = this.db.prepare('SELECT updated_at, checkpoint_seq FROM segmentations WHERE image_id = ?').get(st.imageId) as { updated_at: string; checkpoint_seq: number } | undefined;
+        if (!head || head.updated_at !== st.generation || head.checkpoint_seq !== st.checkpointSeq) return false;
+        try {
+          this.db.transaction(() => this.storeCheckpoint(st, compressed, snap.seq, snap.applied))();
+        } catch {
+          st.pendingBase = null;
+          return retry();
+        }
+        st.checkpointSeq = snap.seq;
+        st.sinceCheckpoint = st.version - snap.version;
+        if (st.sinceCheckpoint === 0) st.blob = compressed;
+        if (st.pendingBase !== null) {
+          const base = st.pendingBase;
+          st.baseSeq = base;
+          st.history = st.history.filter((h) => h.seq > base);
+          st.pendingBase = null;
+        }
+        if (st.sinceCheckpoint > 0) this.scheduleCheckpoint(st);
+        return true;
+      });
+    } finally {
+      st.checkpointing = false;
+    }
+  }
+
+  /** Writes checkpoints for one image or for all loaded images with edits not yet in one. */
+  async checkpoint(imageId?: number): Promise<number> {
+    const targets = [...this.states.values()].filter((s) => imageId === undefined || s.imageId === imageId);
+    let written = 0;
+    for (const st of targets) {
+      if (st.timer) clearTimeout(st.timer);
+      st.timer = null;
+      while (st.checkpointing) await new Promise((r) => setTimeout(r, 5));
+      if (await this.writeCheckpoint(st)) written++;
+    }
+    return written;
+  }
+
+  /** Checkpoints everything and forgets all maps (before the project closes). */
+  async flushAll(): Promise<void> {
+    await this.checkpoint();
+    for (const st of [...this.states.values()]) this.drop(st);
+  }
+
+  // ---------------------------------------------------------------- classes and review state
+
+  createClass(name: string, color?: string): ClassRecord {
+    const taken = this.db.prepare('SELECT id FROM classes WHERE name = ?').get(name);
+    if (taken) throw new ServiceError('invalid-argument', `A class named "${name}" already exists. Pick another name.`);
+    const count = (this.db.prepare('SELECT count(*) AS n FROM classes').get() as { n: number }).n;
+    const colour = color ?? DEFAULT_CLASS_COLOURS[count % DEFAULT_CLASS_COLOURS.length]!;
+    const id = Number(this.db.prepare('INSERT INTO classes (name, color) VALUES (?, ?)').run(name, colour).lastInsertRowid);
+    return { id, name, color: colour };
+  }
+
+  updateClass(id: number, name?: string, color?: string): ClassRecord {
+    const row = this.db.prepare('SELECT id, name, color FROM classes WHERE id = ?').get(id) as ClassRecord | undefined;
+    if (!row) throw new ServiceError('not-found', `Class ${id} does not exist in this project.`);
+    if (name !== undefined && name !== row.name && this.db.prepare('SELECT id FROM classes WHERE name = ?').get(name)) {
+      throw new ServiceError('invalid-argument', `A class named "${name}" already exists. Pick another name.`);
+    }
+    const next = { id, name: name ?? row.name, color: color ?? row.color };
+    this.db.prepare('UPDATE classes SET name = ?, color = ? WHERE id = ?').run(next.name, next.color, id);
+    return next;
+  }
+
+  ensureClasses(count: number): ClassRecord[] {
+    this.db.transaction(() => {
+      let n = (this.db.prepare('SELECT count(*) AS n FROM classes').get() as { n: number }).n;
+      let k = 1;
+      while (n < count) {
+        const name = `Class ${k++}`;
+        if (this.db.prepare('SELECT id FROM classes WHERE name = ?').get(name)) continue;
+        this.db.prepare('INSERT INTO classes (name, color) VALUES (?, ?)').run(name, DEFAULT_CLASS_COLOURS[n % DEFAULT_CLASS_COLOURS.length]!);
+        n++;
+      }
+    })();
+    return this.store.listClasses();
+  }
+}
+
+function parseInfo(text: string | null): LogInfo {
+  if (!text) return { v: 1, meta: [], classProv: [], removed: [], created: [] };
+  try {
+    const v = JSON.parse(text) as Partial<LogInfo>;
+    return { v: 1, meta: v.meta ?? [], classProv: v.classProv ?? [], removed: v.removed ?? [], created: v.created ?? [] };
+  } catch {
+    throw new ServiceError('io', 'An entry of the edit history is damaged (its undo record is not valid JSON). Restore the project from its last backup.');
+  }
+}
+
+const editStores = new WeakMap<ProjectStore, EditStore>();
+
+/** The one EditStore of a project store (created on first use). */
+export function editStoreFor(store: ProjectStore, options?: EditStoreOptions): EditStore {
+  let s = editStores.get(store);
+  if (!s) {
+    s = new EditStore(store, options);
+    editStores.set(store, s);
+  }
+  return s;
+}
+
+/** The current label map of an image (checkpoint plus edit log), for readers outside the edit handlers. */
+export async function currentSegmentation(store: ProjectStore, imageId: number): Promise<{ labels: LabelMap; nextId: number; engine: string; updatedAt: string } | null> {
+  return editStoreFor(store).current(imageId);
+}

@@ -1,0 +1,196 @@
+// The panel beside the canvas: the hovered or selected segment (id, class, area, source,
+// verified), the selection, classes with their 1-9 keys, clean-up, overlay options, review state.
+import { useState } from 'react';
+import type { ClassRecord, ImageStatus, SegmentRecord } from '../../app/types';
+import type { EditorDocument } from '../editor/document';
+import type { Observable } from '../editor/observable';
+import type { HoverInfo } from './Viewer';
+import { useHoveredSegment } from './HoverStatus';
+
+interface Props {
+  doc: EditorDocument | null;
+  /** Bumped when the document changes, so the panel re-reads it. */
+  docVersion: number;
+  selection: readonly number[];
+  hover: Observable<HoverInfo | null>;
+  classes: ClassRecord[];
+  onAssignClass(classId: number | null): void;
+  onRenameClass(id: number, name: string): void;
+  onRecolourClass(id: number, colour: string): void;
+  onCreateClass(): void;
+  onToggleVerified(): void;
+  minArea: number;
+  onMinArea(n: number): void;
+  onDeleteSmaller(): void;
+  overlayVisible: boolean;
+  onOverlayVisible(v: boolean): void;
+  opacity: number;
+  onOpacity(v: number): void;
+  outlinesOnly: boolean;
+  onOutlinesOnly(v: boolean): void;
+  colourByClass: boolean;
+  onColourByClass(v: boolean): void;
+  imageStatus: ImageStatus | null;
+  onToggleReviewed(): void;
+  toolHint: string;
+  toolStatus: string;
+  saving: number;
+}
+
+function SegmentInfo({ s, classes }: { s: SegmentRecord; classes: ClassRecord[] }) {
+  const cls = classes.find((c) => c.id === s.classId);
+  return (
+    <dl className="seg-info" data-testid="segment-info">
+      <dt>Segment</dt>
+      <dd>{s.id}</dd>
+      <dt>Class</dt>
+      <dd>
+        {cls ? (
+          <>
+            <span className="swatch" style={{ background: cls.color }} /> {cls.name}
+          </>
+        ) : (
+          <span className="muted">none</span>
+        )}
+      </dd>
+      <dt>Area</dt>
+      <dd>{s.area.toLocaleString()} px</dd>
+      <dt>Box</dt>
+      <dd>
+        {s.bbox.width}×{s.bbox.height} at {s.bbox.x}, {s.bbox.y}
+      </dd>
+      <dt>Source</dt>
+      <dd>{s.source}</dd>
+      <dt>Verified</dt>
+      <dd className={s.verified ? 'ok' : 'muted'}>{s.verified ? 'yes' : 'no'}</dd>
+    </dl>
+  );
+}
+
+function ClassRow({ c, index, onAssign, onRename, onRecolour, enabled }: { c: ClassRecord; index: number; onAssign(): void; onRename(name: string): void; onRecolour(colour: string): void; enabled: boolean }) {
+  const [editing, setEditing] = useState(false);
+  const [name, setName] = useState(c.name);
+  return (
+    <li className="class-row">
+      <input type="color" value={c.color} onChange={(e) => onRecolour(e.target.value)} title="Class colour" />
+      {editing ? (
+        <input
+          autoFocus
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          onBlur={() => {
+            setEditing(false);
+            if (name.trim() && name !== c.name) onRename(name.trim());
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') (e.target as HTMLInputElement).blur();
+            if (e.key === 'Escape') {
+              setName(c.name);
+              setEditing(false);
+            }
+            e.stopPropagation();
+          }}
+        />
+      ) : (
+        <button className="link class-name" disabled={!enabled} onClick={onAssign} onDoubleClick={() => setEditing(true)} title="Assign to the selection (double-click to rename)">
+          {c.name}
+        </button>
+      )}
+      {index < 9 && <kbd>{index + 1}</kbd>}
+    </li>
+  );
+}
+
+export function SidePanel(p: Props) {
+  const hovered = useHoveredSegment(p.hover);
+  const doc = p.doc;
+  void p.docVersion;
+  const sel = p.selection;
+  const shown = doc ? (doc.segment(hovered) ?? (sel.length === 1 ? doc.segment(sel[0]!) : undefined)) : undefined;
+  const selected = doc ? sel.map((id) => doc.segment(id)).filter((s): s is SegmentRecord => !!s) : [];
+  const area = selected.reduce((a, s) => a + s.area, 0);
+  const verified = selected.filter((s) => s.verified).length;
+  return (
+    <aside className="side-panel" data-testid="side-panel">
+      <section>
+        <h3>Tool</h3>
+        <p className="hint-text">{p.toolHint}</p>
+        {p.toolStatus && (
+          <p className="tool-status" data-testid="tool-status">
+            {p.toolStatus}
+          </p>
+        )}
+      </section>
+      <section>
+        <h3>{hovered && shown?.id === hovered ? 'Under the cursor' : 'Segment'}</h3>
+        {shown ? <SegmentInfo s={shown} classes={p.classes} /> : <p className="muted">{doc ? 'Point at or select a segment.' : 'Not segmented yet.'}</p>}
+      </section>
+      <section>
+        <h3>Selection</h3>
+        <p data-testid="selection-info">
+          {selected.length === 0 ? <span className="muted">nothing selected</span> : `${selected.length} segment${selected.length === 1 ? '' : 's'} · ${area.toLocaleString()} px · ${verified} verified`}
+        </p>
+        <div className="row">
+          <button className="small" disabled={selected.length === 0} onClick={p.onToggleVerified} title="Mark verified (V)">
+            {selected.length > 0 && verified === selected.length ? 'Unverify' : 'Verify'}
+          </button>
+          <button className="small" disabled={selected.length === 0} onClick={() => p.onAssignClass(null)} title="Clear class (0)">
+            No class
+          </button>
+        </div>
+      </section>
+      <section>
+        <h3>Classes</h3>
+        <ul className="class-list" data-testid="class-list">
+          {p.classes.map((c, i) => (
+            <ClassRow key={c.id} c={c} index={i} enabled={selected.length > 0} onAssign={() => p.onAssignClass(c.id)} onRename={(n) => p.onRenameClass(c.id, n)} onRecolour={(col) => p.onRecolourClass(c.id, col)} />
+          ))}
+        </ul>
+        <button className="small" onClick={p.onCreateClass}>
+          Add class
+        </button>
+      </section>
+      <section>
+        <h3>Clean up</h3>
+        <div className="row">
+          <label className="inline">
+            Smaller than
+            <input type="number" min={1} max={1_000_000} value={p.minArea} onChange={(e) => p.onMinArea(Math.max(1, Number(e.target.value) || 1))} data-testid="min-area" />
+            px
+          </label>
+          <button className="small" disabled={!doc} onClick={p.onDeleteSmaller} data-testid="delete-smaller" title="Delete every segment smaller than this (Shift+Delete)">
+            Delete
+          </button>
+        </div>
+      </section>
+      <section>
+        <h3>Overlay</h3>
+        <label className="inline" title="Show the segmentation overlay (O)">
+          <input type="checkbox" checked={p.overlayVisible} onChange={(e) => p.onOverlayVisible(e.target.checked)} data-testid="overlay-toggle" /> Show overlay (O)
+        </label>
+        <label className="inline" title="Overlay fill opacity">
+          Opacity
+          <input type="range" min={0} max={1} step={0.05} value={p.opacity} onChange={(e) => p.onOpacity(Number(e.target.value))} data-testid="opacity" />
+        </label>
+        <label className="inline">
+          <input type="checkbox" checked={p.outlinesOnly} onChange={(e) => p.onOutlinesOnly(e.target.checked)} data-testid="outlines-only" /> Outlines only (Shift+O)
+        </label>
+        <label className="inline">
+          <input type="checkbox" checked={p.colourByClass} onChange={(e) => p.onColourByClass(e.target.checked)} /> Colour by class
+        </label>
+      </section>
+      <section>
+        <h3>Image</h3>
+        <p>
+          Status: <span className={`status status-${p.imageStatus ?? 'new'}`}>{p.imageStatus ?? '—'}</span>
+        </p>
+        <button className="small" disabled={!p.imageStatus} onClick={p.onToggleReviewed} data-testid="reviewed" title="Mark the image reviewed (R)">
+          {p.imageStatus === 'verified' ? 'Back to review' : 'Mark reviewed'}
+        </button>
+        <p className="muted small-text" data-testid="history-info">
+          {doc ? `${doc.undoDepth} to undo · ${doc.redoDepth} to redo${p.saving ? ' · saving…' : ''}` : ''}
+        </p>
+      </section>
+    </aside>
+  );
+}

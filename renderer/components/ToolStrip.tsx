@@ -1,0 +1,49 @@
+// The vertical tool strip beside the canvas: one button per tool (with its key), the polygon
+// add/subtract switch and the brush size.
+import { TOOLS } from '../tools';
+import type { ToolId } from '../tools/types';
+import { ACTIONS, type ActionContext } from '../actions/registry';
+
+interface Props {
+  tool: ToolId;
+  onTool(id: ToolId): void;
+  polygonSubtract: boolean;
+  onPolygonSubtract(v: boolean): void;
+  brushRadius: number;
+  onBrushRadius(r: number): void;
+  disabled: boolean;
+  /** Toolbar actions (undo, redo, merge, delete...) are drawn under the tools. */
+  actions: ActionContext;
+}
+
+export function ToolStrip({ tool, onTool, polygonSubtract, onPolygonSubtract, brushRadius, onBrushRadius, disabled, actions }: Props) {
+  return (
+    <div className="tool-strip" data-testid="tool-strip">
+      {TOOLS.map((t) => (
+        <button key={t.id} className={`tool-button${tool === t.id ? ' active' : ''}`} disabled={disabled} onClick={() => onTool(t.id)} title={`${t.label} (${t.key})`} data-testid={`tool-${t.id}`} aria-pressed={tool === t.id}>
+          <span className="glyph">{t.glyph}</span>
+          <span className="key">{t.key}</span>
+        </button>
+      ))}
+      <span className="strip-sep" />
+      {ACTIONS.filter((a) => a.toolbar).map((a) => (
+        <button key={a.id} className="tool-button action" disabled={a.enabled ? !a.enabled(actions) : false} onClick={() => a.run(actions)} title={`${a.label} (${a.keys.join(', ')})`} data-testid={`action-${a.id}`}>
+          <span className="glyph">{a.glyph ?? a.short ?? a.label}</span>
+          <span className="key">{a.keys[0]!.replace('Ctrl+', '^').replace('Shift+', '⇧').replace('Delete', 'Del')}</span>
+        </button>
+      ))}
+      <span className="strip-sep" />
+      {tool === 'polygon' && (
+        <button className={`tool-button small${polygonSubtract ? ' active' : ''}`} onClick={() => onPolygonSubtract(!polygonSubtract)} title="Polygon adds or subtracts (Shift+P)" data-testid="polygon-mode">
+          {polygonSubtract ? '−' : '+'}
+        </button>
+      )}
+      {(tool === 'brush' || tool === 'eraser' || tool === 'boundary') && (
+        <label className="brush-size" title="Brush radius in image pixels ([ and ])">
+          <span>{brushRadius < 10 ? brushRadius.toFixed(1) : Math.round(brushRadius)}</span>
+          <input type="range" min={0.5} max={200} step={0.5} value={brushRadius} onChange={(e) => onBrushRadius(Number(e.target.value))} data-testid="brush-size" />
+        </label>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,236 @@
+// One open image being edited: the local document, and the ordered conversation with main that
+// persists each edit (edit.apply) and performs undo/redo. Edits show at once; main's answers are
+// checked against the local result and any disagreement reloads main's map. DOM-free.
+import type { GrainLabClient } from '../../app/contract';
+import type { EditAck } from '../../app/contract/edit';
+import { encodePatch, type EditOp, type LabelPatch } from '../../app/edit';
+import type { SegmentRecord } from '../../app/types';
+import { EditorDocument, type DocumentChange, type LocalEdit, type LocalEditOptions } from './document';
+import { canInflate, withLabels } from './inflate';
+
+export type SessionClient = Pick<GrainLabClient, 'call'>;
+
+export interface SessionLogEntry {
+  kind: 'edit' | 'undo' | 'redo';
+  ops?: EditOp[];
+  status?: string;
+}
+
+/** One of this session's own edits, kept so undo/redo can show at once, before main confirms. */
+interface LocalStep {
+  patch: LabelPatch;
+  before: Map<number, SegmentRecord | undefined>;
+  after: Map<number, SegmentRecord | undefined>;
+}
+
+export interface StepStarted {
+  /** The step was applied locally right away (main confirms later). */
+  local: boolean;
+  /** Resolves when main answered: true when the step happened. */
+  done: Promise<boolean>;
+}
+
+export interface SessionHandlers {
+  /** A message for the user (main refused an edit, the map was reloaded...). */
+  onMessage?(kind: 'info' | 'error', text: string): void;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class EditSession {
+  doc: EditorDocument;
+  /** Every request sent to main, in order (read by tests and the benchmark). */
+  readonly log: SessionLogEntry[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private inFlight = 0;
+  private readonly listeners = new Set<(c: DocumentChange) => void>();
+  private offDoc: () => void;
+  private disposed = false;
+  private undoStack: LocalStep[] = [];
+  private redoStack: LocalStep[] = [];
+
+  constructor(
+    private readonly client: SessionClient,
+    doc: EditorDocument,
+    private readonly handlers: SessionHandlers = {},
+  ) {
+    this.doc = doc;
+    this.offDoc = doc.onChange((c) => this.emit(c));
+  }
+
+  /** Opens an image for editing; null when it has no segmentation. */
+  static async open(client: SessionClient, imageId: number, handlers: SessionHandlers = {}, create = false): Promise<EditSession | null> {
+    const snap = await client.call('edit.open', { imageId, create, encoding: canInflate() ? 'deflate' : 'raw' });
+    return snap ? new EditSession(client, new EditorDocument(await withLabels(snap)), handlers) : null;
+  }
+
+  get imageId(): number {
+    return this.doc.imageId;
+  }
+
+  /** Requests sent to main whose answers have not arrived yet. */
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  onChange(fn: (c: DocumentChange) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(c: DocumentChange): void {
+    for (const fn of this.listeners) fn(c);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.offDoc();
+    this.listeners.clear();
+  }
+
+  /** Resolves when every request sent so far has been answered. */
+  flush(): Promise<void> {
+    return this.queue.then(() => undefined);
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    this.inFlight++;
+    const run = this.queue.then(fn, fn);
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run.finally(() => this.inFlight--);
+  }
+
+  /**
+   * Applies edits locally now (one undo entry) and sends them to main. Returns the local result,
+   * or null when the edits changed nothing. Throws when an edit is invalid (nothing is changed).
+   */
+  edit(ops: EditOp[], options: LocalEditOptions = {}): LocalEdit | null {
+    const local = this.doc.applyLocal(ops, options);
+    if (local.pixels === 0 && local.created.length + local.changed.length + local.removed.length === 0) return null;
+    const entry: SessionLogEntry = { kind: 'edit', ops };
+    this.log.push(entry);
+    this.undoStack.push({ patch: local.patch, before: local.before, after: local.after });
+    if (this.undoStack.length > 200) this.undoStack.shift();
+    this.redoStack = [];
+    void this.enqueue(async () => {
+      let ack: EditAck;
+      try {
+        ack = await this.client.call('edit.apply', {
+          imageId: this.doc.imageId,
+          ...(ops.length === 1 ? { op: ops[0] } : { ops }),
+          expectRevision: this.doc.revision,
+          ...(options.source ? { source: options.source } : {}),
+          ...(options.classFrom !== undefined ? { classFrom: options.classFrom } : {}),
+        });
+      } catch (e) {
+        entry.status = 'error';
+        this.handlers.onMessage?.('error', `The edit could not be saved: ${errorText(e)} The image was reloaded.`);
+        await this.reload();
+        return;
+      }
+      entry.status = ack.status;
+      if (ack.status === 'stale') {
+        this.handlers.onMessage?.('info', 'This image was changed elsewhere (another window?); it was reloaded and your last edit was not applied.');
+        await this.reload();
+        return;
+      }
+      const same = ack.pixels === local.pixels && ack.nextId === local.nextId && (ack.status === 'applied' || local.pixels === 0);
+      if (!same) {
+        this.handlers.onMessage?.('info', 'The saved edit differs from the one shown; the image was reloaded from the project.');
+        await this.reload();
+        return;
+      }
+      this.doc.applyAck(ack);
+      this.emit({ box: null, segments: true });
+    });
+    return local;
+  }
+
+  undo(): StepStarted {
+    return this.step('undo');
+  }
+
+  redo(): StepStarted {
+    return this.step('redo');
+  }
+
+  /**
+   * Undo/redo are main's (its history spans sessions), but a step of this session's own edits is
+   * shown at once from the patch kept here; main's answer must then carry the same patch.
+   */
+  private step(which: 'undo' | 'redo'): StepStarted {
+    const entry: SessionLogEntry = { kind: which };
+    this.log.push(entry);
+    const local = (which === 'undo' ? this.undoStack : this.redoStack).pop() ?? null;
+    if (local) {
+      this.doc.applyLocalStep(local.patch, which === 'undo' ? 'inverse' : 'forward', which === 'undo' ? local.before : local.after);
+      (which === 'undo' ? this.redoStack : this.undoStack).push(local);
+    }
+    const done = this.enqueue(async () => {
+      try {
+        const r = await this.client.call(which === 'undo' ? 'edit.undo' : 'edit.redo', { imageId: this.doc.imageId, expectRevision: this.doc.revision });
+        entry.status = r.status;
+        if (r.status === 'stale' || (local && r.status !== 'applied')) {
+          await this.reload();
+          return false;
+        }
+        if (r.status === 'nothing') return false;
+        if (local) {
+          if (!sameBytes(r.patch, encodePatch(local.patch))) {
+            await this.reload();
+            return true;
+          }
+          this.doc.applyAck(r);
+          this.emit({ box: null, segments: true });
+          return true;
+        }
+        try {
+          this.doc.applyStep(r);
+        } catch {
+          await this.reload();
+        }
+        return true;
+      } catch (e) {
+        entry.status = 'error';
+        this.handlers.onMessage?.('error', errorText(e));
+        await this.reload();
+        return false;
+      }
+    });
+    return { local: local !== null, done };
+  }
+
+  /** Replaces the local copy with main's current map (after a disagreement or a change from elsewhere). */
+  async reload(): Promise<void> {
+    if (this.disposed) return;
+    const raw = await this.client.call('edit.open', { imageId: this.doc.imageId, encoding: canInflate() ? 'deflate' : 'raw' });
+    if (!raw || this.disposed) return;
+    const snap = await withLabels(raw);
+    if (this.disposed) return;
+    this.offDoc();
+    this.undoStack = [];
+    this.redoStack = [];
+    this.doc = new EditorDocument(snap);
+    this.offDoc = this.doc.onChange((c) => this.emit(c));
+    this.emit({ box: null, segments: true, all: true });
+  }
+
+  /** Another window changed the image: reload unless the change was ours (same revision). */
+  async externalChange(): Promise<void> {
+    if (this.disposed || this.inFlight > 0) return;
+    const h = await this.client.call('edit.history', { imageId: this.doc.imageId });
+    if (this.inFlight > 0 || this.disposed) return;
+    if (h && h.revision !== this.doc.revision) await this.enqueue(() => this.reload());
+  }
+}

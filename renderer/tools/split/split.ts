@@ -1,0 +1,75 @@
+// Split by line: draw a cut across a segment; the pieces on either side become separate segments.
+// The cut segment is the selected one when the line crosses it, else the one the line crosses most.
+// Shift cuts along the straight line from start to end. A click without drawing selects.
+import type { Point } from '../../../app/edit';
+import { countsAlong, mostCrossed } from '../geometry';
+import type { KeyInput, PointerInput, PreviewShape, Tool, ToolContext } from '../types';
+
+export class SplitTool implements Tool {
+  readonly id = 'split' as const;
+  readonly usesRightButton = false;
+  private points: Point[] | null = null;
+  private straight = false;
+
+  get busy(): boolean {
+    return this.points !== null;
+  }
+
+  onPointerDown(p: PointerInput): void {
+    if (p.button !== 0) return;
+    this.points = [[p.x, p.y]];
+    this.straight = p.shift;
+  }
+
+  onPointerMove(p: PointerInput): void {
+    const pts = this.points;
+    if (!pts) return;
+    this.straight = this.straight || p.shift;
+    const last = pts[pts.length - 1]!;
+    if (Math.hypot(p.x - last[0], p.y - last[1]) >= Math.max(0.5, p.pixelSize)) pts.push([p.x, p.y]);
+  }
+
+  onPointerUp(p: PointerInput, ctx: ToolContext): void {
+    const pts = this.points;
+    if (!pts) return;
+    this.points = null;
+    pts.push([p.x, p.y]);
+    const first = pts[0]!;
+    const line: Point[] = this.straight ? [first, [p.x, p.y]] : pts;
+    const length = line.reduce((acc, q, i) => (i === 0 ? 0 : acc + Math.hypot(q[0] - line[i - 1]![0], q[1] - line[i - 1]![1])), 0);
+    if (length < 3 * p.pixelSize) {
+      const id = ctx.doc.labelAt(p.x, p.y);
+      ctx.emit({ type: 'select', ids: id ? [id] : [], mode: 'replace' });
+      return;
+    }
+    const sel = ctx.selection.length === 1 ? ctx.selection[0]! : null;
+    const segmentId = sel !== null && countsAlong(ctx.doc, line).has(sel) ? sel : mostCrossed(ctx.doc, line);
+    if (!segmentId) {
+      ctx.emit({ type: 'message', kind: 'info', text: 'Draw the cut across a segment.' });
+      return;
+    }
+    ctx.emit({ type: 'edit', ops: [{ kind: 'splitByLine', segmentId, points: line }], label: 'Split' });
+  }
+
+  onKey(k: KeyInput): boolean {
+    if (k.key === 'Escape' && this.busy) {
+      this.onCancel();
+      return true;
+    }
+    return false;
+  }
+
+  onCancel(): void {
+    this.points = null;
+  }
+
+  preview(): PreviewShape[] {
+    if (!this.points) return [];
+    const pts = this.straight && this.points.length > 1 ? [this.points[0]!, this.points[this.points.length - 1]!] : this.points;
+    return [{ kind: 'line', points: pts, colour: '#ff6b6b', dashed: true }];
+  }
+
+  hint(): string {
+    return 'Split: draw a line across a segment to cut it · Shift for a straight cut · click selects';
+  }
+}
