@@ -6,7 +6,7 @@
 // travels per annotation under the namespaced key "grainlab" (other tools ignore unknown keys).
 // JSON has no float type: a bbox of whole pixels serialises as integers (pycocotools accepts both).
 import { z } from 'zod';
-import type { ClassRecord, LabelMap, SegmentSource } from '../types';
+import type { Box, ClassRecord, LabelMap, SegmentSource } from '../types';
 import {
   DEFAULT_MAX_PIXELS,
   encodeLabelMap,
@@ -33,7 +33,7 @@ export interface CocoImage {
   file_name: string;
   width: number;
   height: number;
-  grainlab?: { pixelSizeUm: number | null };
+  grainlab?: { pixelSizeUm?: number | null; sourceImageId?: number; sourceImage?: string; tile?: Box | null };
 }
 
 export interface CocoCategory {
@@ -92,6 +92,8 @@ export interface CocoExportImage {
   /** Only these segments are exported; ids in the map without an entry here are left out. */
   segments: readonly CocoExportSegment[];
   pixelSizeUm?: number | null;
+  /** The project image this one comes from, and the tile of it (null = the whole image). */
+  source?: { imageId: number; imageName: string; tile: Box | null };
 }
 
 export interface CocoExportOptions {
@@ -171,6 +173,7 @@ export function createCocoBuilder(classes: readonly ClassRecord[], options: Coco
     seenImages.add(img.id);
     const coco: CocoImage = { id: img.id, file_name: img.fileName, width: W, height: H };
     if (img.pixelSizeUm !== undefined) coco.grainlab = { pixelSizeUm: img.pixelSizeUm };
+    if (img.source) coco.grainlab = { ...coco.grainlab, sourceImageId: img.source.imageId, sourceImage: img.source.imageName, tile: img.source.tile };
     images.push(coco);
     report.images++;
 

@@ -17,6 +17,7 @@ import {
   yoloClasses,
   yoloDataYaml,
   yoloSegmentationLabels,
+  regionsByValue,
 } from './index';
 
 function rng(seed: number): () => number {
@@ -219,4 +220,23 @@ test('dataset card sums splits and writes a readable table', () => {
   assert.match(markdown, /cementite \\\| network/);
   assert.match(markdown, /50\.0%/);
   assert.match(markdown, /0\.25 µm\/px/);
+});
+
+test('regions of equal value: touching regions of one class join, diagonal ones do not, 0 is background', () => {
+  // 5 x 4 class map: a U of class 1 (one region), two diagonal 2s (two regions), a 3 inside the U.
+  const v = Uint16Array.from([
+    1, 0, 0, 0, 1,
+    1, 3, 0, 2, 1,
+    1, 1, 2, 0, 1,
+    0, 1, 1, 1, 1,
+  ]);
+  const r = regionsByValue(v, 5, 4);
+  assert.deepEqual(Array.from(r.values), [1, 3, 2, 2]);
+  assert.deepEqual(Array.from(r.labels.data), [
+    1, 0, 0, 0, 1,
+    1, 2, 0, 3, 1,
+    1, 1, 4, 0, 1,
+    0, 1, 1, 1, 1,
+  ]);
+  assert.throws(() => regionsByValue(v, 4, 4), /expected 4x4/);
 });

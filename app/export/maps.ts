@@ -336,3 +336,75 @@ function assignToNearest(labels: Uint32Array, w: number, h: number): Uint32Array
   }
   return labels;
 }
+
+export interface ValueRegions {
+  /** Region id per pixel (1..count in raster order of first pixel), 0 where the value is 0. */
+  labels: LabelMap;
+  /** The value of each region: values[id - 1]. */
+  values: Uint32Array;
+}
+
+/**
+ * Connected regions of equal non-zero value (4-connected), e.g. the segments of a semantic (class)
+ * map: two touching grains of one class become one region, as no boundary separates them.
+ */
+export function regionsByValue(values: ArrayLike<number>, width: number, height: number): ValueRegions {
+  const n = width * height;
+  if (values.length !== n) throw new Error(`value map has ${values.length} pixels, expected ${width}x${height}`);
+  const labels = new Uint32Array(n);
+  let parent = new Uint32Array(1024);
+  let next = 1;
+  const find = (a: number): number => {
+    let r = a;
+    while (parent[r] !== r) r = parent[r]!;
+    while (parent[a] !== r) {
+      const t = parent[a]!;
+      parent[a] = r;
+      a = t;
+    }
+    return r;
+  };
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const i = row + x;
+      const v = values[i]!;
+      if (v === 0) continue;
+      const up = y > 0 && values[i - width] === v ? labels[i - width]! : 0;
+      const left = x > 0 && values[i - 1] === v ? labels[i - 1]! : 0;
+      let l = up || left;
+      if (up && left && up !== left) {
+        const ra = find(up);
+        const rb = find(left);
+        if (ra !== rb) {
+          if (ra < rb) parent[rb] = ra;
+          else parent[ra] = rb;
+        }
+        l = Math.min(ra, rb);
+      }
+      if (!l) {
+        if (next === parent.length) {
+          const p = new Uint32Array(parent.length * 2);
+          p.set(parent);
+          parent = p;
+        }
+        parent[next] = next;
+        l = next++;
+      }
+      labels[i] = l;
+    }
+  }
+  const remap = new Uint32Array(next);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const l = labels[i]!;
+    if (!l) continue;
+    const r = find(l);
+    if (!remap[r]) {
+      out.push(values[i]!);
+      remap[r] = out.length;
+    }
+    labels[i] = remap[r]!;
+  }
+  return { labels: { width, height, data: labels }, values: Uint32Array.from(out) };
+}

@@ -14,6 +14,7 @@ import {
   imageStatsCsv,
   measureGrains,
   phaseFractions,
+  phaseFractionsFromAreas,
   phaseFractionsCsv,
   summarize,
   summarizeGrains,
@@ -157,6 +158,7 @@ test('summaries, phase fractions, histograms and cumulative distributions', () =
 
   const map = { width: 4, height: 2, data: Uint32Array.from([1, 1, 2, 0, 3, 3, 3, 0]) };
   const pf = phaseFractions(map, new Map([[1, 5], [2, null], [3, 5]]));
+  assert.deepEqual(phaseFractionsFromAreas([[1, 2], [2, 1], [3, 3]], new Map([[1, 5], [2, null], [3, 5]]), 8), pf, 'same answer from segment areas');
   assert.deepEqual(pf.map((p) => [p.classId, p.pixels, p.fractionOfImage, p.fractionOfSegmented]), [[5, 5, 5 / 8, 5 / 6], [null, 1, 1 / 8, 1 / 6]]);
 
   const hl = histogram([0, 1, 2, 3, 4, 10], { bins: 5 });

@@ -84,14 +84,26 @@ export function phaseFractions(map: LabelMap, classOf: ReadonlyMap<number, numbe
     run = 1;
   }
   if (lastId > 0) perId.set(lastId, (perId.get(lastId) ?? 0) + run);
+  return phaseFractionsFromAreas(perId, classOf, data.length);
+}
+
+/**
+ * Phase fractions from the pixel count of each segment (e.g. measured areas kept from an earlier
+ * pass), so a class change needs no new pass over the label map. Same result as phaseFractions.
+ */
+export function phaseFractionsFromAreas(
+  areas: Iterable<readonly [number, number]>,
+  classOf: ReadonlyMap<number, number | null>,
+  totalPixels: number,
+): PhaseFraction[] {
   const perClass = new Map<number | null, number>();
   let segmented = 0;
-  for (const [id, n] of perId) {
+  for (const [id, n] of areas) {
     const c = classOf.get(id) ?? null;
     perClass.set(c, (perClass.get(c) ?? 0) + n);
     segmented += n;
   }
-  const total = data.length;
+  const total = totalPixels;
   return [...perClass.entries()]
     .sort((a, b) => (a[0] === null ? 1 : b[0] === null ? -1 : a[0] - b[0]))
     .map(([classId, pixels]) => ({

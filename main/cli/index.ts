@@ -5,6 +5,8 @@ import { ServiceError } from '../../app/errors';
 import { VERSION } from './common';
 import { registerProjectCommands } from './commands/project';
 import { registerEvalCommands } from './commands/eval';
+import { registerExportCommands } from './commands/export';
+import { registerSamCommands } from './commands/sam';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerProjectCommands(program);
   registerEvalCommands(program);
+  registerExportCommands(program);
+  registerSamCommands(program);
   return program;
 }
 

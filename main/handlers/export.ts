@@ -1,9 +1,101 @@
 // Service handlers: Dataset export, segmentation import and measurements.
-import type { exportMethods } from '../../app/contract/export';
+// Export and import run as jobs (progress, cancel); their summaries are kept for `*.result` calls.
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import type { exportMethods, ExportSummary, ImportLabelsSummary } from '../../app/contract/export';
+import { ServiceError } from '../../app/errors';
 import type { Handlers, ServiceContext } from './context';
+import { chooseImages, exportDataset } from '../export/dataset';
+import { importLabels, type LabelSource } from '../export/import';
+import { computeStats, statsCsvFiles, StatsCache } from '../export/stats';
 
 export type ExportMethods = keyof typeof exportMethods;
 
-export function exportHandlers(_ctx: ServiceContext): Handlers<ExportMethods> {
-  return {};
+/** Keeps the results of the last few jobs of one kind. */
+class Results<T> {
+  private readonly map = new Map<string, T>();
+  set(jobId: string, v: T): void {
+    this.map.set(jobId, v);
+    while (this.map.size > 20) this.map.delete(this.map.keys().next().value!);
+  }
+  get(jobId: string): T | null {
+    return this.map.get(jobId) ?? null;
+  }
+}
+
+export function exportHandlers(ctx: ServiceContext): Handlers<ExportMethods> {
+  const exports = new Results<ExportSummary>();
+  const imports = new Results<ImportLabelsSummary>();
+  const cache = new StatsCache();
+  ctx.onProjectClose(() => cache.clear());
+  const version = ctx.options.version ?? '0.1.0';
+
+  return {
+    'export.dataset': (a) => {
+      const store = ctx.project();
+      const dest = resolve(a.dest);
+      // Refuse at once what would fail the job at its first step.
+      const total = chooseImages(store, a).chosen.length;
+      if (existsSync(dest) && !a.overwrite) {
+        throw new ServiceError('invalid-argument', `The folder ${dest} already exists. Choose a new folder name for the dataset, or allow replacing it.`, dest);
+      }
+      let jobId = '';
+      jobId = ctx.jobs.start(`Exporting ${a.format.toUpperCase()} to ${basename(dest)}`, Math.max(1, total) * 100, async (job) => {
+        const summary = await exportDataset(
+          { store, signal: job.signal, progress: (d, m) => job.progress(d, m), appVersion: version },
+          { ...a, dest },
+        );
+        exports.set(jobId, summary);
+        job.progress(total * 100, `${summary.items} file set(s), ${summary.segments} segments written to ${summary.dest}`);
+      });
+      return { jobId, dest };
+    },
+    'export.result': (a) => exports.get(a.jobId),
+
+    'labels.import': (a) => {
+      const store = ctx.project();
+      const sources: LabelSource[] = [
+        ...(a.paths ?? []).map((p): LabelSource => {
+          const abs = resolve(p);
+          return { name: abs, path: abs, load: () => readLabelFile(abs) };
+        }),
+        ...(a.files ?? []).map((f): LabelSource => ({ name: basename(f.name), path: null, load: async () => f.bytes })),
+      ];
+      let jobId = '';
+      jobId = ctx.jobs.start(`Importing ${a.kind} labels (${sources.length} file${sources.length === 1 ? '' : 's'})`, sources.length, async (job) => {
+        const summary = await importLabels(
+          {
+            store,
+            signal: job.signal,
+            progress: (d, m) => job.progress(d, m),
+            changed: (imageId) => ctx.emit('onDidChangeImage', { imageId, reason: 'segmented' }),
+            checkOpen: () => {
+              if (ctx.currentProject() !== store) throw new ServiceError('cancelled', 'The project was closed during the import.');
+            },
+          },
+          { kind: a.kind, sources, classes: a.classes, semanticMode: a.semanticMode, ifSegmented: a.ifSegmented },
+        );
+        imports.set(jobId, summary);
+        job.progress(sources.length, `${summary.imported.length} imported, ${summary.failed.length} failed`);
+      });
+      return { jobId };
+    },
+    'labels.importResult': (a) => imports.get(a.jobId),
+
+    'stats.compute': async (a) => (await computeStats(ctx.project(), cache, a)).stats,
+    'stats.csv': async (a) => {
+      const { stats, measured } = await computeStats(ctx.project(), cache, a);
+      return { files: statsCsvFiles(stats, measured) };
+    },
+  };
+}
+
+async function readLabelFile(abs: string): Promise<Uint8Array> {
+  try {
+    return await readFile(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ServiceError('not-found', code === 'ENOENT' ? `${abs}: no such file. Check the path.` : `${abs}: cannot be read (${code}).`, abs);
+  }
 }

@@ -41,14 +41,17 @@ export function ensureClass(store: ProjectStore, name: string, color?: string | 
 }
 
 /**
- * Sets the class of the given segments of one image in one transaction. Provenance and classifier
- * confidence are cleared: the class now comes from an imported file, not from a classifier.
+ * Changes whenever the image's current label map can have changed: a new segmentation (updated_at)
+ * or any edit, undo or redo (edit-log rows and their undone flags). Used as a cache key.
  */
-export function setSegmentClasses(store: ProjectStore, imageId: number, classes: ReadonlyMap<number, number | null>): number {
-  const upd = store.db.prepare('UPDATE segments SET class_id = ?, class_source = NULL, class_confidence = NULL WHERE image_id = ? AND id = ?');
-  let n = 0;
-  store.db.transaction(() => {
-    for (const [id, c] of classes) n += upd.run(c, imageId, id).changes;
-  })();
-  return n;
+export function labelsVersion(store: ProjectStore, imageId: number): string | null {
+  const seg = store.db.prepare('SELECT updated_at FROM segmentations WHERE image_id = ?').get(imageId) as { updated_at: string } | undefined;
+  if (!seg) return null;
+  const log = store.db.prepare('SELECT count(*) AS n, max(seq) AS last, sum(undone) AS undone FROM edit_log WHERE image_id = ?').get(imageId) as { n: number; last: number | null; undone: number | null };
+  return `${seg.updated_at}|${log.n}|${log.last ?? 0}|${log.undone ?? 0}`;
+}
+
+/** Whether the image has edit-log rows, i.e. its stored checkpoint may not be its current label map. */
+export function hasEditLog(store: ProjectStore, imageId: number): boolean {
+  return store.db.prepare('SELECT 1 FROM edit_log WHERE image_id = ? LIMIT 1').get(imageId) !== undefined;
 }

@@ -1,6 +1,7 @@
 // CLI commands for projects and images: init, import, segment, info.
 import { Option, type Command } from 'commander';
 import { ServiceError } from '../../../app/errors';
+import type { Args } from '../../../app/contract';
 import { newService, withProject, describe, runJob } from '../common';
 
 export function registerProjectCommands(program: Command): void {
@@ -37,25 +38,56 @@ export function registerProjectCommands(program: Command): void {
 
   program
     .command('segment')
-    .description('Auto-segment images with the classic engine (progress on stderr; Ctrl+C cancels).')
+    .description('Auto-segment images with the classic engine or SAM (progress on stderr; Ctrl+C cancels).')
     .argument('<dir>', 'project folder')
     .option('--image <id...>', 'image id(s) to segment')
     .option('--all', 'segment every image in the project')
-    .addOption(new Option('--engine <engine>', 'segmentation engine').choices(['classic']).default('classic'))
-    .addOption(new Option('--mode <mode>', 'phase: threshold regions; grain: grains split by boundaries').choices(['phase', 'grain']).default('phase'))
+    .addOption(new Option('--engine <engine>', 'segmentation engine (sam needs an installed model: grainlab models list)').choices(['classic', 'sam']).default('classic'))
     .option('--min-area <px>', 'drop segments smaller than this', '16')
-    .option('--invert', 'foreground is the darker side of the threshold')
     .option('-q, --quiet', 'no progress output')
-    .action(async (dir: string, o: { image?: string[]; all?: boolean; mode: 'phase' | 'grain'; minArea: string; invert?: boolean; quiet?: boolean }) => {
+    // classic engine
+    .addOption(new Option('--mode <mode>', 'classic: phase = threshold regions; grain = grains split by boundaries').choices(['phase', 'grain']).default('phase'))
+    .option('--invert', 'classic: foreground is the darker side of the threshold')
+    .option('--classes <n>', 'classic phase mode: intensity classes (2 = Otsu, 3..5 = multi-Otsu)')
+    .option('--sigma <px>', 'classic: Gaussian smoothing before thresholding / boundary detection')
+    .addOption(new Option('--threshold <kind>', 'classic phase mode: global Otsu or local-mean adaptive').choices(['otsu', 'adaptive']))
+    .option('--block-size <px>', 'classic adaptive threshold window (odd)')
+    .option('--offset <fraction>', 'classic adaptive threshold offset (fraction of the intensity range)')
+    .option('--label-background', 'classic phase mode: give the matrix regions ids too')
+    .addOption(new Option('--boundary-style <style>', 'classic grain mode: thin boundary lines or shade edges').choices(['auto', 'lines', 'edges']))
+    .addOption(new Option('--boundaries <kind>', 'classic grain mode: seeds from threshold evidence or Canny edges').choices(['threshold', 'canny']))
+    .option('--line-width <px>', 'classic grain mode: typical boundary line width')
+    .option('--seed-depth <px>', 'classic grain mode: minimum seed depth (larger = fewer grains)')
+    .option('--merge-contrast <level>', 'classic grain mode: merge neighbours closer than this in mean intensity (0..255)')
+    // SAM engine
+    .addOption(new Option('--prompts <kind>', 'sam: MatSAM structure-aware prompts or the regular grid').choices(['matsam', 'grid']).default('matsam'))
+    .option('--model <id>', 'sam: model id (default: the active model)')
+    .option('--points-per-side <n>', 'sam grid: points per side (default 32)')
+    .addOption(new Option('--matsam-mode <mode>', 'sam matsam: pre-segmentation').choices(['auto', 'phase', 'grain', 'both']))
+    .option('--max-points <n>', 'sam matsam: prompt budget of the whole-image layer (default 256)')
+    .option('--pred-iou <t>', 'sam: predicted-IoU filter (default 0.88)')
+    .option('--stability <t>', 'sam: stability-score filter (default 0.95)')
+    .option('--stability-offset <o>', 'sam: stability-score logit offset (default 1)')
+    .option('--box-nms <t>', 'sam: box NMS IoU threshold (default 0.7)')
+    .option('--crop-layers <n>', "sam: crop layers, or 'auto' (default)")
+    .option('--max-crops <n>', 'sam: most crops (encoder runs) per image (default 21)')
+    .option('--single-mask', 'sam: only the best mask per prompt')
+    .option('--fill-gaps', 'sam: fill uncovered pixels from neighbouring segments (grain maps)')
+    .action(async (dir: string, o: SegmentFlags) => {
       if (!o.all && !o.image) throw new ServiceError('invalid-argument', 'Say which images to segment: --image <id...> or --all.');
       await withProject(dir, async (svc) => {
         const images = await svc.call('images.list', {});
         const ids = o.all ? images.map((i) => i.id) : o.image!.map((s) => Number(s));
         if (ids.length === 0) throw new ServiceError('not-found', `The project ${dir} has no images. Import some first (grainlab import).`);
         for (const id of ids) if (!images.some((i) => i.id === id)) throw new ServiceError('not-found', `Image ${id} is not in ${dir}. Run 'grainlab info ${dir}' to list image ids.`);
-        const { jobId } = await svc.call('segment.auto', { imageIds: ids, engine: 'classic', classic: { mode: o.mode, minArea: Number(o.minArea), invert: !!o.invert } });
+        const { jobId } = await svc.call('segment.auto', { imageIds: ids, engine: o.engine, ...(o.engine === 'sam' ? { sam: samOptions(o) } : { classic: classicOptions(o) }) });
         await runJob(svc, jobId, !!o.quiet);
-        for (const im of await svc.call('images.list', {})) if (ids.includes(im.id)) console.log(describe(im));
+        const stats = o.engine === 'sam' ? await svc.call('sam.runStats', { jobId }) : null;
+        for (const im of await svc.call('images.list', {})) {
+          if (!ids.includes(im.id)) continue;
+          const s = stats?.find((x) => x.imageId === im.id);
+          console.log(describe(im) + (s ? `  [sam ${s.model}, ${s.prompts}: ${s.decoderCalls} decoder calls, ${s.crops} crop(s), ${s.encoderRuns} encoder run(s), ${(s.ms.total / 1000).toFixed(1)} s]` : ''));
+        }
       });
     });
 
@@ -76,4 +108,94 @@ export function registerProjectCommands(program: Command): void {
         for (const im of images) console.log(describe(im));
       });
     });
+}
+
+interface SegmentFlags {
+  image?: string[];
+  all?: boolean;
+  engine: 'classic' | 'sam';
+  minArea: string;
+  quiet?: boolean;
+  mode: 'phase' | 'grain';
+  invert?: boolean;
+  classes?: string;
+  sigma?: string;
+  threshold?: 'otsu' | 'adaptive';
+  blockSize?: string;
+  offset?: string;
+  labelBackground?: boolean;
+  boundaryStyle?: 'auto' | 'lines' | 'edges';
+  boundaries?: 'threshold' | 'canny';
+  lineWidth?: string;
+  seedDepth?: string;
+  mergeContrast?: string;
+  prompts: 'matsam' | 'grid';
+  model?: string;
+  pointsPerSide?: string;
+  matsamMode?: 'auto' | 'phase' | 'grain' | 'both';
+  maxPoints?: string;
+  predIou?: string;
+  stability?: string;
+  stabilityOffset?: string;
+  boxNms?: string;
+  cropLayers?: string;
+  maxCrops?: string;
+  singleMask?: boolean;
+  fillGaps?: boolean;
+}
+
+/** A numeric flag, or a one-line error naming it. */
+function num(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new ServiceError('invalid-argument', `${flag} needs a number; got '${v}'.`);
+  return n;
+}
+
+/** Only the flags given, so the contract's defaults apply to the rest. */
+function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
+function classicOptions(o: SegmentFlags): Args<'segment.auto'>['classic'] {
+  return {
+    mode: o.mode,
+    minArea: num('--min-area', o.minArea) ?? 16,
+    invert: !!o.invert,
+    ...defined({
+      classes: num('--classes', o.classes),
+      sigma: num('--sigma', o.sigma),
+      threshold: o.threshold,
+      blockSize: num('--block-size', o.blockSize),
+      offset: num('--offset', o.offset),
+      labelBackground: o.labelBackground,
+      boundaryStyle: o.boundaryStyle,
+      boundaries: o.boundaries,
+      lineWidth: num('--line-width', o.lineWidth),
+      seedDepth: num('--seed-depth', o.seedDepth),
+      mergeContrast: num('--merge-contrast', o.mergeContrast),
+    }),
+  };
+}
+
+function samOptions(o: SegmentFlags): Args<'segment.auto'>['sam'] {
+  const layers = o.cropLayers === undefined || o.cropLayers === 'auto' ? undefined : num('--crop-layers', o.cropLayers);
+  return {
+    prompts: o.prompts,
+    minArea: num('--min-area', o.minArea) ?? 16,
+    ...defined({
+      model: o.model,
+      pointsPerSide: num('--points-per-side', o.pointsPerSide),
+      matsamMode: o.matsamMode,
+      matsamMaxPoints: num('--max-points', o.maxPoints),
+      predIouThresh: num('--pred-iou', o.predIou),
+      stabilityScoreThresh: num('--stability', o.stability),
+      stabilityScoreOffset: num('--stability-offset', o.stabilityOffset),
+      boxNmsThresh: num('--box-nms', o.boxNms),
+      cropLayers: layers,
+      maxCrops: num('--max-crops', o.maxCrops),
+      multimask: o.singleMask ? false : undefined,
+      fillGaps: o.fillGaps,
+    }),
+  };
 }
