@@ -113,6 +113,11 @@ export function connectedComponents(mask: BinaryMask, connectivity: Connectivity
   return { width: mask.width, height: mask.height, data: labels };
 }
 
+/** The same labelling on a bare 0/non-zero mask array, with the number of components. */
+export function labelMaskComponents(mask: Uint8Array, width: number, height: number, connectivity: Connectivity = 8): { labels: Uint32Array; count: number } {
+  return labelCore(width, height, mask, connectivity, true, null);
+}
+
 /**
  * Labels connected regions of equal value (a class map or a label map): two neighbours join when
  * their values are equal. Pixels equal to `background` (when given) get 0.

@@ -2,6 +2,7 @@
 // colour previews, 1-px grain-boundary maps, and grains from a binary grain-boundary map.
 import type { ClassRecord, GreyImage, LabelMap, RasterImage } from '../types';
 import { segmentColor } from '../labelmap';
+import { labelMaskComponents } from '../classic/components';
 
 export interface InstanceMap16 {
   width: number;
@@ -215,71 +216,6 @@ export interface BoundaryImportOptions {
   minArea?: number;
 }
 
-/** Two-pass union-find labelling of mask pixels; ids 1..n in raster order of first pixel. */
-function labelComponents(mask: Uint8Array, w: number, h: number, connectivity: 4 | 8): { labels: Uint32Array; count: number } {
-  const labels = new Uint32Array(w * h);
-  let parent = new Uint32Array(1024);
-  let next = 1;
-  const find = (a: number): number => {
-    let r = a;
-    while (parent[r] !== r) r = parent[r]!;
-    while (parent[a] !== r) {
-      const n = parent[a]!;
-      parent[a] = r;
-      a = n;
-    }
-    return r;
-  };
-  const union = (a: number, b: number): number => {
-    const ra = find(a);
-    const rb = find(b);
-    if (ra === rb) return ra;
-    if (ra < rb) {
-      parent[rb] = ra;
-      return ra;
-    }
-    parent[ra] = rb;
-    return rb;
-  };
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (!mask[i]) continue;
-      let l = 0;
-      const up = y > 0 ? labels[i - w]! : 0;
-      const left = x > 0 ? labels[i - 1]! : 0;
-      if (up) l = up;
-      // Neighbours usually carry the same provisional label already: skip the union then.
-      if (left && left !== l) l = l ? union(l, left) : left;
-      if (connectivity === 8 && y > 0) {
-        const ul = x > 0 ? labels[i - w - 1]! : 0;
-        const ur = x < w - 1 ? labels[i - w + 1]! : 0;
-        if (ul && ul !== l) l = l ? union(l, ul) : ul;
-        if (ur && ur !== l) l = l ? union(l, ur) : ur;
-      }
-      if (!l) {
-        if (next === parent.length) {
-          const p = new Uint32Array(parent.length * 2);
-          p.set(parent);
-          parent = p;
-        }
-        parent[next] = next;
-        l = next++;
-      }
-      labels[i] = l;
-    }
-  }
-  const remap = new Uint32Array(next);
-  let count = 0;
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i]!;
-    if (!l) continue;
-    const r = find(l);
-    if (!remap[r]) remap[r] = ++count;
-    labels[i] = remap[r]!;
-  }
-  return { labels, count };
-}
 
 /**
  * Reads a binary (or soft) grain-boundary map: grains are the connected components of the
@@ -292,7 +228,7 @@ export function grainsFromBoundaryMap(image: GreyImage, options: BoundaryImportO
   const threshold = options.threshold ?? 127;
   const interior = new Uint8Array(w * h);
   for (let i = 0; i < interior.length; i++) interior[i] = data[i]! > threshold ? 0 : 1;
-  let { labels, count } = labelComponents(interior, w, h, options.connectivity ?? 4);
+  let { labels, count } = labelMaskComponents(interior, w, h, options.connectivity ?? 4);
   const minArea = options.minArea ?? 1;
   if (minArea > 1 && count > 0) {
     const area = new Uint32Array(count + 1);

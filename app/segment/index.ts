@@ -8,6 +8,7 @@ export type { RegionMap, PhaseOptions, GrainOptions } from './presegment';
 export { generateCropBoxes, layerPointsPerSide, shouldDropMaskAtCropEdge, pointsInCrop, DEFAULT_CROP_OVERLAP_RATIO } from './crops';
 export {
   stabilityScore,
+  scanLogits,
   boxFromMask,
   maskFromLogits,
   candidateFromLogits,

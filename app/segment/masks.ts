@@ -53,6 +53,36 @@ export function stabilityScore(logits: ArrayLike<number>, threshold = 0, offset 
 }
 
 /**
+ * One pass over a width x height grid of logits: the stability score (as stabilityScore, offset
+ * >= 0), the box of the logits above the threshold (inclusive local pixel indices, null when none)
+ * and how many there are. SAM's filters need all three; one pass keeps large masks cheap.
+ */
+export function scanLogits(logits: ArrayLike<number>, width: number, height: number, threshold: number, offset: number): { stability: number; box: Box | null; inside: number } {
+  const hi = threshold + offset;
+  const lo = threshold - offset;
+  let inter = 0, union = 0, inside = 0;
+  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const v = logits[row + x]!;
+      if (v > lo) {
+        union++;
+        if (v > hi) inter++;
+        if (v > threshold) {
+          inside++;
+          if (x < x0) x0 = x;
+          if (x > x1) x1 = x;
+          if (y < y0) y0 = y;
+          y1 = y;
+        }
+      }
+    }
+  }
+  return { stability: union === 0 ? 0 : inter / union, box: x1 < 0 ? null : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 }, inside };
+}
+
+/**
  * Bounding box of the non-zero pixels of a full-frame mask, inclusive pixel indices (SAM's
  * batched_mask_to_box: x0 = first column, x1 = last column; here width = x1 - x0 + 1), or null
  * for an empty mask (SAM returns [0,0,0,0]).
@@ -152,34 +182,14 @@ export function candidateFromLogits(
   const h = crop.box.height;
   if (logits.length < w * h) throw new Error(`candidateFromLogits: ${logits.length} logits for a ${w}x${h} crop`);
   const t = o.maskThreshold;
-  const hi = t + o.stabilityScoreOffset;
-  const lo = t - o.stabilityScoreOffset;
-  let inter = 0, union = 0;
-  let x0 = w, y0 = h, x1 = -1, y1 = -1;
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let x = 0; x < w; x++) {
-      const v = logits[row + x]!;
-      if (v > lo) {
-        union++;
-        if (v > hi) inter++;
-      }
-      if (v > t) {
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        y1 = y;
-      }
-    }
-  }
-  const stability = union === 0 ? 0 : inter / union;
-  if (o.stabilityScoreThresh > 0 && !(stability >= o.stabilityScoreThresh)) return null;
-  if (x1 < 0) return null;
-  const local = { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+  const scan = scanLogits(logits, w, h, t, o.stabilityScoreOffset);
+  if (o.stabilityScoreThresh > 0 && !(scan.stability >= o.stabilityScoreThresh)) return null;
+  if (!scan.box) return null;
+  const local = scan.box;
   const box = { x: local.x + crop.box.x, y: local.y + crop.box.y, width: local.width, height: local.height };
   if (shouldDropMaskAtCropEdge(box, crop.box, crop.imageWidth, crop.imageHeight, o.cropEdgeTolerance)) return null;
   const { mask, area } = cropToBox(logits, w, local, t);
-  return { box, mask, score, stability, cropIndex: crop.index, area, ...(point ? { point } : {}) };
+  return { box, mask, score, stability: scan.stability, cropIndex: crop.index, area, ...(point ? { point } : {}) };
 }
 
 /**

@@ -139,6 +139,11 @@ export function astmIntercept(
       vertical.lineLengthMm += H * mm;
     }
   }
+  return combineIntercepts(horizontal, vertical);
+}
+
+/** The lineal-intercept result of horizontal and vertical test lines counted together (one image or a sum over images). */
+export function combineIntercepts(horizontal: InterceptDirection, vertical: InterceptDirection): InterceptResult {
   const intercepts = horizontal.intercepts + vertical.intercepts;
   const lineLengthMm = horizontal.lineLengthMm + vertical.lineLengthMm;
   const meanInterceptMm = intercepts > 0 ? lineLengthMm / intercepts : Number.POSITIVE_INFINITY;

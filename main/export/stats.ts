@@ -6,8 +6,8 @@ import { ServiceError } from '../../app/errors';
 import type { ImageRecord } from '../../app/types';
 import {
   astmGFromGrainsPerMm2,
-  astmGFromMeanIntercept,
   astmIntercept,
+  combineIntercepts,
   astmPlanimetric,
   grainsCsv,
   histogram,
@@ -124,18 +124,7 @@ function sumIntercept(list: InterceptResult[]): InterceptResult | null {
   const dir = (k: 'horizontal' | 'vertical') => list.reduce((a, r) => ({ lines: a.lines + r[k].lines, intercepts: a.intercepts + r[k].intercepts, lineLengthMm: a.lineLengthMm + r[k].lineLengthMm }), { lines: 0, intercepts: 0, lineLengthMm: 0 });
   const horizontal = dir('horizontal');
   const vertical = dir('vertical');
-  const intercepts = horizontal.intercepts + vertical.intercepts;
-  const lineLengthMm = horizontal.lineLengthMm + vertical.lineLengthMm;
-  const meanInterceptMm = intercepts > 0 ? lineLengthMm / intercepts : Number.POSITIVE_INFINITY;
-  return {
-    lines: horizontal.lines + vertical.lines,
-    intercepts,
-    lineLengthMm,
-    meanInterceptMm,
-    G: intercepts > 0 ? astmGFromMeanIntercept(meanInterceptMm) : Number.NaN,
-    horizontal,
-    vertical,
-  };
+  return combineIntercepts(horizontal, vertical);
 }
 
 function sumPhases(list: MeasuredImage[]): PhaseFraction[] {

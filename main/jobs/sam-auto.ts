@@ -17,6 +17,7 @@ import {
   matsamPrompts,
   nmsAcrossCrops,
   nmsWithinCrops,
+  scanLogits,
   shouldDropMaskAtCropEdge,
   type CandidateMask,
   type CropBox,
@@ -172,31 +173,11 @@ function frameCandidate(
   point: Point,
 ): Pending | null {
   if (o.predIouThresh > 0 && !(score > o.predIouThresh)) return null;
-  const t = o.maskThreshold;
-  const hi = t + o.stabilityScoreOffset;
-  const lo = t - o.stabilityScoreOffset;
-  let inter = 0, union = 0, inside = 0;
-  let x0 = fw, y0 = fh, x1 = -1, y1 = -1;
-  for (let y = 0; y < fh; y++) {
-    const row = y * fw;
-    for (let x = 0; x < fw; x++) {
-      const v = logits[row + x]!;
-      if (v > lo) {
-        union++;
-        if (v > hi) inter++;
-        if (v > t) {
-          inside++;
-          if (x < x0) x0 = x;
-          if (x > x1) x1 = x;
-          if (y < y0) y0 = y;
-          y1 = y;
-        }
-      }
-    }
-  }
-  const stability = union === 0 ? 0 : inter / union;
-  if (o.stabilityScoreThresh > 0 && !(stability >= o.stabilityScoreThresh)) return null;
-  if (x1 < 0) return null;
+  const scan = scanLogits(logits, fw, fh, o.maskThreshold, o.stabilityScoreOffset);
+  if (o.stabilityScoreThresh > 0 && !(scan.stability >= o.stabilityScoreThresh)) return null;
+  if (!scan.box) return null;
+  const { stability, inside } = scan;
+  const x0 = scan.box.x, y0 = scan.box.y, x1 = x0 + scan.box.width - 1, y1 = y0 + scan.box.height - 1;
   const { width: cw, height: ch } = crop.box;
   const sx = cw / fw;
   const sy = ch / fh;
@@ -225,7 +206,7 @@ function frameCandidate(
     cropIndex: index,
     area: Math.round(inside * sx * sy),
     point,
-    frame: { data, window, box: { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 }, frameWidth: fw, frameHeight: fh },
+    frame: { data, window, box: scan.box, frameWidth: fw, frameHeight: fh },
   };
 }
 

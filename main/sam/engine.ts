@@ -10,7 +10,7 @@ import { frameGeometry, preprocessKey, type FrameGeometry, type PreprocessOption
 import { EMBEDDING_MISSING, transferList, type RequestType, type WorkerReply, type WorkerRequests } from './protocol';
 import type { ProviderChoice, SessionLoadOptions } from './providers';
 import { EMBEDDING_LENGTH, type DecodeOptions, type SamDecodeResult, type SamPrompt, type SamRuntimeInfo } from './runtime';
-import { spawnWorker } from './spawn-worker';
+import { spawnWorker } from '../jobs/spawn-worker';
 
 export type { SamModelPaths } from './models';
 export type { DecodeOptions, SamDecodeResult, SamPoint, SamPrompt, SamRuntimeInfo } from './runtime';
@@ -78,9 +78,7 @@ export class SamEngine {
 
   /** Starts a worker, loads encoder and decoder there, and checks their signatures. */
   static async load(paths: SamModelPaths, options: SamEngineOptions = {}): Promise<SamEngine> {
-    const worker = spawnWorker(new URL('./worker.ts', import.meta.url), 'sam.worker.js', {
-      workerData: { heldEmbeddings: options.workerEmbeddings ?? 4 },
-    });
+    const worker = spawnWorker(import.meta.url, 'worker', { workerData: { heldEmbeddings: options.workerEmbeddings ?? 4 } }, 'sam.worker');
     // Hashing a large encoder takes a while; it runs while the worker loads the sessions.
     const modelHash = paths.encoderSha256 !== undefined ? Promise.resolve(paths.encoderSha256) : sha256File(paths.encoder);
     modelHash.catch(() => {});
