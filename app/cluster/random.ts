@@ -1,17 +1,8 @@
-// Small seeded pseudo-random generator for deterministic sampling (same seed, same sample).
-// mulberry32: 32-bit state, good enough for picking sample indices, not for cryptography.
+// Deterministic sampling for clustering (same seed, same sample), on the shared seeded generator.
 
-/** Returns a function yielding uniform numbers in [0, 1) from a 32-bit integer seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../random';
+
+export { seededRandom };
 
 /**
  * Up to `size` distinct indices from [0, n), chosen by a seeded partial Fisher-Yates shuffle and

@@ -19,17 +19,7 @@ import {
   yoloSegmentationLabels,
   regionsByValue,
 } from './index';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../random';
 
 /** Nearest-seed (Voronoi) grain map: every pixel belongs to a grain, like a polished section. */
 function voronoi(w: number, h: number, n: number, seed: number): LabelMap {

@@ -13,21 +13,11 @@ import {
   simplifyPolygon,
 } from './polygon';
 import { decodeMask, rleCountsToString, type BinaryMask } from './rle';
+import { seededRandom as rng } from '../random';
 
 const fixtures = JSON.parse(readFileSync(new URL('./fixtures/coco-rle.json', import.meta.url), 'utf8')) as {
   polygons: { name: string; height: number; width: number; polygons: number[][]; counts: number[]; string: string; single: number[][] }[];
 };
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function fromRows(rows: string[]): BinaryMask {
   const height = rows.length;

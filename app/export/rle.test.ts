@@ -14,6 +14,7 @@ import {
   toCocoRle,
   type BinaryMask,
 } from './rle';
+import { seededRandom as rng } from '../random';
 
 interface MaskFixture {
   name: string;
@@ -35,17 +36,6 @@ function maskFromRows(rows: string[]): BinaryMask {
     for (let x = 0; x < width; x++) data[y * width + x] = r.charCodeAt(x) - 48;
   });
   return { width, height, data };
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 test('encode matches pycocotools fixtures: counts, string, area, bbox', () => {

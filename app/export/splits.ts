@@ -1,5 +1,6 @@
 // Train/val/test splits of images: sizes by ratio, a fixed seed, and stratified so that every class
 // reaches every split where it has enough images. Deterministic for the same items, in any order.
+import { seededRandom } from '../random';
 
 export interface SplitItem {
   id: number;
@@ -19,16 +20,6 @@ export interface DatasetSplit {
   test: number[];
 }
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(a: T[], rand: () => number): void {
   for (let i = a.length - 1; i > 0; i--) {
@@ -68,7 +59,7 @@ export function splitSizes(n: number, ratios: readonly number[]): number[] {
  */
 export function splitDataset(items: readonly SplitItem[], options: SplitOptions = {}): DatasetSplit {
   const ratios = options.ratios ?? [6, 2, 2];
-  const rand = mulberry32(options.seed ?? 42);
+  const rand = seededRandom(options.seed ?? 42);
   const ids = new Set<number>();
   for (const it of items) {
     if (ids.has(it.id)) throw new Error(`split input repeats item ${it.id}`);

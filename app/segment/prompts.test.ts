@@ -3,17 +3,7 @@ import assert from 'node:assert/strict';
 import type { GreyImage } from '../types';
 import { gridPrompts, matsamPrompts } from './prompts';
 import type { Point } from './types';
-
-/** Deterministic PRNG (mulberry32) so the synthetic images are the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../random';
 
 interface Disc {
   x: number;

@@ -11,6 +11,7 @@ import { contentHash } from '../../main/images/io';
 import { segmentStats } from '../../app/labelmap';
 import type { ProgressEvent } from '../../app/contract';
 import type { ImageStatus } from '../../app/types';
+import { seededRandom as rng } from '../../app/random';
 
 export function tempDir(prefix = 'gl-export-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -44,17 +45,6 @@ export async function runToEnd(svc: GrainLabService, start: () => Promise<{ jobI
   } finally {
     off();
   }
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Grain map of nearest jittered grid seeds (one seed per cell x cell), ids 1..n, every pixel a grain. */

@@ -14,19 +14,9 @@ import { createSession } from '../../main/sam/providers';
 import { buildTinySamModels } from '../../scripts/build-tiny-sam';
 import { ProjectStore } from '../../main/store/project-store';
 import { pngGrey8, tiffGrey16, tiffMultiPage, pngClaimingSize } from '../fixtures/images';
+import { seededRandom as prng } from '../../app/random';
 
 const CASE_LIMIT_MS = 3000;
-
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Bit flips, byte overwrites with edge values, truncation, duplication of a chunk, random bytes. */
 function mutateBytes(src: Uint8Array, rnd: () => number): Uint8Array {
