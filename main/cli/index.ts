@@ -5,6 +5,7 @@ import { ServiceError } from '../../app/errors';
 import { VERSION } from './common';
 import { registerProjectCommands } from './commands/project';
 import { registerEvalCommands } from './commands/eval';
+import { registerSynthCommands } from './commands/synth';
 import { registerExportCommands } from './commands/export';
 import { registerSamCommands } from './commands/sam';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerProjectCommands(program);
   registerEvalCommands(program);
+  registerSynthCommands(program);
   registerExportCommands(program);
   registerSamCommands(program);
   return program;

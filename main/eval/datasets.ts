@@ -4,7 +4,6 @@
 import { readdirSync, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, extname, basename } from 'node:path';
-import sharp from 'sharp';
 import { ServiceError } from '../../app/errors';
 import type { RasterImage, LabelMap } from '../../app/types';
 import type { ClassicSettings } from '../../app/classic';
@@ -87,14 +86,17 @@ export interface LoadedPair {
 
 export async function loadPair(pair: LabelledPair, preset: EvalPreset): Promise<LoadedPair> {
   const image = await decodeImage(await readFile(pair.imagePath), pair.imagePath);
-  const { data, info } = await sharp(pair.labelPath).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
-  if (info.width !== image.width || info.height !== image.height) {
-    throw new ServiceError('bad-image', `${pair.labelPath}: ${info.width}x${info.height} does not match its image (${image.width}x${image.height}).`, pair.labelPath);
+  // Decoded like an image so 16-bit instance maps keep their ids (sharp's raw output would be 8-bit).
+  const label = await decodeImage(await readFile(pair.labelPath), pair.labelPath);
+  if (label.width !== image.width || label.height !== image.height) {
+    throw new ServiceError('bad-image', `${pair.labelPath}: ${label.width}x${label.height} does not match its image (${image.width}x${image.height}).`, pair.labelPath);
   }
-  const grey = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const n = label.width * label.height;
+  const first = new Uint32Array(n);
+  for (let i = 0, j = 0; i < n; i++, j += label.channels) first[i] = label.data[j]!;
   const truth: LabelMap =
     preset.labels === 'boundary'
-      ? grainsFromBoundaryMap({ width: info.width, height: info.height, data: grey }, { threshold: 127, assignBoundary: true })
-      : { width: info.width, height: info.height, data: Uint32Array.from(grey) };
+      ? grainsFromBoundaryMap({ width: label.width, height: label.height, data: Uint8Array.from(first, (v) => (label.bitDepth === 16 ? v >> 8 : v)) }, { threshold: 127, assignBoundary: true })
+      : { width: label.width, height: label.height, data: first };
   return { stem: pair.stem, image, truth };
 }
