@@ -7,6 +7,7 @@ import { samMethods, SamAutoOptionsSchema } from './contract/sam';
 import { editMethods } from './contract/edit';
 import { exportMethods } from './contract/export';
 import { clusterMethods } from './contract/cluster';
+import type { ClassifierInfo } from './contract/cluster';
 import type { ServiceErrorData } from './errors';
 import type { ImageRecord, ProjectInfo, RasterImage, SegmentRecord, ClassRecord } from './types';
 
@@ -139,9 +140,11 @@ export const methodNames = Object.keys(contract) as MethodName[];
 export interface Events {
   onDidProgress: ProgressEvent;
   onDidChangeImage: ImageChangedEvent;
+  /** The propagation classifier was retrained (in the background after corrections, or by classify.train). */
+  onDidChangeClassifier: ClassifierInfo;
 }
 export type EventName = keyof Events;
-export const eventNames: EventName[] = ['onDidProgress', 'onDidChangeImage'];
+export const eventNames: EventName[] = ['onDidProgress', 'onDidChangeImage', 'onDidChangeClassifier'];
 
 /** What the renderer talks to; the Electron preload and the WebSocket client both provide it. */
 export interface GrainLabClient {

@@ -45,6 +45,10 @@ export interface SegmentRecord {
   clusterId: number | null;
   area: number;
   bbox: Box;
+  /** Where the class came from: a person, the propagation classifier or a cluster assignment. */
+  classSource?: 'person' | 'classifier' | 'cluster' | null;
+  /** Classifier confidence (0..1) when classSource is 'classifier'. */
+  classConfidence?: number | null;
 }
 
 export interface ClassRecord {

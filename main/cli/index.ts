@@ -6,6 +6,7 @@ import { VERSION } from './common';
 import { registerProjectCommands } from './commands/project';
 import { registerEvalCommands } from './commands/eval';
 import { registerSynthCommands } from './commands/synth';
+import { registerClusterCommands } from './commands/cluster';
 import { registerExportCommands } from './commands/export';
 import { registerSamCommands } from './commands/sam';
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerProjectCommands(program);
   registerEvalCommands(program);
   registerSynthCommands(program);
+  registerClusterCommands(program);
   registerExportCommands(program);
   registerSamCommands(program);
   return program;

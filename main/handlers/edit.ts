@@ -4,6 +4,7 @@
 import type { editMethods } from '../../app/contract/edit';
 import { editStoreFor } from '../store/edits';
 import type { Handlers, ServiceContext } from './context';
+import { clusterService } from './cluster';
 
 export type EditMethods = keyof typeof editMethods;
 
@@ -24,7 +25,12 @@ export function editHandlers(ctx: ServiceContext): Handlers<EditMethods> {
     },
     'edit.apply': async (a) => {
       const ack = await edits().apply(a);
-      if (ack.status === 'applied') updated(a.imageId);
+      if (ack.status === 'applied') {
+        updated(a.imageId);
+        // A person's class or review decision is new training data: retrain in the background.
+        const ops = a.ops ?? (a.op ? [a.op] : []);
+        if (ops.some((o) => o.kind === 'setClass' || o.kind === 'setVerified')) clusterService(ctx).correctionsChanged();
+      }
       return ack;
     },
     'edit.undo': async (a) => {

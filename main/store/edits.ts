@@ -37,6 +37,8 @@ interface SegRow {
   classId: number | null;
   classSource: string | null;
   classConfidence: number | null;
+  /** Classifier version when classSource is 'classifier'. */
+  classModel?: number | null;
   source: SegmentSource;
   verified: boolean;
   clusterId: number | null;
@@ -157,6 +159,7 @@ interface SegmentDbRow {
   class_id: number | null;
   class_source: string | null;
   class_confidence: number | null;
+  class_model: number | null;
   source: SegmentSource;
   verified: number;
   cluster_id: number | null;
@@ -168,7 +171,27 @@ interface SegmentDbRow {
 }
 
 function toRecord(r: SegRow): SegmentRecord {
-  return { id: r.id, classId: r.classId, source: r.source, verified: r.verified, clusterId: r.clusterId, area: r.area, bbox: { ...r.bbox } };
+  return {
+    id: r.id,
+    classId: r.classId,
+    source: r.source,
+    verified: r.verified,
+    clusterId: r.clusterId,
+    area: r.area,
+    bbox: { ...r.bbox },
+    classSource: r.classSource as SegmentRecord['classSource'],
+    classConfidence: r.classConfidence,
+  };
+}
+
+/**
+ * Where class changes made by main (cluster assignment, classifier) come from; edits from the
+ * renderer carry none and are a person's. Confidence per segment id; model = classifier version.
+ */
+export interface ClassProvenance {
+  source: 'cluster' | 'classifier';
+  confidence?: ReadonlyMap<number, number>;
+  model?: number | null;
 }
 
 function rowData(r: SegRow): RowData {
@@ -291,7 +314,7 @@ export class EditStore {
       .prepare('SELECT seq, patch FROM edit_log WHERE image_id = ? AND seq > ? AND undone = 0 ORDER BY seq')
       .all(imageId, seg.checkpoint_seq) as { seq: number; patch: Buffer | null }[];
     const segs = db
-      .prepare('SELECT id, class_id, class_source, class_confidence, source, verified, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h FROM segments WHERE image_id = ?')
+      .prepare('SELECT id, class_id, class_source, class_confidence, class_model, source, verified, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h FROM segments WHERE image_id = ?')
       .all(imageId) as SegmentDbRow[];
     const data = await decompressLabels(seg.checkpoint, seg.width * seg.height);
     const labels: LabelMap = { width: seg.width, height: seg.height, data };
@@ -308,6 +331,7 @@ export class EditStore {
         classId: r.class_id,
         classSource: r.class_source,
         classConfidence: r.class_confidence,
+        classModel: r.class_model,
         source: r.source,
         verified: r.verified === 1,
         clusterId: r.cluster_id,
@@ -403,9 +427,38 @@ export class EditStore {
     return this.serial(imageId, async () => (await this.state(imageId))?.historyState() ?? null);
   }
 
+  /** The image's label map, segment rows and revision as they are now (null without a segmentation). */
+  async snapshot(imageId: number): Promise<{ labels: LabelMap; segments: SegmentRecord[]; revision: string } | null> {
+    return this.serial(imageId, async () => {
+      const st = await this.state(imageId);
+      if (!st) return null;
+      return { labels: st.labels, segments: [...st.rows.values()].filter((r) => r.area > 0).sort((a, b) => a.id - b.id).map(toRecord), revision: st.revision };
+    });
+  }
+
+  /**
+   * Records the cluster of each listed segment (segments.cluster_id; 0-based ids, null = none) for
+   * exports and the UI. A derived view, not an edit: it does not enter the history.
+   */
+  async setClusterIds(imageId: number, clusterOf: ReadonlyMap<number, number>): Promise<void> {
+    await this.serial(imageId, async () => {
+      const st = await this.state(imageId);
+      if (!st) return;
+      const update = this.db.prepare('UPDATE segments SET cluster_id = ? WHERE image_id = ? AND id = ?');
+      this.db.transaction(() => {
+        for (const r of st.rows.values()) {
+          const c = clusterOf.get(r.id) ?? null;
+          if (c === r.clusterId) continue;
+          update.run(c, imageId, r.id);
+          r.clusterId = c;
+        }
+      })();
+    });
+  }
+
   // ---------------------------------------------------------------- applying
 
-  async apply(a: EditApplyArgs): Promise<EditAck> {
+  async apply(a: EditApplyArgs & { provenance?: ClassProvenance }): Promise<EditAck> {
     this.store.getImage(a.imageId);
     const ops = a.ops ?? (a.op ? [a.op] : []);
     if (ops.length === 0) throw new ServiceError('invalid-argument', 'edit.apply needs an edit operation (op or ops).');
@@ -417,7 +470,11 @@ export class EditStore {
     });
   }
 
-  private applyOps(st: ImageState, ops: EditOp[], a: EditApplyArgs): EditAck {
+  private applyOps(st: ImageState, ops: EditOp[], a: EditApplyArgs & { provenance?: ClassProvenance }): EditAck {
+    const prov = a.provenance;
+    const newSource = (classId: number | null) => (classId === null ? null : (prov?.source ?? 'person'));
+    const newConfidence = (id: number, classId: number | null) => (classId === null ? null : (prov?.confidence?.get(id) ?? null));
+    const newModel = (classId: number | null) => (classId === null || prov?.source !== 'classifier' ? null : (prov.model ?? null));
     const map = st.labels;
     // Working table: geometry and meta as the edits of this gesture change them, one op after another.
     const geo = new Map<number, { area: number; bbox: Box }>();
@@ -506,7 +563,7 @@ export class EditStore {
     for (const c of metaNet) {
       if (c.field !== 'classId') continue;
       const r = st.rows.get(c.id);
-      classProv.push([c.id, r?.classSource ?? null, r?.classConfidence ?? null, c.new === null ? null : 'person', null]);
+      classProv.push([c.id, r?.classSource ?? null, r?.classConfidence ?? null, newSource(c.new), newConfidence(c.id, c.new)]);
     }
     const info: LogInfo = { v: 1, meta: metaNet, classProv, removed: removedRows.map(rowData), created: newRows.map(rowData) };
     const opJson = JSON.stringify(ops.length === 1 ? ops[0] : ops);
@@ -525,7 +582,7 @@ export class EditStore {
       const r = after.get(c.id) ?? st.rows.get(c.id);
       if (!r) continue;
       if (c.field === 'verified') after.set(c.id, { ...r, verified: c.new });
-      else after.set(c.id, { ...r, classId: c.new, classSource: c.new === null ? null : 'person', classConfidence: null });
+      else after.set(c.id, { ...r, classId: c.new, classSource: newSource(c.new), classConfidence: newConfidence(c.id, c.new), classModel: newModel(c.new) });
     }
 
     let seq = 0;
@@ -566,14 +623,14 @@ export class EditStore {
 
   private writeRows(imageId: number, removed: readonly number[], rows: readonly SegRow[]): void {
     const del = this.db.prepare('DELETE FROM segments WHERE image_id = ? AND id = ?');
-    const upsert = this.db.prepare(`INSERT INTO segments (image_id, id, class_id, class_source, class_confidence, source, verified, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT(image_id, id) DO UPDATE SET class_id = excluded.class_id, class_source = excluded.class_source, class_confidence = excluded.class_confidence,
+    const upsert = this.db.prepare(`INSERT INTO segments (image_id, id, class_id, class_source, class_confidence, class_model, source, verified, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT(image_id, id) DO UPDATE SET class_id = excluded.class_id, class_source = excluded.class_source, class_confidence = excluded.class_confidence, class_model = excluded.class_model,
         source = excluded.source, verified = excluded.verified, cluster_id = excluded.cluster_id, area = excluded.area,
         bbox_x = excluded.bbox_x, bbox_y = excluded.bbox_y, bbox_w = excluded.bbox_w, bbox_h = excluded.bbox_h`);
     for (const id of removed) del.run(imageId, id);
     for (const r of rows) {
-      upsert.run(imageId, r.id, r.classId, r.classSource, r.classConfidence, r.source, r.verified ? 1 : 0, r.clusterId, r.area, r.bbox.x, r.bbox.y, r.bbox.width, r.bbox.height);
+      upsert.run(imageId, r.id, r.classId, r.classSource, r.classConfidence, r.classModel ?? null, r.source, r.verified ? 1 : 0, r.clusterId, r.area, r.bbox.x, r.bbox.y, r.bbox.width, r.bbox.height);
     }
   }
 
@@ -647,7 +704,7 @@ export class EditStore {
         else {
           const prov = info.classProv.find((p) => p[0] === c.id);
           const [src, conf] = prov ? (which === 'undo' ? [prov[1], prov[2]] : [prov[3], prov[4]]) : [c.new === null ? null : 'person', null];
-          after.set(c.id, { ...r, classId: c.new, classSource: src, classConfidence: conf });
+          after.set(c.id, { ...r, classId: c.new, classSource: src, classConfidence: conf, classModel: src === 'classifier' ? (r.classModel ?? null) : null });
         }
       }
       const removed = changes.removed;

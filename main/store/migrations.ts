@@ -94,6 +94,19 @@ export const migrations: Migration[] = [
       CREATE INDEX edit_log_undone ON edit_log(image_id, undone, seq);
     `,
   },
+  {
+    version: 4,
+    description: 'classifier version on segments, saved clusterings',
+    sql: `
+      ALTER TABLE segments ADD COLUMN class_model INTEGER;
+      CREATE TABLE clusterings (
+        image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+        revision TEXT NOT NULL,
+        state TEXT NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

@@ -51,6 +51,8 @@ interface ImageRow {
 interface SegmentRow {
   id: number;
   class_id: number | null;
+  class_source: 'person' | 'classifier' | 'cluster' | null;
+  class_confidence: number | null;
   source: SegmentSource;
   verified: number;
   cluster_id: number | null;
@@ -290,10 +292,12 @@ export class ProjectStore {
   }
 
   listSegments(imageId: number): SegmentRecord[] {
-    const rows = this.db.prepare('SELECT id, class_id, source, verified, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h FROM segments WHERE image_id = ? ORDER BY id').all(imageId) as SegmentRow[];
+    const rows = this.db.prepare('SELECT id, class_id, class_source, class_confidence, source, verified, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h FROM segments WHERE image_id = ? ORDER BY id').all(imageId) as SegmentRow[];
     return rows.map((r) => ({
       id: r.id,
       classId: r.class_id,
+      classSource: r.class_source,
+      classConfidence: r.class_confidence,
       source: r.source,
       verified: r.verified === 1,
       clusterId: r.cluster_id,

@@ -1,0 +1,150 @@
+// Clusters, classes and propagation through the real service: a synthetic two-phase micrograph
+// whose segments are the true discs, so every cluster and every predicted class can be checked.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { twoPhaseImage } from '../../app/cluster/synthetic';
+import { segmentStats } from '../../app/labelmap';
+import { GrainLabService } from '../../main/service';
+import { ProjectStore, compressLabels } from '../../main/store/project-store';
+import { runCli } from '../../main/cli/index';
+import { runToEnd } from './export-kit';
+
+const W = 192;
+
+/** A project holding the two-phase image with its true discs saved as the segmentation. */
+async function twoPhaseProject(seed = 7, images = 1) {
+  const dir = join(mkdtempSync(join(tmpdir(), 'gl-cluster-')), 'proj');
+  const store = ProjectStore.create(dir, 'cluster test');
+  const truths: { imageId: number; kindOf: Int8Array }[] = [];
+  mkdirSync(join(dir, 'images'), { recursive: true });
+  for (let n = 0; n < images; n++) {
+    const t = twoPhaseImage({ width: W, height: W, seed: seed + n });
+    const file = `images/two-phase-${n}.png`;
+    writeFileSync(join(dir, file), await sharp(Buffer.from(t.image.data as Uint8Array), { raw: { width: W, height: W, channels: 1 } }).png().toBuffer());
+    const [img] = store.insertImages([{ name: `two-phase-${n}.png`, file, page: 0, hash: `tp${seed + n}`, width: W, height: W, channels: 1, bitDepth: 8, pixelSizeUm: null, thumbnail: new Uint8Array() }]);
+    store.saveSegmentation(img!.id, t.labels, segmentStats(t.labels).map((s) => ({ ...s, source: 'auto' as const })), 'test', await compressLabels(t.labels.data));
+    truths.push({ imageId: img!.id, kindOf: t.kindOf });
+  }
+  store.close();
+  const svc = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-user-')), binding: 'web' });
+  await svc.call('project.open', { path: dir });
+  return { dir, svc, truths };
+}
+
+test('clustering is deterministic and its clusters are the true phases; one click assigns a class, undo restores', async () => {
+  const { svc, truths } = await twoPhaseProject();
+  const { imageId, kindOf } = truths[0]!;
+  await runToEnd(svc, () => svc.call('cluster.run', { imageId, groups: ['intensity', 'shape'] }));
+  const a = (await svc.call('cluster.get', { imageId }))!;
+  assert.equal(a.k, 2, `silhouette ${JSON.stringify(a.silhouette)}`);
+  assert.equal(a.stale, false);
+  // Every cluster holds one kind only.
+  for (let c = 0; c < a.k; c++) {
+    const kinds = new Set<number>();
+    a.segmentIds.forEach((id, i) => { if (a.clusterIds[i] === c) kinds.add(kindOf[id]!); });
+    assert.equal(kinds.size, 1, `cluster ${c} mixes kinds`);
+  }
+  assert.equal(a.clusters.reduce((t, c) => t + c.size, 0), a.segmentIds.length);
+  assert.ok(a.clusters.every((c) => c.exampleIds.length > 0 && c.color.startsWith('#')));
+  await runToEnd(svc, () => svc.call('cluster.run', { imageId, groups: ['intensity', 'shape'] }));
+  const b = (await svc.call('cluster.get', { imageId }))!;
+  assert.deepEqual(b.clusterIds, a.clusterIds, 'same input and seed, same clusters');
+
+  const [cls] = await svc.call('classes.ensure', { count: 1 });
+  const ack = await svc.call('cluster.assignClass', { imageId, clusterId: 0, classId: cls!.id });
+  assert.equal(ack.status, 'applied');
+  assert.equal(ack.upserted.length, a.clusters[0]!.size);
+  assert.ok(ack.upserted.every((s) => s.classId === cls!.id && s.classSource === 'cluster'));
+  const after = (await svc.call('cluster.get', { imageId }))!;
+  assert.equal(after.clusters[0]!.classId, cls!.id);
+  assert.equal(after.stale, false, 'a class change does not change the label map');
+  const undo = await svc.call('edit.undo', { imageId });
+  assert.equal(undo.status, 'applied');
+  assert.ok(undo.upserted.every((s) => s.classId === null));
+
+  // Merge and split are on the saved clustering.
+  const merged = await svc.call('cluster.merge', { imageId, a: 0, b: 1 });
+  assert.equal(merged.k, 1);
+  const split = await svc.call('cluster.split', { imageId, clusterId: 0, k: 2 });
+  assert.equal(split.k, 2);
+  await svc.call('project.close', {});
+});
+
+test('propagation: two labelled segments move every other segment to its true class, person labels stay', async () => {
+  const { svc, truths, dir } = await twoPhaseProject(11, 2);
+  const { imageId, kindOf } = truths[0]!;
+  const classes = await svc.call('classes.ensure', { count: 2 });
+  const classOfKind = [classes[0]!.id, classes[1]!.id];
+  const snap = (await svc.call('edit.open', { imageId }))!;
+  const firstOf = (kind: number) => snap.segments.find((s) => kindOf[s.id] === kind)!.id;
+  const labelled = [firstOf(0), firstOf(1)];
+  for (const [k, id] of labelled.entries()) await svc.call('edit.apply', { imageId, op: { kind: 'setClass', ids: [id], classId: classOfKind[k]! } });
+
+  const info = await svc.call('classify.train', {});
+  assert.equal(info.trainedOn.segments, 2);
+  assert.equal(info.version, 1);
+  const { predictions, ack } = await svc.call('classify.predict', { imageId });
+  assert.ok(ack && ack.status === 'applied');
+  assert.equal(predictions.segmentIds.length, snap.segments.length - 2, 'the two labelled segments are not predicted');
+  let right = 0;
+  predictions.segmentIds.forEach((id, i) => { if (predictions.classIds[i] === classOfKind[kindOf[id]!]) right++; });
+  assert.ok(right / predictions.segmentIds.length >= 0.95, `${right} of ${predictions.segmentIds.length} right`);
+  const rows = (await svc.call('segmentation.get', { imageId }))!.segments;
+  for (const s of rows) {
+    if (labelled.includes(s.id)) assert.equal(s.classSource, 'person');
+    else {
+      assert.equal(s.classSource, 'classifier');
+      assert.ok(s.classConfidence! > 0 && s.classConfidence! <= 1);
+    }
+  }
+  // "Apply to other images": the second image gets classes from the same classifier.
+  await runToEnd(svc, () => svc.call('classify.applyToImages', { imageIds: [truths[1]!.imageId] }));
+  const other = (await svc.call('segmentation.get', { imageId: truths[1]!.imageId }))!.segments;
+  const otherRight = other.filter((s) => s.classId === classOfKind[truths[1]!.kindOf[s.id]!]).length;
+  assert.ok(otherRight / other.length >= 0.95, `${otherRight} of ${other.length} right on the other image`);
+
+  // Phase-fraction report: the true area fractions are reachable.
+  const area = [0, 0];
+  for (const s of rows) area[kindOf[s.id]!]! += s.area;
+  const fr = await svc.call('cluster.fractions', { imageId, apply: false, targets: [{ classId: classOfKind[0]!, fraction: area[0]! / (area[0]! + area[1]!) }, { classId: classOfKind[1]!, fraction: area[1]! / (area[0]! + area[1]!) }] });
+  for (const c of fr.classes) assert.ok(Math.abs(c.achieved - c.target) < 0.02, JSON.stringify(fr.classes));
+
+  // Provenance and model version survive closing and reopening.
+  await svc.call('project.close', {});
+  const store = ProjectStore.open(dir);
+  const model = store.db.prepare("SELECT count(*) AS n FROM segments WHERE class_source = 'classifier' AND class_model = 1").get() as { n: number };
+  store.close();
+  assert.ok(model.n >= predictions.segmentIds.length * 0.9);
+});
+
+test('pixel k-means phase map: segments per phase with Phase classes; clusterings survive reopening; CLI', async () => {
+  const { svc, truths, dir } = await twoPhaseProject(5);
+  const { imageId } = truths[0]!;
+  await runToEnd(svc, () => svc.call('segment.pixelKMeans', { imageIds: [imageId], k: 3 }));
+  const seg = (await svc.call('segmentation.get', { imageId }))!;
+  assert.equal(seg.engine, 'pixel-kmeans');
+  const classes = await svc.call('classes.list', {});
+  const phase = classes.filter((c) => /^Phase [123]$/.test(c.name));
+  assert.equal(phase.length, 3);
+  assert.ok(seg.segments.every((s) => s.classSource === 'cluster' && phase.some((c) => c.id === s.classId)));
+  // The bright discs are Phase 3 (darkest first).
+  const t = twoPhaseImage({ width: W, height: W, seed: 5 });
+  const brightPixel = t.labels.data.findIndex((id) => id > 0 && t.kindOf[id] === 0);
+  const bright = seg.segments.find((s) => s.id === seg.labels[brightPixel])!;
+  assert.equal(classes.find((c) => c.id === bright.classId)!.name, 'Phase 3');
+
+  await runToEnd(svc, () => svc.call('cluster.run', { imageId, k: 2 }));
+  await svc.call('project.close', {});
+  await svc.call('project.open', { path: dir });
+  const again = await svc.call('cluster.get', { imageId });
+  assert.ok(again && again.k === 2 && again.stale === false);
+  await svc.call('project.close', {});
+
+  assert.equal(await runCli(['cluster', dir, '--image', String(imageId), '--k', 'auto']), 0);
+  assert.equal(await runCli(['phases', dir, '--all', '--k', '2']), 0);
+  assert.notEqual(await runCli(['propagate', dir]), 0, 'no person labels yet: a clear error');
+});
