@@ -3,6 +3,8 @@
 // (toolbar, context menu, keys) and the open image's edit session together.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { getClient } from './client';
+import type { ClusterState } from '../app/contract/cluster';
+import { ClusterPanel } from './components/cluster/ClusterPanel';
 import type { ProgressEvent, AppInfo } from '../app/contract';
 import type { ClassRecord, ImageRecord, ProjectInfo, RasterImage } from '../app/types';
 import type { EditOp } from '../app/edit';
@@ -31,6 +33,19 @@ import { actionForKey, type ActionContext } from './actions/registry';
 import { debugHooks, recordCommit } from './viewer/debug';
 
 const ACCEPT = '.png,.jpg,.jpeg,.tif,.tiff,image/png,image/jpeg,image/tiff';
+
+/** With cluster selection on, a clicked segment stands for every segment of its cluster. */
+function expandToClusters(ids: readonly number[], state: ClusterState | null): number[] {
+  if (!state || ids.length === 0 || ids.length > 1) return [...ids];
+  const row = state.segmentIds.indexOf(ids[0]!);
+  if (row < 0) return [...ids];
+  const c = state.clusterIds[row];
+  const out: number[] = [];
+  state.segmentIds.forEach((id, i) => {
+    if (state.clusterIds[i] === c) out.push(id);
+  });
+  return out;
+}
 
 function errorText(e: unknown): string {
   if (e instanceof ServiceError) return e.message;
@@ -66,6 +81,10 @@ export function App() {
   const [displayWindow, setDisplayWindow] = useState<DisplayWindow | null>(null);
   const [session, setSession] = useState<EditSession | null>(null);
   const [docVersion, setDocVersion] = useState(0);
+  const [clusterState, setClusterState] = useState<ClusterState | null>(null);
+  const [clusterSelect, setClusterSelect] = useState(false);
+  const clusterRef = useRef<{ state: ClusterState | null; on: boolean }>({ state: null, on: false });
+  clusterRef.current = { state: clusterState, on: clusterSelect };
   const [overlayVisible, setOverlayVisible] = useState(true);
   const [opacity, setOpacity] = useState(0.45);
   const [outlinesOnly, setOutlinesOnly] = useState(false);
@@ -332,7 +351,7 @@ export function App() {
 
   const handleIntent = useCallback(
     (i: Intent) => {
-      if (i.type === 'select') selection.apply(i.ids, i.mode);
+      if (i.type === 'select') selection.apply(clusterRef.current.on ? expandToClusters(i.ids, clusterRef.current.state) : i.ids, i.mode);
       else if (i.type === 'message') toast(i.kind, i.text);
       else if (i.type === 'prompt') void runPrompt(i);
       else runEdit(i.ops, i.label, { ...(i.source ? { source: i.source } : {}), ...(i.classFrom !== undefined ? { classFrom: i.classFrom } : {}) }, i);
@@ -496,6 +515,13 @@ export function App() {
     zoom: (f) => viewer.current?.zoomBy(f),
     toggleHelp: () => setHelpOpen((h) => !h),
     togglePolygonMode: () => setPolygonSubtract((v) => !v),
+    toggleClusterSelect: () => {
+      if (!clusterState) {
+        toast('info', 'Cluster the segments first (Clusters in the side panel).');
+        return;
+      }
+      setClusterSelect((v) => !v);
+    },
   };
   const ctxRef = useRef(actionCtx);
   ctxRef.current = actionCtx;
@@ -721,6 +747,30 @@ export function App() {
         toolHint={tool.hint()}
         toolStatus={isPromptTool(tool) ? tool.status : ''}
         saving={session?.pending ?? 0}
+        clusters={
+          selected !== null ? (
+            <ClusterPanel
+              imageId={selected}
+              doc={doc}
+              docVersion={docVersion}
+              raster={raster}
+              window={displayWindow}
+              classes={classes}
+              samAvailable={!!sam?.available}
+              state={clusterState && clusterState.imageId === selected ? clusterState : null}
+              onState={setClusterState}
+              clusterSelect={clusterSelect}
+              onClusterSelect={setClusterSelect}
+              onSelect={(ids) => selection.apply(ids, 'replace')}
+              onChanged={() => {
+                void sessionRef.current?.externalChange().catch(() => {});
+                void refreshClasses().catch(onError);
+                void refreshImages().catch(onError);
+              }}
+              onError={onError}
+            />
+          ) : null
+        }
       />
 
       <footer className="statusbar" data-testid="statusbar">

@@ -1,5 +1,5 @@
 // Makes the README screenshot: the web UI with an imported micrograph and its overlay.
-// Usage: node --import tsx test/screenshot.ts [out.png] [image file] [--mode grain|phase] [--invert]
+// Usage: node --import tsx test/screenshot.ts [out.png] [image file] [grain|phase] [--invert] [--clusters]
 // Uses a UHCS micrograph from ../shared/data when present, else a synthetic image.
 import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -32,6 +32,15 @@ try {
   await page.getByTestId('segment-button').click();
   await page.getByTestId('status-1').filter({ hasText: 'segmented' }).waitFor({ timeout: 60_000 });
   await page.getByTestId('jobs').waitFor({ state: 'detached', timeout: 10_000 });
+  if (args.includes('--clusters')) {
+    // Cluster the segments, turn on cluster selection and click one segment: its whole cluster is selected.
+    await page.getByTestId('cluster-run').click();
+    await page.getByTestId('cluster-summary').waitFor({ timeout: 60_000 });
+    await page.getByTestId('cluster-select-mode').check();
+    await page.getByTestId('cluster-panel').scrollIntoViewIfNeeded();
+    const v = (await page.getByTestId('viewer').boundingBox())!;
+    await page.mouse.click(v.x + v.width * 0.52, v.y + v.height * 0.48);
+  }
   const box = (await page.getByTestId('viewer').boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5);
   await page.waitForTimeout(400);

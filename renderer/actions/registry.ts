@@ -25,6 +25,8 @@ export interface ActionContext {
   selectAll(): void;
   clearSelection(): void;
   nextUnverified(backwards: boolean): void;
+  /** Click-to-select-cluster mode on or off. */
+  toggleClusterSelect(): void;
   toggleReviewed(): void;
   nextImage(): void;
   prevImage(): void;
@@ -90,6 +92,7 @@ export const ACTIONS: Action[] = [
   { id: 'sel.all', label: 'Select all segments', group: 'Selection', keys: ['Ctrl+A'], run: (c) => c.selectAll(), enabled: seg, context: true },
   { id: 'sel.clear', label: 'Clear the selection', group: 'Selection', keys: ['Escape'], run: (c) => c.clearSelection(), enabled: (c) => c.selection.length > 0 },
   { id: 'sel.nextUnverified', label: 'Next unverified segment (centres the view)', group: 'Selection', keys: ['N'], run: (c) => c.nextUnverified(false), enabled: seg },
+  { id: 'sel.byCluster', label: 'Click selects every segment of the clicked segment’s cluster (on/off)', group: 'Selection', keys: ['Shift+C'], run: (c) => c.toggleClusterSelect(), enabled: seg },
   { id: 'sel.prevUnverified', label: 'Previous unverified segment', group: 'Selection', keys: ['Shift+N'], run: (c) => c.nextUnverified(true), enabled: seg },
   ...classActions,
   { id: 'class.clear', label: 'Clear the class of the selection', group: 'Classes and review', keys: ['0'], run: (c) => c.setClass(null), enabled: hasSel },

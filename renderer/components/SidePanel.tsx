@@ -1,6 +1,6 @@
 // The panel beside the canvas: the hovered or selected segment (id, class, area, source,
 // verified), the selection, classes with their 1-9 keys, clean-up, overlay options, review state.
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { ClassRecord, ImageStatus, SegmentRecord } from '../../app/types';
 import type { EditorDocument } from '../editor/document';
 import type { Observable } from '../editor/observable';
@@ -35,6 +35,8 @@ interface Props {
   toolHint: string;
   toolStatus: string;
   saving: number;
+  /** The Clusters section (after Classes). */
+  clusters?: ReactNode;
 }
 
 function SegmentInfo({ s, classes }: { s: SegmentRecord; classes: ClassRecord[] }) {
@@ -61,6 +63,14 @@ function SegmentInfo({ s, classes }: { s: SegmentRecord; classes: ClassRecord[] 
       </dd>
       <dt>Source</dt>
       <dd>{s.source}</dd>
+      {s.classId !== null && s.classSource && (
+        <>
+          <dt>Class from</dt>
+          <dd data-testid="class-source">
+            {s.classSource === 'classifier' ? `classifier${s.classConfidence != null ? ` (${(s.classConfidence * 100).toFixed(0)} % sure)` : ''}` : s.classSource === 'cluster' ? 'cluster' : 'you'}
+          </dd>
+        </>
+      )}
       <dt>Verified</dt>
       <dd className={s.verified ? 'ok' : 'muted'}>{s.verified ? 'yes' : 'no'}</dd>
     </dl>
@@ -150,6 +160,7 @@ export function SidePanel(p: Props) {
           Add class
         </button>
       </section>
+      {p.clusters}
       <section>
         <h3>Clean up</h3>
         <div className="row">

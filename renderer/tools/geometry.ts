@@ -114,7 +114,12 @@ function readingKey(s: SegmentRecord): [number, number] {
 /** The next (or previous) unverified segment after `afterId` in reading order (wrapping around), or null when all are verified. */
 export function nextUnverified(segments: Iterable<SegmentRecord>, afterId: number | null, backwards = false): SegmentRecord | null {
   const list = [...segments].filter((s) => s.area > 0);
+  // Classes the classifier gave come first, least confident first: they most need a look.
+  const confidence = (s: SegmentRecord) => (s.classSource === 'classifier' && s.classConfidence != null ? s.classConfidence : 2);
   list.sort((a, b) => {
+    const ca = confidence(a);
+    const cb = confidence(b);
+    if (ca !== cb) return ca - cb;
     const [ay, ax] = readingKey(a);
     const [by, bx] = readingKey(b);
     return ay - by || ax - bx || a.id - b.id;
