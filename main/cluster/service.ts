@@ -387,7 +387,9 @@ export class ClusterService {
         }
       });
       if (keep.length === 0) continue;
-      const m = selectGroups(f.matrix, groups);
+      // Each image normalised by its own segments: SEM brightness and contrast differ between
+      // images, the order of the phases within one does not (measured in the cluster benchmark).
+      const m = normalised(f.matrix, groups);
       all.push(m);
       const cols = m.names.length;
       const data = new Float64Array(keep.length * cols);
@@ -406,10 +408,10 @@ export class ClusterService {
     if (classes.size < 2) {
       throw new ServiceError('invalid-argument', 'Give at least two classes to a few segments (number keys 1-9) before training; the classifier learns from the classes you set.');
     }
-    // Normalised over every segment of the labelled images, not only the few labelled ones: with
-    // two labels per class their spread says nothing about the features' scale.
+    // Rows are normalised per image over all its segments, not over the few labelled ones: with two
+    // labels per class their spread says nothing about the features' scale.
+    const z = stack(set.rows);
     const zscore = fitZScore(stack(set.all), { balanceGroups: true });
-    const z = applyZScore(stack(set.rows), zscore);
     const p: Points = { data: z.data, cols: z.names.length };
     let classifier: Classifier;
     let cvAccuracy: number | null = null;
@@ -471,7 +473,7 @@ export class ClusterService {
     const store = this.ctx.project();
     const trained = await this.ensureClassifier();
     const f = await this.featuresOf(store, imageId, trained.info.groups);
-    const m = applyZScore(selectGroups(f.matrix, trained.info.groups), trained.zscore);
+    const m = normalised(f.matrix, trained.info.groups);
     const byId = new Map(f.segments.map((s) => [s.id, s]));
     const rows: number[] = [];
     m.segmentIds.forEach((id, r) => {
@@ -642,6 +644,12 @@ export class ClusterService {
       }
     });
   }
+}
+
+/** The chosen groups' columns, z-scored over the image's own segments. */
+function normalised(matrix: FeatureMatrix, groups: readonly FeatureGroupName[]): FeatureMatrix {
+  const m = selectGroups(matrix, groups);
+  return applyZScore(m, fitZScore(m, { balanceGroups: true }));
 }
 
 /** Most typical members first: the rows nearest each centroid. */

@@ -14,12 +14,14 @@ const opt = (name: string) => {
 };
 const data = resolve(opt('--data') ?? join(root, '..', 'shared', 'data'));
 const only = opt('--only')?.split(',');
-const order = ['db', 'quality', 'effort', 'sam', 'edit', 'canvas', 'export'];
+const order = ['db', 'quality', 'effort', 'cluster', 'sam', 'edit', 'canvas', 'export'];
+/** Report order: the listed benchmarks first, then the others by name. */
+const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
 const scripts = readdirSync(join(root, 'test', 'bench'))
   .filter((f) => f.endsWith('.bench.ts'))
   .map((f) => f.replace('.bench.ts', ''))
   .filter((n) => !only || only.includes(n))
-  .sort((a, b) => (order.indexOf(a) + 100 * +(order.indexOf(a) < 0)) - (order.indexOf(b) + 100 * +(order.indexOf(b) < 0)));
+  .sort((a, b) => rank(a) - rank(b));
 
 const benchDir = join(root, '.bench');
 mkdirSync(benchDir, { recursive: true });
@@ -45,6 +47,15 @@ for (const name of scripts) {
   }
 }
 
+// With --only, the other benchmarks keep their sections from the last report (each with its own
+// date and machine), so one benchmark can be re-run without losing the rest.
+const reportJson = join(root, 'docs', 'benchmarks.json');
+if (only && existsSync(reportJson)) {
+  const previous = (JSON.parse(readFileSync(reportJson, 'utf8')) as { results?: typeof results }).results ?? [];
+  for (const r of previous) if (!results.some((x) => x.name === r.name)) results.push(r);
+  results.sort((a, b) => rank(a.name) - rank(b.name));
+}
+
 const md: string[] = [
   '# GrainLab benchmarks',
   '',
@@ -54,7 +65,7 @@ const md: string[] = [
   '',
 ];
 for (const r of results) {
-  md.push(`## ${r.name}`, '', `${r.exit === 0 ? '' : `**exited with ${r.exit}** · `}${r.seconds.toFixed(0)} s`, '');
+  md.push(`## ${r.name}`, '', `${r.exit === 0 ? '' : `**exited with ${r.exit}** · `}${r.seconds.toFixed(0)} s · ${r.date.slice(0, 16).replace('T', ' ')} UTC · ${r.machine}`, '');
   if (r.rows.length) {
     md.push('| metric | value | unit | target | note |', '|---|---:|---|---|---|');
     for (const row of r.rows) md.push(`| ${row.metric} | ${typeof row.value === 'number' ? round(row.value) : row.value} | ${row.unit} | ${row.target ?? ''} | ${row.note ?? ''} |`);
