@@ -1,13 +1,12 @@
 // Electron main process: one window, the contract over IPC, and nothing else let in.
-import { app, BrowserWindow, ipcMain, session, dialog, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, ipcMain, session, dialog } from 'electron';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GrainLabService } from '../service';
-import { eventNames, isMethodName, type Reply } from '../../app/contract';
-import { toErrorData } from '../../app/errors';
+import { eventNames } from '../../app/contract';
 import { CALL_CHANNEL, EVENT_CHANNEL_PREFIX } from './preload-api';
 import { mainWindowOptions } from './window-options';
-import { CONTENT_SECURITY_POLICY } from '../server/web-server';
+import { callHandler, lockContents, lockSession, type ContentsLike, type SessionLike } from './security';
 import { appRoot } from '../paths';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -16,18 +15,9 @@ const rendererUrl = pathToFileURL(rendererIndex).href;
 
 let window: BrowserWindow | null = null;
 
-function isOurRenderer(e: IpcMainInvokeEvent): boolean {
-  const url = e.senderFrame?.url ?? '';
-  return window !== null && e.sender === window.webContents && url.split('?')[0]!.split('#')[0] === rendererUrl;
-}
-
 async function createWindow(service: GrainLabService) {
   window = new BrowserWindow(mainWindowOptions(join(here, 'preload.cjs')));
-  const wc = window.webContents;
-  wc.setWindowOpenHandler(() => ({ action: 'deny' }));
-  wc.on('will-navigate', (e) => e.preventDefault());
-  wc.on('will-redirect', (e) => e.preventDefault());
-  wc.on('will-attach-webview', (e) => e.preventDefault());
+  lockContents(window.webContents as unknown as ContentsLike);
   window.once('ready-to-show', () => window?.show());
   await window.loadFile(rendererIndex);
   return service;
@@ -36,26 +26,12 @@ async function createWindow(service: GrainLabService) {
 app.whenReady().then(async () => {
   const service = new GrainLabService({ userDataDir: app.getPath('userData'), binding: 'electron', version: app.getVersion() });
 
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
-  });
-  // No remote content: only our own files may load.
-  session.defaultSession.webRequest.onBeforeRequest((details, callback) => {
-    const ok = details.url.startsWith('file://') || details.url.startsWith('devtools://') || details.url.startsWith('blob:') || details.url.startsWith('data:');
-    callback({ cancel: !ok });
-  });
-
-  ipcMain.handle(CALL_CHANNEL, async (e, method: unknown, args: unknown): Promise<Reply<unknown>> => {
-    if (!isOurRenderer(e)) return { ok: false, error: { code: 'invalid-argument', message: 'Refused: the request did not come from the GrainLab window.' } };
-    if (!isMethodName(method)) return { ok: false, error: { code: 'invalid-argument', message: `Unknown method '${String(method)}'.` } };
-    try {
-      return { ok: true, value: await service.invoke(method, args) };
-    } catch (err) {
-      return { ok: false, error: toErrorData(err) };
-    }
-  });
+  lockSession(session.defaultSession as unknown as SessionLike);
+  const handle = callHandler(
+    (method, args) => service.invoke(method as Parameters<GrainLabService['invoke']>[0], args),
+    () => (window ? { contents: window.webContents, pageUrl: rendererUrl } : null),
+  );
+  ipcMain.handle(CALL_CHANNEL, (e, method: unknown, args: unknown) => handle(e, method, args));
   for (const name of eventNames) {
     service.on(name, (payload) => window?.webContents.send(EVENT_CHANNEL_PREFIX + name, payload));
   }
@@ -69,7 +45,4 @@ app.whenReady().then(async () => {
   app.exit(1);
 });
 
-app.on('web-contents-created', (_e, contents) => {
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  contents.on('will-navigate', (ev) => ev.preventDefault());
-});
+app.on('web-contents-created', (_e, contents) => lockContents(contents as unknown as ContentsLike));

@@ -10,6 +10,7 @@
 import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { ExportOptions, ExportSummary, SplitName } from '../../app/contract/export';
+import { resolveInside } from '../fs/contain';
 import { ServiceError } from '../../app/errors';
 import type { Box, ClassRecord, ImageRecord, LabelMap, RasterImage, SegmentRecord } from '../../app/types';
 import {
@@ -223,7 +224,7 @@ export async function exportDataset(run: ExportRun, opts: ExportOptions): Promis
           const item: ExportItem = { split: splitName, image: im, stem, imageFile: `${stem}${ext}`, tile: box, labels, segments };
           if (opts.copyImages) {
             const rel = `images/${splitName}/${item.imageFile}`;
-            if (copyable) await files.copy(join(store.dir, im.file), rel);
+            if (copyable) await files.copy(resolveInside(store.dir, im.file, 'image file'), rel);
             else await files.write(rel, await encodePng(box ? cropRaster(raster!, box) : raster!, { level: 3 }));
           }
           await writer.add(item);
@@ -307,7 +308,7 @@ export async function exportDataset(run: ExportRun, opts: ExportOptions): Promis
 }
 
 async function loadRaster(store: ProjectStore, im: ImageRecord): Promise<RasterImage> {
-  const abs = join(store.dir, im.file);
+  const abs = resolveInside(store.dir, im.file, 'image file');
   let bytes: Uint8Array;
   try {
     bytes = await readFile(abs);

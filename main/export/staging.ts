@@ -7,6 +7,7 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
+import { assertReplaceableDataset } from '../fs/contain';
 import { ServiceError } from '../../app/errors';
 
 const PARTIAL = 'grainlab-partial';
@@ -86,6 +87,7 @@ export class StagedFolder {
         throw new ServiceError('invalid-argument', `The folder ${abs} already exists. Choose a new folder name for the dataset, or allow replacing it.`, abs);
       }
       if (!(await stat(abs)).isDirectory()) throw new ServiceError('invalid-argument', `${abs} is a file, not a folder. Choose another destination.`, abs);
+      assertReplaceableDataset(abs);
     }
     try {
       await mkdir(parent, { recursive: true });

@@ -3,6 +3,7 @@ import { readFile, writeFile, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, basename, extname, resolve } from 'node:path';
 import type { ImportResult } from '../../app/contract';
+import { resolveInside } from '../fs/contain';
 import { ServiceError } from '../../app/errors';
 import type { ImageRecord, RasterImage } from '../../app/types';
 import { IMAGES_DIR, type NewImage, type ProjectStore } from '../store/project-store';
@@ -84,7 +85,7 @@ async function importFiles(ctx: ServiceContext, files: { name: string; load: () 
 /** Decodes an image's stored file to raw pixels (16-bit kept). */
 export async function loadPixels(store: ProjectStore, id: number): Promise<RasterImage> {
   const im = store.getImage(id);
-  const abs = join(store.dir, im.file);
+  const abs = resolveInside(store.dir, im.file, 'image file');
   let bytes: Uint8Array;
   try {
     bytes = await readFile(abs);

@@ -435,10 +435,15 @@ test('refusals and cancellation: existing folder, nothing to export, cancel leav
     writeFileSync(join(taken, 'keep.txt'), 'old');
     await assert.rejects(svc.call('export.dataset', { dest: taken, format: 'coco' }), (e: ServiceError) => e.code === 'invalid-argument' && /already exists/.test(e.message));
     await assert.rejects(svc.call('export.dataset', { dest: join(tmp, 'x'), format: 'coco', verifiedImages: true }), /Nothing to export: none of the 12 image\(s\) is marked verified/);
-    const replaced = await exportTo(svc, { dest: taken, format: 'yolo', overwrite: true, copyImages: false });
+    // Replacing is for datasets: a folder of other files is never replaced, even when asked.
+    await assert.rejects(exportTo(svc, { dest: taken, format: 'yolo', overwrite: true, copyImages: false }), /not a GrainLab dataset/);
+    assert.ok(existsSync(join(taken, 'keep.txt')));
+    const previous = join(tmp, 'previous');
+    await exportTo(svc, { dest: previous, format: 'coco', copyImages: false });
+    const replaced = await exportTo(svc, { dest: previous, format: 'yolo', overwrite: true, copyImages: false });
     assert.equal(replaced.images, 12);
-    assert.ok(!existsSync(join(taken, 'keep.txt')) && existsSync(join(taken, 'data.yaml')), 'replaced only once the new dataset was complete');
-    noStagingLeft(taken);
+    assert.ok(!existsSync(join(previous, 'annotations')) && existsSync(join(previous, 'data.yaml')), 'replaced only once the new dataset was complete');
+    noStagingLeft(previous);
 
     const dest = join(tmp, 'cancelled');
     let cancelledAt = -1;
