@@ -30,10 +30,13 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Removes staging folders of `dest` left by processes that no longer run; returns their names. */
+/**
+ * Removes the staging folders that processes which no longer run left beside `dest` (for any
+ * dataset name in that folder, so killed exports do not pile up); returns their names.
+ */
 export async function removeStaleStaging(dest: string): Promise<string[]> {
   const parent = dirname(resolve(dest));
-  const re = stagingPattern(dest);
+  const re = new RegExp(`^\\.(.+)\\.(${PARTIAL}|${OLD})-(\\d+)-[0-9a-f]+$`);
   let entries: string[];
   try {
     entries = await readdir(parent);
@@ -43,11 +46,12 @@ export async function removeStaleStaging(dest: string): Promise<string[]> {
   const removed: string[] = [];
   for (const e of entries) {
     const m = re.exec(e);
-    if (!m || processAlive(Number(m[1]))) continue;
+    if (!m || processAlive(Number(m[3]))) continue;
     // A process that died between moving the old dataset aside and moving the new one in left
     // the old one complete under its hidden name: put it back rather than lose it.
-    if (e.includes(`.${OLD}-`) && !(await exists(resolve(dest)))) {
-      await rename(join(parent, e), resolve(dest));
+    const own = join(parent, m[1]!);
+    if (m[2] === OLD && !(await exists(own))) {
+      await rename(join(parent, e), own);
       continue;
     }
     await rm(join(parent, e), { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // The project database: one SQLite file (WAL, foreign keys) beside an images/ folder.
 // Owns the better-sqlite3 handle; every write happens in a transaction.
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, basename, resolve } from 'node:path';
 import { ServiceError } from '../../app/errors';
 import type { Box, ClassRecord, ImageRecord, ImageStatus, LabelMap, SegmentRecord, SegmentSource } from '../../app/types';
@@ -129,7 +129,10 @@ export class ProjectStore {
       throw new ServiceError('not-found', `No GrainLab project in ${abs} (${DB_FILE} is missing). Create a project there or pick another folder.`, abs);
     }
     mkdirSync(join(abs, IMAGES_DIR), { recursive: true });
-    return ProjectStore.openFile(abs, false);
+    const store = ProjectStore.openFile(abs, false);
+    // An import killed mid-write leaves `<name>.part` (never a row): remove it once the lock is ours.
+    for (const f of readdirSync(join(abs, IMAGES_DIR))) if (f.endsWith('.part')) rmSync(join(abs, IMAGES_DIR, f), { force: true });
+    return store;
   }
 
   private static openFile(dir: string, fresh: boolean): ProjectStore {
