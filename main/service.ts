@@ -6,6 +6,7 @@ import { writeFile, mkdir, rename } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contract, isMethodName, type Args, type Events, type EventName, type MethodName, type Result, type AppInfo } from '../app/contract';
+import { storageError } from './fs/storage-errors';
 import { ServiceError } from '../app/errors';
 import type { ProjectInfo } from '../app/types';
 import { ProjectStore } from './store/project-store';
@@ -68,7 +69,12 @@ export class GrainLabService {
       throw new ServiceError('invalid-argument', `Invalid arguments for ${method}: ${detail}`);
     }
     const handler = this.handlers[method] as (a: unknown) => Promise<Result<M>> | Result<M>;
-    return await handler(parsed.data);
+    try {
+      return await handler(parsed.data);
+    } catch (e) {
+      // A full or read-only disk says so in one clear sentence, whichever layer hit it.
+      throw storageError(e, this.store?.dir ?? null) ?? e;
+    }
   }
 
   /** Typed convenience for in-process callers (CLI, tests). */

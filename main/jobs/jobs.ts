@@ -2,6 +2,7 @@
 // thread and hands CPU-heavy steps to workers; its progress reaches the UI as onDidProgress events.
 import { randomUUID } from 'node:crypto';
 import { toErrorData, ServiceError } from '../../app/errors';
+import { storageError } from '../fs/storage-errors';
 import type { ProgressEvent } from '../../app/contract';
 
 export interface JobContext {
@@ -40,7 +41,8 @@ export class JobManager {
         send({ ...last, done: total, state: controller.signal.aborted ? 'cancelled' : 'done' }, true);
       } catch (e) {
         const cancelled = controller.signal.aborted || (e instanceof ServiceError && e.code === 'cancelled');
-        send(cancelled ? { ...last, state: 'cancelled', message: 'Cancelled' } : { ...last, state: 'failed', error: toErrorData(e), message: toErrorData(e).message }, true);
+        const err = toErrorData(storageError(e, null) ?? e);
+        send(cancelled ? { ...last, state: 'cancelled', message: 'Cancelled' } : { ...last, state: 'failed', error: err, message: err.message }, true);
       } finally {
         this.running.delete(jobId);
       }

@@ -1,7 +1,8 @@
 // The project database: one SQLite file (WAL, foreign keys) beside an images/ folder.
 // Owns the better-sqlite3 handle; every write happens in a transaction.
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { storageError } from '../fs/storage-errors';
 import { join, basename, resolve } from 'node:path';
 import { ServiceError } from '../../app/errors';
 import type { Box, ClassRecord, ImageRecord, ImageStatus, LabelMap, SegmentRecord, SegmentSource } from '../../app/types';
@@ -141,7 +142,7 @@ export class ProjectStore {
     try {
       db = new Database(file, { fileMustExist: !fresh, timeout: 250, ...nativeBindingOption() });
     } catch (e) {
-      throw new ServiceError('io', `Cannot open the project database ${file}: ${(e as Error).message}. If the file is damaged, restore it from a backup (*.bak-v* beside it).`, file);
+      throw readOnlyError(dir) ?? new ServiceError('io', `Cannot open the project database ${file}: ${(e as Error).message}. If the file is damaged, restore it from a backup (*.bak-v* beside it).`, file);
     }
     try {
       // One GrainLab process per project: SQLite's exclusive locking mode holds an OS file lock
@@ -157,7 +158,7 @@ export class ProjectStore {
       if ((e as { code?: string }).code === 'SQLITE_BUSY') {
         throw new ServiceError('locked', `The project ${dir} is open in another GrainLab window or process. Close it there (or wait for that command to finish), then open it here.`, dir);
       }
-      throw new ServiceError('io', `Cannot open the project database ${file}: ${(e as Error).message}. If the file is damaged, restore it from a backup (*.bak-v* beside it).`, file);
+      throw readOnlyError(dir) ?? new ServiceError('io', `Cannot open the project database ${file}: ${(e as Error).message}. If the file is damaged, restore it from a backup (*.bak-v* beside it).`, file);
     }
     try {
       migrate(db, file);
@@ -311,6 +312,16 @@ export class ProjectStore {
 }
 
 export { compressLabels, decompressLabels };
+
+/** A clear error when the project folder cannot be written (read-only medium or permissions), else null. */
+function readOnlyError(dir: string): ServiceError | null {
+  try {
+    accessSync(dir, fsConstants.W_OK);
+    return null;
+  } catch (e) {
+    return storageError(e, dir);
+  }
+}
 
 /**
  * Under Electron in development, `npm start` builds better-sqlite3 for Electron's ABI beside the
