@@ -16,7 +16,9 @@ import { ImageList } from './components/ImageList';
 import { JobsPanel, Toasts, type Toast } from './components/Jobs';
 import { Viewer, type HoverInfo, type ViewerHandle } from './components/Viewer';
 import { ExportTools } from './components/export/ExportTools';
-import { SidePanel } from './components/SidePanel';
+import { SidePanel, type SidePanelTab } from './components/SidePanel';
+import { MenuButton } from './components/MenuButton';
+import type { OverlaySettings } from './viewer/canvas-view';
 import { ToolStrip } from './components/ToolStrip';
 import { HelpOverlay } from './components/HelpOverlay';
 import { ContextMenu } from './components/ContextMenu';
@@ -34,17 +36,24 @@ import { debugHooks, recordCommit } from './viewer/debug';
 
 const ACCEPT = '.png,.jpg,.jpeg,.tif,.tiff,image/png,image/jpeg,image/tiff';
 
-/** With cluster selection on, a clicked segment stands for every segment of its cluster. */
-function expandToClusters(ids: readonly number[], state: ClusterState | null): number[] {
-  if (!state || ids.length === 0 || ids.length > 1) return [...ids];
+/** With cluster selection on, a clicked segment stands for every (still existing) segment of its cluster. */
+function expandToClusters(ids: readonly number[], state: ClusterState | null, exists: (id: number) => boolean): number[] {
+  if (!state || ids.length !== 1) return [...ids];
   const row = state.segmentIds.indexOf(ids[0]!);
   if (row < 0) return [...ids];
   const c = state.clusterIds[row];
   const out: number[] = [];
   state.segmentIds.forEach((id, i) => {
-    if (state.clusterIds[i] === c) out.push(id);
+    if (state.clusterIds[i] === c && exists(id)) out.push(id);
   });
   return out;
+}
+
+/** Overlay colours by cluster: each member segment gets its cluster's colour. */
+function clusterColours(state: ClusterState): NonNullable<OverlaySettings['groupColours']> {
+  const of = new Map<number, number>();
+  state.segmentIds.forEach((id, i) => of.set(id, state.clusterIds[i]!));
+  return { colours: new Map(state.clusters.map((c) => [c.id, c.color])), groupOf: (id) => of.get(id) ?? null };
 }
 
 function errorText(e: unknown): string {
@@ -83,8 +92,12 @@ export function App() {
   const [docVersion, setDocVersion] = useState(0);
   const [clusterState, setClusterState] = useState<ClusterState | null>(null);
   const [clusterSelect, setClusterSelect] = useState(false);
+  const [colourByCluster, setColourByCluster] = useState(false);
+  const [panelTab, setPanelTab] = useState<SidePanelTab>('edit');
+  // The clustering of the open image (the state may still be another image's right after switching).
+  const openClusters = clusterState && clusterState.imageId === selected ? clusterState : null;
   const clusterRef = useRef<{ state: ClusterState | null; on: boolean }>({ state: null, on: false });
-  clusterRef.current = { state: clusterState, on: clusterSelect };
+  clusterRef.current = { state: openClusters, on: clusterSelect };
   const [overlayVisible, setOverlayVisible] = useState(true);
   const [opacity, setOpacity] = useState(0.45);
   const [outlinesOnly, setOutlinesOnly] = useState(false);
@@ -229,6 +242,8 @@ export function App() {
     });
     const offChange = client.on('onDidChangeImage', (e) => {
       void refreshImages().catch(() => {});
+      // A new segmentation may come with new classes (pixel k-means phases, imported labels).
+      if (e.reason === 'segmented') void refreshClasses().catch(() => {});
       if (e.imageId !== selectedRef.current) return;
       const s = sessionRef.current;
       if (e.reason === 'segmented') void openSession(e.imageId).catch(onError);
@@ -241,7 +256,7 @@ export function App() {
       offProgress();
       offChange();
     };
-  }, [client, refreshImages, toast, onError, openSession]);
+  }, [client, refreshImages, refreshClasses, toast, onError, openSession]);
 
   const importFiles = useCallback(
     async (files: File[]) => {
@@ -280,6 +295,19 @@ export function App() {
     },
     [client, mode, invert, onError],
   );
+
+  /** Pixel k-means phase map of the open image (default options), after a confirm when it has edits. */
+  const pixelKMeans = async () => {
+    const imageId = selectedRef.current;
+    if (imageId === null) return;
+    const d = sessionRef.current?.doc;
+    if (d && (d.undoDepth > 0 || d.redoDepth > 0) && !window.confirm('This image has edits. A pixel k-means phase map replaces its segmentation (your edits are lost from it). Continue?')) return;
+    try {
+      await client.call('segment.pixelKMeans', { imageIds: [imageId] });
+    } catch (e) {
+      onError(e);
+    }
+  };
 
   const closeProject = async () => {
     await client.call('project.close', {}).catch(onError);
@@ -351,7 +379,15 @@ export function App() {
 
   const handleIntent = useCallback(
     (i: Intent) => {
-      if (i.type === 'select') selection.apply(clusterRef.current.on ? expandToClusters(i.ids, clusterRef.current.state) : i.ids, i.mode);
+      if (i.type === 'select') {
+        const doc = sessionRef.current?.doc;
+        if (!clusterRef.current.on) selection.apply(i.ids, i.mode);
+        else {
+          // Shift-click on a cluster adds it whole, or removes it whole when the clicked segment was selected.
+          const mode = i.mode === 'toggle' ? (selection.has(i.ids[0] ?? 0) ? 'remove' : 'add') : i.mode;
+          selection.apply(expandToClusters(i.ids, clusterRef.current.state, (id) => !!doc?.segments.has(id)), mode);
+        }
+      }
       else if (i.type === 'message') toast(i.kind, i.text);
       else if (i.type === 'prompt') void runPrompt(i);
       else runEdit(i.ops, i.label, { ...(i.source ? { source: i.source } : {}), ...(i.classFrom !== undefined ? { classFrom: i.classFrom } : {}) }, i);
@@ -516,8 +552,9 @@ export function App() {
     toggleHelp: () => setHelpOpen((h) => !h),
     togglePolygonMode: () => setPolygonSubtract((v) => !v),
     toggleClusterSelect: () => {
-      if (!clusterState) {
-        toast('info', 'Cluster the segments first (Clusters in the side panel).');
+      if (!clusterSelect && !openClusters) {
+        setPanelTab('clusters');
+        toast('info', 'Cluster the segments first: Run in the Clusters tab.');
         return;
       }
       setClusterSelect((v) => !v);
@@ -571,8 +608,9 @@ export function App() {
       opacity,
       outlinesOnly,
       classColours: colourByClass ? new Map(classes.map((c) => [c.id, c.color])) : null,
+      groupColours: colourByCluster && openClusters ? clusterColours(openClusters) : null,
     }),
-    [overlayVisible, opacity, outlinesOnly, colourByClass, classes],
+    [overlayVisible, opacity, outlinesOnly, colourByClass, classes, colourByCluster, openClusters],
   );
 
   if (!loaded) return <div className="start muted">Connecting…</div>;
@@ -643,19 +681,22 @@ export function App() {
         <label className="inline" title="Foreground is the darker side of the threshold">
           <input type="checkbox" checked={invert} onChange={(e) => setInvert(e.target.checked)} /> Dark objects
         </label>
-        <button className="primary" disabled={selected === null || running} onClick={() => selected !== null && void segment([selected])} data-testid="segment-button" title="Auto-segment this image (S)">
-          Segment
-        </button>
-        <button disabled={images.length === 0 || running} onClick={() => void segment(images.map((i) => i.id))} title="Auto-segment every image in the project">
-          Segment all
-        </button>
-        <span className="sep" />
-        <button onClick={() => viewer.current?.fit()} title="Fit to window (F or Ctrl+0)">
-          Fit
-        </button>
-        <button onClick={() => viewer.current?.actualSize()} title="Actual pixels (Ctrl+1)">
-          1:1
-        </button>
+        <span className="split-button">
+          <button className="primary" disabled={selected === null || running} onClick={() => selected !== null && void segment([selected])} data-testid="segment-button" title="Auto-segment this image (S)">
+            Segment
+          </button>
+          <MenuButton
+            label="▾"
+            title="More ways to segment"
+            testId="segment-menu"
+            disabled={images.length === 0}
+            items={[
+              { label: 'Segment all images', title: 'Auto-segment every image in the project', disabled: running, testId: 'segment-all', run: () => void segment(images.map((i) => i.id)) },
+              { label: 'Phase map (pixel k-means)…', title: 'k-means on pixel intensities gives this image a phase map (options in the Clusters tab)', disabled: selected === null || running, testId: 'phase-map-menu', run: () => void pixelKMeans() },
+              { label: 'Cluster segments…', title: 'Open the Clusters tab', disabled: selected === null, run: () => setPanelTab('clusters') },
+            ]}
+          />
+        </span>
         <span className="sep" />
         <ExportTools images={images} selected={selected} onChanged={() => void refreshImages().catch(onError)} />
         <span className="spacer" />
@@ -741,12 +782,17 @@ export function App() {
         outlinesOnly={outlinesOnly}
         onOutlinesOnly={setOutlinesOnly}
         colourByClass={colourByClass}
-        onColourByClass={setColourByClass}
+        onColourByClass={(v) => {
+          setColourByClass(v);
+          if (v) setColourByCluster(false);
+        }}
         imageStatus={current?.status ?? null}
         onToggleReviewed={() => actionCtx.toggleReviewed()}
         toolHint={tool.hint()}
         toolStatus={isPromptTool(tool) ? tool.status : ''}
         saving={session?.pending ?? 0}
+        tab={panelTab}
+        onTab={setPanelTab}
         clusters={
           selected !== null ? (
             <ClusterPanel
@@ -756,14 +802,27 @@ export function App() {
               raster={raster}
               window={displayWindow}
               classes={classes}
+              selection={selIds}
               samAvailable={!!sam?.available}
-              state={clusterState && clusterState.imageId === selected ? clusterState : null}
+              state={openClusters}
               onState={setClusterState}
               clusterSelect={clusterSelect}
               onClusterSelect={setClusterSelect}
+              colourByCluster={colourByCluster}
+              onColourByCluster={(v) => {
+                setColourByCluster(v);
+                if (v) setColourByClass(false);
+              }}
+              otherImageIds={images.filter((i) => i.id !== selected && i.status !== 'new').map((i) => i.id)}
               onSelect={(ids) => selection.apply(ids, 'replace')}
+              applyEdit={async (call) => {
+                const s = sessionRef.current;
+                if (!s || s.imageId !== selected) return null;
+                const ack = await s.applyRemote(call);
+                viewer.current?.drawNow();
+                return ack;
+              }}
               onChanged={() => {
-                void sessionRef.current?.externalChange().catch(() => {});
                 void refreshClasses().catch(onError);
                 void refreshImages().catch(onError);
               }}
@@ -783,8 +842,19 @@ export function App() {
             <HoverText hover={hover} pixelSizeUm={current.pixelSizeUm} />
             <span data-testid="segment-count">{doc ? `${doc.segments.size} segments (${doc.engine})` : 'not segmented'}</span>
             <span className="spacer" />
+            {clusterSelect && (
+              <button className="small mode-badge" onClick={() => setClusterSelect(false)} title="Cluster select is on: a click selects every segment of its cluster. Click or Shift+C to turn it off." data-testid="cluster-select-badge">
+                cluster select ✕
+              </button>
+            )}
             <span className="muted">{tool.hint().split(' · ')[0]}</span>
             <ZoomText viewport={viewport} />
+            <button className="small" onClick={() => viewer.current?.fit()} title="Fit to window (F or Ctrl+0)" data-testid="fit">
+              Fit
+            </button>
+            <button className="small" onClick={() => viewer.current?.actualSize()} title="Actual pixels (Ctrl+1)">
+              1:1
+            </button>
           </>
         ) : (
           <span className="muted">{project.path}</span>

@@ -34,6 +34,7 @@ try {
   await page.getByTestId('jobs').waitFor({ state: 'detached', timeout: 10_000 });
   if (args.includes('--clusters')) {
     // Cluster the segments, turn on cluster selection and click one segment: its whole cluster is selected.
+    await page.getByTestId('tab-clusters').click();
     await page.getByTestId('cluster-run').click();
     await page.getByTestId('cluster-summary').waitFor({ timeout: 60_000 });
     await page.getByTestId('cluster-select-mode').check();

@@ -7,6 +7,7 @@ const MOUSE: [string, string][] = [
   ['Middle drag, Space+drag', 'Pan'],
   ['Right-click', 'Context menu (in SAM tools: a negative point)'],
   ['Select', 'Click · Shift-click adds/removes · drag a box'],
+  ['Cluster select (Shift+C)', 'Click a segment: every segment of its cluster is selected; Shift-click adds or removes the cluster'],
   ['Brush / Eraser', 'Drag to paint/erase; paints into the selected segment or a new one; Alt protects other segments'],
   ['Polygon', 'Click vertices, close on the first or double-click / Enter; drag for a lasso; Alt subtracts'],
   ['Split by line', 'Draw across a segment; Shift for a straight cut'],

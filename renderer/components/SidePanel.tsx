@@ -1,5 +1,5 @@
-// The panel beside the canvas: the hovered or selected segment (id, class, area, source,
-// verified), the selection, classes with their 1-9 keys, clean-up, overlay options, review state.
+// The panel beside the canvas, two tabs: Edit (the hovered or selected segment with its class
+// source, the selection, classes with their 1-9 keys, clean-up, overlay, review state) and Clusters.
 import { useState, type ReactNode } from 'react';
 import type { ClassRecord, ImageStatus, SegmentRecord } from '../../app/types';
 import type { EditorDocument } from '../editor/document';
@@ -35,9 +35,13 @@ interface Props {
   toolHint: string;
   toolStatus: string;
   saving: number;
-  /** The Clusters section (after Classes). */
+  /** The Clusters tab's content. */
   clusters?: ReactNode;
+  tab: SidePanelTab;
+  onTab(t: SidePanelTab): void;
 }
+
+export type SidePanelTab = 'edit' | 'clusters';
 
 function SegmentInfo({ s, classes }: { s: SegmentRecord; classes: ClassRecord[] }) {
   const cls = classes.find((c) => c.id === s.classId);
@@ -67,7 +71,20 @@ function SegmentInfo({ s, classes }: { s: SegmentRecord; classes: ClassRecord[] 
         <>
           <dt>Class from</dt>
           <dd data-testid="class-source">
-            {s.classSource === 'classifier' ? `classifier${s.classConfidence != null ? ` (${(s.classConfidence * 100).toFixed(0)} % sure)` : ''}` : s.classSource === 'cluster' ? 'cluster' : 'you'}
+            {s.classSource === 'classifier' ? (
+              <>
+                classifier{' '}
+                {s.classConfidence != null && (
+                  <span className={s.classConfidence < 0.6 ? 'warn-text' : 'muted'} title="Classifier confidence: low ones come first with N">
+                    {s.classConfidence < 0.005 ? '<1' : (s.classConfidence * 100).toFixed(0)} % sure
+                  </span>
+                )}
+              </>
+            ) : s.classSource === 'cluster' ? (
+              'cluster assignment'
+            ) : (
+              'you'
+            )}
           </dd>
         </>
       )}
@@ -122,86 +139,106 @@ export function SidePanel(p: Props) {
   const verified = selected.filter((s) => s.verified).length;
   return (
     <aside className="side-panel" data-testid="side-panel">
-      <section>
-        <h3>Tool</h3>
-        <p className="hint-text">{p.toolHint}</p>
-        {p.toolStatus && (
-          <p className="tool-status" data-testid="tool-status">
-            {p.toolStatus}
-          </p>
-        )}
-      </section>
-      <section>
-        <h3>{hovered && shown?.id === hovered ? 'Under the cursor' : 'Segment'}</h3>
-        {shown ? <SegmentInfo s={shown} classes={p.classes} /> : <p className="muted">{doc ? 'Point at or select a segment.' : 'Not segmented yet.'}</p>}
-      </section>
-      <section>
-        <h3>Selection</h3>
-        <p data-testid="selection-info">
-          {selected.length === 0 ? <span className="muted">nothing selected</span> : `${selected.length} segment${selected.length === 1 ? '' : 's'} · ${area.toLocaleString()} px · ${verified} verified`}
-        </p>
-        <div className="row">
-          <button className="small" disabled={selected.length === 0} onClick={p.onToggleVerified} title="Mark verified (V)">
-            {selected.length > 0 && verified === selected.length ? 'Unverify' : 'Verify'}
-          </button>
-          <button className="small" disabled={selected.length === 0} onClick={() => p.onAssignClass(null)} title="Clear class (0)">
-            No class
-          </button>
-        </div>
-      </section>
-      <section>
-        <h3>Classes</h3>
-        <ul className="class-list" data-testid="class-list">
-          {p.classes.map((c, i) => (
-            <ClassRow key={c.id} c={c} index={i} enabled={selected.length > 0} onAssign={() => p.onAssignClass(c.id)} onRename={(n) => p.onRenameClass(c.id, n)} onRecolour={(col) => p.onRecolourClass(c.id, col)} />
-          ))}
-        </ul>
-        <button className="small" onClick={p.onCreateClass}>
-          Add class
+      <div className="panel-tabs" role="tablist">
+        <button role="tab" aria-selected={p.tab === 'edit'} className={p.tab === 'edit' ? 'active' : ''} onClick={() => p.onTab('edit')} data-testid="tab-edit">
+          Edit
         </button>
-      </section>
-      {p.clusters}
-      <section>
-        <h3>Clean up</h3>
-        <div className="row">
-          <label className="inline">
-            Smaller than
-            <input type="number" min={1} max={1_000_000} value={p.minArea} onChange={(e) => p.onMinArea(Math.max(1, Number(e.target.value) || 1))} data-testid="min-area" />
-            px
-          </label>
-          <button className="small" disabled={!doc} onClick={p.onDeleteSmaller} data-testid="delete-smaller" title="Delete every segment smaller than this (Shift+Delete)">
-            Delete
-          </button>
-        </div>
-      </section>
-      <section>
-        <h3>Overlay</h3>
-        <label className="inline" title="Show the segmentation overlay (O)">
-          <input type="checkbox" checked={p.overlayVisible} onChange={(e) => p.onOverlayVisible(e.target.checked)} data-testid="overlay-toggle" /> Show overlay (O)
-        </label>
-        <label className="inline" title="Overlay fill opacity">
-          Opacity
-          <input type="range" min={0} max={1} step={0.05} value={p.opacity} onChange={(e) => p.onOpacity(Number(e.target.value))} data-testid="opacity" />
-        </label>
-        <label className="inline">
-          <input type="checkbox" checked={p.outlinesOnly} onChange={(e) => p.onOutlinesOnly(e.target.checked)} data-testid="outlines-only" /> Outlines only (Shift+O)
-        </label>
-        <label className="inline">
-          <input type="checkbox" checked={p.colourByClass} onChange={(e) => p.onColourByClass(e.target.checked)} /> Colour by class
-        </label>
-      </section>
-      <section>
-        <h3>Image</h3>
-        <p>
-          Status: <span className={`status status-${p.imageStatus ?? 'new'}`}>{p.imageStatus ?? '—'}</span>
-        </p>
-        <button className="small" disabled={!p.imageStatus} onClick={p.onToggleReviewed} data-testid="reviewed" title="Mark the image reviewed (R)">
-          {p.imageStatus === 'verified' ? 'Back to review' : 'Mark reviewed'}
+        <button role="tab" aria-selected={p.tab === 'clusters'} className={p.tab === 'clusters' ? 'active' : ''} onClick={() => p.onTab('clusters')} data-testid="tab-clusters" title="Cluster segments by appearance, give classes to whole clusters, propagate classes, phase maps">
+          Clusters
         </button>
-        <p className="muted small-text" data-testid="history-info">
-          {doc ? `${doc.undoDepth} to undo · ${doc.redoDepth} to redo${p.saving ? ' · saving…' : ''}` : ''}
-        </p>
-      </section>
+      </div>
+      {p.tab === 'clusters' ? (
+        <>
+          <section className="selection-brief">
+            <p data-testid="selection-info">
+              {selected.length === 0 ? <span className="muted">nothing selected</span> : `${selected.length} segment${selected.length === 1 ? '' : 's'} · ${area.toLocaleString()} px · ${verified} verified`}
+            </p>
+          </section>
+          {p.clusters ?? <p className="muted">Open an image first.</p>}
+        </>
+      ) : (
+        <>
+          <section>
+            <h3>Tool</h3>
+            <p className="hint-text">{p.toolHint}</p>
+            {p.toolStatus && (
+              <p className="tool-status" data-testid="tool-status">
+                {p.toolStatus}
+              </p>
+            )}
+          </section>
+          <section>
+            <h3>{hovered && shown?.id === hovered ? 'Under the cursor' : 'Segment'}</h3>
+            {shown ? <SegmentInfo s={shown} classes={p.classes} /> : <p className="muted">{doc ? 'Point at or select a segment.' : 'Not segmented yet.'}</p>}
+          </section>
+          <section>
+            <h3>Selection</h3>
+            <p data-testid="selection-info">
+              {selected.length === 0 ? <span className="muted">nothing selected</span> : `${selected.length} segment${selected.length === 1 ? '' : 's'} · ${area.toLocaleString()} px · ${verified} verified`}
+            </p>
+            <div className="row">
+              <button className="small" disabled={selected.length === 0} onClick={p.onToggleVerified} title="Mark verified (V)">
+                {selected.length > 0 && verified === selected.length ? 'Unverify' : 'Verify'}
+              </button>
+              <button className="small" disabled={selected.length === 0} onClick={() => p.onAssignClass(null)} title="Clear class (0)">
+                No class
+              </button>
+            </div>
+          </section>
+          <section>
+            <h3>Classes</h3>
+            <ul className="class-list" data-testid="class-list">
+              {p.classes.map((c, i) => (
+                <ClassRow key={c.id} c={c} index={i} enabled={selected.length > 0} onAssign={() => p.onAssignClass(c.id)} onRename={(n) => p.onRenameClass(c.id, n)} onRecolour={(col) => p.onRecolourClass(c.id, col)} />
+              ))}
+            </ul>
+            <button className="small" onClick={p.onCreateClass}>
+              Add class
+            </button>
+          </section>
+          <section>
+            <h3>Clean up</h3>
+            <div className="row">
+              <label className="inline">
+                Smaller than
+                <input type="number" min={1} max={1_000_000} value={p.minArea} onChange={(e) => p.onMinArea(Math.max(1, Number(e.target.value) || 1))} data-testid="min-area" />
+                px
+              </label>
+              <button className="small" disabled={!doc} onClick={p.onDeleteSmaller} data-testid="delete-smaller" title="Delete every segment smaller than this (Shift+Delete)">
+                Delete
+              </button>
+            </div>
+          </section>
+          <section>
+            <h3>Overlay</h3>
+            <label className="inline" title="Show the segmentation overlay (O)">
+              <input type="checkbox" checked={p.overlayVisible} onChange={(e) => p.onOverlayVisible(e.target.checked)} data-testid="overlay-toggle" /> Show overlay (O)
+            </label>
+            <label className="inline" title="Overlay fill opacity">
+              Opacity
+              <input type="range" min={0} max={1} step={0.05} value={p.opacity} onChange={(e) => p.onOpacity(Number(e.target.value))} data-testid="opacity" />
+            </label>
+            <label className="inline">
+              <input type="checkbox" checked={p.outlinesOnly} onChange={(e) => p.onOutlinesOnly(e.target.checked)} data-testid="outlines-only" /> Outlines only (Shift+O)
+            </label>
+            <label className="inline">
+              <input type="checkbox" checked={p.colourByClass} onChange={(e) => p.onColourByClass(e.target.checked)} /> Colour by class
+            </label>
+          </section>
+          <section>
+            <h3>Image</h3>
+            <p>
+              Status: <span className={`status status-${p.imageStatus ?? 'new'}`}>{p.imageStatus ?? '—'}</span>
+            </p>
+            <button className="small" disabled={!p.imageStatus} onClick={p.onToggleReviewed} data-testid="reviewed" title="Mark the image reviewed (R)">
+              {p.imageStatus === 'verified' ? 'Back to review' : 'Mark reviewed'}
+            </button>
+            <p className="muted small-text" data-testid="history-info">
+              {doc ? `${doc.undoDepth} to undo · ${doc.redoDepth} to redo${p.saving ? ' · saving…' : ''}` : ''}
+            </p>
+          </section>
+        </>
+      )}
     </aside>
   );
 }

@@ -3,7 +3,7 @@
 // checked against the local result and any disagreement reloads main's map. DOM-free.
 import type { GrainLabClient } from '../../app/contract';
 import type { EditAck } from '../../app/contract/edit';
-import { encodePatch, type EditOp, type LabelPatch } from '../../app/edit';
+import { emptyPatch, encodePatch, type EditOp, type LabelPatch } from '../../app/edit';
 import type { SegmentRecord } from '../../app/types';
 import { EditorDocument, type DocumentChange, type LocalEdit, type LocalEditOptions } from './document';
 import { canInflate, withLabels } from './inflate';
@@ -155,6 +155,44 @@ export class EditSession {
       this.emit({ box: null, segments: true });
     });
     return local;
+  }
+
+  /**
+   * Runs a service call that edits this image in main as one history entry (a class for a whole
+   * cluster, classifier predictions, phase-fraction guidance) and follows its acknowledgement
+   * like an own edit: queued behind pending edits, sent with the revision it was made against,
+   * its rows taken, and a local undo step kept so Ctrl+Z shows at once. Class-only changes carry
+   * no pixels; an ack that changed pixels, or a refused one, reloads main's map.
+   */
+  applyRemote(call: (expectRevision: string) => Promise<EditAck | null>): Promise<EditAck | null> {
+    const entry: SessionLogEntry = { kind: 'edit' };
+    this.log.push(entry);
+    return this.enqueue(async () => {
+      let ack: EditAck | null;
+      try {
+        ack = await call(this.doc.revision);
+      } catch (e) {
+        entry.status = 'error';
+        throw e;
+      }
+      if (this.disposed || !ack) return ack;
+      entry.status = ack.status;
+      if (ack.status === 'unchanged') return ack;
+      if (ack.status === 'stale' || ack.pixels > 0) {
+        if (ack.status === 'stale') this.handlers.onMessage?.('info', 'This image was changed elsewhere (another window?); it was reloaded. Try again.');
+        await this.reload();
+        return ack;
+      }
+      const ids = [...ack.upserted.map((s) => s.id), ...ack.removed];
+      const before = new Map<number, SegmentRecord | undefined>(ids.map((id) => [id, this.doc.segments.get(id)]));
+      this.doc.applyAck(ack);
+      const after = new Map<number, SegmentRecord | undefined>(ids.map((id) => [id, this.doc.segments.get(id)]));
+      this.undoStack.push({ patch: emptyPatch(), before, after });
+      if (this.undoStack.length > 200) this.undoStack.shift();
+      this.redoStack = [];
+      this.doc.notify({ box: null, segments: true });
+      return ack;
+    });
   }
 
   undo(): StepStarted {

@@ -82,6 +82,8 @@ export interface OverlaySettings {
   outlinesOnly: boolean;
   /** Colour segments by class (class colours) instead of by id. */
   classColours: Map<number, string> | null;
+  /** Colour segments by a grouping (their cluster) instead; takes precedence over classColours. */
+  groupColours?: { colours: Map<number, string>; groupOf(id: number): number | null } | null;
 }
 
 export interface InteractionScene {
@@ -145,7 +147,7 @@ export class CanvasView {
   }
 
   setOverlay(s: OverlaySettings): void {
-    const restyle = s.opacity !== this.overlay.opacity || s.outlinesOnly !== this.overlay.outlinesOnly || s.classColours !== this.overlay.classColours;
+    const restyle = s.opacity !== this.overlay.opacity || s.outlinesOnly !== this.overlay.outlinesOnly || s.classColours !== this.overlay.classColours || s.groupColours !== this.overlay.groupColours;
     this.overlay = s;
     if (restyle) {
       this.applyPalette();
@@ -155,7 +157,9 @@ export class CanvasView {
 
   private applyPalette(): void {
     const segs = this.segments;
-    this.palette.useClasses(this.overlay.classColours, segs ? (id) => segs.get(id)?.classId ?? null : null);
+    const groups = this.overlay.groupColours;
+    if (groups) this.palette.useClasses(groups.colours, (id) => groups.groupOf(id));
+    else this.palette.useClasses(this.overlay.classColours, segs ? (id) => segs.get(id)?.classId ?? null : null);
   }
 
   /** Pixels in `box` changed (null: everything): their overlay tiles at every level are rebuilt when next drawn. */
@@ -171,7 +175,7 @@ export class CanvasView {
       // Outlines read the neighbouring sample, 2^L pixels away.
       for (const k of tilesInBox(growBox(box, 1 << L), L, width, height)) this.overlayTiles.delete(tileKey(k));
     }
-    if (this.overlay.classColours) this.applyPalette();
+    if (this.overlay.classColours || this.overlay.groupColours) this.applyPalette();
   }
 
   /** Class colours follow segment-table changes (a class assigned) without pixel changes. */
