@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contract, isMethodName, type Args, type Events, type EventName, type MethodName, type Result, type AppInfo } from '../app/contract';
 import { storageError } from './fs/storage-errors';
+import { resolveChosenPath } from './fs/contain';
 import { ServiceError } from '../app/errors';
 import type { ProjectInfo } from '../app/types';
 import { ProjectStore } from './store/project-store';
@@ -41,8 +42,8 @@ export class GrainLabService {
     };
     this.handlers = {
       'app.info': () => this.appInfo(),
-      'project.create': (a) => this.openStore(ProjectStore.create(a.path, a.name)),
-      'project.open': (a) => this.openStore(ProjectStore.open(a.path)),
+      'project.create': (a) => this.openStore(ProjectStore.create(resolveChosenPath(a.path, 'project folder'), a.name)),
+      'project.open': (a) => this.openStore(ProjectStore.open(resolveChosenPath(a.path, 'project folder'))),
       'project.close': async () => {
         await this.closeProject();
         return null;

@@ -1,5 +1,6 @@
 // `npm run web`: the GrainLab UI for a browser, served on 127.0.0.1 with a per-run token.
 import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { GrainLabService } from './service';
 import { startWebServer } from './server/web-server';
 import { rendererDir, userDataDir } from './paths';
@@ -17,7 +18,7 @@ async function main() {
     return;
   }
   const service = new GrainLabService({ userDataDir: userDataDir(), binding: 'web' });
-  if (values.project) await service.call('project.open', { path: values.project });
+  if (values.project) await service.call('project.open', { path: resolve(values.project) });
   const port = Number(values.port);
   let server;
   try {

@@ -1,4 +1,5 @@
 // Shared pieces of the CLI commands: opening a project for one command, progress output, image lines.
+import { resolve } from 'node:path';
 import { GrainLabService } from '../service';
 import { userDataDir } from '../paths';
 import { ServiceError } from '../../app/errors';
@@ -14,7 +15,8 @@ export function newService(): GrainLabService {
 export async function withProject<T>(dir: string, fn: (svc: GrainLabService) => Promise<T>): Promise<T> {
   const svc = newService();
   try {
-    await svc.call('project.open', { path: dir });
+    // The service takes absolute paths only (a relative one would be read inside the project).
+    await svc.call('project.open', { path: resolve(dir) });
     return await fn(svc);
   } finally {
     await svc.dispose();

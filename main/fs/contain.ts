@@ -40,6 +40,26 @@ export function resolveInside(root: string, rel: string, what = 'file'): string 
 }
 
 /**
+ * A path the renderer sent for a place the person chose: a project folder, files to import, an
+ * export destination. An absolute path is that chosen place. A relative one is taken inside the
+ * open project (`inside`; with resolveInside's checks) and refused when no project is open: the
+ * renderer has no working directory, so it would otherwise mean wherever GrainLab was started.
+ * `..` is refused everywhere: a file dialog or a dropped file never gives one, so it can only
+ * come from a page trying to climb out of where it was sent.
+ */
+export function resolveChosenPath(p: string, what: string, inside: string | null = null): string {
+  if (p.includes('\0')) throw new ServiceError('invalid-argument', `The ${what} path contains a NUL character.`);
+  if (p.split(/[\\/]/).includes('..')) {
+    throw new ServiceError('invalid-argument', `The ${what} path ${p} contains '..'; give the full path of the place you chose, without '..'.`, p);
+  }
+  if (isAbsolute(p)) return resolve(p);
+  if (inside === null) {
+    throw new ServiceError('invalid-argument', `The ${what} path ${p} is relative and no project is open to resolve it in; give the full path (for example from the file dialog).`, p);
+  }
+  return resolveInside(inside, p, what);
+}
+
+/**
  * An existing folder may be replaced by an export only when it is a GrainLab dataset (it holds the
  * dataset card and nothing unexpected at the top), never an arbitrary folder such as a home folder.
  */

@@ -2,7 +2,8 @@
 // Export and import run as jobs (progress, cancel); their summaries are kept for `*.result` calls.
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
+import { resolveChosenPath } from '../fs/contain';
 import type { exportMethods, ExportSummary, ImportLabelsSummary } from '../../app/contract/export';
 import { ServiceError } from '../../app/errors';
 import type { Handlers, ServiceContext } from './context';
@@ -34,7 +35,7 @@ export function exportHandlers(ctx: ServiceContext): Handlers<ExportMethods> {
   return {
     'export.dataset': (a) => {
       const store = ctx.project();
-      const dest = resolve(a.dest);
+      const dest = resolveChosenPath(a.dest, 'export destination', store.dir);
       // Refuse at once what would fail the job at its first step.
       const total = chooseImages(store, a).chosen.length;
       if (existsSync(dest) && !a.overwrite) {
@@ -57,7 +58,7 @@ export function exportHandlers(ctx: ServiceContext): Handlers<ExportMethods> {
       const store = ctx.project();
       const sources: LabelSource[] = [
         ...(a.paths ?? []).map((p): LabelSource => {
-          const abs = resolve(p);
+          const abs = resolveChosenPath(p, 'label file', store.dir);
           return { name: abs, path: abs, load: () => readLabelFile(abs) };
         }),
         ...(a.files ?? []).map((f): LabelSource => ({ name: basename(f.name), path: null, load: async () => f.bytes })),

@@ -3,7 +3,8 @@ import { readFile, writeFile, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, basename, extname, resolve } from 'node:path';
 import type { ImportResult } from '../../app/contract';
-import { resolveInside } from '../fs/contain';
+import { resolveChosenPath, resolveInside } from '../fs/contain';
+import { storageError } from '../fs/storage-errors';
 import { ServiceError } from '../../app/errors';
 import type { ImageRecord, RasterImage } from '../../app/types';
 import { IMAGES_DIR, type NewImage, type ProjectStore } from '../store/project-store';
@@ -16,7 +17,11 @@ export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
   return {
     'images.list': () => ctx.project().listImages(),
     'images.importFiles': (a) => importFiles(ctx, a.files.map((f) => ({ name: basename(f.name), load: async () => f.bytes }))),
-    'images.importPaths': (a) => importFiles(ctx, a.paths.map((p) => ({ name: basename(p), load: () => readImageFile(p) }))),
+    'images.importPaths': (a) => {
+      // Every path is checked before anything is imported.
+      const paths = a.paths.map((p) => resolveChosenPath(p, 'image file', ctx.currentProject()?.dir ?? null));
+      return importFiles(ctx, paths.map((p) => ({ name: basename(p), load: () => readImageFile(p) })));
+    },
     'images.thumbnail': (a) => ({ png: ctx.project().thumbnail(a.id) }),
     'images.pixels': (a) => loadPixels(ctx.project(), a.id),
     'images.setPixelSize': (a) => ctx.project().setPixelSize(a.id, a.umPerPx),
@@ -33,6 +38,7 @@ async function importFiles(ctx: ServiceContext, files: { name: string; load: () 
   const result: ImportResult = { imported: [], failed: [] };
   for (const f of files) {
     let stored: string | null = null;
+    let partial: string | null = null;
     try {
       const bytes = await f.load();
       const probed = await probeImage(bytes, f.name);
@@ -47,9 +53,10 @@ async function importFiles(ctx: ServiceContext, files: { name: string; load: () 
       const abs = join(store.dir, file);
       if (!existsSync(abs)) {
         // Write beside, then rename: a crash never leaves a half-written image under its final name.
-        const tmp = `${abs}.part`;
-        await writeFile(tmp, bytes);
-        await rename(tmp, abs);
+        partial = `${abs}.part`;
+        await writeFile(partial, bytes);
+        await rename(partial, abs);
+        partial = null;
         stored = abs;
       }
       const rows: NewImage[] = [];
@@ -74,8 +81,11 @@ async function importFiles(ctx: ServiceContext, files: { name: string; load: () 
       result.imported.push(...inserted);
       for (const im of inserted) ctx.emit('onDidChangeImage', { imageId: im.id, reason: 'imported' });
     } catch (e) {
-      if (stored) await rm(stored, { force: true });
-      const message = e instanceof ServiceError ? e.message : `${f.name}: ${(e as Error).message}`;
+      // Nothing half-written stays behind (on a full disk, the part file holds space too).
+      for (const leftover of [stored, partial]) if (leftover) await rm(leftover, { force: true }).catch(() => {});
+      // A full or read-only project disk is said as such, not as a bad image.
+      const disk = storageError(e, store.dir);
+      const message = disk ? `${f.name}: ${disk.message}` : e instanceof ServiceError ? e.message : `${f.name}: ${(e as Error).message}`;
       result.failed.push({ name: f.name, message });
     }
   }

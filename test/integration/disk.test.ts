@@ -5,11 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, existsSync, readdirSync, symlinkSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GrainLabService } from '../../main/service';
 import type { ProjectStore } from '../../main/store/project-store';
+import { contentHash } from '../../main/images/io';
 import { pngGrey8 } from '../fixtures/images';
 import { runToEnd } from './export-kit';
 
@@ -152,4 +153,71 @@ test('read-only disk: opening a project there says so clearly; on a writable dis
   } finally {
     execFileSync('umount', ['-l', mnt]);
   }
+});
+
+test('full disk while importing (no root needed: the image file is written into /dev/full): clear error, nothing half-written, works once there is room', async (t) => {
+  if (!existsSync('/dev/full')) {
+    t.skip('no /dev/full on this system');
+    return;
+  }
+  const dir = join(mkdtempSync(join(tmpdir(), 'gl-full-')), 'project');
+  const { svc, imageId } = await setUp(dir);
+  const segments = (await svc.call('segmentation.get', { imageId }))!.segments.length;
+  const bytes = await pngGrey8(200, 150);
+  const final = join(dir, 'images', `${contentHash(bytes).slice(0, 16)}.png`);
+  // The import writes `<final>.part` first; the kernel answers every write to /dev/full with ENOSPC.
+  symlinkSync('/dev/full', `${final}.part`);
+  const r = await svc.call('images.importFiles', { files: [{ name: 'b.png', bytes }] });
+  assert.equal(r.imported.length, 0);
+  assert.match(r.failed[0]!.message, /^b\.png: The disk holding .*project is full.*free some space and try again/);
+  assert.ok(!existsSync(final) && !existsSync(`${final}.part`), 'no image file, whole or part, is left');
+  await usable(svc, imageId, segments);
+  assert.equal((await svc.call('edit.apply', { imageId, op: brush(40) })).status, 'applied', 'edits still work');
+  const again = await svc.call('images.importFiles', { files: [{ name: 'b.png', bytes }] });
+  assert.equal(again.imported.length, 1, 'the import works once writes succeed again');
+  assert.equal((await svc.call('images.list', {})).length, 2);
+  await svc.dispose();
+});
+
+test('read-only project folder (file permissions): imports and opening say so; reads and edits of the open project go on', async (t) => {
+  if (process.getuid?.() === 0 || process.platform === 'win32') {
+    // root writes through any permission bits; the tmpfs test above makes a real read-only disk instead.
+    t.skip('running as root (or on Windows): file permissions do not stop writes here');
+    return;
+  }
+  const dir = join(mkdtempSync(join(tmpdir(), 'gl-perm-')), 'project');
+  const { svc, imageId } = await setUp(dir);
+  const segments = (await svc.call('segmentation.get', { imageId }))!.segments.length;
+  const images = join(dir, 'images');
+  chmodSync(images, 0o555);
+  try {
+    const r = await svc.call('images.importFiles', { files: [{ name: 'c.png', bytes: await pngGrey8(210, 150) }] });
+    assert.equal(r.imported.length, 0);
+    assert.match(r.failed[0]!.message, /^c\.png: .*project is read-only \(or not writable for you\).*copy the project to a writable disk/);
+    await usable(svc, imageId, segments);
+    assert.equal((await svc.call('edit.apply', { imageId, op: brush(45) })).status, 'applied', 'the database is still writable, so edits go on');
+  } finally {
+    chmodSync(images, 0o755);
+  }
+  const after = (await svc.call('segmentation.get', { imageId }))!.segments.length;
+  await svc.call('project.close', {});
+  const files = readdirSync(dir).map((f) => join(dir, f)).filter((f) => !f.endsWith('images'));
+  for (const f of files) chmodSync(f, 0o444);
+  chmodSync(dir, 0o555);
+  try {
+    const e = await svc.call('project.open', { path: dir }).then(
+      () => null,
+      (x: Error & { code?: string }) => x,
+    );
+    assert.ok(e, 'opening a project GrainLab cannot write to is refused');
+    assert.equal(e.code, 'io');
+    assert.match(e.message, /read-only \(or not writable for you\).*copy the project to a writable disk/);
+  } finally {
+    chmodSync(dir, 0o755);
+    for (const f of files) chmodSync(f, 0o644);
+  }
+  await svc.call('project.open', { path: dir });
+  await usable(svc, imageId, after);
+  assert.equal((await svc.call('edit.apply', { imageId, op: brush(75) })).status, 'applied');
+  await svc.dispose();
 });

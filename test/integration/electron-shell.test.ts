@@ -3,12 +3,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mainWindowOptions } from '../../main/electron/window-options';
 import { buildPreloadApi, CALL_CHANNEL, type IpcLike } from '../../main/electron/preload-api';
-import { methodNames } from '../../app/contract';
+import { contract, methodNames } from '../../app/contract';
 import { callHandler, isLocalUrl, lockContents, lockSession } from '../../main/electron/security';
 import { GrainLabService } from '../../main/service';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { CONTENT_SECURITY_POLICY } from '../../main/server/web-server';
 
 test('the window is isolated: contextIsolation and sandbox on, no Node in the page', () => {
   const wp = mainWindowOptions('/x/preload.cjs').webPreferences!;
@@ -18,6 +20,9 @@ test('the window is isolated: contextIsolation and sandbox on, no Node in the pa
   assert.equal(wp.nodeIntegrationInWorker, false);
   assert.equal(wp.webSecurity, true);
   assert.equal(wp.webviewTag, false);
+  assert.equal(wp.nodeIntegrationInSubFrames, false);
+  assert.equal(wp.allowRunningInsecureContent, false);
+  assert.equal(wp.navigateOnDragDrop, false, 'a dropped file does not replace the page');
   assert.equal(wp.preload, '/x/preload.cjs');
 });
 
@@ -108,4 +113,56 @@ test('IPC: only our window and page may call; unknown methods and invalid argume
   assert.ok(good.ok);
   assert.deepEqual(invoked, ['project.open', 'app.info'], 'refused calls never reach the service');
   await svc.dispose();
+});
+
+test('IPC: every contract method validates its arguments before its handler runs', async () => {
+  const ours = { id: 'main-window' };
+  const svc = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-ipc-')), binding: 'electron' });
+  const handle = callHandler((m, a) => svc.invoke(m as 'app.info', a), () => ({ contents: ours, pageUrl: 'file:///app/index.html' }));
+  const from = { sender: ours, senderFrame: { url: 'file:///app/index.html' } };
+  const accepted: string[] = [];
+  const refusedBySchema = async (m: string, bad: unknown) => {
+    const r = await handle(from, m, bad);
+    // Only the schema check words its refusal like this; a handler that ran would fail otherwise ('no-project', ...).
+    return !r.ok && r.error.code === 'invalid-argument' && r.error.message.startsWith(`Invalid arguments for ${m}`);
+  };
+  const wrongFields = { imageId: 'x', id: -1, path: 7, jobId: 5, unknownKey: 'dropped' };
+  for (const m of methodNames) {
+    for (const bad of ['a string', [1, 2], 42, true]) if (!(await refusedBySchema(m, bad))) accepted.push(`${m} ${JSON.stringify(bad)}`);
+    // An object: a declared field of the wrong type is refused; undeclared fields never reach the handler.
+    const parsed = contract[m].args.safeParse(wrongFields);
+    if (parsed.success) {
+      const kept = Object.keys(parsed.data as object).filter((k) => k in wrongFields);
+      if (kept.length > 0) accepted.push(`${m} kept ${kept.join(', ')}`);
+    } else if (!(await refusedBySchema(m, wrongFields))) accepted.push(`${m} ${JSON.stringify(wrongFields)}`);
+  }
+  assert.deepEqual(accepted, [], 'no method takes arguments its schema does not describe');
+  await svc.dispose();
+});
+
+test('CSP: the page itself carries the same strict policy (file:// pages get no response headers to add it to)', () => {
+  const html = readFileSync(new URL('../../renderer/index.html', import.meta.url), 'utf8');
+  const meta = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]+)"/i.exec(html);
+  assert.ok(meta, 'renderer/index.html has a CSP meta tag');
+  const directives = (policy: string) => new Map(policy.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map((d) => [d[0]!, d.slice(1).join(' ')]));
+  const page = directives(meta[1]!);
+  const header = directives(CONTENT_SECURITY_POLICY);
+  for (const [name, value] of page) assert.equal(value, header.get(name), `${name} is the same in the page and the header`);
+  assert.equal(page.get('default-src'), "'self'");
+  assert.equal(page.get('script-src'), "'self'", 'no inline or eval scripts, no remote scripts');
+  assert.equal(page.get('object-src'), "'none'");
+  assert.doesNotMatch(meta[1]!, /https?:\/\/|\*\.|'unsafe-eval'/, 'no remote origin is allowed anywhere');
+});
+
+test('the Electron main process wires every lock: window options, session, all contents, one IPC channel', () => {
+  const src = readFileSync(new URL('../../main/electron/main.ts', import.meta.url), 'utf8');
+  assert.match(src, /new BrowserWindow\(mainWindowOptions\(/);
+  assert.match(src, /lockSession\(session\.defaultSession/);
+  assert.match(src, /app\.on\('web-contents-created',[^\n]*lockContents\(contents/);
+  assert.match(src, /ipcMain\.handle\(CALL_CHANNEL, [^\n]*handle\(e, method, args\)\)/);
+  assert.equal(src.match(/ipcMain\.(handle|on|once)\(/g)?.length, 1, 'exactly one IPC entry point');
+  assert.doesNotMatch(src, /openExternal|loadURL\(|nodeIntegration|enableRemoteModule/, 'no remote page, no way out to the shell');
+  const preload = readFileSync(new URL('../../main/electron/preload.ts', import.meta.url), 'utf8');
+  assert.equal(preload.match(/exposeInMainWorld\(/g)?.length, 1);
+  assert.match(preload, /exposeInMainWorld\('grainlab', buildPreloadApi\(ipcRenderer\)\)/);
 });

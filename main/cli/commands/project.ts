@@ -1,4 +1,5 @@
 // CLI commands for projects and images: init, import, segment, info.
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ServiceError } from '../../../app/errors';
 import type { Args } from '../../../app/contract';
@@ -13,7 +14,7 @@ export function registerProjectCommands(program: Command): void {
     .action(async (dir: string, o: { name?: string }) => {
       const svc = newService();
       try {
-        const info = await svc.call('project.create', { path: dir, ...(o.name ? { name: o.name } : {}) });
+        const info = await svc.call('project.create', { path: resolve(dir), ...(o.name ? { name: o.name } : {}) });
         console.log(`Created project '${info.name}' in ${info.path}`);
       } finally {
         await svc.dispose();
@@ -27,7 +28,7 @@ export function registerProjectCommands(program: Command): void {
     .argument('<files...>', 'image files')
     .action(async (dir: string, files: string[]) => {
       await withProject(dir, async (svc) => {
-        const res = await svc.call('images.importPaths', { paths: files });
+        const res = await svc.call('images.importPaths', { paths: files.map((f) => resolve(f)) });
         for (const im of res.imported) console.log(`imported ${describe(im)}`);
         for (const f of res.failed) console.error(`failed   ${f.message}`);
         if (res.failed.length > 0) {
