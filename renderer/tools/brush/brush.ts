@@ -3,27 +3,22 @@
 // when one is selected). Alt while painting protects other segments (paints empty pixels only).
 import type { Point } from '../../../app/edit';
 import type { BrushOp } from '../../../app/edit';
-import type { KeyInput, PointerInput, PreviewShape, Tool, ToolContext } from '../types';
+import type { PointerInput, PreviewShape, Tool, ToolContext } from '../types';
+import { StrokeTool } from '../stroke';
 
-export class BrushTool implements Tool {
+export class BrushTool extends StrokeTool implements Tool {
   readonly id: 'brush' | 'eraser';
-  readonly usesRightButton = false;
-  private points: Point[] | null = null;
   private hover: Point | null = null;
   private protect = false;
   private radius = 8;
 
   constructor(readonly mode: 'paint' | 'erase') {
+    super();
     this.id = mode === 'paint' ? 'brush' : 'eraser';
   }
 
-  get busy(): boolean {
-    return this.points !== null;
-  }
-
   onPointerDown(p: PointerInput, ctx: ToolContext): void {
-    if (p.button !== 0) return;
-    this.points = [[p.x, p.y]];
+    if (!this.beginStroke(p)) return;
     this.protect = p.alt;
     this.radius = ctx.brushRadius;
   }
@@ -31,19 +26,13 @@ export class BrushTool implements Tool {
   onPointerMove(p: PointerInput, ctx: ToolContext): void {
     this.hover = [p.x, p.y];
     this.radius = ctx.brushRadius;
-    const pts = this.points;
-    if (!pts) return;
-    const last = pts[pts.length - 1]!;
     // Samples closer than about a screen pixel add nothing: the stroke sweeps discs between samples.
-    if (Math.hypot(p.x - last[0], p.y - last[1]) >= Math.max(0.25, p.pixelSize)) pts.push([p.x, p.y]);
+    this.extendStroke(p, 0.25);
   }
 
   onPointerUp(p: PointerInput, ctx: ToolContext): void {
-    const pts = this.points;
+    const pts = this.endStroke(p);
     if (!pts) return;
-    this.points = null;
-    const last = pts[pts.length - 1]!;
-    if (last[0] !== p.x || last[1] !== p.y) pts.push([p.x, p.y]);
     const sel = ctx.selection.length === 1 ? ctx.selection[0]! : null;
     let op: BrushOp;
     if (this.mode === 'erase') {
@@ -52,18 +41,6 @@ export class BrushTool implements Tool {
       op = { kind: 'brush', mode: 'paint', points: pts, radius: ctx.brushRadius, target: sel ?? 'new', ...(this.protect ? { protect: true } : {}) };
     }
     ctx.emit({ type: 'edit', ops: [op], label: this.mode === 'paint' ? 'Brush' : 'Erase', source: 'brush', ...(this.mode === 'paint' && sel === null ? { select: 'created' as const } : {}) });
-  }
-
-  onKey(k: KeyInput): boolean {
-    if (k.key === 'Escape' && this.busy) {
-      this.onCancel();
-      return true;
-    }
-    return false;
-  }
-
-  onCancel(): void {
-    this.points = null;
   }
 
   preview(): PreviewShape[] {

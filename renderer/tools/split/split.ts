@@ -3,37 +3,24 @@
 // Shift cuts along the straight line from start to end. A click without drawing selects.
 import type { Point } from '../../../app/edit';
 import { countsAlong, mostCrossed } from '../geometry';
-import type { KeyInput, PointerInput, PreviewShape, Tool, ToolContext } from '../types';
+import type { PointerInput, PreviewShape, Tool, ToolContext } from '../types';
+import { StrokeTool } from '../stroke';
 
-export class SplitTool implements Tool {
+export class SplitTool extends StrokeTool implements Tool {
   readonly id = 'split' as const;
-  readonly usesRightButton = false;
-  private points: Point[] | null = null;
   private straight = false;
 
-  get busy(): boolean {
-    return this.points !== null;
-  }
-
   onPointerDown(p: PointerInput): void {
-    if (p.button !== 0) return;
-    this.points = [[p.x, p.y]];
-    this.straight = p.shift;
+    if (this.beginStroke(p)) this.straight = p.shift;
   }
 
   onPointerMove(p: PointerInput): void {
-    const pts = this.points;
-    if (!pts) return;
-    this.straight = this.straight || p.shift;
-    const last = pts[pts.length - 1]!;
-    if (Math.hypot(p.x - last[0], p.y - last[1]) >= Math.max(0.5, p.pixelSize)) pts.push([p.x, p.y]);
+    if (this.extendStroke(p, 0.5)) this.straight = this.straight || p.shift;
   }
 
   onPointerUp(p: PointerInput, ctx: ToolContext): void {
-    const pts = this.points;
+    const pts = this.endStroke(p);
     if (!pts) return;
-    this.points = null;
-    pts.push([p.x, p.y]);
     const first = pts[0]!;
     const line: Point[] = this.straight ? [first, [p.x, p.y]] : pts;
     const length = line.reduce((acc, q, i) => (i === 0 ? 0 : acc + Math.hypot(q[0] - line[i - 1]![0], q[1] - line[i - 1]![1])), 0);
@@ -49,18 +36,6 @@ export class SplitTool implements Tool {
       return;
     }
     ctx.emit({ type: 'edit', ops: [{ kind: 'splitByLine', segmentId, points: line }], label: 'Split' });
-  }
-
-  onKey(k: KeyInput): boolean {
-    if (k.key === 'Escape' && this.busy) {
-      this.onCancel();
-      return true;
-    }
-    return false;
-  }
-
-  onCancel(): void {
-    this.points = null;
   }
 
   preview(): PreviewShape[] {
