@@ -30,6 +30,7 @@ import type { SegmentStats } from '../../app/labelmap';
 import type { Box, ClassRecord, LabelMap, SegmentRecord, SegmentSource } from '../../app/types';
 import { compressLabels, decompressLabels, type ProjectStore } from './project-store';
 import { encodeRuns } from './labels-codec';
+import { SEGMENT_COLUMNS, segmentFromDb, type SegmentDbRow } from './segment-rows';
 
 /** Segment-table row as main keeps it in memory. */
 interface SegRow {
@@ -152,22 +153,6 @@ class ImageState {
   area(id: number): number | undefined {
     return this.rows.get(id)?.area;
   }
-}
-
-interface SegmentDbRow {
-  id: number;
-  class_id: number | null;
-  class_source: string | null;
-  class_confidence: number | null;
-  class_model: number | null;
-  source: SegmentSource;
-  verified: number;
-  cluster_id: number | null;
-  area: number;
-  bbox_x: number;
-  bbox_y: number;
-  bbox_w: number;
-  bbox_h: number;
 }
 
 function toRecord(r: SegRow): SegmentRecord {
@@ -314,7 +299,7 @@ export class EditStore {
       .prepare('SELECT seq, patch FROM edit_log WHERE image_id = ? AND seq > ? AND undone = 0 ORDER BY seq')
       .all(imageId, seg.checkpoint_seq) as { seq: number; patch: Buffer | null }[];
     const segs = db
-      .prepare('SELECT id, class_id, class_source, class_confidence, class_model, source, verified, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h FROM segments WHERE image_id = ?')
+      .prepare(`SELECT ${SEGMENT_COLUMNS} FROM segments WHERE image_id = ?`)
       .all(imageId) as SegmentDbRow[];
     const data = await decompressLabels(seg.checkpoint, seg.width * seg.height);
     const labels: LabelMap = { width: seg.width, height: seg.height, data };
@@ -326,18 +311,7 @@ export class EditStore {
     }
     const st = new ImageState(imageId, labels, seg.next_id, seg.engine, seg.updated_at, seg.checkpoint_seq, seg.base_seq);
     for (const r of segs) {
-      st.rows.set(r.id, {
-        id: r.id,
-        classId: r.class_id,
-        classSource: r.class_source,
-        classConfidence: r.class_confidence,
-        classModel: r.class_model,
-        source: r.source,
-        verified: r.verified === 1,
-        clusterId: r.cluster_id,
-        area: r.area,
-        bbox: { x: r.bbox_x, y: r.bbox_y, width: r.bbox_w, height: r.bbox_h },
-      });
+      st.rows.set(r.id, { ...segmentFromDb(r), classModel: r.class_model });
     }
     // A table row may name an id at or above next_id (older databases): never hand it out again.
     for (const id of st.rows.keys()) if (id >= st.nextId) st.nextId = id + 1;

@@ -8,6 +8,7 @@ import { ServiceError } from '../../app/errors';
 import type { Box, ClassRecord, ImageRecord, ImageStatus, LabelMap, SegmentRecord, SegmentSource } from '../../app/types';
 import { latestVersion, migrations } from './migrations';
 import { compressLabels, decompressLabels } from './labels-codec';
+import { SEGMENT_COLUMNS, segmentFromDb, type SegmentDbRow } from './segment-rows';
 
 export const DB_FILE = 'project.sqlite';
 export const IMAGES_DIR = 'images';
@@ -47,21 +48,6 @@ interface ImageRow {
   status: ImageStatus;
   created_at: string;
   segment_count: number;
-}
-
-interface SegmentRow {
-  id: number;
-  class_id: number | null;
-  class_source: 'person' | 'classifier' | 'cluster' | null;
-  class_confidence: number | null;
-  source: SegmentSource;
-  verified: number;
-  cluster_id: number | null;
-  area: number;
-  bbox_x: number;
-  bbox_y: number;
-  bbox_w: number;
-  bbox_h: number;
 }
 
 export interface SegmentInput {
@@ -296,18 +282,8 @@ export class ProjectStore {
   }
 
   listSegments(imageId: number): SegmentRecord[] {
-    const rows = this.db.prepare('SELECT id, class_id, class_source, class_confidence, source, verified, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h FROM segments WHERE image_id = ? ORDER BY id').all(imageId) as SegmentRow[];
-    return rows.map((r) => ({
-      id: r.id,
-      classId: r.class_id,
-      classSource: r.class_source,
-      classConfidence: r.class_confidence,
-      source: r.source,
-      verified: r.verified === 1,
-      clusterId: r.cluster_id,
-      area: r.area,
-      bbox: { x: r.bbox_x, y: r.bbox_y, width: r.bbox_w, height: r.bbox_h },
-    }));
+    const rows = this.db.prepare(`SELECT ${SEGMENT_COLUMNS} FROM segments WHERE image_id = ? ORDER BY id`).all(imageId) as SegmentDbRow[];
+    return rows.map(segmentFromDb);
   }
 }
 
