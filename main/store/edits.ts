@@ -83,7 +83,7 @@ export interface EditStoreOptions {
 }
 
 const DEFAULTS: Required<EditStoreOptions> = {
-  syncCheckpointPixels: 1 << 20,
+  syncCheckpointPixels: 1 << 18,
   idleCheckpointMs: 2000,
   checkpointEvery: 100,
   memoryBytes: 640 * 1024 * 1024,

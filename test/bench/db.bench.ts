@@ -1,9 +1,14 @@
-// Database throughput: segment rows written per second in batched transactions (target >= 100k/s)
-// and the cost of saving a whole segmentation (checkpoint + rows) for a large image.
+// Database throughput: segment rows written per second in batched transactions (target >= 100k/s),
+// the cost of saving a whole segmentation (checkpoint + rows) for a large image, and how long an
+// edit takes to be persisted (applied to main's map and committed with its log entry; p95 <= 5 ms).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProjectStore, compressLabels } from '../../main/store/project-store';
+import { EditStore } from '../../main/store/edits';
+import { prng } from '../../app/edit/testkit';
+import type { EditOp } from '../../app/edit';
+import { segmentedProject } from '../integration/edit-store';
 import { percentile, writeResult, peakRssMiB, type BenchRow } from './common';
 
 const dir = join(mkdtempSync(join(tmpdir(), 'gl-bench-db-')), 'p');
@@ -44,6 +49,42 @@ if (!loaded || loaded.labels.data[12345] !== labels[12345]) throw new Error('rou
 rows.push({ metric: 'compress 8192^2 label map (deflate, off main thread)', value: t2 - t1, unit: 'ms', note: `${(compressed.byteLength / 2 ** 20).toFixed(2)} MiB` });
 rows.push({ metric: 'save segmentation: checkpoint + 5,041 segment rows (1 tx)', value: t3 - t2, unit: 'ms' });
 rows.push({ metric: 'load + decompress 8192^2 label map', value: t4 - t3, unit: 'ms' });
-rows.push({ metric: 'peak RSS', value: peakRssMiB(), unit: 'MiB' });
 store.close();
+
+// 3. Edit persistence through the edit store, as `edit.apply` does it: the operation applied to
+// main's map and its log entry, inverse patch and segment rows committed in one transaction (with
+// the in-transaction checkpoint for maps up to 512 x 512; larger maps checkpoint in the background).
+for (const [side, cells] of [[512, 100], [1024, 300], [4096, 3000]] as const) {
+  const p = await segmentedProject(side, side, cells, 11, 0.05);
+  const s = ProjectStore.open(p.dir);
+  const edits = new EditStore(s);
+  const rng = prng(5);
+  const brush = (): EditOp => {
+    const x = rng() * side;
+    const y = rng() * side;
+    return { kind: 'brush', mode: 'paint', points: [[x, y], [x + (rng() - 0.5) * 80, y + (rng() - 0.5) * 80]], radius: 4 + rng() * 8, target: 'new' };
+  };
+  await edits.current(p.imageId);
+  const applyMs: number[] = [];
+  const undoMs: number[] = [];
+  for (let k = 0; k < 220; k++) {
+    const t = performance.now();
+    const ack = await edits.apply({ imageId: p.imageId, op: brush() });
+    const dt = performance.now() - t;
+    if (ack.status !== 'applied') throw new Error(`edit ${k} was not applied: ${ack.status}`);
+    if (k >= 20) applyMs.push(dt); // the first ones warm up statements and the JIT
+    if (k % 5 === 4) {
+      const u = performance.now();
+      await edits.undo(p.imageId);
+      undoMs.push(performance.now() - u);
+    }
+  }
+  const label = `${side}^2, ${cells} segments${side * side <= 1 << 18 ? ', checkpoint in each transaction' : ''}`;
+  rows.push({ metric: `edit persisted (brush, ${label}): p50`, value: percentile(applyMs, 50), unit: 'ms' });
+  rows.push({ metric: `edit persisted (brush, ${label}): p95`, value: percentile(applyMs, 95), unit: 'ms', target: '<= 5' });
+  rows.push({ metric: `undo persisted (${label}): p95`, value: percentile(undoMs, 95), unit: 'ms', target: '<= 5' });
+  await edits.flushAll();
+  s.close();
+}
+rows.push({ metric: 'peak RSS', value: peakRssMiB(), unit: 'MiB' });
 writeResult('db', rows);
