@@ -7,3 +7,4 @@ export * from './classify';
 export * from './fractions';
 export * from './pixelkmeans';
 export { seededRandom, sampleIndices } from './random';
+export * from './phasemap';

@@ -7,7 +7,6 @@ import type { ClassifierInfo, ClusterInfo, ClusterState, FeatureGroupName, Fract
 import type { ParsedArgs } from '../../app/contract';
 import { ServiceError } from '../../app/errors';
 import { toGrey } from '../../app/image/display';
-import { segmentStats } from '../../app/labelmap';
 import type { ClassRecord, LabelMap, SegmentRecord } from '../../app/types';
 import {
   autoKMeans,
@@ -17,7 +16,7 @@ import {
   guideFractions,
   kmeansCluster,
   mergeClusters,
-  pixelKMeans,
+  phaseMap,
   predictRows,
   segmentFeatures,
   selectGroups,
@@ -30,12 +29,12 @@ import {
   type Points,
   type ZScoreStats,
 } from '../../app/cluster';
-import { labelRegions, mergeSmallRegions } from '../../app/classic';
 import { editStoreFor, DEFAULT_CLASS_COLOURS, type ClassProvenance } from '../store/edits';
 import { compressLabels, type ProjectStore } from '../store/project-store';
 import { loadPixels } from '../handlers/images';
 import { samSession } from '../handlers/sam';
 import type { ServiceContext } from '../handlers/context';
+import { featuresInWorker, kmeansInWorker, phaseMapInWorker } from '../jobs/classic-runner';
 
 /** Okabe-Ito first (colour-blind safe), then more distinct hues. */
 export const CLUSTER_COLOURS = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7', '#8c564b', '#17becf', '#bcbd22', '#7f7f7f', '#9467bd'];
@@ -72,6 +71,11 @@ interface SavedClustering {
  * A fingerprint of the segments' geometry (ids, areas, boxes): equal before and after edits that
  * only change classes or review state, different after merge, split, brush or delete.
  */
+/** Up to this many pixels (1024², about 0.2 s) segment features are computed on the service thread. */
+export const FEATURES_INLINE_PIXELS = 1 << 20;
+/** Up to this many segments k-means (with the silhouette search) runs on the service thread. */
+export const KMEANS_INLINE_ROWS = 2000;
+
 export function geometryKey(segments: readonly SegmentRecord[]): string {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
@@ -135,7 +139,10 @@ export class ClusterService {
     const grey = toGrey(raster);
     const want: FeatureGroupName[] = wantEmbedding ? [...ALL_GROUPS, 'embedding'] : ALL_GROUPS;
     const embedding = wantEmbedding ? await this.embeddingOf(store, imageId) : undefined;
-    const matrix = segmentFeatures(grey, snap.labels, { groups: want, unitIntensity: true, ...(embedding ? { embedding } : {}) });
+    const options = { groups: want, unitIntensity: true, ...(embedding ? { embedding } : {}) };
+    // Large images (about 1 s at 4096², 4 s at 8192²) are done in a worker so that edits, which the
+    // same thread serves, never wait for a background retrain or a clustering.
+    const matrix = grey.width * grey.height > FEATURES_INLINE_PIXELS ? await featuresInWorker(grey, snap.labels, options) : segmentFeatures(grey, snap.labels, options);
     const f: Features = { revision: snap.revision, geometry, matrix, segments: snap.segments, labels: snap.labels };
     this.features.set(imageId, f);
     // Keep memory bounded on large projects: a few images' features are enough for interactive work.
@@ -168,12 +175,19 @@ export class ClusterService {
       let result: ClusterResult;
       let silhouette: { k: number; score: number }[] = [];
       const opts = { seed: a.seed };
-      if (a.k === 'auto') {
-        const r = autoKMeans(p, { ...opts, kMin: Math.min(a.kMin, a.kMax), kMax: Math.max(a.kMin, a.kMax) });
+      const k = a.k === 'auto' ? 'auto' : Math.min(a.k, f.segments.length);
+      const auto = { ...opts, kMin: Math.min(a.kMin, a.kMax), kMax: Math.max(a.kMin, a.kMax) };
+      // Many segments: in a worker, so edits are served meanwhile (seconds for tens of thousands).
+      if (f.segments.length > KMEANS_INLINE_ROWS) {
+        const r = await kmeansInWorker(p, k, auto, job.signal);
+        result = r.result;
+        silhouette = r.scores.map((s) => ({ k: s.k, score: s.silhouette }));
+      } else if (k === 'auto') {
+        const r = autoKMeans(p, auto);
         result = r.result;
         silhouette = r.scores.map((s) => ({ k: s.k, score: s.silhouette }));
       } else {
-        result = kmeansCluster(p, Math.min(a.k, f.segments.length), opts);
+        result = kmeansCluster(p, k, opts);
       }
       if (this.ctx.currentProject() !== store) throw new ServiceError('cancelled', 'The project was closed.');
       await this.save(store, a.imageId, f, p, result, { k: result.k, autoK: a.k === 'auto', groups: a.groups, seed: a.seed, silhouette });
@@ -615,17 +629,10 @@ export class ClusterService {
         const im = images[i]!;
         job.progress(i, `${im.name}: k-means on pixels`);
         const grey = toGrey(await loadPixels(store, im.id));
-        const k = a.k === 'auto' ? chooseK(grey.data, a.seed) : a.k;
-        const r = pixelKMeans(grey, { k, texture: a.texture, seed: a.seed });
-        let classes = r.classes;
-        if (a.smooth > 0) classes = modeFilter(classes, grey.width, grey.height, a.smooth);
-        if (a.minArea > 1) classes = mergeSmallRegions(grey.width, grey.height, classes, a.minArea);
-        const { labels: ids } = labelRegions(grey.width, grey.height, classes, 4);
-        const labels: LabelMap = { width: grey.width, height: grey.height, data: ids };
-        const phaseClasses = ensurePhaseClasses(store, r.k);
-        const stats = segmentStats(labels);
-        const classOfSegment = new Map<number, number>();
-        for (let p = 0; p < ids.length; p++) if (!classOfSegment.has(ids[p]!)) classOfSegment.set(ids[p]!, classes[p]!);
+        const options = { k: a.k, texture: a.texture, seed: a.seed, smooth: a.smooth, minArea: a.minArea };
+        // Large images in a worker (seconds at 4096²), so edits are served meanwhile.
+        const { k, labels, stats, phaseOf } = grey.width * grey.height > FEATURES_INLINE_PIXELS ? await phaseMapInWorker(grey, options, job.signal) : phaseMap(grey, options);
+        const phaseClasses = ensurePhaseClasses(store, k);
         const compressed = await compressLabels(labels.data);
         if (job.signal.aborted) throw new ServiceError('cancelled', 'The phase map was cancelled.');
         if (this.ctx.currentProject() !== store) throw new ServiceError('cancelled', 'The project was closed.');
@@ -633,14 +640,14 @@ export class ClusterService {
           store.saveSegmentation(
             im.id,
             labels,
-            stats.map((s) => ({ ...s, source: 'auto' as const, classId: phaseClasses[classOfSegment.get(s.id) ?? 0]!.id })),
+            stats.map((s) => ({ ...s, source: 'auto' as const, classId: phaseClasses[phaseOf[s.id] ?? 0]!.id })),
             'pixel-kmeans',
             compressed,
           );
           store.db.prepare("UPDATE segments SET class_source = 'cluster' WHERE image_id = ? AND class_id IS NOT NULL").run(im.id);
         })();
         this.ctx.emit('onDidChangeImage', { imageId: im.id, reason: 'segmented' });
-        job.progress(i + 1, `${im.name}: ${r.k} phases, ${stats.length} regions`);
+        job.progress(i + 1, `${im.name}: ${k} phases, ${stats.length} regions`);
       }
     });
   }
@@ -684,42 +691,6 @@ function stack(ms: FeatureMatrix[]): FeatureMatrix {
     r += m.segmentIds.length;
   }
   return { segmentIds: ids, names: ms[0]!.names, groups: ms[0]!.groups, data };
-}
-
-/** k for pixel k-means: best silhouette of k = 2..5 on a sample of intensities. */
-function chooseK(data: ArrayLike<number>, seed: number): number {
-  const n = data.length;
-  const size = Math.min(n, 2000);
-  const sample = new Float64Array(size);
-  for (let i = 0; i < size; i++) sample[i] = data[Math.floor(((i + 0.5) * n) / size)]!;
-  const r = autoKMeans({ data: sample, cols: 1 }, { seed, kMin: 2, kMax: 5 });
-  return Math.max(2, r.result.k);
-}
-
-/** Majority (mode) filter of a class map in a (2r+1)^2 window: removes salt-and-pepper pixels between phases. */
-function modeFilter(classes: Uint8Array, w: number, h: number, radius: number): Uint8Array {
-  const out = new Uint8Array(classes.length);
-  let maxC = 0;
-  for (let i = 0; i < classes.length; i++) if (classes[i]! > maxC) maxC = classes[i]!;
-  const counts = new Int32Array(maxC + 1);
-  for (let y = 0; y < h; y++) {
-    counts.fill(0);
-    const y0 = Math.max(0, y - radius);
-    const y1 = Math.min(h - 1, y + radius);
-    // Sliding window along the row: add the entering column, drop the leaving one.
-    for (let x = -radius; x < w; x++) {
-      const xin = x + radius;
-      if (xin < w) for (let yy = y0; yy <= y1; yy++) counts[classes[yy * w + xin]!]!++;
-      const xout = x - radius - 1;
-      if (xout >= 0) for (let yy = y0; yy <= y1; yy++) counts[classes[yy * w + xout]!]!--;
-      if (x < 0) continue;
-      let best = classes[y * w + x]!;
-      let bestN = counts[best]!;
-      for (let c = 0; c <= maxC; c++) if (counts[c]! > bestN) [best, bestN] = [c, counts[c]!];
-      out[y * w + x] = best;
-    }
-  }
-  return out;
 }
 
 /** Classes "Phase 1".."Phase k" (created when missing), darkest first. */

@@ -1,13 +1,14 @@
-// Worker thread for auto-segmentation, so the thread that serves the UI never blocks: the classic
-// engine, and the SAM pipeline (main/jobs/sam-auto.ts), whose embed/decode calls go back to the
-// service thread (which owns the SAM engine) as RPC messages.
+// Worker thread for the long pixel work, so the thread that serves the UI never blocks: the classic
+// engine, the SAM pipeline (main/jobs/sam-auto.ts), whose embed/decode calls go back to the
+// service thread (which owns the SAM engine) as RPC messages, and segment features of large images.
 import { parentPort } from 'node:worker_threads';
 import { segmentClassic } from '../../app/classic';
+import { autoKMeans, kmeansCluster, phaseMap, segmentFeatures, type AutoKOptions, type AutoKResult, type FeatureMatrix, type FeatureOptions, type PhaseMap, type PhaseMapOptions, type Points } from '../../app/cluster';
 import { segmentStats } from '../../app/labelmap';
 import type { ClassicOptions } from '../../app/contract';
 import type { SamAutoOptions } from '../../app/contract/sam';
 import { toErrorData, ServiceError, type ServiceErrorData } from '../../app/errors';
-import type { Box, RasterImage } from '../../app/types';
+import type { Box, GreyImage, LabelMap, RasterImage } from '../../app/types';
 import type { CropBox } from '../../app/segment';
 import type { PreprocessOptions } from '../sam/preprocess';
 import { transferList } from '../sam/protocol';
@@ -16,7 +17,10 @@ import { samAutoSegment, type SamAutoBackend, type SamAutoRun } from './sam-auto
 
 export type SegmentRequest =
   | { kind: 'classic'; raster: RasterImage; options: ClassicOptions }
-  | { kind: 'sam-auto'; raster: RasterImage; options: SamAutoOptions; name: string };
+  | { kind: 'sam-auto'; raster: RasterImage; options: SamAutoOptions; name: string }
+  | { kind: 'features'; grey: GreyImage; labels: LabelMap; options: FeatureOptions }
+  | { kind: 'kmeans'; points: Points; k: number | 'auto'; options: AutoKOptions }
+  | { kind: 'phase-map'; grey: GreyImage; options: PhaseMapOptions };
 
 /** RPC calls from the worker to the service thread (SAM pipeline only). */
 export type RpcCall =
@@ -28,6 +32,9 @@ export type RpcReply = { kind: 'rpc-reply'; id: number; ok: true; value: unknown
 export type SegmentMessage =
   | { type: 'progress'; done: number; total: number; stage: string }
   | { type: 'result'; labels: Uint32Array; width: number; height: number; stats: ReturnType<typeof segmentStats>; sam?: SamAutoRun }
+  | { type: 'features'; matrix: FeatureMatrix }
+  | { type: 'kmeans'; clustering: AutoKResult }
+  | { type: 'phase-map'; map: PhaseMap }
   | { type: 'error'; message: string; error?: ServiceErrorData }
   | ({ type: 'rpc'; id: number } & RpcCall);
 
@@ -60,6 +67,22 @@ function post(m: SegmentMessage, transfer: ArrayBuffer[] = []): void {
 
 async function run(req: SegmentRequest): Promise<void> {
   const progress = (done: number, total: number, stage: string) => post({ type: 'progress', done, total, stage });
+  if (req.kind === 'features') {
+    const matrix = segmentFeatures(req.grey, req.labels, req.options);
+    post({ type: 'features', matrix }, [matrix.data.buffer as ArrayBuffer, matrix.segmentIds.buffer as ArrayBuffer]);
+    return;
+  }
+  if (req.kind === 'phase-map') {
+    const map = phaseMap(req.grey, req.options);
+    post({ type: 'phase-map', map }, [map.labels.data.buffer as ArrayBuffer, map.phaseOf.buffer as ArrayBuffer]);
+    return;
+  }
+  if (req.kind === 'kmeans') {
+    const clustering = req.k === 'auto' ? autoKMeans(req.points, req.options) : { result: kmeansCluster(req.points, req.k, req.options), scores: [] };
+    const r = clustering.result;
+    post({ type: 'kmeans', clustering }, [r.assignments.buffer as ArrayBuffer, r.centroids.buffer as ArrayBuffer, r.sizes.buffer as ArrayBuffer]);
+    return;
+  }
   if (req.kind === 'classic') {
     // Colour is kept: the classic grain mode uses it on colour-etched images.
     const labels = segmentClassic(req.raster, req.options, progress);

@@ -12,11 +12,14 @@ import { GrainLabService } from '../../main/service';
 import { ProjectStore, compressLabels } from '../../main/store/project-store';
 import { runCli } from '../../main/cli/index';
 import { runToEnd } from './export-kit';
+import { FEATURES_INLINE_PIXELS } from '../../main/cluster/service';
+import { applyZScore, autoKMeans, fitZScore, kmeansCluster, phaseMap, pointsOf, segmentFeatures } from '../../app/cluster';
+import { featuresInWorker, kmeansInWorker, phaseMapInWorker } from '../../main/jobs/classic-runner';
 
-const W = 192;
+const W0 = 192;
 
 /** A project holding the two-phase image with its true discs saved as the segmentation. */
-async function twoPhaseProject(seed = 7, images = 1) {
+async function twoPhaseProject(seed = 7, images = 1, W = W0) {
   const dir = join(mkdtempSync(join(tmpdir(), 'gl-cluster-')), 'proj');
   const store = ProjectStore.create(dir, 'cluster test');
   const truths: { imageId: number; kindOf: Int8Array }[] = [];
@@ -132,7 +135,7 @@ test('pixel k-means phase map: segments per phase with Phase classes; clustering
   assert.equal(phase.length, 3);
   assert.ok(seg.segments.every((s) => s.classSource === 'cluster' && phase.some((c) => c.id === s.classId)));
   // The bright discs are Phase 3 (darkest first).
-  const t = twoPhaseImage({ width: W, height: W, seed: 5 });
+  const t = twoPhaseImage({ width: W0, height: W0, seed: 5 });
   const brightPixel = t.labels.data.findIndex((id) => id > 0 && t.kindOf[id] === 0);
   const bright = seg.segments.find((s) => s.id === seg.labels[brightPixel])!;
   assert.equal(classes.find((c) => c.id === bright.classId)!.name, 'Phase 3');
@@ -147,4 +150,82 @@ test('pixel k-means phase map: segments per phase with Phase classes; clustering
   assert.equal(await runCli(['cluster', dir, '--image', String(imageId), '--k', 'auto']), 0);
   assert.equal(await runCli(['phases', dir, '--all', '--k', '2']), 0);
   assert.notEqual(await runCli(['propagate', dir]), 0, 'no person labels yet: a clear error');
+});
+
+test('a large image is clustered off the service thread (features and k-means in workers): the true phases, and edits are served meanwhile', async () => {
+  const side = 3072;
+  assert.ok(side * side > FEATURES_INLINE_PIXELS, 'this image is large enough for the feature worker');
+  const { svc, truths } = await twoPhaseProject(5, 1, side);
+  const { imageId, kindOf } = truths[0]!;
+  // On the service thread this image's features take about 0.5 s and its k-means search over
+  // ~16,000 segments about 1.2 s, each in one piece; in workers the thread stays free.
+  let last = performance.now();
+  let longestStall = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longestStall = Math.max(longestStall, now - last);
+    last = now;
+  }, 5);
+  let done = false;
+  const clustering = runToEnd(svc, () => svc.call('cluster.run', { imageId, groups: ['intensity', 'shape'] })).finally(() => {
+    done = true;
+  });
+  // Edits (review state: the geometry stays, so the clustering stays current) go on meanwhile.
+  const latencies: number[] = [];
+  for (let n = 0; !done; n++) {
+    const t = performance.now();
+    const ack = await svc.call('edit.apply', { imageId, op: { kind: 'setVerified', ids: [1 + (n % 40)], verified: n % 80 < 40 } });
+    latencies.push(performance.now() - t);
+    assert.equal(ack.status, 'applied');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await clustering;
+  longestStall = Math.max(longestStall, performance.now() - last);
+  clearInterval(timer);
+  const bound = 500;
+  assert.ok(latencies.length >= 10, `edits were acknowledged while the clustering ran (${latencies.length})`);
+  assert.ok(Math.max(...latencies) < bound, `slowest edit ${Math.max(...latencies).toFixed(0)} ms (bound ${bound} ms)`);
+  assert.ok(longestStall < bound, `the service thread stalled ${longestStall.toFixed(0)} ms at most (bound ${bound} ms)`);
+  const a = (await svc.call('cluster.get', { imageId }))!;
+  assert.equal(a.k, 2);
+  assert.equal(a.stale, false);
+  for (let c = 0; c < a.k; c++) {
+    const kinds = new Set<number>();
+    a.segmentIds.forEach((id, i) => {
+      if (a.clusterIds[i] === c) kinds.add(kindOf[id]!);
+    });
+    assert.equal(kinds.size, 1, `cluster ${c} mixes kinds`);
+  }
+  await svc.call('project.close', {});
+});
+
+test('the worker paths (features, k-means, phase map) give exactly the inline results; cancelling a phase map stops it', async () => {
+  const t = twoPhaseImage({ width: 640, height: 480, seed: 9 });
+  const grey = t.image;
+  const options = { groups: ['intensity', 'texture', 'shape', 'boundary'] as const, unitIntensity: true };
+  const inline = segmentFeatures(grey, t.labels, options);
+  const worker = await featuresInWorker(grey, t.labels, options);
+  assert.deepEqual(worker.segmentIds, inline.segmentIds);
+  assert.deepEqual(worker.names, inline.names);
+  assert.deepEqual(worker.data, inline.data);
+
+  const points = pointsOf(applyZScore(inline, fitZScore(inline, { balanceGroups: true })));
+  const auto = autoKMeans(points, { seed: 3 });
+  const auto2 = await kmeansInWorker(points, 'auto', { seed: 3 });
+  assert.deepEqual(auto2.scores, auto.scores);
+  assert.deepEqual(auto2.result.assignments, auto.result.assignments);
+  const fixed = await kmeansInWorker(points, 3, { seed: 3 });
+  assert.deepEqual(fixed.result.assignments, kmeansCluster(points, 3, { seed: 3 }).assignments);
+
+  const pm = { k: 'auto' as const, texture: true, seed: 1, smooth: 1, minArea: 16 };
+  const a = phaseMap(grey, pm);
+  const b = await phaseMapInWorker(grey, pm, new AbortController().signal);
+  assert.equal(b.k, a.k);
+  assert.deepEqual(b.labels.data, a.labels.data);
+  assert.deepEqual(b.phaseOf, a.phaseOf);
+  assert.deepEqual(b.stats, a.stats);
+  const stop = new AbortController();
+  const cancelled = phaseMapInWorker(grey, pm, stop.signal);
+  stop.abort();
+  await assert.rejects(cancelled, (e: Error & { code?: string }) => e.code === 'cancelled');
 });
