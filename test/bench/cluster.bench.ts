@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { segmentClassic } from '../../app/classic';
-import { applyZScore, autoKMeans, chooseClassifier, fitZScore, pixelKMeans, pointsOf, predictRows, segmentFeatures, type FeatureMatrix } from '../../app/cluster';
+import { applyZScore, autoKMeans, chooseClassifier, fitZScore, phaseMap, pixelKMeans, pointsOf, predictRows, segmentFeatures, type FeatureMatrix } from '../../app/cluster';
 import { toGrey } from '../../app/image/display';
 import { classScores } from '../../app/metrics';
 import { seededRandom } from '../../app/random';
@@ -107,18 +107,25 @@ async function runSet(name: 'uhcs' | 'super_ni', rows: BenchRow[]): Promise<void
   const ref = preset.reference ?? '';
   const t0 = performance.now();
 
-  // (a) pixel k-means, each phase mapped to the true class it overlaps most (one click per phase).
-  const a: ReturnType<typeof score>[] = [];
-  for (const im of imgs) {
-    const r = pixelKMeans(im.grey, { k: nClasses, seed: 1 });
-    const overlap = new Float64Array(r.k * nClasses);
-    for (let i = 0; i < r.classes.length; i++) overlap[r.classes[i]! * nClasses + im.truth[i]!]!++;
-    const map = Array.from({ length: r.k }, (_, c) => {
+  // (a) pixel k-means, each phase mapped to the true class it overlaps most (one click per phase):
+  // raw, and as the app's phase map makes it with its default clean-up (smooth 1, merge < 16 px).
+  const byOverlap = (im: Img, phases: Uint8Array, k: number) => {
+    const overlap = new Float64Array(k * nClasses);
+    for (let i = 0; i < phases.length; i++) overlap[phases[i]! * nClasses + im.truth[i]!]!++;
+    const map = Array.from({ length: k }, (_, c) => {
       let best = 0;
       for (let t = 1; t < nClasses; t++) if (overlap[c * nClasses + t]! > overlap[c * nClasses + best]!) best = t;
       return best;
     });
-    a.push(score(im, Uint8Array.from(r.classes, (c) => map[c]!), classes));
+    return score(im, Uint8Array.from(phases, (c) => map[c]!), classes);
+  };
+  const a: ReturnType<typeof score>[] = [];
+  const aClean: ReturnType<typeof score>[] = [];
+  for (const im of imgs) {
+    const r = pixelKMeans(im.grey, { k: nClasses, seed: 1 });
+    a.push(byOverlap(im, r.classes, r.k));
+    const pm = phaseMap(im.grey, { k: nClasses, texture: false, seed: 1, smooth: 1, minArea: 16 });
+    aClean.push(byOverlap(im, Uint8Array.from(pm.labels.data, (id) => pm.phaseOf[id]!), pm.k));
   }
   const tA = performance.now();
 
@@ -200,6 +207,7 @@ async function runSet(name: 'uhcs' | 'super_ni', rows: BenchRow[]): Promise<void
     rows.push({ metric: `${name}: ${label}: IoU of ${preset.targetName}`, value: mean(ss.map((s) => s.target)), unit: '', target: ref });
   };
   push('(a) pixel k-means, one click per phase', a, `k = ${nClasses}`);
+  push('(a) same, app phase map with default clean-up (smooth 1, merge < 16 px)', aClean, `k = ${nClasses}`);
   push('(b) segment clusters, one class per cluster', b, `clicks per image (clusters): mean ${mean(clicks).toFixed(1)}`);
   for (const c of curve) {
     push(`(c) ${c.n} labelled per class, same image`, c.same, `${SEEDS.length} seed(s)`);

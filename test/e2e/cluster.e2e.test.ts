@@ -114,6 +114,21 @@ test('one click selects every segment of the same kind; a class for the whole cl
     // The session followed main without reloading its copy (the undo was its own step).
     const log = (await page.evaluate("window.__grainlab.session.log.map((e) => e.kind + ':' + (e.status || ''))")) as string[];
     assert.deepEqual(log.slice(-2), ['edit:applied', 'undo:applied']);
+
+    // The phase map's clean-up is the user's: merging regions under 200 px takes the small dark discs (~80 px) away.
+    const cleaned = seg.segments.length;
+    await page.getByTestId('phase-smooth').fill('0');
+    await page.getByTestId('phase-min-area').fill('200');
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    await page.getByTestId('phase-map').click();
+    await waitFor(page, async () => (await service.call('segmentation.get', { imageId }))!.updatedAt !== seg.updatedAt, 'a new phase map');
+    assert.match(asked, /This image has edits/);
+    const merged = (await service.call('segmentation.get', { imageId }))!;
+    assert.ok(merged.segments.length < cleaned, `${merged.segments.length} regions with merge < 200 px, ${cleaned} with the default 16 px`);
   } finally {
     await h.close();
   }

@@ -17,11 +17,14 @@ export function PhaseMapSection(p: Props) {
   const job = useTrackedJob(p.onError);
   const [k, setK] = useState<'auto' | number>('auto');
   const [texture, setTexture] = useState(false);
+  // Clean-up against speckle; fine particles (a few px) need both at 0 or they are merged away.
+  const [smooth, setSmooth] = useState(1);
+  const [minArea, setMinArea] = useState(16);
 
   const run = () => {
     const edited = p.doc !== null && (p.doc.undoDepth > 0 || p.doc.redoDepth > 0);
     if (edited && !window.confirm('This image has edits. A pixel k-means phase map replaces its segmentation (your edits are lost from it). Continue?')) return;
-    void job.start(() => client.call('segment.pixelKMeans', { imageIds: [p.imageId], k, texture }), p.onChanged);
+    void job.start(() => client.call('segment.pixelKMeans', { imageIds: [p.imageId], k, texture, smooth, minArea }), p.onChanged);
   };
 
   return (
@@ -42,6 +45,19 @@ export function PhaseMapSection(p: Props) {
         <label className="inline" title="Add local texture (standard deviation) to the intensity">
           <input type="checkbox" checked={texture} onChange={(e) => setTexture(e.target.checked)} data-testid="phase-texture" /> texture
         </label>
+      </div>
+      <div className="row">
+        <label className="inline" title="Majority filter radius in px before regions are formed (0 = off). Removes speckle, but also particles only a few px wide.">
+          smooth
+          <input type="number" min={0} max={10} value={smooth} onChange={(e) => setSmooth(clampInt(e.target.value, 0, 10))} data-testid="phase-smooth" style={{ width: '3.5em' }} />
+        </label>
+        <label className="inline" title="Regions smaller than this many px join their neighbours (0 = keep all). Use 0 for fine particles.">
+          merge &lt;
+          <input type="number" min={0} max={100000} value={minArea} onChange={(e) => setMinArea(clampInt(e.target.value, 0, 100000))} data-testid="phase-min-area" style={{ width: '4.5em' }} />
+          px
+        </label>
+      </div>
+      <div className="row">
         <button className="small" disabled={job.running} onClick={run} title="k-means on pixel intensities: a phase map in one click, as segments with classes Phase 1… (darkest first); replaces the segmentation" data-testid="phase-map">
           Make phase map
         </button>
@@ -53,4 +69,9 @@ export function PhaseMapSection(p: Props) {
       </div>
     </section>
   );
+}
+
+function clampInt(v: string, lo: number, hi: number): number {
+  const n = Math.round(Number(v));
+  return Number.isFinite(n) ? Math.min(hi, Math.max(lo, n)) : lo;
 }
