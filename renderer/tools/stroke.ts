@@ -1,10 +1,24 @@
-// What the drawing tools (brush, eraser, merge by line, split by line, grain boundary) share: a
-// left-button stroke collected as a polyline, Escape or a tool switch abandoning it.
+// What the pointer tools share: Escape abandons the gesture under way (GestureTool); the drawing
+// tools (brush, eraser, merge by line, split by line, grain boundary) also collect a left-button
+// stroke as a polyline (StrokeTool).
 import type { Point } from '../../app/edit';
 import type { KeyInput, PointerInput } from './types';
 
-export abstract class StrokeTool {
-  readonly usesRightButton = false;
+export abstract class GestureTool {
+  readonly usesRightButton: boolean = false;
+  abstract get busy(): boolean;
+  abstract onCancel(): void;
+
+  onKey(k: KeyInput): boolean {
+    if (k.key === 'Escape' && this.busy) {
+      this.onCancel();
+      return true;
+    }
+    return false;
+  }
+}
+
+export abstract class StrokeTool extends GestureTool {
   protected points: Point[] | null = null;
 
   get busy(): boolean {
@@ -38,14 +52,6 @@ export abstract class StrokeTool {
     const last = pts[pts.length - 1]!;
     if (last[0] !== p.x || last[1] !== p.y) pts.push([p.x, p.y]);
     return pts;
-  }
-
-  onKey(k: KeyInput): boolean {
-    if (k.key === 'Escape' && this.busy) {
-      this.onCancel();
-      return true;
-    }
-    return false;
   }
 
   onCancel(): void {

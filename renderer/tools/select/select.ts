@@ -1,11 +1,11 @@
 // Select tool: click picks the segment under the cursor, Shift-click adds/removes it, a drag
 // selects the segments whose box centre is inside the dragged box (Shift adds, Ctrl removes).
 import { boxFromCorners, idsInBox } from '../geometry';
-import type { KeyInput, PointerInput, PreviewShape, Tool, ToolContext } from '../types';
+import type { PointerInput, PreviewShape, Tool, ToolContext } from '../types';
+import { GestureTool } from '../stroke';
 
-export class SelectTool implements Tool {
+export class SelectTool extends GestureTool implements Tool {
   readonly id = 'select' as const;
-  readonly usesRightButton = false;
   private down: PointerInput | null = null;
   private cur: PointerInput | null = null;
   private dragging = false;
@@ -42,14 +42,6 @@ export class SelectTool implements Tool {
     if (d.shift || d.ctrl) {
       if (id) ctx.emit({ type: 'select', ids: [id], mode: 'toggle' });
     } else ctx.emit({ type: 'select', ids: id ? [id] : [], mode: 'replace' });
-  }
-
-  onKey(k: KeyInput): boolean {
-    if (k.key === 'Escape' && this.busy) {
-      this.onCancel();
-      return true;
-    }
-    return false;
   }
 
   onCancel(): void {
