@@ -136,6 +136,19 @@ const FRAMES = `(async () => {
   return { draws, gaps };
 })()`;
 
+/** rAF intervals of the same page with nothing to draw: the browser's own frame jitter here. */
+const IDLE_FRAMES = `(async () => {
+  const gaps = [];
+  let last = performance.now();
+  for (let k = 0; k < 150; k++) {
+    await new Promise((r) => requestAnimationFrame(r));
+    const now = performance.now();
+    gaps.push(now - last);
+    last = now;
+  }
+  return gaps;
+})()`;
+
 async function main(): Promise<void> {
   if (!existsSync(join(rendererDir(), 'index.html'))) throw new Error('The renderer is not built: run `npm run build` first.');
   const p = await makeProject();
@@ -160,6 +173,11 @@ async function main(): Promise<void> {
     rows.push({ metric: 'pan/zoom frame: draw time p95', value: percentile(f.draws, 95), unit: 'ms', target: '<= 16.7' });
     rows.push({ metric: 'pan/zoom frame: interval p50 (rAF)', value: percentile(f.gaps.slice(1), 50), unit: 'ms' });
     rows.push({ metric: 'pan/zoom frame: interval p95 (rAF)', value: percentile(f.gaps.slice(1), 95), unit: 'ms', note: 'includes Chromium compositing in software (--disable-gpu)' });
+    // A frame counts as dropped when its interval is over 1.5 vsync periods (a missed vsync).
+    const dropped = (gaps: number[]) => gaps.filter((g) => g > 25).length;
+    rows.push({ metric: 'pan/zoom frame: dropped frames (interval > 25 ms)', value: `${dropped(f.gaps.slice(1))} of ${f.gaps.length - 1}`, unit: 'frames' });
+    const idleGaps = ((await page.evaluate(IDLE_FRAMES)) as number[]).slice(1);
+    rows.push({ metric: 'idle page, nothing drawn: interval p95 (rAF) / dropped', value: `${percentile(idleGaps, 95).toFixed(1)} / ${dropped(idleGaps)} of ${idleGaps.length}`, unit: 'ms / frames', note: "this browser's own frame jitter, for comparison" });
     const phase = (name: string, a: number, b: number) => {
       rows.push({ metric: `  ${name}: draw p95 / interval p95`, value: `${percentile(f.draws.slice(a, b), 95).toFixed(1)} / ${percentile(f.gaps.slice(Math.max(1, a), b), 95).toFixed(1)}`, unit: 'ms' });
     };
