@@ -152,7 +152,7 @@ test('pixel k-means phase map: segments per phase with Phase classes; clustering
   assert.notEqual(await runCli(['propagate', dir]), 0, 'no person labels yet: a clear error');
 });
 
-test('a large image is clustered off the service thread (features and k-means in workers): the true phases, and edits are served meanwhile', async () => {
+test('a large image is clustered off the service thread (features and k-means in workers): the true phases, and edits are served meanwhile', async (t) => {
   const side = 3072;
   assert.ok(side * side > FEATURES_INLINE_PIXELS, 'this image is large enough for the feature worker');
   const { svc, truths } = await twoPhaseProject(5, 1, side);
@@ -182,7 +182,10 @@ test('a large image is clustered off the service thread (features and k-means in
   await clustering;
   longestStall = Math.max(longestStall, performance.now() - last);
   clearInterval(timer);
-  const bound = 500;
+  // On-thread the longest stall is about 1.5 s here; in workers about 0.2 s (copies and the store's
+  // own work). The bound leaves room for a machine busy with other tests.
+  const bound = 800;
+  t.diagnostic(`${latencies.length} edits while clustering, slowest ${Math.max(...latencies).toFixed(0)} ms; longest stall ${longestStall.toFixed(0)} ms`);
   assert.ok(latencies.length >= 10, `edits were acknowledged while the clustering ran (${latencies.length})`);
   assert.ok(Math.max(...latencies) < bound, `slowest edit ${Math.max(...latencies).toFixed(0)} ms (bound ${bound} ms)`);
   assert.ok(longestStall < bound, `the service thread stalled ${longestStall.toFixed(0)} ms at most (bound ${bound} ms)`);
