@@ -7,10 +7,13 @@ import { startHarness } from './e2e/harness';
 import { pngGrey8 } from './fixtures/images';
 
 const args = process.argv.slice(2);
-const out = args.find((a) => a.endsWith('.png')) ?? 'docs/screenshot-web.png';
+const positional = args.filter((a) => !a.startsWith('--') && a !== 'grain' && a !== 'phase');
+// The first .png is where the screenshot goes; the next positional argument is the image (which may be a .png too).
+const outIndex = positional.findIndex((a) => a.endsWith('.png'));
+const out = outIndex >= 0 ? positional[outIndex]! : 'docs/screenshot-web.png';
 const mode = args.includes('grain') ? 'Grain' : 'Phase';
 const invert = args.includes('--invert');
-let image = args.find((a) => !a.endsWith('.png') && !a.startsWith('--') && a !== 'grain' && a !== 'phase');
+let image = positional.find((_, i) => i !== outIndex);
 const uhcs = join(import.meta.dirname, '..', '..', 'shared', 'data', 'uhcs', 'images');
 if (!image && existsSync(uhcs)) image = join(uhcs, readdirSync(uhcs).sort()[0]!);
 
@@ -45,6 +48,8 @@ try {
   const box = (await page.getByTestId('viewer').boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5);
   await page.waitForTimeout(400);
+  // Info toasts ("Imported 1 image.") go by themselves after a few seconds; the picture is taken without them.
+  await page.getByTestId('toast-info').first().waitFor({ state: 'detached', timeout: 10_000 });
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, await page.screenshot());
   console.log(`wrote ${out}`);

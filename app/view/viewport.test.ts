@@ -20,6 +20,16 @@ test('fit centres the image inside the view; 1:1 gives scale 1', () => {
   assert.equal(actualSize(f, 1032, 1032).scale, 1);
 });
 
+test('fit keeps a top strip free for floating controls: the image fits and centres below it', () => {
+  const tall = fitViewport(1000, 1000, 1032, 1032, 16, 44);
+  assert.equal(tall.scale, (1032 - 44 - 32) / 1000);
+  assert.equal(tall.y, 44 + 16);
+  assert.equal(tall.x, (1032 - 1000 * tall.scale) / 2);
+  const wide = fitViewport(2000, 1000, 1032, 1032, 16, 44);
+  assert.equal(wide.scale, 0.5, 'width-limited: the strip changes nothing but the vertical centre');
+  assert.equal(wide.y, 44 + (1032 - 44 - 500) / 2);
+});
+
 test('scale bar picks a 1-2-5 length near the target width', () => {
   const b = scaleBar(0.5, 1, 120); // 0.5 um per screen px -> 60 um raw
   assert.equal(b.um, 50);

@@ -24,9 +24,10 @@ export function zoomAt(v: Viewport, factor: number, px: number, py: number): Vie
 }
 
 /** Scales the image to fit inside the view with a small margin, centred. */
-export function fitViewport(imageW: number, imageH: number, viewW: number, viewH: number, margin = 16): Viewport {
-  const scale = clampScale(Math.min((viewW - 2 * margin) / imageW, (viewH - 2 * margin) / imageH));
-  return { scale, x: (viewW - imageW * scale) / 2, y: (viewH - imageH * scale) / 2 };
+export function fitViewport(imageW: number, imageH: number, viewW: number, viewH: number, margin = 16, insetTop = 0): Viewport {
+  // `insetTop`: a strip at the top covered by floating controls; the image fits below it.
+  const scale = clampScale(Math.min((viewW - 2 * margin) / imageW, (viewH - insetTop - 2 * margin) / imageH));
+  return { scale, x: (viewW - imageW * scale) / 2, y: insetTop + (viewH - insetTop - imageH * scale) / 2 };
 }
 
 /** One screen pixel per image pixel, keeping the view centre on the same image point. */

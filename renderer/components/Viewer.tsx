@@ -15,6 +15,9 @@ import type { Observable } from '../editor/observable';
 import type { PointerInput, Tool, ToolContext } from '../tools/types';
 import { debugHooks } from '../viewer/debug';
 
+/** Height of the strip the floating Contrast box covers at the top of the canvas: a fitted image starts below it. */
+const FIT_INSET_TOP = 44;
+
 export interface HoverInfo {
   x: number;
   y: number;
@@ -201,7 +204,7 @@ export const Viewer = forwardRef<ViewerHandle, Props>(function Viewer(props, ref
     canvas.screenH = size.height;
     if (size.width > 0 && fitted.current !== raster) {
       fitted.current = raster;
-      setView(fitViewport(raster.width, raster.height, size.width, size.height));
+      setView(fitViewport(raster.width, raster.height, size.width, size.height, 16, FIT_INSET_TOP));
     } else schedule({ image: true, overlay: true, ui: true });
   }, [canvas, raster, size, setView, schedule]);
 
@@ -222,7 +225,7 @@ export const Viewer = forwardRef<ViewerHandle, Props>(function Viewer(props, ref
   useImperativeHandle(
     ref,
     () => ({
-      fit: () => setView(fitViewport(raster.width, raster.height, size.width, size.height)),
+      fit: () => setView(fitViewport(raster.width, raster.height, size.width, size.height, 16, FIT_INSET_TOP)),
       actualSize: () => setView(actualSize(canvas.view, size.width, size.height)),
       zoomBy: (f: number) => setView(zoomAt(canvas.view, f, size.width / 2, size.height / 2)),
       centreOn,
