@@ -6,6 +6,7 @@ import { getClient } from './client';
 import type { ClusterState } from '../app/contract/cluster';
 import { ClusterPanel } from './components/cluster/ClusterPanel';
 import type { ProgressEvent, AppInfo } from '../app/contract';
+import type { SamStatus } from '../app/contract/sam';
 import type { ClassRecord, ImageRecord, ProjectInfo, RasterImage } from '../app/types';
 import type { EditOp } from '../app/edit';
 import { percentileWindow, fullWindow, type DisplayWindow } from '../app/image/display';
@@ -84,6 +85,9 @@ export function App() {
   const [project, setProject] = useState<ProjectInfo | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [info, setInfo] = useState<AppInfo | null>(null);
+  const [samStatus, setSamStatus] = useState<SamStatus | null>(null);
+  const samStatusRef = useRef<SamStatus | null>(null);
+  samStatusRef.current = samStatus;
   const [images, setImages] = useState<ImageRecord[]>([]);
   const [selected, setSelected] = useState<number | null>(null);
   const [raster, setRaster] = useState<RasterImage | null>(null);
@@ -355,6 +359,23 @@ export function App() {
     [openSession, onError, selection],
   );
 
+  const checkSam = useCallback(async () => {
+    const t = [tools.sam, tools.carve];
+    try {
+      const st = await client.call('sam.status', {});
+      setSamStatus(st);
+      for (const tool of t) tool.setAvailability(st.active !== null, st.active !== null ? '' : `No SAM model installed. ${st.hint}`);
+    } catch (e) {
+      for (const tool of t) tool.setAvailability(false, `SAM is not available: ${errorText(e)}`);
+    }
+    setToolTick((x) => x + 1);
+  }, [client, tools]);
+
+  // Which model and execution provider SAM uses in this project (project models count).
+  useEffect(() => {
+    if (project) void checkSam();
+  }, [project, checkSam]);
+
   const runPrompt = useCallback(
     async (i: Extract<Intent, { type: 'prompt' }>) => {
       const tool = tools[toolRef.current];
@@ -366,6 +387,8 @@ export function App() {
         const c = await client.call('sam.prompt', { imageId, points: i.points, ...(i.box ? { box: i.box } : {}), refine: i.refine });
         if (seq !== promptSeq.current) return;
         tool.setCandidate({ box: c.box, mask: c.mask, score: c.score }, doc());
+        // The execution provider is known once the model has loaded: show it.
+        if (samStatusRef.current?.provider == null) void checkSam();
       } catch (e) {
         if (seq !== promptSeq.current) return;
         tool.setCandidate(null, doc());
@@ -374,7 +397,7 @@ export function App() {
       viewer.current?.redrawInteraction();
       setToolTick((t) => t + 1);
     },
-    [client, tools, toast],
+    [client, tools, toast, checkSam],
   );
 
   const handleIntent = useCallback(
@@ -405,16 +428,6 @@ export function App() {
     [selection, handleIntent],
   );
 
-  const checkSam = useCallback(async () => {
-    const t = [tools.sam, tools.carve];
-    try {
-      const st = await client.call('sam.status', {});
-      for (const tool of t) tool.setAvailability(st.active !== null, st.active !== null ? '' : `No SAM model installed. ${st.hint}`);
-    } catch (e) {
-      for (const tool of t) tool.setAvailability(false, `SAM is not available: ${errorText(e)}`);
-    }
-    setToolTick((x) => x + 1);
-  }, [client, tools]);
 
   const switchTool = useCallback(
     (id: ToolId) => {
@@ -705,6 +718,11 @@ export function App() {
             No SAM model
           </span>
         )}
+        {sam?.available && (
+          <span className="engine-badge" data-testid="sam-badge" title={samStatus?.provider?.reason ?? `${sam.note} The execution provider is chosen when the model first loads (npx grainlab doctor tells it now).`}>
+            SAM {samStatus?.active ?? ''} · {samStatus?.provider ? samStatus.provider.name.toUpperCase() : 'provider on first use'}
+          </span>
+        )}
         <button onClick={() => void closeProject()} title="Close this project (everything is already saved)">
           Close
         </button>
@@ -840,7 +858,7 @@ export function App() {
               {current.width}×{current.height} px{current.pixelSizeUm ? ` · ${current.pixelSizeUm.toPrecision(3)} µm/px` : ' · uncalibrated'}
             </span>
             <HoverText hover={hover} pixelSizeUm={current.pixelSizeUm} />
-            <span data-testid="segment-count">{doc ? `${doc.segments.size} segments (${doc.engine})` : 'not segmented'}</span>
+            <span data-testid="segment-count">{doc ? `${doc.segments.size} segment${doc.segments.size === 1 ? '' : 's'} (${doc.engine})` : 'not segmented'}</span>
             <span className="spacer" />
             {clusterSelect && (
               <button className="small mode-badge" onClick={() => setClusterSelect(false)} title="Cluster select is on: a click selects every segment of its cluster. Click or Shift+C to turn it off." data-testid="cluster-select-badge">

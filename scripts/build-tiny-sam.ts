@@ -9,8 +9,8 @@
 //   distance to it, and return "threshold - distance" (negated for a negative point) as logits, for three
 //   thresholds (three candidate masks), post-processed exactly as Meta's ONNX export does
 //   (x16 upscale to the 1024 frame, crop the resized image, resize to orig_im_size).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import onnxProto from 'onnx-proto';
 
@@ -255,6 +255,25 @@ export function buildTinySamModels(dir: string): TinySamModelPaths {
   writeFileSync(paths.decoder, tinyDecoder());
   writeFileSync(paths.foreignDecoder, tinyForeignDecoder());
   return paths;
+}
+
+/** A file entry of a models manifest for a tiny model file (its size unless one is given). */
+export function tinyManifestFile(role: 'encoder' | 'decoder', path: string, size?: number) {
+  return { role, file: basename(path), url: `https://example.invalid/${basename(path)}`, size: size ?? statSync(path).size };
+}
+
+/** A model entry of a models manifest (Meta's decoder, normalised NCHW encoder). */
+export function tinyManifestModel(id: string, encoder: ReturnType<typeof tinyManifestFile>, decoder: ReturnType<typeof tinyManifestFile>) {
+  return { id, name: `${id} (test model)`, convention: { encoder: 'nchw-normalized', decoder: 'meta' }, files: [encoder, decoder] };
+}
+
+/** Builds the tiny models in `<projectDir>/models` with a manifest listing one working model, `tiny-sam`. */
+export function installTinySam(projectDir: string): TinySamModelPaths {
+  const dir = join(projectDir, 'models');
+  const m = buildTinySamModels(dir);
+  const manifest = { version: 1, models: [tinyManifestModel('tiny-sam', tinyManifestFile('encoder', m.encoderNchw), tinyManifestFile('decoder', m.decoder))] };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return m;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -6,20 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import { startHarness, browserAvailable, CHROMIUM } from './harness';
+import { startHarness, browserAvailable, waitFor, CHROMIUM } from './harness';
 import { twoPhaseImage } from '../../app/cluster/synthetic';
 import type { Viewport } from '../../app/view/viewport';
 
 const W = 240;
-
-async function waitFor(page: Page, probe: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (await probe()) return;
-    await page.waitForTimeout(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Class ids of these segments in the renderer's own copy of the image (what the canvas shows). */
 async function rendererClasses(page: Page, ids: number[]): Promise<(number | null)[]> {

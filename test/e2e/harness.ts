@@ -50,3 +50,13 @@ export async function startHarness(viewport = { width: 1360, height: 820 }): Pro
     },
   };
 }
+
+/** Polls `probe` every 100 ms until it holds; throws naming `what` after `ms`. */
+export async function waitFor(page: Page, probe: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    if (await probe()) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

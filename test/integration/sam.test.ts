@@ -8,13 +8,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { GrainLabService } from '../../main/service';
 import type { ProgressEvent } from '../../app/contract';
 import { ServiceError } from '../../app/errors';
 import type { Box } from '../../app/types';
-import { buildTinySamModels } from '../../scripts/build-tiny-sam';
+import { buildTinySamModels, tinyManifestFile, tinyManifestModel } from '../../scripts/build-tiny-sam';
 
 // Keep a developer's own user-level models out of these tests.
 process.env.GRAINLAB_MODELS_DIR = mkdtempSync(join(tmpdir(), 'gl-user-models-'));
@@ -47,18 +47,8 @@ function installTinyModels(projectDir: string): void {
   const m = buildTinySamModels(dir);
   const truncated = join(dir, 'tiny-truncated.encoder.onnx');
   writeFileSync(truncated, readFileSync(m.encoderNchw).subarray(0, 300));
-  const file = (role: 'encoder' | 'decoder', p: string, size?: number) => ({
-    role,
-    file: basename(p),
-    url: `https://example.invalid/${basename(p)}`,
-    size: size ?? statSync(p).size,
-  });
-  const model = (id: string, encoder: ReturnType<typeof file>, decoder: ReturnType<typeof file>) => ({
-    id,
-    name: `${id} (test model)`,
-    convention: { encoder: 'nchw-normalized', decoder: 'meta' },
-    files: [encoder, decoder],
-  });
+  const file = tinyManifestFile;
+  const model = tinyManifestModel;
   const manifest = {
     version: 1,
     models: [
