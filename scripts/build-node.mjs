@@ -7,6 +7,7 @@ const entries = {
   web: 'main/web.ts',
   cli: 'main/cli/main.ts',
   'segment.worker': 'main/jobs/segment.worker.ts',
+  'cluster.worker': 'main/jobs/cluster.worker.ts',
   'electron-main': 'main/electron/main.ts',
 };
 for (const [name, file] of Object.entries({ 'sam.worker': 'main/sam/worker.ts' })) {

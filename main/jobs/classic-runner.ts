@@ -39,7 +39,7 @@ function runInWorker(
 ): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new ServiceError('cancelled', 'Segmentation was cancelled.'));
-    const worker = spawnWorker(import.meta.url, 'segment.worker');
+    const worker = spawnWorker(import.meta.url, req.kind === 'classic' || req.kind === 'sam-auto' ? 'segment.worker' : 'cluster.worker');
     let settled = false;
     const finish = (fn: () => void) => {
       if (settled) return;

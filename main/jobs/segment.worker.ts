@@ -1,9 +1,11 @@
-// Worker thread for the long pixel work, so the thread that serves the UI never blocks: the classic
-// engine, the SAM pipeline (main/jobs/sam-auto.ts), whose embed/decode calls go back to the
-// service thread (which owns the SAM engine) as RPC messages, and segment features of large images.
+// Worker thread for auto-segmentation, so the thread that serves the UI never blocks: the classic
+// engine, and the SAM pipeline (main/jobs/sam-auto.ts), whose embed/decode calls go back to the
+// service thread (which owns the SAM engine) as RPC messages. The clustering work of large images
+// has its own worker (cluster.worker.ts): its k-means library takes ~0.2 s to load, which every
+// segmentation would otherwise pay. Both speak the messages declared here.
 import { parentPort } from 'node:worker_threads';
 import { segmentClassic } from '../../app/classic';
-import { autoKMeans, kmeansCluster, phaseMap, segmentFeatures, type AutoKOptions, type AutoKResult, type FeatureMatrix, type FeatureOptions, type PhaseMap, type PhaseMapOptions, type Points } from '../../app/cluster';
+import type { AutoKOptions, AutoKResult, FeatureMatrix, FeatureOptions, PhaseMap, PhaseMapOptions, Points } from '../../app/cluster';
 import { segmentStats } from '../../app/labelmap';
 import type { ClassicOptions } from '../../app/contract';
 import type { SamAutoOptions } from '../../app/contract/sam';
@@ -18,6 +20,10 @@ import { samAutoSegment, type SamAutoBackend, type SamAutoRun } from './sam-auto
 export type SegmentRequest =
   | { kind: 'classic'; raster: RasterImage; options: ClassicOptions }
   | { kind: 'sam-auto'; raster: RasterImage; options: SamAutoOptions; name: string }
+  | ClusterRequest;
+
+/** The requests cluster.worker.ts serves. */
+export type ClusterRequest =
   | { kind: 'features'; grey: GreyImage; labels: LabelMap; options: FeatureOptions }
   | { kind: 'kmeans'; points: Points; k: number | 'auto'; options: AutoKOptions }
   | { kind: 'phase-map'; grey: GreyImage; options: PhaseMapOptions };
@@ -67,22 +73,7 @@ function post(m: SegmentMessage, transfer: ArrayBuffer[] = []): void {
 
 async function run(req: SegmentRequest): Promise<void> {
   const progress = (done: number, total: number, stage: string) => post({ type: 'progress', done, total, stage });
-  if (req.kind === 'features') {
-    const matrix = segmentFeatures(req.grey, req.labels, req.options);
-    post({ type: 'features', matrix }, [matrix.data.buffer as ArrayBuffer, matrix.segmentIds.buffer as ArrayBuffer]);
-    return;
-  }
-  if (req.kind === 'phase-map') {
-    const map = phaseMap(req.grey, req.options);
-    post({ type: 'phase-map', map }, [map.labels.data.buffer as ArrayBuffer, map.phaseOf.buffer as ArrayBuffer]);
-    return;
-  }
-  if (req.kind === 'kmeans') {
-    const clustering = req.k === 'auto' ? autoKMeans(req.points, req.options) : { result: kmeansCluster(req.points, req.k, req.options), scores: [] };
-    const r = clustering.result;
-    post({ type: 'kmeans', clustering }, [r.assignments.buffer as ArrayBuffer, r.centroids.buffer as ArrayBuffer, r.sizes.buffer as ArrayBuffer]);
-    return;
-  }
+  if (req.kind !== 'classic' && req.kind !== 'sam-auto') throw new ServiceError('internal', `The segmentation worker does not do '${req.kind}'.`);
   if (req.kind === 'classic') {
     // Colour is kept: the classic grain mode uses it on colour-etched images.
     const labels = segmentClassic(req.raster, req.options, progress);
