@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { getClient } from './client';
 import type { ClusterState } from '../app/contract/cluster';
 import { ClusterPanel } from './components/cluster/ClusterPanel';
-import type { ProgressEvent, AppInfo } from '../app/contract';
+import type { ProgressEvent } from '../app/contract';
 import type { SamStatus } from '../app/contract/sam';
 import type { ClassRecord, ImageRecord, ProjectInfo, RasterImage } from '../app/types';
 import type { EditOp } from '../app/edit';
@@ -84,7 +84,6 @@ export function App() {
   const client = getClient();
   const [project, setProject] = useState<ProjectInfo | null>(null);
   const [loaded, setLoaded] = useState(false);
-  const [info, setInfo] = useState<AppInfo | null>(null);
   const [samStatus, setSamStatus] = useState<SamStatus | null>(null);
   const samStatusRef = useRef<SamStatus | null>(null);
   samStatusRef.current = samStatus;
@@ -164,11 +163,9 @@ export function App() {
 
   // Startup: is a project already open in main (e.g. after a page reload)?
   useEffect(() => {
-    Promise.all([client.call('project.current', {}), client.call('app.info', {})])
-      .then(([p, i]) => {
-        setInfo(i);
-        setProject(p);
-      })
+    client
+      .call('project.current', {})
+      .then((p) => setProject(p))
       .catch(onError)
       .finally(() => setLoaded(true));
   }, [client, onError]);
@@ -428,7 +425,6 @@ export function App() {
     [selection, handleIntent],
   );
 
-
   const switchTool = useCallback(
     (id: ToolId) => {
       if (id === toolRef.current) return;
@@ -638,7 +634,6 @@ export function App() {
 
   const current = currentImage;
   const bitMax = raster?.bitDepth === 16 ? 65535 : 255;
-  const sam = info?.engines.find((e) => e.id === 'sam');
   const running = jobs.some((j) => j.state === 'running');
   const tool = tools[toolId];
   void toolTick;
@@ -713,14 +708,14 @@ export function App() {
         <span className="sep" />
         <ExportTools images={images} selected={selected} onChanged={() => void refreshImages().catch(onError)} />
         <span className="spacer" />
-        {sam && !sam.available && (
-          <span className="hint" title={sam.note}>
+        {samStatus && samStatus.active === null && (
+          <span className="hint" title={samStatus.hint}>
             No SAM model
           </span>
         )}
-        {sam?.available && (
-          <span className="engine-badge" data-testid="sam-badge" title={samStatus?.provider?.reason ?? `${sam.note} The execution provider is chosen when the model first loads (npx grainlab doctor tells it now).`}>
-            SAM {samStatus?.active ?? ''} · {samStatus?.provider ? samStatus.provider.name.toUpperCase() : 'provider on first use'}
+        {samStatus?.active && (
+          <span className="engine-badge" data-testid="sam-badge" title={samStatus.provider?.reason ?? 'The execution provider is chosen when the model first loads (npx grainlab doctor tells it now).'}>
+            SAM {samStatus.active} · {samStatus.provider ? samStatus.provider.name.toUpperCase() : 'provider on first use'}
           </span>
         )}
         <button onClick={() => void closeProject()} title="Close this project (everything is already saved)">
@@ -821,7 +816,7 @@ export function App() {
               window={displayWindow}
               classes={classes}
               selection={selIds}
-              samAvailable={!!sam?.available}
+              samAvailable={!!samStatus?.active}
               state={openClusters}
               onState={setClusterState}
               clusterSelect={clusterSelect}

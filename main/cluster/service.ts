@@ -68,14 +68,17 @@ interface SavedClustering {
 }
 
 /**
- * A fingerprint of the segments' geometry (ids, areas, boxes): equal before and after edits that
- * only change classes or review state, different after merge, split, brush or delete.
+ * Up to this many pixels (1024²: features about 0.2 s) the pixel work of clustering (segment
+ * features, phase maps) runs on the service thread; larger images go to the cluster worker.
  */
-/** Up to this many pixels (1024², about 0.2 s) segment features are computed on the service thread. */
-export const FEATURES_INLINE_PIXELS = 1 << 20;
+export const INLINE_PIXELS = 1 << 20;
 /** Up to this many segments k-means (with the silhouette search) runs on the service thread. */
 export const KMEANS_INLINE_ROWS = 2000;
 
+/**
+ * A fingerprint of the segments' geometry (ids, areas, boxes): equal before and after edits that
+ * only change classes or review state, different after merge, split, brush or delete.
+ */
 export function geometryKey(segments: readonly SegmentRecord[]): string {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
@@ -142,7 +145,7 @@ export class ClusterService {
     const options = { groups: want, unitIntensity: true, ...(embedding ? { embedding } : {}) };
     // Large images (about 1 s at 4096², 4 s at 8192²) are done in a worker so that edits, which the
     // same thread serves, never wait for a background retrain or a clustering.
-    const matrix = grey.width * grey.height > FEATURES_INLINE_PIXELS ? await featuresInWorker(grey, snap.labels, options) : segmentFeatures(grey, snap.labels, options);
+    const matrix = grey.width * grey.height > INLINE_PIXELS ? await featuresInWorker(grey, snap.labels, options) : segmentFeatures(grey, snap.labels, options);
     const f: Features = { revision: snap.revision, geometry, matrix, segments: snap.segments, labels: snap.labels };
     this.features.set(imageId, f);
     // Keep memory bounded on large projects: a few images' features are enough for interactive work.
@@ -631,7 +634,7 @@ export class ClusterService {
         const grey = toGrey(await loadPixels(store, im.id));
         const options = { k: a.k, texture: a.texture, seed: a.seed, smooth: a.smooth, minArea: a.minArea };
         // Large images in a worker (seconds at 4096²), so edits are served meanwhile.
-        const { k, labels, stats, phaseOf } = grey.width * grey.height > FEATURES_INLINE_PIXELS ? await phaseMapInWorker(grey, options, job.signal) : phaseMap(grey, options);
+        const { k, labels, stats, phaseOf } = grey.width * grey.height > INLINE_PIXELS ? await phaseMapInWorker(grey, options, job.signal) : phaseMap(grey, options);
         const phaseClasses = ensurePhaseClasses(store, k);
         const compressed = await compressLabels(labels.data);
         if (job.signal.aborted) throw new ServiceError('cancelled', 'The phase map was cancelled.');

@@ -1,6 +1,6 @@
 // Runs one auto-segmentation (classic, or the SAM pipeline with its engine calls served from this
-// thread), or the segment features of a large image, in a fresh worker; aborting the signal
-// terminates the worker at once.
+// thread) in a fresh segment worker, or a piece of a large image's clustering work in a fresh
+// cluster worker; aborting the signal terminates the worker at once.
 import { spawnWorker } from './spawn-worker';
 import { ServiceError, isServiceErrorData } from '../../app/errors';
 import type { ClassicOptions } from '../../app/contract';
@@ -36,7 +36,7 @@ function runInWorker(
   signal: AbortSignal,
   onProgress: ((fraction: number, stage: string) => void) | undefined,
   engine: SamEngineCalls | null,
-): Promise<WorkerResult> {
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new ServiceError('cancelled', 'Segmentation was cancelled.'));
     const worker = spawnWorker(import.meta.url, req.kind === 'classic' || req.kind === 'sam-auto' ? 'segment.worker' : 'cluster.worker');
@@ -72,14 +72,8 @@ function runInWorker(
       else if (m.type === 'rpc') {
         const { type: _t, id, ...call } = m;
         void serve(id, call as RpcCall);
-      } else if (m.type === 'result') {
-        finish(() => resolve({ labels: { width: m.width, height: m.height, data: m.labels }, stats: m.stats, ...(m.sam ? { run: m.sam } : {}) }));
-      } else if (m.type === 'features') {
-        finish(() => resolve({ matrix: m.matrix }));
-      } else if (m.type === 'kmeans') {
-        finish(() => resolve({ clustering: m.clustering }));
-      } else if (m.type === 'phase-map') {
-        finish(() => resolve({ phaseMap: m.map }));
+      } else if (m.type !== 'error') {
+        finish(() => resolve(m));
       } else {
         const err = m.error && isServiceErrorData(m.error) && m.error.code !== 'internal' ? ServiceError.fromData(m.error) : new ServiceError('internal', `Segmentation failed: ${m.message}`);
         finish(() => reject(err));
@@ -92,38 +86,39 @@ function runInWorker(
   });
 }
 
-type SegmentationResult = { labels: LabelMap; stats: SegmentStats[]; run?: SamAutoRun };
-type WorkerResult = SegmentationResult | { matrix: FeatureMatrix } | { clustering: AutoKResult } | { phaseMap: PhaseMap };
+/** The worker's final message (its result); which one depends on the request. */
+type Reply = Exclude<SegmentMessage, { type: 'progress' | 'rpc' | 'error' }>;
 
-function segmentation(r: WorkerResult): SegmentationResult {
-  if (!('labels' in r)) throw new ServiceError('internal', 'The worker returned something other than the segmentation asked for.');
-  return r;
+function expect<T extends Reply['type']>(m: Reply, type: T): Extract<Reply, { type: T }> {
+  if (m.type !== type) throw new ServiceError('internal', `The worker answered '${m.type}' where '${type}' was asked for.`);
+  return m as Extract<Reply, { type: T }>;
+}
+
+function segmentation(m: Reply): ClassicResult & { run?: SamAutoRun } {
+  const r = expect(m, 'result');
+  return { labels: { width: r.width, height: r.height, data: r.labels }, stats: r.stats, ...(r.sam ? { run: r.sam } : {}) };
 }
 
 export async function runClassicInWorker(raster: RasterImage, options: ClassicOptions, signal: AbortSignal, onProgress?: (fraction: number, stage: string) => void): Promise<ClassicResult> {
-  const r = segmentation(await runInWorker({ kind: 'classic', raster, options }, signal, onProgress, null));
-  return { labels: r.labels, stats: r.stats };
+  const { labels, stats } = segmentation(await runInWorker({ kind: 'classic', raster, options }, signal, onProgress, null));
+  return { labels, stats };
 }
 
+const never = new AbortController().signal;
+
 /** Segment features (app/cluster) computed in a worker: the same result as segmentFeatures, off this thread. */
-export async function featuresInWorker(grey: GreyImage, labels: LabelMap, options: FeatureOptions, signal: AbortSignal = new AbortController().signal): Promise<FeatureMatrix> {
-  const r = await runInWorker({ kind: 'features', grey, labels, options }, signal, undefined, null);
-  if (!('matrix' in r)) throw new ServiceError('internal', 'The worker returned something other than the features asked for.');
-  return r.matrix;
+export async function featuresInWorker(grey: GreyImage, labels: LabelMap, options: FeatureOptions, signal = never): Promise<FeatureMatrix> {
+  return expect(await runInWorker({ kind: 'features', grey, labels, options }, signal, undefined, null), 'features').matrix;
 }
 
 /** k-means (app/cluster) in a worker: with k 'auto', autoKMeans; else kmeansCluster with no scores. Same results as on this thread. */
-export async function kmeansInWorker(points: Points, k: number | 'auto', options: AutoKOptions, signal: AbortSignal = new AbortController().signal): Promise<AutoKResult> {
-  const r = await runInWorker({ kind: 'kmeans', points, k, options }, signal, undefined, null);
-  if (!('clustering' in r)) throw new ServiceError('internal', 'The worker returned something other than the clustering asked for.');
-  return r.clustering;
+export async function kmeansInWorker(points: Points, k: number | 'auto', options: AutoKOptions, signal = never): Promise<AutoKResult> {
+  return expect(await runInWorker({ kind: 'kmeans', points, k, options }, signal, undefined, null), 'kmeans').clustering;
 }
 
 /** A pixel k-means phase map (app/cluster phaseMap) made in a worker; cancelling terminates it. */
 export async function phaseMapInWorker(grey: GreyImage, options: PhaseMapOptions, signal: AbortSignal): Promise<PhaseMap> {
-  const r = await runInWorker({ kind: 'phase-map', grey, options }, signal, undefined, null);
-  if (!('phaseMap' in r)) throw new ServiceError('internal', 'The worker returned something other than the phase map asked for.');
-  return r.phaseMap;
+  return expect(await runInWorker({ kind: 'phase-map', grey, options }, signal, undefined, null), 'phase-map').map;
 }
 
 /** SAM auto-segmentation of one image in the worker; `engine` serves its embed/decode calls. */

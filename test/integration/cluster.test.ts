@@ -12,7 +12,7 @@ import { GrainLabService } from '../../main/service';
 import { ProjectStore, compressLabels } from '../../main/store/project-store';
 import { runCli } from '../../main/cli/index';
 import { runToEnd } from './export-kit';
-import { FEATURES_INLINE_PIXELS } from '../../main/cluster/service';
+import { INLINE_PIXELS } from '../../main/cluster/service';
 import { applyZScore, autoKMeans, fitZScore, kmeansCluster, phaseMap, pointsOf, segmentFeatures } from '../../app/cluster';
 import { featuresInWorker, kmeansInWorker, phaseMapInWorker } from '../../main/jobs/classic-runner';
 
@@ -154,7 +154,7 @@ test('pixel k-means phase map: segments per phase with Phase classes; clustering
 
 test('a large image is clustered off the service thread (features and k-means in workers): the true phases, and edits are served meanwhile', async (t) => {
   const side = 3072;
-  assert.ok(side * side > FEATURES_INLINE_PIXELS, 'this image is large enough for the feature worker');
+  assert.ok(side * side > INLINE_PIXELS, 'this image is large enough for the feature worker');
   const { svc, truths } = await twoPhaseProject(5, 1, side);
   const { imageId, kindOf } = truths[0]!;
   // On the service thread this image's features take about 0.5 s and its k-means search over
