@@ -19,6 +19,7 @@ import { samHandlers } from './handlers/sam';
 import { editHandlers } from './handlers/edit';
 import { exportHandlers } from './handlers/export';
 import { clusterHandlers } from './handlers/cluster';
+import { presetHandlers } from './handlers/presets';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -58,6 +59,7 @@ export class GrainLabService {
       ...editHandlers(ctx),
       ...exportHandlers(ctx),
       ...clusterHandlers(ctx),
+      ...presetHandlers(ctx),
     };
   }
 

@@ -9,6 +9,7 @@ import { registerSynthCommands } from './commands/synth';
 import { registerClusterCommands } from './commands/cluster';
 import { registerExportCommands } from './commands/export';
 import { registerSamCommands } from './commands/sam';
+import { registerPresetCommands } from './commands/presets';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerClusterCommands(program);
   registerExportCommands(program);
   registerSamCommands(program);
+  registerPresetCommands(program);
   return program;
 }
 
