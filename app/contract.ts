@@ -8,6 +8,7 @@ import { editMethods } from './contract/edit';
 import { exportMethods } from './contract/export';
 import { clusterMethods } from './contract/cluster';
 import { presetMethods } from './contract/presets';
+import { calibrationMethods } from './contract/calibration';
 import type { ClassifierInfo } from './contract/cluster';
 import type { ServiceErrorData } from './errors';
 import type { ImageRecord, ProjectInfo, RasterImage, SegmentRecord, ClassRecord } from './types';
@@ -132,6 +133,7 @@ export const contract = {
   ...exportMethods,
   ...clusterMethods,
   ...presetMethods,
+  ...calibrationMethods,
 };
 
 export type Contract = typeof contract;

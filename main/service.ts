@@ -20,6 +20,7 @@ import { editHandlers } from './handlers/edit';
 import { exportHandlers } from './handlers/export';
 import { clusterHandlers } from './handlers/cluster';
 import { presetHandlers } from './handlers/presets';
+import { calibrationHandlers } from './handlers/calibration';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -60,6 +61,7 @@ export class GrainLabService {
       ...exportHandlers(ctx),
       ...clusterHandlers(ctx),
       ...presetHandlers(ctx),
+      ...calibrationHandlers(ctx),
     };
   }
 

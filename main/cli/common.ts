@@ -67,8 +67,9 @@ export function progressPrinter(quiet: boolean, out: { write(s: string): unknown
   };
 }
 
-export function describe(im: ImageRecord): string {
-  const cal = im.pixelSizeUm ? `, ${im.pixelSizeUm.toPrecision(4)} um/px` : '';
+/** One line per image; `calibrationNote` (where the pixel size came from) follows the pixel size. */
+export function describe(im: ImageRecord, calibrationNote = ''): string {
+  const cal = im.pixelSizeUm ? `, ${im.pixelSizeUm.toPrecision(4)} um/px${calibrationNote}` : '';
   return `${String(im.id).padStart(4)}  ${im.name}  ${im.width}x${im.height} ${im.bitDepth}-bit ${im.channels === 1 ? 'grey' : `${im.channels}ch`}${cal}  ${im.status}  ${im.segmentCount} segments`;
 }
 

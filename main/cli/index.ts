@@ -10,6 +10,7 @@ import { registerClusterCommands } from './commands/cluster';
 import { registerExportCommands } from './commands/export';
 import { registerSamCommands } from './commands/sam';
 import { registerPresetCommands } from './commands/presets';
+import { registerCalibrateCommands } from './commands/calibrate';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerExportCommands(program);
   registerSamCommands(program);
   registerPresetCommands(program);
+  registerCalibrateCommands(program);
   return program;
 }
 

@@ -47,7 +47,7 @@ function printStats(s: ProjectStats): void {
     console.log('\nphase fractions (of all image area):');
     for (const f of s.project.phases) console.log(`  ${(f.classId === null ? 'unclassified' : (names.get(f.classId) ?? `class ${f.classId}`)).padEnd(24)} ${(100 * f.fractionOfImage).toFixed(2).padStart(6)} %`);
   }
-  if (s.images.some((i) => i.segmented && i.pixelSizeUm === null)) console.log('\nImages without a pixel size are measured in px and have no ASTM G; set it in the app (Measurements) to get µm.');
+  if (s.images.some((i) => i.segmented && i.pixelSizeUm === null)) console.log('\nImages without a pixel size are measured in px and have no ASTM G; set the pixel size with `grainlab calibrate <dir> --um-per-px 0.25` (or import with --pixel-size, or a scale bar: --scale-bar 182px=20um) to get µm and G.');
 }
 
 export function registerExportCommands(program: Command): void {

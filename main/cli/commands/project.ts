@@ -6,6 +6,7 @@ import type { Args, ClassicOptions } from '../../../app/contract';
 import { newService, withProject, describe, runJob } from '../common';
 import { addClassicFlags, classicFromFlags, defined, num, CLASSIC_FLAG_KEYS, type ClassicFlags } from '../classic-flags';
 import type { GrainLabService } from '../../service';
+import { calibrationNote, length } from './calibrate';
 
 export function registerProjectCommands(program: Command): void {
   program
@@ -28,10 +29,22 @@ export function registerProjectCommands(program: Command): void {
     .description('Import PNG, JPEG or TIFF micrographs (multi-page TIFF: one image per page).')
     .argument('<dir>', 'project folder')
     .argument('<files...>', 'image files')
-    .action(async (dir: string, files: string[]) => {
+    .option('--pixel-size <length>', 'µm per pixel for images whose metadata has none: 0.25 (µm), 250nm, 2.5um')
+    .option('--override', 'with --pixel-size: also replace the pixel size read from metadata')
+    .action(async (dir: string, files: string[], o: { pixelSize?: string; override?: boolean }) => {
+      if (o.override && o.pixelSize === undefined) throw new ServiceError('invalid-argument', '--override goes with --pixel-size.');
+      const typed = o.pixelSize === undefined ? null : length('--pixel-size', o.pixelSize);
       await withProject(dir, async (svc) => {
         const res = await svc.call('images.importPaths', { paths: files.map((f) => resolve(f)) });
-        for (const im of res.imported) console.log(`imported ${describe(im)}`);
+        if (typed !== null && res.imported.length) {
+          const cal = new Map((await svc.call('calibration.list', {})).images.map((c) => [c.imageId, c]));
+          const ids = res.imported.filter((im) => o.override || cal.get(im.id)?.umPerPx == null || cal.get(im.id)?.source === 'project-default').map((im) => im.id);
+          if (ids.length) await svc.call('calibration.set', { imageIds: ids, umPerPx: typed });
+        }
+        const cal = new Map((await svc.call('calibration.list', {})).images.map((c) => [c.imageId, c]));
+        for (const im of await svc.call('images.list', {})) {
+          if (res.imported.some((r) => r.id === im.id)) console.log(`imported ${describe(im, calibrationNote(cal.get(im.id)))}`);
+        }
         for (const f of res.failed) console.error(`failed   ${f.message}`);
         if (res.failed.length > 0) {
           throw new ServiceError('bad-image', `${res.failed.length} of ${files.length} file(s) could not be imported (see above); the others were.`);
