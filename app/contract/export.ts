@@ -41,8 +41,14 @@ export const ExportOptionsSchema = z
       .default(null),
     /** Grains touching the image (or tile) border: flag them, leave them out, or keep them unmarked. */
     edge: z.enum(['flag', 'exclude', 'include']).default('flag'),
-    /** COCO masks: compressed RLE (lossless), uncompressed RLE, or polygons (holes are filled). */
+    /** COCO masks: compressed RLE (lossless), uncompressed RLE, or polygons (see `holes`). */
     rle: z.enum(['compressed', 'uncompressed', 'polygon']).default('compressed'),
+    /**
+     * Segments with holes, which polygons cannot hold (COCO polygons, YOLO, LabelMe polygons):
+     * 'rle' writes them as RLE (COCO; the default there), 'skip' leaves them out, 'fill' writes the
+     * outer outline with the holes filled (YOLO's default: it has no other way). Counted on the card.
+     */
+    holes: z.enum(['rle', 'skip', 'fill']).optional(),
     /** Copy (or, for tiles and TIFF pages, re-encode) the micrographs into the dataset. */
     copyImages: z.boolean().default(true),
     /** Replace an existing folder at `dest` (only once the new dataset is complete). */

@@ -66,11 +66,12 @@ export function registerExportCommands(program: Command): void {
     .option('--overlap <px>', 'tile overlap', '0')
     .addOption(new Option('--edge <mode>', 'grains touching the image/tile border').choices(['flag', 'exclude', 'include']).default('flag'))
     .addOption(new Option('--rle <mode>', 'COCO masks').choices(['compressed', 'uncompressed', 'polygon']).default('compressed'))
+    .addOption(new Option('--holes <how>', 'segments with holes in polygon formats: as RLE (COCO default), left out, or outer outline with holes filled (YOLO default)').choices(['rle', 'skip', 'fill']))
     .option('--no-images', 'do not copy the micrographs into the dataset')
     .option('--overwrite', 'replace an existing dataset folder (once the new one is complete)')
     .option('--json', 'print the summary as JSON')
     .option('-q, --quiet', 'no progress output')
-    .action(async (dir: string, o: { format: ExportFormat; out?: string; split: string; seed: string; image?: string[]; verifiedImages?: boolean; verifiedSegments?: boolean; tile?: string; overlap: string; edge: 'flag' | 'exclude' | 'include'; rle: 'compressed' | 'uncompressed' | 'polygon'; images: boolean; overwrite?: boolean; json?: boolean; quiet?: boolean }) => {
+    .action(async (dir: string, o: { format: ExportFormat; out?: string; split: string; seed: string; image?: string[]; verifiedImages?: boolean; verifiedSegments?: boolean; tile?: string; overlap: string; edge: 'flag' | 'exclude' | 'include'; rle: 'compressed' | 'uncompressed' | 'polygon'; holes?: 'rle' | 'skip' | 'fill'; images: boolean; overwrite?: boolean; json?: boolean; quiet?: boolean }) => {
       const ratios = parseRatios(o.split);
       const seed = parseInteger('--seed', o.seed, 0);
       const tile = o.tile ? { size: parseInteger('--tile', o.tile, 16), overlap: parseInteger('--overlap', o.overlap, 0) } : null;
@@ -87,6 +88,7 @@ export function registerExportCommands(program: Command): void {
           tile,
           edge: o.edge,
           rle: o.rle,
+          ...(o.holes ? { holes: o.holes } : {}),
           copyImages: o.images,
           overwrite: !!o.overwrite,
         });
