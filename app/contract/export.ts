@@ -16,7 +16,8 @@ const fileBytes = z.object({
 const jobId = z.string().min(1).max(100);
 const ratio = z.number().min(0).max(1000);
 
-export const ExportFormatSchema = z.enum(['coco', 'png', 'yolo']);
+/** coco, png masks, yolo: training data; labelme, geojson (QuPath), cvat: files other annotation tools open. */
+export const ExportFormatSchema = z.enum(['coco', 'png', 'yolo', 'labelme', 'geojson', 'cvat']);
 export type ExportFormat = z.infer<typeof ExportFormatSchema>;
 
 export const ExportOptionsSchema = z
@@ -75,7 +76,7 @@ export interface ExportSummary {
   card: DatasetCardJson;
 }
 
-export const LabelKindSchema = z.enum(['coco', 'instance', 'semantic', 'boundary']);
+export const LabelKindSchema = z.enum(['coco', 'instance', 'semantic', 'boundary', 'labelme', 'geojson', 'cvat']);
 export type LabelKind = z.infer<typeof LabelKindSchema>;
 
 /** How a semantic map's values become classes (the classes.json an export writes has this shape). */

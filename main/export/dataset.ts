@@ -1,4 +1,4 @@
-// Writes a curated dataset (COCO, PNG masks or YOLO) from a project: chooses images, splits them
+// Writes a curated dataset (COCO, PNG masks, YOLO, or LabelMe / QuPath GeoJSON / CVAT XML, see interchange.ts) from a project: chooses images, splits them
 // train/val/test, optionally tiles them, writes masks, images and a dataset card into a staging
 // folder and renames it into place at the end (see staging.ts).
 //
@@ -39,6 +39,7 @@ import { encodePng } from './png';
 import { StagedFolder } from './staging';
 import { uniqueStems } from './names';
 import { currentLabels } from './labels';
+import { interchangeWriter, isInterchangeFormat } from './interchange';
 
 export const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
@@ -337,6 +338,14 @@ async function loadRaster(store: ProjectStore, im: ImageRecord): Promise<RasterI
 }
 
 function makeWriter(opts: ExportOptions, files: Files, classes: readonly ClassRecord[], appVersion: string, createdAt: string, warnings: string[]): FormatWriter {
+  if (isInterchangeFormat(opts.format)) {
+    const w = interchangeWriter(opts.format, opts, classes, (rel, data) => files.write(rel, data), { name: basename(opts.dest), createdAt }, warnings);
+    return {
+      add: (item) => w.add({ ...item, segments: item.segments.map((s) => ({ id: s.id, classId: s.record.classId, verified: s.record.verified })) }),
+      finish: () => w.finish(),
+      masks: () => w.masks(),
+    };
+  }
   if (opts.format === 'coco') return cocoWriter(opts, files, classes, appVersion, createdAt, warnings);
   if (opts.format === 'yolo') return yoloWriter(files, classes, warnings, opts.holes === 'skip' ? 'skip' : 'fill');
   return pngWriter(files, classes);
