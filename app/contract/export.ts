@@ -16,8 +16,8 @@ const fileBytes = z.object({
 const jobId = z.string().min(1).max(100);
 const ratio = z.number().min(0).max(1000);
 
-/** coco, png masks, yolo: training data; labelme, geojson (QuPath), cvat: files other annotation tools open. */
-export const ExportFormatSchema = z.enum(['coco', 'png', 'yolo', 'labelme', 'geojson', 'cvat']);
+/** coco, png masks, yolo: training data; labelme, geojson (QuPath), cvat, imagej (ROI sets): files other annotation tools open. */
+export const ExportFormatSchema = z.enum(['coco', 'png', 'yolo', 'labelme', 'geojson', 'cvat', 'imagej']);
 export type ExportFormat = z.infer<typeof ExportFormatSchema>;
 
 export const ExportOptionsSchema = z
@@ -76,7 +76,7 @@ export interface ExportSummary {
   card: DatasetCardJson;
 }
 
-export const LabelKindSchema = z.enum(['coco', 'instance', 'semantic', 'boundary', 'labelme', 'geojson', 'cvat']);
+export const LabelKindSchema = z.enum(['coco', 'instance', 'semantic', 'boundary', 'labelme', 'geojson', 'cvat', 'imagej']);
 export type LabelKind = z.infer<typeof LabelKindSchema>;
 
 /** How a semantic map's values become classes (the classes.json an export writes has this shape). */

@@ -8,6 +8,8 @@ import {
   checkSize,
   decodeCvat,
   decodeGeoJson,
+  decodeRoiSet,
+  encodeRoiSet,
   decodeLabelMe,
   encodeCvat,
   encodeGeoJson,
@@ -19,7 +21,7 @@ import {
 } from '../../app/interchange';
 import { decodePng, encodePng } from './png';
 
-export const INTERCHANGE_FORMATS = ['labelme', 'geojson', 'cvat'] as const;
+export const INTERCHANGE_FORMATS = ['labelme', 'geojson', 'cvat', 'imagej'] as const;
 export type InterchangeFormat = (typeof INTERCHANGE_FORMATS)[number];
 
 export function isInterchangeFormat(f: string): f is InterchangeFormat {
@@ -52,7 +54,7 @@ type Write = (rel: string, data: Uint8Array | string) => Promise<void>;
 export function interchangeWriter(format: InterchangeFormat, opts: Pick<ExportOptions, 'holes'>, classes: readonly ClassRecord[], write: Write, meta: { name: string; createdAt: string }, warnings: string[]): InterchangeWriter {
   const className = new Map(classes.map((c) => [c.id, c.name]));
   const colors = new Map<string, string | null>(classes.map((c) => [c.name, c.color]));
-  const holes = format === 'geojson' ? 'keep' : opts.holes === 'skip' ? 'skip' : opts.holes === 'fill' ? 'fill' : 'mask';
+  const holes = format === 'geojson' || format === 'imagej' ? 'keep' : opts.holes === 'skip' ? 'skip' : opts.holes === 'fill' ? 'fill' : 'mask';
   let withHoles = 0;
   const cvat = new Map<SplitName, (InterchangeImage & { width: number; height: number; fileName: string })[]>();
   return {
@@ -74,6 +76,8 @@ export function interchangeWriter(format: InterchangeFormat, opts: Pick<ExportOp
         await write(`images/${item.split}/${item.stem}.json`, JSON.stringify(encodeLabelMe(image, item.imageFile, pngs), null, 1) + '\n');
       } else if (format === 'geojson') {
         await write(`geojson/${item.split}/${item.stem}.geojson`, JSON.stringify(encodeGeoJson(image, colors)) + '\n');
+      } else if (format === 'imagej') {
+        await write(`imagej/${item.split}/${item.stem}.zip`, encodeRoiSet(image));
       } else {
         const l = cvat.get(item.split) ?? [];
         l.push(image);
@@ -85,7 +89,7 @@ export function interchangeWriter(format: InterchangeFormat, opts: Pick<ExportOp
         const labels = [...classes.map((c) => ({ name: c.name, color: c.color })), { name: 'unclassified', color: '#808080' }];
         for (const [split, images] of cvat) await write(`cvat/annotations_${split}.xml`, encodeCvat(images, labels, { name: `${meta.name} (${split})`, createdAt: meta.createdAt }));
       }
-      if (withHoles > 0 && format !== 'geojson') {
+      if (withHoles > 0 && holes !== 'keep') {
         const how = holes === 'mask' ? (format === 'labelme' ? 'written as LabelMe mask shapes (labelme 5.3 or later reads them)' : 'written as CVAT masks') : holes === 'skip' ? 'left out' : 'written as their outer outline, holes filled';
         warnings.push(`${withHoles} segment(s) with holes ${how}; polygons cannot hold holes.`);
       }
@@ -146,6 +150,12 @@ export async function readInterchangeFile(kind: InterchangeFormat, name: string,
     if (note) notes.push(`${file}: ${note}`);
     // imagePath names the image; the JSON's own name is the fallback (it sits beside its image).
     return [{ file, matchName: d.image.fileName ? basename(d.image.fileName.replace(/\\/g, '/')) : file, width: d.image.width, height: d.image.height, shapes: d.image.shapes }];
+  }
+  if (kind === 'imagej') {
+    const d = decodeRoiSet(bytes, file);
+    const note = skippedNote(d.skipped);
+    if (note) notes.push(`${file}: ${note}`);
+    return [{ file, matchName: file, width: null, height: null, shapes: d.image.shapes }];
   }
   if (kind === 'geojson') {
     const d = decodeGeoJson(parseJson(bytes, file, 'GeoJSON'), file);

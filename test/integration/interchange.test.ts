@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeBareProject, makeProject, newService, runToEnd, tempDir, voronoi, type KitImage } from './export-kit';
-import { decodeCvat, decodeGeoJson, decodeLabelMe } from '../../app/interchange';
+import { decodeCvat, decodeGeoJson, decodeLabelMe, decodeRoi, decodeRoiSet, encodeCvat, encodeGeoJson, encodeRoi, encodeRoiSet, shapesFromLabelMap } from '../../app/interchange';
 
 /** Grains, one holding another (a hole), a ring around nothing, a grain in two parts. */
 function kitImages(): KitImage[] {
@@ -29,7 +29,7 @@ function kitImages(): KitImage[] {
   });
 }
 
-async function roundTrip(format: 'labelme' | 'geojson' | 'cvat', pattern: RegExp): Promise<void> {
+async function roundTrip(format: 'labelme' | 'geojson' | 'cvat' | 'imagej', pattern: RegExp): Promise<void> {
   const ims = kitImages();
   const src = join(tempDir(), 'src');
   await makeProject(src, ims, [{ name: 'matrix', color: '#4488cc' }, { name: 'gamma', color: '#ff0000' }]);
@@ -84,6 +84,43 @@ test('QuPath GeoJSON round trip: holes as inner rings, parts as MultiPolygon', a
 
 test('CVAT XML round trip: polygons, a mask for the segment with holes', async () => {
   await roundTrip('cvat', /\.xml$/);
+});
+
+test('ImageJ ROI set round trip: traced ROIs, composite ROIs for holes and parts', async () => {
+  await roundTrip('imagej', /\.zip$/);
+});
+
+test('ImageJ ROIs: polygon with sub-pixel coordinates, rectangle and oval read; lines skipped; damaged and oversized sets refused', () => {
+  // A polygon ROI as ImageJ writes one with sub-pixel resolution (options 128, floats after the shorts).
+  const n = 3;
+  const b = new Uint8Array(64 + 4 * n + 8 * n);
+  const dv = new DataView(b.buffer);
+  b.set([0x49, 0x6f, 0x75, 0x74]);
+  dv.setUint16(4, 228);
+  b[6] = 0;
+  dv.setInt16(8, 1);
+  dv.setInt16(10, 2);
+  dv.setInt16(12, 9);
+  dv.setInt16(14, 12);
+  dv.setUint16(16, n);
+  dv.setUint16(50, 128);
+  [2.5, 11.5, 2.5].forEach((v, i) => dv.setFloat32(64 + 4 * n + 4 * i, v));
+  [1.5, 1.5, 8.5].forEach((v, i) => dv.setFloat32(64 + 8 * n + 4 * i, v));
+  const poly = decodeRoi(b, 'p.roi').shape!;
+  assert.deepEqual(poly.polygons[0]!.outer, [2.5, 1.5, 11.5, 1.5, 2.5, 8.5]);
+  assert.equal(poly.label, 'p');
+  const rect = b.slice(0, 64);
+  rect[6] = 1;
+  assert.deepEqual(decodeRoi(rect, 'r.roi').shape!.polygons[0]!.outer, [2, 1, 12, 1, 12, 9, 2, 9]);
+  const line = b.slice(0, 64);
+  line[6] = 3;
+  assert.equal(decodeRoi(line, 'l.roi').skippedKind, 'line');
+  assert.throws(() => decodeRoi(new Uint8Array(80), 'z.roi'), /z\.roi is not an ImageJ ROI/);
+  assert.throws(() => decodeRoi(b.slice(0, 70), 'cut.roi'), /cut\.roi is truncated/);
+  const set = encodeRoiSet({ fileName: null, width: null, height: null, shapes: [{ label: 'a', polygons: [{ outer: [0, 0, 4, 0, 4, 4, 0, 4], holes: [] }], segmentId: 3 }] });
+  assert.equal(decodeRoiSet(set, 'set.zip').image.shapes[0]!.segmentId, 3);
+  assert.throws(() => decodeRoiSet(set, 'big.zip', { maxEntryBytes: 10 }), /big\.zip: the ROI set is larger/);
+  assert.throws(() => decodeRoiSet(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0]), 'bad.zip'), /bad\.zip is not a readable zip/);
 });
 
 test('files the tools write themselves: LabelMe rectangle/circle/point, QuPath classes and holes, CVAT boxes, masks and tracks', async () => {
@@ -169,4 +206,35 @@ test('bad files: errors name the file and what is wrong; the import goes on with
     await svc.dispose();
   }
   assert.ok(readFileSync(join(dir, 'grains-2.json')).length > 0);
+});
+
+test('mutated files (bytes flipped, cut short) end in a result or an Error that names the file, never a crash', () => {
+  const ims = kitImages();
+  const map = { width: ims[0]!.width, height: ims[0]!.height, data: ims[0]!.labels };
+  const { shapes } = shapesFromLabelMap(map, [...new Set(ims[0]!.labels)].filter((v) => v).map((id) => ({ id, label: 'g', verified: false })), 'mask');
+  const image = { fileName: 'a.png', width: map.width, height: map.height, shapes };
+  const sources: [string, Uint8Array, (b: Uint8Array) => unknown][] = [
+    ['set.zip', encodeRoiSet({ ...image, shapes: shapesFromLabelMap(map, [1, 2, 3].map((id) => ({ id, label: 'g', verified: false })), 'keep').shapes }), (b) => decodeRoiSet(b, 'set.zip')],
+    ['one.roi', encodeRoi(shapesFromLabelMap(map, [{ id: 2, label: 'g', verified: false }], 'keep').shapes[0]!), (b) => decodeRoi(b, 'one.roi')],
+    ['t.xml', new TextEncoder().encode(encodeCvat([image], [{ name: 'g', color: null }], { name: 't', createdAt: 'now' })), (b) => decodeCvat(new TextDecoder().decode(b), 't.xml')],
+    ['g.geojson', new TextEncoder().encode(JSON.stringify(encodeGeoJson(image, new Map()))), (b) => decodeGeoJson(JSON.parse(new TextDecoder().decode(b)), 'g.geojson')],
+  ];
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  let errors = 0;
+  for (const [name, good, decode] of sources) {
+    for (let k = 0; k < 150; k++) {
+      const b = k % 5 === 0 ? good.slice(0, Math.floor(rnd() * good.length)) : good.slice();
+      if (k % 5 !== 0) for (let f = 0; f < 1 + Math.floor(rnd() * 4); f++) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
+      try {
+        decode(b);
+      } catch (e) {
+        errors++;
+        assert.ok(e instanceof Error);
+        // JSON.parse errors are the caller's (main names the file there); every decoder error names it.
+        if (!(e instanceof SyntaxError)) assert.ok(e.message.includes(name.split('.')[0]!), `${name}: ${e.message}`);
+      }
+    }
+  }
+  assert.ok(errors > 50, `${errors} of 600 mutated files refused`);
 });
