@@ -60,7 +60,7 @@ export interface SegmentPreview {
   boundaryStyle?: 'lines' | 'edges';
   /** Phase mode with Otsu: thresholds of the region's histogram (the whole-image run uses the whole image's). */
   thresholds: number[];
-  /** Time spent segmenting, ms (not counting reading the image). */
+  /** Time the preview worker took, ms (segmenting plus the hand-over; not reading the image). */
   ms: number;
 }
 
@@ -87,8 +87,8 @@ export const presetMethods = {
   'segmentation.settings': method<SegmentationSettingsRecord | null>()(z.object({ imageId: id })),
   /**
    * Runs the classic engine on a region (the visible viewport) for a live preview; the label map
-   * comes back at most `maxSide` px a side. Nothing is saved. A newer preview of the same image
-   * cancels an older one still running (it then fails with code 'cancelled').
+   * comes back at most `maxSide` px a side. Nothing is saved. Previews run one at a time in a warm
+   * worker; a request still waiting when a newer one arrives fails with code 'cancelled'.
    */
   'segment.preview': method<SegmentPreview>()(
     z.object({

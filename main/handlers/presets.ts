@@ -7,7 +7,7 @@ import { parsePresetFile, serializePresets } from '../../app/presets';
 import { clampRegion, previewScale, regionRaster, scaleSettings } from '../../app/classic/preview';
 import type { Handlers, ServiceContext } from './context';
 import { deletePreset, freePresetName, listPresets, savePreset, segmentationSettings } from '../presets/store';
-import { runClassicInWorker } from '../jobs/classic-runner';
+import { PreviewWorker } from '../jobs/preview-worker';
 import { loadPixels } from './images';
 
 export type PresetMethods = keyof typeof presetMethods;
@@ -16,11 +16,10 @@ export function presetHandlers(ctx: ServiceContext): Handlers<PresetMethods> {
   // The decoded pixels of the image last previewed: moving the view or changing a setting
   // re-segments a region without decoding the file again.
   let cached: { imageId: number; hash: string; raster: Promise<RasterImage> } | null = null;
-  const running = new Map<number, AbortController>();
+  const worker = new PreviewWorker();
   ctx.onProjectClose(() => {
     cached = null;
-    for (const c of running.values()) c.abort();
-    running.clear();
+    worker.dispose();
   });
 
   return {
@@ -73,37 +72,27 @@ export function presetHandlers(ctx: ServiceContext): Handlers<PresetMethods> {
       const im = store.getImage(a.imageId);
       const region = clampRegion(a.region, im.width, im.height);
       if (!region) throw new ServiceError('invalid-argument', `The preview region lies outside ${im.name} (${im.width} x ${im.height} px).`);
-      // Latest wins: a preview still running for this image is cancelled.
-      running.get(im.id)?.abort();
-      const ctrl = new AbortController();
-      running.set(im.id, ctrl);
-      try {
-        if (!cached || cached.imageId !== im.id || cached.hash !== im.hash) {
-          cached = { imageId: im.id, hash: im.hash, raster: loadPixels(store, im.id) };
-          cached.raster.catch(() => (cached = null));
-        }
-        const raster = await cached.raster;
-        if (ctrl.signal.aborted) throw new ServiceError('cancelled', 'A newer preview replaced this one.');
-        const scale = previewScale(region, a.maxSide);
-        const input = regionRaster(raster, region, scale);
-        const t0 = performance.now();
-        const r = await runClassicInWorker(input, scaleSettings(a.classic, scale), ctrl.signal);
-        const ms = performance.now() - t0;
-        return {
-          imageId: im.id,
-          region,
-          scale,
-          width: r.labels.width,
-          height: r.labels.height,
-          labels: r.labels.data,
-          segments: r.stats.length,
-          thresholds: r.classic?.thresholds ?? [],
-          ...(r.classic?.boundaryStyle ? { boundaryStyle: r.classic.boundaryStyle } : {}),
-          ms,
-        };
-      } finally {
-        if (running.get(im.id) === ctrl) running.delete(im.id);
+      if (!cached || cached.imageId !== im.id || cached.hash !== im.hash) {
+        cached = { imageId: im.id, hash: im.hash, raster: loadPixels(store, im.id) };
+        cached.raster.catch(() => (cached = null));
       }
+      const raster = await cached.raster;
+      const scale = previewScale(region, a.maxSide);
+      const input = regionRaster(raster, region, scale);
+      // Latest wins: a preview waiting behind a running one is dropped when a newer one comes.
+      const r = await worker.run(input, scaleSettings(a.classic, scale));
+      return {
+        imageId: im.id,
+        region,
+        scale,
+        width: r.labels.width,
+        height: r.labels.height,
+        labels: r.labels.data,
+        segments: r.stats.length,
+        thresholds: r.classic?.thresholds ?? [],
+        ...(r.classic?.boundaryStyle ? { boundaryStyle: r.classic.boundaryStyle } : {}),
+        ms: r.ms,
+      };
     },
   };
 }

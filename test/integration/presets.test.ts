@@ -75,6 +75,14 @@ test('segment.preview: a region comes back reduced to maxSide with the settings 
     assert.deepEqual(edge.region, { x: 350, y: 250, width: 50, height: 50 });
     await assert.rejects(svc.call('segment.preview', { imageId: im!.id, region: { x: 500, y: 0, width: 10, height: 10 }, classic: { mode: 'phase', minArea: 16, invert: false } }), /outside discs\.png/);
     assert.equal(await svc.call('segmentation.get', { imageId: im!.id }), null);
+    // Three requests at once (a slider dragged): the first runs, the second is replaced by the third.
+    const region = { x: 0, y: 0, width: 400, height: 300 };
+    const runs = [16, 20, 24].map((minArea) => svc.call('segment.preview', { imageId: im!.id, region, classic: { mode: 'phase', minArea, invert: false } }));
+    const settled = await Promise.allSettled(runs);
+    assert.equal(settled[0]!.status, 'fulfilled');
+    assert.equal(settled[1]!.status, 'rejected');
+    assert.equal(((settled[1] as PromiseRejectedResult).reason as ServiceError).code, 'cancelled');
+    assert.equal(settled[2]!.status, 'fulfilled');
   } finally {
     await svc.dispose();
   }
