@@ -104,9 +104,9 @@ export function registerEvalCommands(program: Command): void {
     console.log(formatSetScore(score));
     const edges = score.images.filter((s) => s.boundaryStyle === 'edges').length;
     if (preset.kind === 'grains' && preset.classic.invert && edges > 0) {
-      // Shade edges are intensity steps; their magnitude is the same either way up, so --invert cannot change them.
+      // Shade edges are intensity steps; their magnitude is the same either way up, so --invert has no say there.
       process.stderr.write(
-        `note: --invert changed nothing on ${edges} of ${score.images.length} image(s): the automatic boundary style found shade edges there, which have no polarity. Pass --boundary-style lines to treat boundaries as bright lines.\n`,
+        `note: with --invert the automatic boundary style found no bright line network on ${edges} of ${score.images.length} image(s) and used shade edges, where polarity plays no part (--invert only chooses between dark and bright boundary lines). If the boundaries are bright lines, pass --boundary-style lines.\n`,
       );
     }
     if (o.json) await writeFile(o.json, JSON.stringify(score, null, 2));
