@@ -107,7 +107,8 @@ export function registerProjectCommands(program: Command): void {
           return;
         }
         console.log(`Project '${info.name}' at ${info.path} (schema v${info.schemaVersion}), ${images.length} image(s)`);
-        for (const im of images) console.log(describe(im));
+        const cal = new Map((await svc.call('calibration.list', {})).images.map((c) => [c.imageId, c]));
+        for (const im of images) console.log(describe(im, calibrationNote(cal.get(im.id))));
       });
     });
 }
