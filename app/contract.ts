@@ -7,6 +7,8 @@ import { samMethods, SamAutoOptionsSchema } from './contract/sam';
 import { editMethods } from './contract/edit';
 import { exportMethods } from './contract/export';
 import { clusterMethods } from './contract/cluster';
+import { presetMethods } from './contract/presets';
+import { calibrationMethods } from './contract/calibration';
 import type { ClassifierInfo } from './contract/cluster';
 import type { ServiceErrorData } from './errors';
 import type { ImageRecord, ProjectInfo, RasterImage, SegmentRecord, ClassRecord } from './types';
@@ -118,6 +120,8 @@ export const contract = {
       /** 'classic' (always available) or 'sam' (needs an installed model, see sam.status). */
       engine: z.enum(['classic', 'sam']).default('classic'),
       classic: ClassicOptionsSchema.optional(),
+      /** engine 'classic': a saved preset's settings (presets.list) when `classic` is not given; recorded with the result. */
+      preset: z.string().trim().min(1).max(100).optional(),
       /** engine 'sam': prompts, filters, crops and assembly. */
       sam: SamAutoOptionsSchema.optional(),
     }),
@@ -128,6 +132,8 @@ export const contract = {
   ...editMethods,
   ...exportMethods,
   ...clusterMethods,
+  ...presetMethods,
+  ...calibrationMethods,
 };
 
 export type Contract = typeof contract;

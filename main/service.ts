@@ -19,6 +19,8 @@ import { samHandlers } from './handlers/sam';
 import { editHandlers } from './handlers/edit';
 import { exportHandlers } from './handlers/export';
 import { clusterHandlers } from './handlers/cluster';
+import { presetHandlers } from './handlers/presets';
+import { calibrationHandlers } from './handlers/calibration';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -58,6 +60,8 @@ export class GrainLabService {
       ...editHandlers(ctx),
       ...exportHandlers(ctx),
       ...clusterHandlers(ctx),
+      ...presetHandlers(ctx),
+      ...calibrationHandlers(ctx),
     };
   }
 

@@ -16,7 +16,8 @@ const fileBytes = z.object({
 const jobId = z.string().min(1).max(100);
 const ratio = z.number().min(0).max(1000);
 
-export const ExportFormatSchema = z.enum(['coco', 'png', 'yolo']);
+/** coco, png masks, yolo: training data; labelme, geojson (QuPath), cvat, imagej (ROI sets): files other annotation tools open. */
+export const ExportFormatSchema = z.enum(['coco', 'png', 'yolo', 'labelme', 'geojson', 'cvat', 'imagej']);
 export type ExportFormat = z.infer<typeof ExportFormatSchema>;
 
 export const ExportOptionsSchema = z
@@ -41,8 +42,14 @@ export const ExportOptionsSchema = z
       .default(null),
     /** Grains touching the image (or tile) border: flag them, leave them out, or keep them unmarked. */
     edge: z.enum(['flag', 'exclude', 'include']).default('flag'),
-    /** COCO masks: compressed RLE (lossless), uncompressed RLE, or polygons (holes are filled). */
+    /** COCO masks: compressed RLE (lossless), uncompressed RLE, or polygons (see `holes`). */
     rle: z.enum(['compressed', 'uncompressed', 'polygon']).default('compressed'),
+    /**
+     * Segments with holes, which polygons cannot hold (COCO polygons, YOLO, LabelMe polygons):
+     * 'rle' writes them as RLE (COCO; the default there), 'skip' leaves them out, 'fill' writes the
+     * outer outline with the holes filled (YOLO's default: it has no other way). Counted on the card.
+     */
+    holes: z.enum(['rle', 'skip', 'fill']).optional(),
     /** Copy (or, for tiles and TIFF pages, re-encode) the micrographs into the dataset. */
     copyImages: z.boolean().default(true),
     /** Replace an existing folder at `dest` (only once the new dataset is complete). */
@@ -69,7 +76,7 @@ export interface ExportSummary {
   card: DatasetCardJson;
 }
 
-export const LabelKindSchema = z.enum(['coco', 'instance', 'semantic', 'boundary']);
+export const LabelKindSchema = z.enum(['coco', 'instance', 'semantic', 'boundary', 'labelme', 'geojson', 'cvat', 'imagej']);
 export type LabelKind = z.infer<typeof LabelKindSchema>;
 
 /** How a semantic map's values become classes (the classes.json an export writes has this shape). */

@@ -26,6 +26,27 @@ export interface DatasetCardInput {
   tiling?: { tileSize: number; overlap: number } | null;
   edgeGrains?: string;
   notes?: readonly string[];
+  /** How each image's segmentation was made (engine string as stored) and how many images each. */
+  engines?: readonly { engine: string; images: number }[];
+  /** Images whose segmentation a person edited after the engine made it. */
+  imagesEdited?: number;
+  /** Written segments by source (auto, prompt, brush, import). */
+  segmentsBySource?: Readonly<Record<string, number>>;
+  /** What happened to segments the format cannot hold exactly (holes in polygons, parts). */
+  masks?: { withHoles: number; holes: 'rle' | 'skip' | 'fill' | 'exact'; partsDropped?: number } | null;
+}
+
+/** A stored engine string in words: 'classic' -> 'classic pipeline', 'sam:<model>:<prompts>' -> 'SAM <model> (<prompts> prompts)'. */
+export function describeEngine(engine: string): string {
+  if (engine === 'classic') return 'classic pipeline';
+  if (engine === 'pixel-kmeans') return 'pixel k-means phase map';
+  if (engine === 'manual') return 'drawn by hand';
+  if (engine.startsWith('sam:')) {
+    const [, model, prompts] = engine.split(':');
+    return `SAM ${model}${prompts ? ` (${prompts} prompts)` : ''}`;
+  }
+  if (engine.startsWith('import:')) return `imported (${engine.slice(7)})`;
+  return engine;
 }
 
 export interface DatasetCardJson {
@@ -41,6 +62,9 @@ export interface DatasetCardJson {
   tiling: { tileSize: number; overlap: number } | null;
   edgeGrains: string | null;
   notes: string[];
+  /** Per engine (as stored), how many images; a dataset from one engine has one entry. */
+  segmentation: { engines: { engine: string; description: string; images: number }[]; imagesEdited: number | null; segmentsBySource: Record<string, number> | null };
+  masks: { withHoles: number; holes: 'rle' | 'skip' | 'fill' | 'exact'; partsDropped: number } | null;
 }
 
 /** Escapes text for a Markdown table cell. */
@@ -75,6 +99,12 @@ export function buildDatasetCard(input: DatasetCardInput): { json: DatasetCardJs
     tiling: input.tiling ?? null,
     edgeGrains: input.edgeGrains ?? null,
     notes: [...(input.notes ?? [])],
+    segmentation: {
+      engines: (input.engines ?? []).map((e) => ({ engine: e.engine, description: describeEngine(e.engine), images: e.images })),
+      imagesEdited: input.imagesEdited ?? null,
+      segmentsBySource: input.segmentsBySource ? { ...input.segmentsBySource } : null,
+    },
+    masks: input.masks ? { withHoles: input.masks.withHoles, holes: input.masks.holes, partsDropped: input.masks.partsDropped ?? 0 } : null,
   };
 
   const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(1)}%` : '–');
@@ -89,8 +119,30 @@ export function buildDatasetCard(input: DatasetCardInput): { json: DatasetCardJs
     `- Segments: ${segments} (verified by a person: ${input.verifiedSegments}, ${pct(input.verifiedSegments, segments)})`,
     `- Unclassified segments: ${unclassified}`,
     `- Pixel size: ${px}`,
-    `- Segmentation model: ${input.modelId ?? 'none (classic pipeline or manual)'}`,
   ];
+  if (input.engines && input.engines.length) {
+    // Say the mix as it is: one line per engine with its image count.
+    const n = (k: number) => `${k} image${k === 1 ? '' : 's'}`;
+    const parts = json.segmentation.engines.map((e) => `${e.description} (${n(e.images)})`);
+    md.push(`- Segmentation: ${parts.join(', ')}${input.imagesEdited ? `; corrected by hand on ${n(input.imagesEdited)}` : ''}`);
+  } else md.push(`- Segmentation model: ${input.modelId ?? 'none (classic pipeline or manual)'}`);
+  if (input.segmentsBySource) {
+    const src = Object.entries(input.segmentsBySource).filter(([, v]) => v > 0);
+    if (src.length) md.push(`- Segments by origin: ${src.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  if (input.masks && input.masks.withHoles > 0) {
+    const m = input.masks;
+    const how =
+      m.holes === 'rle'
+        ? 'written as RLE (polygons cannot hold holes)'
+        : m.holes === 'skip'
+          ? 'left out (polygons cannot hold holes)'
+          : m.holes === 'fill'
+            ? 'written as their outer outline, holes filled (the format cannot hold holes)'
+            : 'written exactly';
+    md.push(`- Segments with holes: ${m.withHoles}, ${how}`);
+  }
+  if (input.masks?.partsDropped) md.push(`- Segments in several parts written as their largest part only: ${input.masks.partsDropped}`);
   if (input.ratios) md.push(`- Split ratios (train:val:test): ${input.ratios.join(':')}${input.seed !== undefined ? `, seed ${input.seed}` : ''}`);
   if (input.tiling) md.push(`- Tiles: ${input.tiling.tileSize} px with ${input.tiling.overlap} px overlap`);
   if (input.edgeGrains) md.push(`- Grains touching the image edge: ${input.edgeGrains}`);

@@ -102,6 +102,12 @@ export interface CocoExportOptions {
    * 'auto': polygons unless the segment has holes, then RLE.
    */
   segmentation?: 'rle' | 'polygon' | 'auto';
+  /**
+   * 'polygon' mode, segments with holes (COCO polygons cannot hold holes): 'rle' writes them as
+   * RLE (lossless; what 'auto' does), 'skip' leaves them out (counted), 'fill' (default) writes
+   * the outer outline, holes filled; its `area` is then the outline's area, so area and mask agree.
+   */
+  holes?: 'rle' | 'skip' | 'fill';
   rleFormat?: 'compressed' | 'uncompressed';
   /** Douglas-Peucker tolerance for polygons, pixels; 0 (default) = lossless outline. */
   polygonTolerance?: number;
@@ -129,6 +135,8 @@ export interface CocoExportReport {
   rleForHoles: number;
   /** Segments written as polygons in 'polygon' mode although they have holes (holes filled). */
   polygonsWithHolesFilled: number;
+  /** Segments with holes left out ('polygon' mode with holes 'skip'). */
+  skippedForHoles: number;
 }
 
 export interface CocoBuilder {
@@ -163,7 +171,9 @@ export function createCocoBuilder(classes: readonly ClassRecord[], options: Coco
     emptySegments: 0,
     rleForHoles: 0,
     polygonsWithHolesFilled: 0,
+    skippedForHoles: 0,
   };
+  const holes = mode === 'auto' ? 'rle' : (options.holes ?? 'fill');
 
   function addImage(img: CocoExportImage): void {
     const { labels } = img;
@@ -215,14 +225,23 @@ export function createCocoBuilder(classes: readonly ClassRecord[], options: Coco
       } else categoryId = s.classId;
       const box = { x: bbox[0], y: bbox[1], width: bbox[2], height: bbox[3] };
       let segmentation: CocoRle | Polygon[];
+      let area = rleArea(rle);
       if (mode === 'rle') segmentation = toCocoRle(rle, rleFormat);
       else {
         const outline = segmentOutline(labels, id, box, { tolerance });
-        if (mode === 'auto' && outline.hasHoles) {
+        if (outline.hasHoles && holes === 'skip') {
+          report.skippedForHoles++;
+          continue;
+        }
+        if (outline.hasHoles && holes === 'rle') {
           segmentation = toCocoRle(rle, rleFormat);
           report.rleForHoles++;
         } else {
-          if (outline.hasHoles) report.polygonsWithHolesFilled++;
+          if (outline.hasHoles) {
+            report.polygonsWithHolesFilled++;
+            // The polygon covers the holes: its area is what a reader of the polygon gets.
+            area = rleArea(polygonsToRle(outline.polygons, H, W));
+          }
           segmentation = outline.polygons;
         }
       }
@@ -239,7 +258,7 @@ export function createCocoBuilder(classes: readonly ClassRecord[], options: Coco
         image_id: img.id,
         category_id: categoryId,
         segmentation,
-        area: rleArea(rle),
+        area,
         bbox,
         iscrowd: 0,
         grainlab: info,

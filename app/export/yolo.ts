@@ -15,6 +15,8 @@ export interface YoloOptions {
   edgeGrains?: 'include' | 'exclude';
   /** Decimals in the output; default 6. */
   decimals?: number;
+  /** Segments with holes (YOLO polygons cannot hold them): outer outline (default) or left out. */
+  holes?: 'fill' | 'skip';
 }
 
 export interface YoloLabels {
@@ -25,6 +27,10 @@ export interface YoloLabels {
   skippedEdge: number;
   /** Segments with holes, written as their outer outline (YOLO polygons cannot hold holes). */
   holesFilled: number;
+  /** Segments with holes left out (holes 'skip'). */
+  skippedHoles: number;
+  /** Segments in several parts of which only the largest was written ('largest'). */
+  partsDropped: number;
 }
 
 /** YOLO class index (0-based) per class id, in ascending class id order, and the names in that order. */
@@ -55,7 +61,7 @@ export function yoloSegmentationLabels(
   const { width: W, height: H } = map;
   const boxes = segmentBoxes(map);
   const out: string[] = [];
-  const res = { skippedUnclassified: 0, skippedEdge: 0, holesFilled: 0 };
+  const res = { skippedUnclassified: 0, skippedEdge: 0, holesFilled: 0, skippedHoles: 0, partsDropped: 0 };
   for (const s of [...segments].sort((a, b) => a.id - b.id)) {
     const box = boxes.get(s.id);
     if (!box) continue;
@@ -70,9 +76,14 @@ export function yoloSegmentationLabels(
       continue;
     }
     const outline = segmentOutline(map, s.id, box, { tolerance });
+    if (outline.hasHoles && options.holes === 'skip') {
+      res.skippedHoles++;
+      continue;
+    }
     if (outline.hasHoles) res.holesFilled++;
     let polys: Polygon[] = outline.polygons;
     if ((options.multiPart ?? 'largest') === 'largest' && polys.length > 1) {
+      res.partsDropped++;
       polys = [polys.reduce((a, b) => (polygonArea(b) > polygonArea(a) ? b : a))];
     }
     for (const p of polys) {

@@ -23,22 +23,53 @@ export async function withProject<T>(dir: string, fn: (svc: GrainLabService) => 
   }
 }
 
-export function progressPrinter(quiet: boolean) {
-  let lastLine = '';
+/**
+ * Progress lines on stderr. On a terminal one line is redrawn in place; anywhere else (a log
+ * file, a pipe, CI) every line is plain text ending in a newline, without carriage returns or
+ * escape codes, and repeats of the same line are dropped.
+ */
+export class ProgressWriter {
+  private last = '';
+  private open = false;
+  constructor(
+    private readonly out: { write(s: string): unknown; isTTY?: boolean } = process.stderr,
+    private readonly quiet = false,
+  ) {}
+
+  /** Shows `line`; `important` lines (first, last, milestones) are always written to logs. */
+  update(line: string, important = true): void {
+    if (this.quiet || line === this.last) return;
+    this.last = line;
+    if (this.out.isTTY) {
+      this.out.write(`\r\x1b[K${line}`);
+      this.open = true;
+    } else if (important) this.out.write(`${line}\n`);
+  }
+
+  /** Ends the line being redrawn (terminal only); call before printing results. */
+  end(): void {
+    if (this.open) this.out.write('\n');
+    this.open = false;
+  }
+}
+
+export function progressPrinter(quiet: boolean, out: { write(s: string): unknown; isTTY?: boolean } = process.stderr) {
+  const w = new ProgressWriter(out, quiet);
+  let lastPct = -1;
   return (e: ProgressEvent) => {
-    if (quiet) return;
     const pct = e.total > 0 ? Math.floor((100 * e.done) / e.total) : 0;
     const line = `${e.title}: ${pct}%${e.message ? ` (${e.message})` : ''}`;
-    if (line === lastLine) return;
-    lastLine = line;
-    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
-    else if (e.state !== 'running' || pct % 25 === 0) process.stderr.write(`${line}\n`);
-    if (e.state !== 'running' && process.stderr.isTTY) process.stderr.write('\n');
+    // In logs: the start, every 10 %, and the end.
+    const milestone = e.state !== 'running' || lastPct < 0 || Math.floor(pct / 10) !== Math.floor(lastPct / 10);
+    if (milestone) lastPct = pct;
+    w.update(line, milestone);
+    if (e.state !== 'running') w.end();
   };
 }
 
-export function describe(im: ImageRecord): string {
-  const cal = im.pixelSizeUm ? `, ${im.pixelSizeUm.toPrecision(4)} um/px` : '';
+/** One line per image; `calibrationNote` (where the pixel size came from) follows the pixel size. */
+export function describe(im: ImageRecord, calibrationNote = ''): string {
+  const cal = im.pixelSizeUm ? `, ${im.pixelSizeUm.toPrecision(4)} um/px${calibrationNote}` : '';
   return `${String(im.id).padStart(4)}  ${im.name}  ${im.width}x${im.height} ${im.bitDepth}-bit ${im.channels === 1 ? 'grey' : `${im.channels}ch`}${cal}  ${im.status}  ${im.segmentCount} segments`;
 }
 

@@ -9,6 +9,8 @@ import { registerSynthCommands } from './commands/synth';
 import { registerClusterCommands } from './commands/cluster';
 import { registerExportCommands } from './commands/export';
 import { registerSamCommands } from './commands/sam';
+import { registerPresetCommands } from './commands/presets';
+import { registerCalibrateCommands } from './commands/calibrate';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerClusterCommands(program);
   registerExportCommands(program);
   registerSamCommands(program);
+  registerPresetCommands(program);
+  registerCalibrateCommands(program);
   return program;
 }
 

@@ -20,6 +20,8 @@ export interface EvalPreset {
   /** Phases: truth classes that form the target phase scored by IoU (as in the MatSAM paper). */
   targetClasses?: number[];
   targetName?: string;
+  /** Phases: 'target' (default) scores the target phase's IoU; 'classes' scores every truth class and their mean IoU. */
+  score?: 'target' | 'classes';
   /** Published zero-shot figures for comparison (MatSAM paper; see ../shared/data/README.md). */
   reference?: string;
 }

@@ -1,4 +1,4 @@
-// Writes a curated dataset (COCO, PNG masks or YOLO) from a project: chooses images, splits them
+// Writes a curated dataset (COCO, PNG masks, YOLO, or LabelMe / QuPath GeoJSON / CVAT XML, see interchange.ts) from a project: chooses images, splits them
 // train/val/test, optionally tiles them, writes masks, images and a dataset card into a staging
 // folder and renames it into place at the end (see staging.ts).
 //
@@ -33,12 +33,13 @@ import {
 } from '../../app/export';
 import { toCsv, type CsvValue } from '../../app/stats/csv';
 import type { ProjectStore } from '../store/project-store';
-import { classConfidences, segmentationInfo } from '../store/export-queries';
+import { classConfidences, hasEditLog, segmentationInfo } from '../store/export-queries';
 import { decodeImage } from '../images/io';
 import { encodePng } from './png';
 import { StagedFolder } from './staging';
 import { uniqueStems } from './names';
 import { currentLabels } from './labels';
+import { interchangeWriter, isInterchangeFormat } from './interchange';
 
 export const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
@@ -80,6 +81,8 @@ interface ExportItem {
 interface FormatWriter {
   add(item: ExportItem): Promise<void>;
   finish(): Promise<void>;
+  /** Segments the format could not hold exactly, for the card (after finish). */
+  masks?(): { withHoles: number; holes: 'rle' | 'skip' | 'fill' | 'exact'; partsDropped?: number };
 }
 
 /** Writes files under the staging root, creating folders once, and counts bytes. */
@@ -139,8 +142,16 @@ export function chooseImages(store: ProjectStore, opts: Pick<ExportOptions, 'ima
   return { chosen, notSegmented, notVerified };
 }
 
+/** Throws a user-facing error for options that contradict each other. */
+export function checkExportOptions(opts: Pick<ExportOptions, 'format' | 'holes'>): void {
+  if (opts.format === 'yolo' && opts.holes === 'rle') {
+    throw new ServiceError('invalid-argument', "YOLO labels are polygons only, so segments with holes cannot be written as RLE. Choose holes 'fill' (outer outline) or 'skip'.");
+  }
+}
+
 export async function exportDataset(run: ExportRun, opts: ExportOptions): Promise<ExportSummary> {
   const t0 = performance.now();
+  checkExportOptions(opts);
   const { store } = run;
   const createdAt = run.createdAt ?? new Date().toISOString();
   const segInfo = segmentationInfo(store);
@@ -171,6 +182,7 @@ export async function exportDataset(run: ExportRun, opts: ExportOptions): Promis
     test: { images: 0, segments: 0, perClass: {}, items: 0 },
   };
   const verifiedSeen = new Set<string>();
+  const bySource: Record<string, number> = {};
   let orphanPixels = 0;
   try {
     const writer = makeWriter(opts, files, classes, run.appVersion, createdAt, warnings);
@@ -234,6 +246,7 @@ export async function exportDataset(run: ExportRun, opts: ExportOptions): Promis
           for (const s of segments) {
             const k = String(s.record.classId);
             c.perClass[k] = (c.perClass[k] ?? 0) + 1;
+            bySource[s.record.source] = (bySource[s.record.source] ?? 0) + 1;
             if (s.record.verified) verifiedSeen.add(`${im.id}:${s.record.id}`);
           }
         }
@@ -252,7 +265,9 @@ export async function exportDataset(run: ExportRun, opts: ExportOptions): Promis
       const e = segInfo.get(im.id)!.engine;
       engines.set(e, (engines.get(e) ?? 0) + 1);
     }
-    const models = [...engines.keys()].filter((e) => e !== 'classic' && !e.startsWith('import'));
+    // Only SAM engines are models; classic, k-means phase maps, imports and hand drawing are not.
+    const models = [...new Set([...engines.keys()].filter((e) => e.startsWith('sam:')).map((e) => e.split(':')[1]!))];
+    const imagesEdited = chosen.filter((im) => hasEditLog(store, im.id)).length;
     const px = new Set(chosen.map((im) => im.pixelSizeUm));
     const notes = [
       `Segmentation engines: ${[...engines].map(([e, n]) => `${e} (${n} image${n === 1 ? '' : 's'})`).join(', ')}.`,
@@ -279,6 +294,10 @@ export async function exportDataset(run: ExportRun, opts: ExportOptions): Promis
       tiling: opts.tile ? { tileSize: opts.tile.size, overlap: opts.tile.overlap } : null,
       edgeGrains: opts.edge,
       notes,
+      engines: [...engines].map(([engine, images]) => ({ engine, images })),
+      imagesEdited,
+      segmentsBySource: bySource,
+      masks: writer.masks?.() ?? null,
     });
     await files.write('dataset-card.json', JSON.stringify(card.json, null, 2) + '\n');
     await files.write('dataset-card.md', card.markdown);
@@ -319,18 +338,29 @@ async function loadRaster(store: ProjectStore, im: ImageRecord): Promise<RasterI
 }
 
 function makeWriter(opts: ExportOptions, files: Files, classes: readonly ClassRecord[], appVersion: string, createdAt: string, warnings: string[]): FormatWriter {
-  if (opts.format === 'coco') return cocoWriter(opts, files, classes, appVersion, createdAt);
-  if (opts.format === 'yolo') return yoloWriter(files, classes, warnings);
+  if (isInterchangeFormat(opts.format)) {
+    const w = interchangeWriter(opts.format, opts, classes, (rel, data) => files.write(rel, data), { name: basename(opts.dest), createdAt }, warnings);
+    return {
+      add: (item) => w.add({ ...item, segments: item.segments.map((s) => ({ id: s.id, classId: s.record.classId, verified: s.record.verified })) }),
+      finish: () => w.finish(),
+      masks: () => w.masks(),
+    };
+  }
+  if (opts.format === 'coco') return cocoWriter(opts, files, classes, appVersion, createdAt, warnings);
+  if (opts.format === 'yolo') return yoloWriter(files, classes, warnings, opts.holes === 'skip' ? 'skip' : 'fill');
   return pngWriter(files, classes);
 }
 
-function cocoWriter(opts: ExportOptions, files: Files, classes: readonly ClassRecord[], appVersion: string, createdAt: string): FormatWriter {
+function cocoWriter(opts: ExportOptions, files: Files, classes: readonly ClassRecord[], appVersion: string, createdAt: string, warnings: string[]): FormatWriter {
   const builders = new Map<SplitName, CocoBuilder>();
+  const holes = opts.holes ?? 'rle';
+  const masks = { withHoles: 0, holes: opts.rle === 'polygon' ? holes : ('exact' as const) };
   const builder = (s: SplitName) => {
     let b = builders.get(s);
     if (!b) {
       b = createCocoBuilder(classes, {
         segmentation: opts.rle === 'polygon' ? 'polygon' : 'rle',
+        holes,
         rleFormat: opts.rle === 'uncompressed' ? 'uncompressed' : 'compressed',
         edgeGrains: opts.edge === 'flag' ? 'flag' : 'include',
         unclassified: 'category',
@@ -361,37 +391,47 @@ function cocoWriter(opts: ExportOptions, files: Files, classes: readonly ClassRe
     },
     async finish() {
       for (const s of SPLITS) {
-        const { dataset } = builder(s).finish();
+        const { dataset, report } = builder(s).finish();
+        masks.withHoles += report.rleForHoles + report.polygonsWithHolesFilled + report.skippedForHoles;
         await files.write(`annotations/instances_${s}.json`, JSON.stringify(dataset));
       }
+      if (opts.rle === 'polygon' && masks.withHoles > 0) {
+        const how = holes === 'rle' ? 'written as RLE (COCO polygons cannot hold holes)' : holes === 'skip' ? 'left out' : 'written as their outer outline, holes filled (area is the outline\'s)';
+        warnings.push(`${masks.withHoles} segment(s) with holes ${how}.`);
+      }
     },
+    masks: () => masks,
   };
 }
 
-function yoloWriter(files: Files, classes: readonly ClassRecord[], warnings: string[]): FormatWriter {
+function yoloWriter(files: Files, classes: readonly ClassRecord[], warnings: string[], holeMode: 'fill' | 'skip'): FormatWriter {
   const { index, names } = yoloClasses(classes);
   const nonEmpty = new Set<SplitName>();
   let holes = 0;
+  let parts = 0;
   return {
     async add(item) {
       const res = yoloSegmentationLabels(
         item.labels,
         item.segments.map((s) => ({ id: s.id, classId: s.record.classId })),
         index,
-        { edgeGrains: 'include' },
+        { edgeGrains: 'include', holes: holeMode },
       );
-      holes += res.holesFilled;
+      holes += res.holesFilled + res.skippedHoles;
+      parts += res.partsDropped;
       nonEmpty.add(item.split);
       await files.write(`labels/${item.split}/${item.stem}.txt`, res.text);
     },
     async finish() {
-      if (holes > 0) warnings.push(`${holes} segment(s) with holes were written as their outer outline (YOLO polygons cannot hold holes).`);
+      if (holes > 0) warnings.push(`${holes} segment(s) with holes were ${holeMode === 'skip' ? 'left out' : 'written as their outer outline'} (YOLO polygons cannot hold holes).`);
+      if (parts > 0) warnings.push(`${parts} segment(s) in several parts were written as their largest part (one YOLO line is one object).`);
       if (names.length === 0) warnings.push('The project has no classes, so the YOLO labels are empty. Assign classes first.');
       await files.write(
         'data.yaml',
         yoloDataYaml({ train: 'images/train', val: 'images/val', test: nonEmpty.has('test') ? 'images/test' : null, names }),
       );
     },
+    masks: () => ({ withHoles: holes, holes: holeMode, partsDropped: parts }),
   };
 }
 

@@ -18,6 +18,7 @@ import { currentLabels } from './labels';
 import { decodeImage } from '../images/io';
 import { decodePng, pngHeader } from './png';
 import { ImageMatcher } from './names';
+import { importInterchangeFile, isInterchangeFormat, type InterchangeImporter } from './interchange';
 import { z } from 'zod';
 
 export interface LabelSource {
@@ -59,7 +60,7 @@ interface LabelImage {
 
 const ClassesFileSchema = z.union([z.array(z.unknown()), z.object({ values: z.array(z.unknown()) })]);
 
-class Importer {
+class Importer implements InterchangeImporter {
   readonly summary: ImportLabelsSummary;
   private readonly matcher: ImageMatcher;
   private readonly segmented: Set<number>;
@@ -67,14 +68,14 @@ class Importer {
 
   constructor(
     private readonly run: ImportRun,
-    private readonly opts: ImportOptions,
+    readonly opts: ImportOptions,
   ) {
     this.summary = { kind: opts.kind, imported: [], skipped: [], failed: [], classesCreated: [] };
     this.matcher = new ImageMatcher(run.store.listImages());
     this.segmented = new Set(segmentationInfo(run.store).keys());
   }
 
-  private cancelledCheck(): void {
+  cancelledCheck(): void {
     if (this.run.signal.aborted) throw new ServiceError('cancelled', 'Import cancelled; files imported before the cancel are kept.');
     this.run.checkOpen();
   }
@@ -90,15 +91,15 @@ class Importer {
     return c;
   }
 
-  /** The project image for a file, or null after recording why not. */
-  private target(file: string, matchName: string, width: number, height: number): ImageRecord | null {
+  /** The project image for a file, or null after recording why not (sizes null: the file does not say). */
+  target(file: string, matchName: string, width: number | null, height: number | null): ImageRecord | null {
     const m = this.matcher.match(matchName);
     if ('error' in m) {
       this.summary.failed.push({ file, message: m.error });
       return null;
     }
     const im = m.image;
-    if (im.width !== width || im.height !== height) {
+    if (width !== null && height !== null && (im.width !== width || im.height !== height)) {
       this.summary.failed.push({ file, message: `${basename(matchName)} is ${width}x${height} px but the project image ${im.name} is ${im.width}x${im.height}; a label map must have the image's size` });
       return null;
     }
@@ -130,6 +131,7 @@ class Importer {
       try {
         const bytes = await src.load();
         if (this.opts.kind === 'coco') await this.coco(src, bytes);
+        else if (isInterchangeFormat(this.opts.kind)) await importInterchangeFile(this, this.opts.kind, src, bytes);
         else await this.labelImage(src, bytes);
       } catch (e) {
         if (e instanceof ServiceError && e.code === 'cancelled') throw e;

@@ -7,7 +7,7 @@ import { resolveChosenPath } from '../fs/contain';
 import type { exportMethods, ExportSummary, ImportLabelsSummary } from '../../app/contract/export';
 import { ServiceError } from '../../app/errors';
 import type { Handlers, ServiceContext } from './context';
-import { chooseImages, exportDataset } from '../export/dataset';
+import { checkExportOptions, chooseImages, exportDataset } from '../export/dataset';
 import { importLabels, type LabelSource } from '../export/import';
 import { computeStats, statsCsvFiles, StatsCache } from '../export/stats';
 
@@ -37,6 +37,7 @@ export function exportHandlers(ctx: ServiceContext): Handlers<ExportMethods> {
       const store = ctx.project();
       const dest = resolveChosenPath(a.dest, 'export destination', store.dir);
       // Refuse at once what would fail the job at its first step.
+      checkExportOptions(a);
       const total = chooseImages(store, a).chosen.length;
       if (existsSync(dest) && !a.overwrite) {
         throw new ServiceError('invalid-argument', `The folder ${dest} already exists. Choose a new folder name for the dataset, or allow replacing it.`, dest);

@@ -10,21 +10,28 @@ import type { ImageRecord, RasterImage } from '../../app/types';
 import { IMAGES_DIR, type NewImage, type ProjectStore } from '../store/project-store';
 import { probeImage, decodeImage, makeThumbnail, contentHash } from '../images/io';
 import type { Handlers, ServiceContext } from './context';
+import type { DetectedCalibration } from '../../app/calibration/vendors';
+import { detectCalibration } from '../calibration/detect';
+import { applyDetected, projectDefault, setCalibration } from '../calibration/store';
 
 export type ImageMethods = 'images.list' | 'images.importFiles' | 'images.importPaths' | 'images.thumbnail' | 'images.pixels' | 'images.setPixelSize';
 
 export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
   return {
     'images.list': () => ctx.project().listImages(),
-    'images.importFiles': (a) => importFiles(ctx, a.files.map((f) => ({ name: basename(f.name), load: async () => f.bytes }))),
+    'images.importFiles': (a) => importFiles(ctx, a.files.map((f) => ({ name: basename(f.name), path: null, load: async () => f.bytes }))),
     'images.importPaths': (a) => {
       // Every path is checked before anything is imported.
       const paths = a.paths.map((p) => resolveChosenPath(p, 'image file', ctx.currentProject()?.dir ?? null));
-      return importFiles(ctx, paths.map((p) => ({ name: basename(p), load: () => readImageFile(p) })));
+      return importFiles(ctx, paths.map((p) => ({ name: basename(p), path: p, load: () => readImageFile(p) })));
     },
     'images.thumbnail': (a) => ({ png: ctx.project().thumbnail(a.id) }),
     'images.pixels': (a) => loadPixels(ctx.project(), a.id),
-    'images.setPixelSize': (a) => ctx.project().setPixelSize(a.id, a.umPerPx),
+    'images.setPixelSize': (a) => {
+      const store = ctx.project();
+      setCalibration(store, a.id, a.umPerPx, 'typed');
+      return store.getImage(a.id);
+    },
   };
 }
 
@@ -33,8 +40,9 @@ export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
  * content hash) and its pages are inserted in one transaction; a bad file is reported in
  * `failed` and leaves the project as it was. Already-imported content is not duplicated.
  */
-async function importFiles(ctx: ServiceContext, files: { name: string; load: () => Promise<Uint8Array> }[]): Promise<ImportResult> {
+async function importFiles(ctx: ServiceContext, files: { name: string; path: string | null; load: () => Promise<Uint8Array> }[]): Promise<ImportResult> {
   const store = ctx.project();
+  const fallbackUm = projectDefault(store);
   const result: ImportResult = { imported: [], failed: [] };
   for (const f of files) {
     let stored: string | null = null;
@@ -60,9 +68,13 @@ async function importFiles(ctx: ServiceContext, files: { name: string; load: () 
         stored = abs;
       }
       const rows: NewImage[] = [];
+      const calibrations: (DetectedCalibration | null)[] = [];
       for (const p of probed.pages) {
         if (existing[p.page]) continue;
         const raster = await decodeImage(bytes, f.name, p.page);
+        // The microscope's own pixel size (vendor tags, sidecar), else the resolution tags.
+        const detected = await detectCalibration(bytes, p.page, { path: f.path, width: raster.width, format: probed.format, resolutionUm: p.pixelSizeUm });
+        calibrations.push(detected);
         rows.push({
           name: probed.pages.length > 1 ? `${f.name} [page ${p.page + 1}]` : f.name,
           file,
@@ -72,11 +84,19 @@ async function importFiles(ctx: ServiceContext, files: { name: string; load: () 
           height: raster.height,
           channels: raster.channels,
           bitDepth: raster.bitDepth,
-          pixelSizeUm: p.pixelSizeUm,
+          pixelSizeUm: detected?.umPerPx ?? fallbackUm,
           thumbnail: await makeThumbnail(raster),
         });
       }
-      const inserted = store.insertImages(rows);
+      const inserted = store.db.transaction(() => {
+        const ims = store.insertImages(rows);
+        ims.forEach((im, k) => {
+          const d = calibrations[k];
+          if (d) applyDetected(store, im.id, d);
+          else if (fallbackUm !== null) setCalibration(store, im.id, fallbackUm, 'project-default');
+        });
+        return ims.map((im) => store.getImage(im.id));
+      })();
       stored = null;
       result.imported.push(...inserted);
       for (const im of inserted) ctx.emit('onDidChangeImage', { imageId: im.id, reason: 'imported' });

@@ -14,6 +14,7 @@ import { samSession } from './sam';
 import type { Handlers, ServiceContext } from './context';
 import { currentSegmentation } from '../store/edits';
 import { hasEditLog } from '../store/export-queries';
+import { getPreset, recordSegmentationSettings } from '../presets/store';
 
 export type SegmentationMethods = 'segment.auto' | 'segmentation.get';
 
@@ -28,7 +29,10 @@ async function segmentAuto(ctx: ServiceContext, a: ParsedArgs<'segment.auto'>): 
   const store = ctx.project();
   const images = a.imageIds.map((id) => store.getImage(id));
   if (a.engine === 'sam') return { jobId: await segmentAutoSam(ctx, store, images, a.sam ?? SamAutoOptionsSchema.parse({})) };
-  return { jobId: segmentAutoClassic(ctx, store, images, a.classic ?? ClassicOptionsSchema.parse({})) };
+  // A named preset supplies the settings unless they are given too (then they win, and are recorded as such).
+  const preset = a.preset ? getPreset(store, a.preset) : null;
+  const options = a.classic ?? preset?.settings ?? ClassicOptionsSchema.parse({});
+  return { jobId: segmentAutoClassic(ctx, store, images, options, a.classic ? null : (preset?.name ?? null)) };
 }
 
 function titleOf(images: ImageRecord[]): string {
@@ -42,6 +46,7 @@ function runPerImage(
   images: ImageRecord[],
   title: string,
   engine: (im: ImageRecord) => string,
+  settings: { options: Record<string, unknown>; preset: string | null },
   segmentOne: (im: ImageRecord, job: JobContext, progress: (fraction: number, stage: string) => void) => Promise<ClassicResult>,
 ): string {
   return ctx.jobs.start(title, images.length * 100, async (job) => {
@@ -54,15 +59,21 @@ function runPerImage(
       const compressed = await compressLabels(result.labels.data);
       if (job.signal.aborted) throw new ServiceError('cancelled', 'Segmentation was cancelled.');
       if (ctx.currentProject() !== store) throw new ServiceError('cancelled', 'The project was closed.');
-      store.saveSegmentation(im.id, result.labels, result.stats.map((s) => ({ ...s, source: 'auto' as const })), engine(im), compressed);
+      // The settings go in with the segmentation, in one transaction (the choices the classic
+      // engine made on its own, e.g. the boundary style, with them).
+      store.db.transaction(() => {
+        store.saveSegmentation(im.id, result.labels, result.stats.map((s) => ({ ...s, source: 'auto' as const })), engine(im), compressed);
+        const resolved = result.classic?.boundaryStyle ? { resolvedBoundaryStyle: result.classic.boundaryStyle } : {};
+        recordSegmentationSettings(store, im.id, engine(im), { ...settings.options, ...resolved }, settings.preset);
+      })();
       ctx.emit('onDidChangeImage', { imageId: im.id, reason: 'segmented' });
       job.progress((i + 1) * 100, `${im.name}: ${result.stats.length} segments`);
     }
   });
 }
 
-function segmentAutoClassic(ctx: ServiceContext, store: ProjectStore, images: ImageRecord[], options: ClassicOptions): string {
-  return runPerImage(ctx, store, images, titleOf(images), () => 'classic', async (im, job, progress) => {
+function segmentAutoClassic(ctx: ServiceContext, store: ProjectStore, images: ImageRecord[], options: ClassicOptions, preset: string | null): string {
+  return runPerImage(ctx, store, images, titleOf(images), () => 'classic', { options, preset }, async (im, job, progress) => {
     const raster = await loadPixels(store, im.id);
     return runClassicInWorker(raster, options, job.signal, progress);
   });
@@ -84,6 +95,7 @@ async function segmentAutoSam(ctx: ServiceContext, store: ProjectStore, images: 
     images,
     `${titleOf(images)} with SAM (${modelId}, ${options.prompts} prompts)`,
     () => `sam:${modelId}:${options.prompts}`,
+    { options: { ...options, model: modelId }, preset: null },
     async (im, job, progress) => {
       const raster = await loadPixels(store, im.id);
       const r = await runSamAutoInWorker(raster, options, im.name, session.autoCalls(engine, im), job.signal, progress);

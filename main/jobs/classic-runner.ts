@@ -14,11 +14,13 @@ import type { SamDecodeResult } from '../sam/runtime';
 import type { PreprocessOptions } from '../sam/preprocess';
 import type { Box } from '../../app/types';
 import type { SamAutoRun } from './sam-auto';
-import type { RpcCall, RpcReply, SegmentMessage, SegmentRequest } from './segment.worker';
+import type { ClassicDetail, RpcCall, RpcReply, SegmentMessage, SegmentRequest } from './segment.worker';
 
 export interface ClassicResult {
   labels: LabelMap;
   stats: SegmentStats[];
+  /** Classic engine only: the thresholds and boundary style it chose. */
+  classic?: ClassicDetail;
 }
 
 export interface SamAutoWorkerResult extends ClassicResult {
@@ -96,12 +98,12 @@ function expect<T extends Reply['type']>(m: Reply, type: T): Extract<Reply, { ty
 
 function segmentation(m: Reply): ClassicResult & { run?: SamAutoRun } {
   const r = expect(m, 'result');
-  return { labels: { width: r.width, height: r.height, data: r.labels }, stats: r.stats, ...(r.sam ? { run: r.sam } : {}) };
+  return { labels: { width: r.width, height: r.height, data: r.labels }, stats: r.stats, ...(r.sam ? { run: r.sam } : {}), ...(r.classic ? { classic: r.classic } : {}) };
 }
 
 export async function runClassicInWorker(raster: RasterImage, options: ClassicOptions, signal: AbortSignal, onProgress?: (fraction: number, stage: string) => void): Promise<ClassicResult> {
-  const { labels, stats } = segmentation(await runInWorker({ kind: 'classic', raster, options }, signal, onProgress, null));
-  return { labels, stats };
+  const { labels, stats, classic } = segmentation(await runInWorker({ kind: 'classic', raster, options }, signal, onProgress, null));
+  return { labels, stats, ...(classic ? { classic } : {}) };
 }
 
 const never = new AbortController().signal;

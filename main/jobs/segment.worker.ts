@@ -4,7 +4,7 @@
 // has its own worker (cluster.worker.ts): its k-means library takes ~0.2 s to load, which every
 // segmentation would otherwise pay. Both speak the messages declared here.
 import { parentPort } from 'node:worker_threads';
-import { segmentClassic } from '../../app/classic';
+import { segmentClassicDetailed } from '../../app/classic';
 import type { AutoKOptions, AutoKResult, FeatureMatrix, FeatureOptions, PhaseMap, PhaseMapOptions, Points } from '../../app/cluster';
 import { segmentStats } from '../../app/labelmap';
 import type { ClassicOptions } from '../../app/contract';
@@ -16,6 +16,12 @@ import type { PreprocessOptions } from '../sam/preprocess';
 import { transferList } from '../sam/protocol';
 import type { DecodeOptions, SamDecodeResult, SamPrompt } from '../sam/runtime';
 import { samAutoSegment, type SamAutoBackend, type SamAutoRun } from './sam-auto';
+
+/** What the classic engine decided on its own: thresholds (phase mode) and boundary style (grain mode). */
+export interface ClassicDetail {
+  thresholds: number[];
+  boundaryStyle?: 'lines' | 'edges';
+}
 
 export type SegmentRequest =
   | { kind: 'classic'; raster: RasterImage; options: ClassicOptions }
@@ -37,7 +43,7 @@ export type RpcReply = { kind: 'rpc-reply'; id: number; ok: true; value: unknown
 
 export type SegmentMessage =
   | { type: 'progress'; done: number; total: number; stage: string }
-  | { type: 'result'; labels: Uint32Array; width: number; height: number; stats: ReturnType<typeof segmentStats>; sam?: SamAutoRun }
+  | { type: 'result'; labels: Uint32Array; width: number; height: number; stats: ReturnType<typeof segmentStats>; sam?: SamAutoRun; classic?: ClassicDetail }
   | { type: 'features'; matrix: FeatureMatrix }
   | { type: 'kmeans'; clustering: AutoKResult }
   | { type: 'phase-map'; map: PhaseMap }
@@ -76,9 +82,11 @@ async function run(req: SegmentRequest): Promise<void> {
   if (req.kind !== 'classic' && req.kind !== 'sam-auto') throw new ServiceError('internal', `The segmentation worker does not do '${req.kind}'.`);
   if (req.kind === 'classic') {
     // Colour is kept: the classic grain mode uses it on colour-etched images.
-    const labels = segmentClassic(req.raster, req.options, progress);
+    const r = segmentClassicDetailed(req.raster, req.options, progress);
+    const labels = r.labels;
     const stats = segmentStats(labels);
-    post({ type: 'result', labels: labels.data, width: labels.width, height: labels.height, stats }, [labels.data.buffer as ArrayBuffer]);
+    const classic: ClassicDetail = { thresholds: r.thresholds, ...(r.boundaryStyle ? { boundaryStyle: r.boundaryStyle } : {}) };
+    post({ type: 'result', labels: labels.data, width: labels.width, height: labels.height, stats, classic }, [labels.data.buffer as ArrayBuffer]);
     return;
   }
   const { labels, run } = await samAutoSegment(req.raster, req.options, backend, { progress }, req.name);

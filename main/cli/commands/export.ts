@@ -47,17 +47,17 @@ function printStats(s: ProjectStats): void {
     console.log('\nphase fractions (of all image area):');
     for (const f of s.project.phases) console.log(`  ${(f.classId === null ? 'unclassified' : (names.get(f.classId) ?? `class ${f.classId}`)).padEnd(24)} ${(100 * f.fractionOfImage).toFixed(2).padStart(6)} %`);
   }
-  if (s.images.some((i) => i.segmented && i.pixelSizeUm === null)) console.log('\nImages without a pixel size are measured in px and have no ASTM G; set it in the app (Measurements) to get µm.');
+  if (s.images.some((i) => i.segmented && i.pixelSizeUm === null)) console.log('\nImages without a pixel size are measured in px and have no ASTM G; set the pixel size with `grainlab calibrate <dir> --um-per-px 0.25` (or import with --pixel-size, or a scale bar: --scale-bar 182px=20um) to get µm and G.');
 }
 
 export function registerExportCommands(program: Command): void {
   program
     .command('export')
-    .description('Export a curated dataset (COCO, PNG masks or YOLO) with train/val/test splits and a dataset card. Written to a hidden folder beside --out and renamed into place when complete.')
+    .description('Export a curated dataset (COCO, PNG masks, YOLO) or files for other tools (LabelMe / X-AnyLabeling JSON, QuPath GeoJSON, CVAT XML, ImageJ ROI sets) with splits and a dataset card. Written to a hidden folder beside --out and renamed into place when complete.')
     .argument('<dir>', 'project folder')
-    .addOption(new Option('--format <format>', 'dataset format').choices(['coco', 'png', 'yolo']).makeOptionMandatory())
+    .addOption(new Option('--format <format>', 'dataset format').choices(['coco', 'png', 'yolo', 'labelme', 'geojson', 'cvat', 'imagej']).makeOptionMandatory())
     .option('--out <dir>', 'dataset folder to create (default: <project>/exports/<format>-<date>)')
-    .option('--split <ratios>', 'train:val:test ratios', '6:2:2')
+    .option('--split <ratios>', 'train:val:test ratios (default 6:2:2; 1:0:0 for labelme, geojson, cvat, imagej)')
     .option('--seed <n>', 'seed of the split', '42')
     .option('--image <id...>', 'only these image ids')
     .option('--verified-images', 'only images marked verified')
@@ -66,12 +66,13 @@ export function registerExportCommands(program: Command): void {
     .option('--overlap <px>', 'tile overlap', '0')
     .addOption(new Option('--edge <mode>', 'grains touching the image/tile border').choices(['flag', 'exclude', 'include']).default('flag'))
     .addOption(new Option('--rle <mode>', 'COCO masks').choices(['compressed', 'uncompressed', 'polygon']).default('compressed'))
+    .addOption(new Option('--holes <how>', 'segments with holes in polygon formats: as RLE (COCO default), left out, or outer outline with holes filled (YOLO default)').choices(['rle', 'skip', 'fill']))
     .option('--no-images', 'do not copy the micrographs into the dataset')
     .option('--overwrite', 'replace an existing dataset folder (once the new one is complete)')
     .option('--json', 'print the summary as JSON')
     .option('-q, --quiet', 'no progress output')
-    .action(async (dir: string, o: { format: ExportFormat; out?: string; split: string; seed: string; image?: string[]; verifiedImages?: boolean; verifiedSegments?: boolean; tile?: string; overlap: string; edge: 'flag' | 'exclude' | 'include'; rle: 'compressed' | 'uncompressed' | 'polygon'; images: boolean; overwrite?: boolean; json?: boolean; quiet?: boolean }) => {
-      const ratios = parseRatios(o.split);
+    .action(async (dir: string, o: { format: ExportFormat; out?: string; split?: string; seed: string; image?: string[]; verifiedImages?: boolean; verifiedSegments?: boolean; tile?: string; overlap: string; edge: 'flag' | 'exclude' | 'include'; rle: 'compressed' | 'uncompressed' | 'polygon'; holes?: 'rle' | 'skip' | 'fill'; images: boolean; overwrite?: boolean; json?: boolean; quiet?: boolean }) => {
+      const ratios = parseRatios(o.split ?? (['labelme', 'geojson', 'cvat', 'imagej'].includes(o.format) ? '1:0:0' : '6:2:2'));
       const seed = parseInteger('--seed', o.seed, 0);
       const tile = o.tile ? { size: parseInteger('--tile', o.tile, 16), overlap: parseInteger('--overlap', o.overlap, 0) } : null;
       const dest = resolve(o.out ?? join(dir, 'exports', `${o.format}-${stamp()}`));
@@ -87,6 +88,7 @@ export function registerExportCommands(program: Command): void {
           tile,
           edge: o.edge,
           rle: o.rle,
+          ...(o.holes ? { holes: o.holes } : {}),
           copyImages: o.images,
           overwrite: !!o.overwrite,
         });
@@ -108,8 +110,8 @@ export function registerExportCommands(program: Command): void {
     .command('import-labels')
     .description('Import segmentations made elsewhere, matched to project images by file name (without extension).')
     .argument('<dir>', 'project folder')
-    .argument('<files...>', 'COCO JSON files, or label map images (PNG/TIFF)')
-    .addOption(new Option('--kind <kind>', 'what the files hold').choices(['coco', 'instance', 'semantic', 'boundary']).makeOptionMandatory())
+    .argument('<files...>', 'COCO JSON, LabelMe / X-AnyLabeling JSON, QuPath GeoJSON, CVAT XML, ImageJ ROI sets (.zip/.roi), or label map images (PNG/TIFF)')
+    .addOption(new Option('--kind <kind>', 'what the files hold').choices(['coco', 'instance', 'semantic', 'boundary', 'labelme', 'geojson', 'cvat', 'imagej']).makeOptionMandatory())
     .option('--classes <file>', 'semantic maps: class table (JSON list of {value, name, color?}); default: a classes.json next to the files')
     .option('--onto-segments', "semantic maps: keep each image's segments and set their classes (majority value) instead of replacing them")
     .option('--skip-segmented', 'leave images that already have a segmentation alone')

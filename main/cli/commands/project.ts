@@ -2,8 +2,11 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ServiceError } from '../../../app/errors';
-import type { Args } from '../../../app/contract';
+import type { Args, ClassicOptions } from '../../../app/contract';
 import { newService, withProject, describe, runJob } from '../common';
+import { addClassicFlags, classicFromFlags, defined, num, CLASSIC_FLAG_KEYS, type ClassicFlags } from '../classic-flags';
+import type { GrainLabService } from '../../service';
+import { calibrationNote, length } from './calibrate';
 
 export function registerProjectCommands(program: Command): void {
   program
@@ -26,10 +29,22 @@ export function registerProjectCommands(program: Command): void {
     .description('Import PNG, JPEG or TIFF micrographs (multi-page TIFF: one image per page).')
     .argument('<dir>', 'project folder')
     .argument('<files...>', 'image files')
-    .action(async (dir: string, files: string[]) => {
+    .option('--pixel-size <length>', 'µm per pixel for images whose metadata has none: 0.25 (µm), 250nm, 2.5um')
+    .option('--override', 'with --pixel-size: also replace the pixel size read from metadata')
+    .action(async (dir: string, files: string[], o: { pixelSize?: string; override?: boolean }) => {
+      if (o.override && o.pixelSize === undefined) throw new ServiceError('invalid-argument', '--override goes with --pixel-size.');
+      const typed = o.pixelSize === undefined ? null : length('--pixel-size', o.pixelSize);
       await withProject(dir, async (svc) => {
         const res = await svc.call('images.importPaths', { paths: files.map((f) => resolve(f)) });
-        for (const im of res.imported) console.log(`imported ${describe(im)}`);
+        if (typed !== null && res.imported.length) {
+          const cal = new Map((await svc.call('calibration.list', {})).images.map((c) => [c.imageId, c]));
+          const ids = res.imported.filter((im) => o.override || cal.get(im.id)?.umPerPx == null || cal.get(im.id)?.source === 'project-default').map((im) => im.id);
+          if (ids.length) await svc.call('calibration.set', { imageIds: ids, umPerPx: typed });
+        }
+        const cal = new Map((await svc.call('calibration.list', {})).images.map((c) => [c.imageId, c]));
+        for (const im of await svc.call('images.list', {})) {
+          if (res.imported.some((r) => r.id === im.id)) console.log(`imported ${describe(im, calibrationNote(cal.get(im.id)))}`);
+        }
         for (const f of res.failed) console.error(`failed   ${f.message}`);
         if (res.failed.length > 0) {
           throw new ServiceError('bad-image', `${res.failed.length} of ${files.length} file(s) could not be imported (see above); the others were.`);
@@ -37,29 +52,15 @@ export function registerProjectCommands(program: Command): void {
       });
     });
 
-  program
+  const segment = program
     .command('segment')
     .description('Auto-segment images with the classic engine or SAM (progress on stderr; Ctrl+C cancels).')
     .argument('<dir>', 'project folder')
     .option('--image <id...>', 'image id(s) to segment')
     .option('--all', 'segment every image in the project')
     .addOption(new Option('--engine <engine>', 'segmentation engine (sam needs an installed model: grainlab models list)').choices(['classic', 'sam']).default('classic'))
-    .option('--min-area <px>', 'drop segments smaller than this', '16')
     .option('-q, --quiet', 'no progress output')
-    // classic engine
-    .addOption(new Option('--mode <mode>', 'classic: phase = threshold regions; grain = grains split by boundaries').choices(['phase', 'grain']).default('phase'))
-    .option('--invert', 'classic: foreground is the darker side of the threshold')
-    .option('--classes <n>', 'classic phase mode: intensity classes (2 = Otsu, 3..5 = multi-Otsu)')
-    .option('--sigma <px>', 'classic: Gaussian smoothing before thresholding / boundary detection')
-    .addOption(new Option('--threshold <kind>', 'classic phase mode: global Otsu or local-mean adaptive').choices(['otsu', 'adaptive']))
-    .option('--block-size <px>', 'classic adaptive threshold window (odd)')
-    .option('--offset <fraction>', 'classic adaptive threshold offset (fraction of the intensity range)')
-    .option('--label-background', 'classic phase mode: give the matrix regions ids too')
-    .addOption(new Option('--boundary-style <style>', 'classic grain mode: thin boundary lines or shade edges').choices(['auto', 'lines', 'edges']))
-    .addOption(new Option('--boundaries <kind>', 'classic grain mode: seeds from threshold evidence or Canny edges').choices(['threshold', 'canny']))
-    .option('--line-width <px>', 'classic grain mode: typical boundary line width')
-    .option('--seed-depth <px>', 'classic grain mode: minimum seed depth (larger = fewer grains)')
-    .option('--merge-contrast <level>', 'classic grain mode: merge neighbours closer than this in mean intensity (0..255)')
+    .option('--preset <name>', "classic: a preset saved in the project (grainlab presets); flags given too change it for this run")
     // SAM engine
     .addOption(new Option('--prompts <kind>', 'sam: MatSAM structure-aware prompts or the regular grid').choices(['matsam', 'grid']).default('matsam'))
     .option('--model <id>', 'sam: model id (default: the active model)')
@@ -73,15 +74,15 @@ export function registerProjectCommands(program: Command): void {
     .option('--crop-layers <n>', "sam: crop layers, or 'auto' (default)")
     .option('--max-crops <n>', 'sam: most crops (encoder runs) per image (default 21)')
     .option('--single-mask', 'sam: only the best mask per prompt')
-    .option('--fill-gaps', 'sam: fill uncovered pixels from neighbouring segments (grain maps)')
-    .action(async (dir: string, o: SegmentFlags) => {
+    .option('--fill-gaps', 'sam: fill uncovered pixels from neighbouring segments (grain maps)');
+  addClassicFlags(segment).action(async (dir: string, o: SegmentFlags) => {
       if (!o.all && !o.image) throw new ServiceError('invalid-argument', 'Say which images to segment: --image <id...> or --all.');
       await withProject(dir, async (svc) => {
         const images = await svc.call('images.list', {});
         const ids = o.all ? images.map((i) => i.id) : o.image!.map((s) => Number(s));
         if (ids.length === 0) throw new ServiceError('not-found', `The project ${dir} has no images. Import some first (grainlab import).`);
         for (const id of ids) if (!images.some((i) => i.id === id)) throw new ServiceError('not-found', `Image ${id} is not in ${dir}. Run 'grainlab info ${dir}' to list image ids.`);
-        const { jobId } = await svc.call('segment.auto', { imageIds: ids, engine: o.engine, ...(o.engine === 'sam' ? { sam: samOptions(o) } : { classic: classicOptions(o) }) });
+        const { jobId } = await svc.call('segment.auto', { imageIds: ids, engine: o.engine, ...(o.engine === 'sam' ? { sam: samOptions(o) } : await classicArgs(svc, o)) });
         await runJob(svc, jobId, !!o.quiet);
         const stats = o.engine === 'sam' ? await svc.call('sam.runStats', { jobId }) : null;
         for (const im of await svc.call('images.list', {})) {
@@ -106,30 +107,27 @@ export function registerProjectCommands(program: Command): void {
           return;
         }
         console.log(`Project '${info.name}' at ${info.path} (schema v${info.schemaVersion}), ${images.length} image(s)`);
-        for (const im of images) console.log(describe(im));
+        const cal = new Map((await svc.call('calibration.list', {})).images.map((c) => [c.imageId, c]));
+        for (const im of images) console.log(describe(im, calibrationNote(cal.get(im.id))));
       });
     });
 }
 
-interface SegmentFlags {
+/** The classic part of segment.auto: a preset by name, the preset changed by flags, or flags alone. */
+async function classicArgs(svc: GrainLabService, o: SegmentFlags): Promise<{ classic?: ClassicOptions; preset?: string }> {
+  if (!o.preset) return { classic: classicFromFlags(o) };
+  const preset = (await svc.call('presets.list', {})).find((p) => p.name === o.preset);
+  if (!preset) throw new ServiceError('not-found', `No preset named '${o.preset}' in this project. List them with 'grainlab presets <dir>'.`);
+  const changed = CLASSIC_FLAG_KEYS.some((k) => o[k] !== undefined);
+  return changed ? { classic: classicFromFlags(o, preset.settings) } : { preset: preset.name };
+}
+
+interface SegmentFlags extends ClassicFlags {
+  preset?: string;
   image?: string[];
   all?: boolean;
   engine: 'classic' | 'sam';
-  minArea: string;
   quiet?: boolean;
-  mode: 'phase' | 'grain';
-  invert?: boolean;
-  classes?: string;
-  sigma?: string;
-  threshold?: 'otsu' | 'adaptive';
-  blockSize?: string;
-  offset?: string;
-  labelBackground?: boolean;
-  boundaryStyle?: 'auto' | 'lines' | 'edges';
-  boundaries?: 'threshold' | 'canny';
-  lineWidth?: string;
-  seedDepth?: string;
-  mergeContrast?: string;
   prompts: 'matsam' | 'grid';
   model?: string;
   pointsPerSide?: string;
@@ -143,40 +141,6 @@ interface SegmentFlags {
   maxCrops?: string;
   singleMask?: boolean;
   fillGaps?: boolean;
-}
-
-/** A numeric flag, or a one-line error naming it. */
-function num(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new ServiceError('invalid-argument', `${flag} needs a number; got '${v}'.`);
-  return n;
-}
-
-/** Only the flags given, so the contract's defaults apply to the rest. */
-function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
-}
-
-function classicOptions(o: SegmentFlags): Args<'segment.auto'>['classic'] {
-  return {
-    mode: o.mode,
-    minArea: num('--min-area', o.minArea) ?? 16,
-    invert: !!o.invert,
-    ...defined({
-      classes: num('--classes', o.classes),
-      sigma: num('--sigma', o.sigma),
-      threshold: o.threshold,
-      blockSize: num('--block-size', o.blockSize),
-      offset: num('--offset', o.offset),
-      labelBackground: o.labelBackground,
-      boundaryStyle: o.boundaryStyle,
-      boundaries: o.boundaries,
-      lineWidth: num('--line-width', o.lineWidth),
-      seedDepth: num('--seed-depth', o.seedDepth),
-      mergeContrast: num('--merge-contrast', o.mergeContrast),
-    }),
-  };
 }
 
 function samOptions(o: SegmentFlags): Args<'segment.auto'>['sam'] {

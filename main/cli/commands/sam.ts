@@ -10,7 +10,7 @@ import { loadCatalog, modelSearchDirs, type ModelCatalog } from '../../sam/catal
 import { defaultUserModelsDir, fetchModel, importModel, listModels, resolveModelPaths, verifyInstalled, type ModelStatus } from '../../sam/models';
 import { doctor } from '../../sam/providers';
 import { SamEngine } from '../../sam/engine';
-import { VERSION, withProject } from '../common';
+import { ProgressWriter, VERSION, withProject } from '../common';
 
 function catalogFor(project: string | undefined): ModelCatalog {
   const dir = project === undefined ? null : resolve(project);
@@ -29,14 +29,12 @@ function describeModel(m: ModelStatus): string {
 }
 
 function progressLine(quiet: boolean) {
-  let last = '';
+  const w = new ProgressWriter(process.stderr, quiet);
   return (p: { file: string; received: number; total: number | null }) => {
-    if (quiet) return;
     const line = `${p.file}: ${mib(p.received)}${p.total ? ` of ${mib(p.total)} (${Math.floor((100 * p.received) / p.total)}%)` : ''}`;
-    if (line === last) return;
-    last = line;
-    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
-    else if (p.total === null || p.received === p.total) process.stderr.write(`${line}\n`);
+    const done = p.total === null || p.received === p.total;
+    w.update(line, done);
+    if (done) w.end();
   };
 }
 

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { ServiceError } from '../../../app/errors';
 import { generateGrains, generatePhases, type PhaseStructure } from '../../../app/synth';
 import { encodePng } from '../../export/png';
+import { ProgressWriter } from '../common';
 
 interface SynthOptions {
   kind: 'grains' | 'phases';
@@ -43,6 +44,7 @@ export function registerSynthCommands(program: Command): void {
       const out = resolve(dir);
       await mkdir(join(out, 'images'), { recursive: true });
       await mkdir(join(out, 'labels'), { recursive: true });
+      const progress = new ProgressWriter();
       for (let i = 0; i < count; i++) {
         const seed = seed0 + i;
         const stem = `${o.kind}-${size}-s${seed}`;
@@ -60,9 +62,9 @@ export function registerSynthCommands(program: Command): void {
         const png = await encodePng({ width: size, height: size, channels: 1, bitDepth: image.data instanceof Uint16Array ? 16 : 8, data: image.data });
         await writeFile(join(out, 'images', `${stem}.png`), png);
         await writeFile(join(out, 'labels', `${stem}.png`), label);
-        process.stderr.write(`\r\x1b[K${i + 1}/${count} ${stem}`);
+        progress.update(`${i + 1}/${count} ${stem}`);
       }
-      process.stderr.write('\n');
+      progress.end();
       console.log(`Wrote ${count} ${o.kind} image(s) of ${size}x${size} px with labels to ${out}`);
     });
 }
