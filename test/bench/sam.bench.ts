@@ -19,7 +19,6 @@ import { toGrey } from '../../app/image/display';
 import type { LabelMap, RasterImage } from '../../app/types';
 import { GrainLabService } from '../../main/service';
 import { SamEngine } from '../../main/sam/engine';
-import { frameGeometry } from '../../main/sam/preprocess';
 import { maskFromDecoder, paintMask } from '../../main/sam/upsample';
 import { samAutoSegment, type SamAutoBackend } from '../../main/jobs/sam-auto';
 import { PRESETS } from '../../main/eval/datasets';
@@ -117,14 +116,13 @@ async function clickLatency(): Promise<void> {
       // The pipeline's own compute, outside the service: prompt tensors and output selection in the
       // worker (its time minus session.run), then the mask around its box; thread hand-offs excluded.
       const emb = await engine.embed(`bench-${side}`, raster);
-      const g = frameGeometry(side, side);
       const ups: number[] = [];
       const worker: number[] = [];
       for (let i = 0; i < clicks + 3; i++) {
         const c = centres[i % centres.length]!;
         const d = await engine.decode(emb, { points: [{ ...c, label: 1 }] }, { best: true, resolution: side > 1024 ? 'frame' : 'image' });
         const t0 = performance.now();
-        maskFromDecoder(d.masks as Float32Array, d.width, d.height, d.lowRes, g.resizedWidth, g.resizedHeight, side, side, 0);
+        maskFromDecoder(d.masks as Float32Array, d.width, d.height, d.lowRes, d.lowResExtent, side, side, 0);
         const dt = performance.now() - t0;
         if (i < 3) continue; // warm-up: this thread has not run the upsampling code yet
         ups.push(dt);
@@ -159,7 +157,7 @@ function engineBackend(engine: SamEngine, key: string): SamAutoBackend {
     async embed(crop, index, raster, preprocess) {
       const emb = await engine.embed(`${key}#${index}@${crop.box.x},${crop.box.y}`, raster, preprocess);
       handles.set(emb.key, emb);
-      return { handle: emb.key, encoded: emb.source === 'encoder' };
+      return { handle: emb.key, encoded: emb.source === 'encoder', frame: engine.frameSize(emb.geometry) };
     },
     decode(handle, prompts, options) {
       return engine.decodeMany(handles.get(handle)!, prompts, options);
