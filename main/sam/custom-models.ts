@@ -93,10 +93,10 @@ export async function importCustomModel(o: CustomImportOptions): Promise<{ entry
     const family = await o.inspect(staged[0]!.temp, staged[1]!.temp).catch((e: unknown) => {
       // Name the person's files, not the temp copies, in the signature message.
       if (!(e instanceof ServiceError)) throw e;
+      let message = e.message;
+      for (const x of staged) message = message.replaceAll(basename(x.temp), basename(sources[x.role]));
       const x = staged.find((s) => s.temp === e.file);
-      const source = x === undefined ? undefined : sources[x.role];
-      const message = x === undefined ? e.message : e.message.replaceAll(basename(x.temp), basename(source!));
-      throw new ServiceError(e.code, `${message} Nothing was imported.`, source ?? e.file);
+      throw new ServiceError(e.code, `${message} Nothing was imported.`, x === undefined ? e.file : sources[x.role]);
     });
     const entry: ModelEntry = {
       id,

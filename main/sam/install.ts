@@ -66,10 +66,12 @@ async function settleAll(m: ModelEntry, staged: Staged[], destDir: string, dirs:
       family = await inspect(pathOf('encoder'), pathOf('decoder'));
     } catch (e) {
       await Promise.all(staged.map((x) => rm(x.temp, { force: true })));
-      // The signature check names the temp copy; name the file it came from instead.
-      const x = e instanceof ServiceError ? staged.find((s) => e.file === s.temp) : undefined;
-      if (e instanceof ServiceError && x !== undefined) throw new ServiceError(e.code, `${e.message.replaceAll(basename(x.temp), basename(x.origin))} Nothing was installed.`, x.origin);
-      throw e;
+      // The signature check names the temp copies; name the files they came from instead.
+      if (!(e instanceof ServiceError)) throw e;
+      let message = e.message;
+      for (const x of staged) message = message.replaceAll(basename(x.temp), basename(x.origin));
+      const x = staged.find((s) => e.file === s.temp);
+      throw new ServiceError(e.code, `${message} Nothing was installed.`, x === undefined ? e.file : x.origin);
     }
     if (family !== m.family) {
       await Promise.all(staged.map((x) => rm(x.temp, { force: true })));
