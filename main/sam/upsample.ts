@@ -190,20 +190,30 @@ export function resampleLogits(src: Float32Array, sw: number, sh: number, window
   };
   const ax = along(sw, window.x, window.width, dw);
   const ay = along(sh, window.y, window.height, dh);
+  // Separable: each source row is resized horizontally once (kept while output rows use it), then
+  // every output row is one lerp between two such rows.
+  const rows = new Map<number, Float32Array>();
+  const rowOf = (r: number): Float32Array => {
+    let row = rows.get(r);
+    if (row !== undefined) return row;
+    row = new Float32Array(dw);
+    const base = r * sw;
+    for (let x = 0; x < dw; x++) {
+      const a = src[base + ax.i0[x]!]!;
+      row[x] = a + (src[base + ax.i1[x]!]! - a) * ax.w[x]!;
+    }
+    if (rows.size >= 2) rows.delete(rows.keys().next().value!);
+    rows.set(r, row);
+    return row;
+  };
   const out = new Float32Array(dw * dh);
   for (let y = 0; y < dh; y++) {
-    const r0 = ay.i0[y]! * sw;
-    const r1 = ay.i1[y]! * sw;
+    const top = rowOf(ay.i0[y]!);
+    const bottom = rowOf(ay.i1[y]!);
     const wy = ay.w[y]!;
     const o = y * dw;
-    for (let x = 0; x < dw; x++) {
-      const c0 = ax.i0[x]!;
-      const c1 = ax.i1[x]!;
-      const wx = ax.w[x]!;
-      const top = src[r0 + c0]! + (src[r0 + c1]! - src[r0 + c0]!) * wx;
-      const bottom = src[r1 + c0]! + (src[r1 + c1]! - src[r1 + c0]!) * wx;
-      out[o + x] = top + (bottom - top) * wy;
-    }
+    if (wy === 0) out.set(top, o);
+    else for (let x = 0; x < dw; x++) out[o + x] = top[x]! + (bottom[x]! - top[x]!) * wy;
   }
   return out;
 }
