@@ -129,21 +129,22 @@ export interface RemovedModel {
   deleted: string[];
   /** Files kept because another model uses them. */
   kept: string[];
-  /** The manifest the entry was taken out of, for custom and folder models; null for bundled ones. */
+  /** The manifest a custom model's entry was taken out of; null for other models (their entry stays). */
   manifest: string | null;
 }
 
 /**
- * Removes a model: a model listed by a folder's manifest.json (custom imports, a lab's own) leaves that
- * manifest and its files are deleted from that folder; a bundled model's files are deleted from `destDir`
- * (the user's models folder unless a project's is given). Files another known model uses stay.
+ * Removes a model: a custom model (imported with --custom) leaves its folder's manifest.json and its
+ * files are deleted from that folder; any other model (bundled, or listed by a lab's manifest) has its
+ * files deleted from `destDir` (the user's models folder unless a project's is given) and stays listed.
+ * Files another known model uses stay.
  */
 export async function removeModel(catalog: ModelCatalog, id: string, destDir: string): Promise<RemovedModel> {
   const m = catalog.manifest.models.find((x) => x.id === id);
   if (m === undefined) {
     throw new ServiceError('not-found', `No SAM model "${id}". Known models: ${catalog.manifest.models.map((x) => x.id).join(', ')}.`);
   }
-  const manifestFile = catalog.origins[id] ?? null;
+  const manifestFile = m.custom !== undefined ? (catalog.origins[id] ?? null) : null;
   const folder = manifestFile === null ? resolve(destDir) : dirname(manifestFile);
   const others = catalog.manifest.models.filter((x) => x.id !== id);
   const deleted: string[] = [];

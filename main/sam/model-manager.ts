@@ -70,7 +70,8 @@ export function modelRows(catalog: ModelCatalog, folders: ModelFolders, verifica
     const enc = m.files.find((f) => f.role === 'encoder');
     const location = m.installed && enc?.path ? dirname(enc.path) : null;
     const origin = catalog.origins[m.id];
-    const removable = origin !== undefined ? writable.includes(resolve(dirname(origin))) : entry.files.some((f) => locateFile(f.file, writable) !== null);
+    const removable =
+      entry.custom !== undefined && origin !== undefined ? writable.includes(resolve(dirname(origin))) : entry.files.some((f) => locateFile(f.file, writable) !== null);
     const paths = m.files.map((f) => f.path).filter((p): p is string => p !== null);
     return {
       id: m.id,
@@ -133,9 +134,10 @@ export class SamModelManager {
     const c = this.session.catalog();
     const folders = this.folders();
     const origin = c.origins[modelId];
+    const custom = c.manifest.models.find((m) => m.id === modelId)?.custom !== undefined;
     // Only the user's and the project's folders are written to; the app's own models/ is read-only.
     const writable = [folders.user, folders.project].filter((d): d is string => d !== null).map((d) => resolve(d));
-    if (origin !== undefined && !writable.includes(resolve(dirname(origin)))) {
+    if (custom && origin !== undefined && !writable.includes(resolve(dirname(origin)))) {
       throw new ServiceError('unsupported', `The model "${modelId}" is listed by ${origin}, which GrainLab does not change. Edit that file to remove it.`);
     }
     await this.session.forget(modelId);

@@ -117,7 +117,7 @@ test('models import --custom: an EdgeSAM pair under a new name, listed with its 
   assert.match(list.out, /sam2\.1-hiera-tiny\s+not installed\s+SAM 2 \/ 2\.1/);
   const v = grainlab('models', 'verify', 'lab-edgesam');
   assert.equal(v.code, 0, v.err);
-  assert.match(v.out, /lab-edgesam: ok\n\s+encoder lab-edgesam\.encoder\.onnx  ok \(sha256\)/);
+  assert.match(v.out, /lab-edgesam: ok\n\s+encoder lab-edgesam\.encoder\.onnx {2}ok \(sha256\)/);
 
   const bad = grainlab('models', 'import', '--custom', 'Broken', fam.edgeSamEncoder, foreign);
   assert.equal(bad.code, 1);

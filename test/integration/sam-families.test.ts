@@ -6,6 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -88,6 +90,7 @@ let svc: GrainLabService;
 let imageId = 0;
 let fam: TinyFamilyModelPaths;
 let foreignDecoder = '';
+let server: Server;
 
 const FAMILY_MODELS = [
   { id: 'tiny-sam2', family: 'sam2' },
@@ -115,11 +118,32 @@ before(async () => {
       tinyManifestModel('tiny-mislabelled', file('encoder', fam.edgeSamEncoder), file('decoder', fam.edgeSamDecoder), 'sam2'),
     ],
   };
+  // A downloadable EdgeSAM model with no published checksum, served from this machine.
+  server = createServer((req, res) => {
+    const files: Record<string, string> = { '/e.onnx': fam.edgeSamEncoder, '/d.onnx': fam.edgeSamDecoder, '/wrong.onnx': fam.sam2Decoder };
+    const f = files[req.url ?? ''];
+    if (f === undefined) return void res.writeHead(404).end();
+    const body = readFileSync(f);
+    res.writeHead(200, { 'content-length': body.length }).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const remote = (id: string, dec: string) => ({
+    id,
+    name: id,
+    family: 'edgesam',
+    files: [
+      { role: 'encoder', file: `${id}.encoder.onnx`, url: `${base}/e.onnx`, checksum: 'unpublished' },
+      { role: 'decoder', file: `${id}.decoder.onnx`, url: `${base}/${dec}`, checksum: 'unpublished' },
+    ],
+  });
+  manifest.models.push(remote('remote-edgesam', 'd.onnx') as never, remote('remote-wrong', 'wrong.onnx') as never);
   writeFileSync(join(models, 'manifest.json'), JSON.stringify(manifest, null, 2));
   foreignDecoder = buildTinySamModels(join(root, 'stick')).foreignDecoder;
   imageId = (await svc.call('images.importFiles', { files: [{ name: 'squares.png', bytes: await squaresPng() }] })).imported[0]!.id;
 });
 after(async () => {
+  await new Promise((r) => server?.close(r));
   await svc?.dispose();
   rmSync(root, { recursive: true, force: true });
   rmSync(userModels, { recursive: true, force: true });
@@ -244,4 +268,29 @@ test('import your own model: a pair of no recognised signature is refused naming
   const left = readdirSync(join(dir, 'models'));
   assert.ok(!left.some((f) => f.startsWith('broken') || f.startsWith('mixed') || f.endsWith('.part')), left.join(', '));
   assert.equal(existsSync(join(userModels, 'broken.encoder.onnx')), false);
+});
+
+test('sam.fetch downloads as a job, loads the pair to check its family (nothing is published for it), and installs it verified', async () => {
+  const { jobId } = await svc.call('sam.fetch', { modelId: 'remote-edgesam', destination: 'user' });
+  const end = await waitJob(svc, jobId);
+  assert.equal(end.state, 'done', end.message);
+  const row = (await svc.call('sam.status', {})).models.find((x) => x.id === 'remote-edgesam')!;
+  assert.deepEqual([row.installed, row.location, row.verified, row.family], [true, userModels, true, 'edgesam']);
+  assert.ok(existsSync(join(userModels, 'remote-edgesam.encoder.onnx.sha256')), 'a sha256 is recorded for later checks');
+  const checks = await svc.call('sam.verify', { modelId: 'remote-edgesam' });
+  assert.deepEqual(checks[0]!.files.map((f) => f.method), ['recorded-sha256', 'recorded-sha256']);
+
+  // A download whose decoder turns out to be SAM 2's is refused by the pair check; nothing is installed.
+  const wrong = await svc.call('sam.fetch', { modelId: 'remote-wrong', destination: 'user' });
+  const failed = await waitJob(svc, wrong.jobId);
+  assert.equal(failed.state, 'failed');
+  assert.match(failed.message ?? '', /"e\.onnx" is a SAM-style encoder .*but the decoder "wrong\.onnx" \(SAM 2 \/ 2\.1\)/);
+  assert.ok(!readdirSync(userModels).some((f) => f.startsWith('remote-wrong') || f.endsWith('.part')));
+
+  // Removing a listed model deletes its files; it stays listed, not installed.
+  const after = await svc.call('sam.remove', { modelId: 'remote-edgesam', destination: 'user' });
+  const gone = after.models.find((x) => x.id === 'remote-edgesam')!;
+  assert.equal(gone.installed, false);
+  assert.ok(!existsSync(join(userModels, 'remote-edgesam.encoder.onnx')));
+  assert.ok(!existsSync(join(userModels, 'remote-edgesam.encoder.onnx.sha256')));
 });
