@@ -60,7 +60,7 @@ export interface SamPrompt {
 export interface DecodeOptions {
   /** 'logits' (default): float logits per pixel (mask = logit > 0); 'binary': 0/1 bytes, 4x smaller. */
   output?: 'logits' | 'binary';
-  /** Return only the candidate with the highest predicted IoU. */
+  /** Return only the candidate with the highest score (predicted IoU; EdgeSAM's exported score). */
   best?: boolean;
   /** Also return the 256x256 low-resolution logits (default true); they refine a later prompt. */
   lowRes?: boolean;
@@ -80,7 +80,7 @@ interface DecodeCommon {
   height: number;
   /** Number of candidate masks (masks holds count planes of width*height, row-major). */
   count: number;
-  /** Predicted IoU per candidate. */
+  /** Score per candidate: predicted IoU (EdgeSAM: its exported score, the stability score in its README's export). */
   iou: Float32Array;
   /** Index of each returned candidate among the decoder's outputs (matters when best is set). */
   indices: number[];
@@ -164,11 +164,6 @@ export class SamRuntime {
     const t2 = performance.now();
     input.dispose();
     return { data: this.encoderAdapter.pack(out), geometry: input.geometry, timing: { preprocessMs: t1 - t0, modelMs: t2 - t1 } };
-  }
-
-  /** Size of 'frame'-resolution masks for an image of this geometry. */
-  frameSize(geometry: FrameGeometry): Size {
-    return this.decoderAdapter.frameSize(geometry);
   }
 
   async decode(embedding: Float32Array, geometry: FrameGeometry, prompt: SamPrompt, options: DecodeOptions = {}): Promise<SamDecodeResult> {

@@ -115,6 +115,10 @@ test('models import --custom: an EdgeSAM pair under a new name, listed with its 
   const list = grainlab('models', 'list');
   assert.match(list.out, /lab-edgesam\s+installed\s+EdgeSAM\s+Lab EdgeSAM — custom, derived from edge-sam, imported \d{4}-\d\d-\d\d/);
   assert.match(list.out, /sam2\.1-hiera-tiny\s+not installed\s+SAM 2 \/ 2\.1/);
+  const d = grainlab('doctor', '--load');
+  assert.equal(d.code, 0, d.err);
+  assert.match(d.out, /Models installed: lab-edgesam \(EdgeSAM, custom\)/);
+  assert.match(d.out, /Loaded lab-edgesam: EdgeSAM, encoder convention nchw-normalized/);
   const v = grainlab('models', 'verify', 'lab-edgesam');
   assert.equal(v.code, 0, v.err);
   assert.match(v.out, /lab-edgesam: ok\n\s+encoder lab-edgesam\.encoder\.onnx {2}ok \(sha256\)/);
