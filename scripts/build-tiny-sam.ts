@@ -20,8 +20,9 @@ type ITensor = onnxProto.onnx.ITensorProto;
 type IValueInfo = onnxProto.onnx.IValueInfoProto;
 type IAttribute = onnxProto.onnx.IAttributeProto;
 
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
+export const FLOAT = onnx.TensorProto.DataType.FLOAT;
+export const INT64 = onnx.TensorProto.DataType.INT64;
+export const INT32 = onnx.TensorProto.DataType.INT32;
 const OPSET = 17;
 const IR_VERSION = 8;
 
@@ -34,7 +35,7 @@ export const TINY_DECODER_IOU = [0.7, 0.9, 0.8];
 
 type Dim = number | string;
 
-function valueInfo(name: string, elemType: number, dims: Dim[]): IValueInfo {
+export function valueInfo(name: string, elemType: number, dims: Dim[]): IValueInfo {
   return {
     name,
     type: {
@@ -56,18 +57,18 @@ function int64Tensor(name: string, dims: number[], values: number[]): ITensor {
   return { name, dims, dataType: INT64, rawData: new Uint8Array(data.buffer) };
 }
 
-function attrInts(name: string, ints: number[]): IAttribute {
+export function attrInts(name: string, ints: number[]): IAttribute {
   return { name, type: onnx.AttributeProto.AttributeType.INTS, ints };
 }
-function attrInt(name: string, i: number): IAttribute {
+export function attrInt(name: string, i: number): IAttribute {
   return { name, type: onnx.AttributeProto.AttributeType.INT, i };
 }
-function attrString(name: string, s: string): IAttribute {
+export function attrString(name: string, s: string): IAttribute {
   return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(s) };
 }
 
 /** Accumulates nodes and constants for one graph; names are generated so graphs read as plain code. */
-class GraphBuilder {
+export class GraphBuilder {
   readonly nodes: INode[] = [];
   readonly initializers: ITensor[] = [];
   private counter = 0;
@@ -93,7 +94,7 @@ class GraphBuilder {
   }
 }
 
-function encodeModel(name: string, g: GraphBuilder, inputs: IValueInfo[], outputs: IValueInfo[]): Uint8Array {
+export function encodeModel(name: string, g: GraphBuilder, inputs: IValueInfo[], outputs: IValueInfo[]): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: OPSET }],
@@ -106,22 +107,27 @@ function encodeModel(name: string, g: GraphBuilder, inputs: IValueInfo[], output
   return Uint8Array.from(onnx.ModelProto.encode(model).finish());
 }
 
-/** Fixed positive projection 3 -> 256 channels: channel c follows input channel c % 3 with a gain in [0.5, 1). */
-function projectionWeights(): { w: Float32Array; b: Float32Array } {
-  const w = new Float32Array(256 * 3);
-  const b = new Float32Array(256);
-  for (let c = 0; c < 256; c++) {
+/** Fixed positive projection 3 -> n channels: channel c follows input channel c % 3 with a gain in [0.5, 1). */
+export function projectionWeights(n = 256): { w: Float32Array; b: Float32Array } {
+  const w = new Float32Array(n * 3);
+  const b = new Float32Array(n);
+  for (let c = 0; c < n; c++) {
     w[c * 3 + (c % 3)] = 0.5 + 0.5 * ((c * 37) % 256) / 256;
     b[c] = ((c * 11) % 7) / 70;
   }
   return { w, b };
 }
 
-/** Shared tail of both encoders: [1,3,1024,1024] normalised image -> image_embeddings [1,256,64,64]. */
-function embedNormalised(g: GraphBuilder, x: string): void {
-  const pooled = g.op('AveragePool', [x], [attrInts('kernel_shape', [16, 16]), attrInts('strides', [16, 16])]);
-  const { w, b } = projectionWeights();
-  g.op('Conv', [pooled, g.floats([256, 3, 1, 1], w), g.floats([256], b)], [], 'image_embeddings');
+/** Average-pools a [N,3,1024,1024] normalised image by `cell` and projects it to `channels` channels. */
+export function pooledFeatures(g: GraphBuilder, x: string, cell: number, channels: number, output?: string): string {
+  const pooled = g.op('AveragePool', [x], [attrInts('kernel_shape', [cell, cell]), attrInts('strides', [cell, cell])]);
+  const { w, b } = projectionWeights(channels);
+  return g.op('Conv', [pooled, g.floats([channels, 3, 1, 1], w), g.floats([channels], b)], [], output);
+}
+
+/** Shared tail of the SAM-style encoders: [1,3,1024,1024] normalised image -> image_embeddings [1,256,64,64]. */
+export function embedNormalised(g: GraphBuilder, x: string): void {
+  pooledFeatures(g, x, 16, 256, 'image_embeddings');
 }
 
 const EMBEDDINGS_OUT = valueInfo('image_embeddings', FLOAT, [1, 256, 64, 64]);
@@ -202,24 +208,29 @@ export function tinyDecoder(): Uint8Array {
   );
 }
 
-/** A decoder with SAM 2's input names (image_embed, high_res_feats_*): the engine must refuse it. */
+/**
+ * A decoder GrainLab does not recognise: the input names of onnxruntime's own SAM 2 export
+ * (image_features_*, input_masks, original_image_size). Loading it must fail naming what is missing.
+ */
 export function tinyForeignDecoder(): Uint8Array {
   const g = new GraphBuilder();
-  g.op('Identity', ['mask_input'], [], 'masks');
-  g.op('Identity', ['has_mask_input'], [], 'iou_predictions');
+  g.op('Identity', ['input_masks'], [], 'masks');
+  g.op('Identity', ['has_input_masks'], [], 'iou_predictions');
+  g.op('Identity', ['input_masks'], [], 'low_res_masks');
   return encodeModel(
-    'tiny_sam2_like_decoder',
+    'tiny_ort_sam2_decoder',
     g,
     [
-      valueInfo('image_embed', FLOAT, [1, 256, 64, 64]),
-      valueInfo('high_res_feats_0', FLOAT, [1, 32, 256, 256]),
-      valueInfo('high_res_feats_1', FLOAT, [1, 64, 128, 128]),
+      valueInfo('image_features_0', FLOAT, [1, 32, 256, 256]),
+      valueInfo('image_features_1', FLOAT, [1, 64, 128, 128]),
+      valueInfo('image_embeddings', FLOAT, [1, 256, 64, 64]),
       valueInfo('point_coords', FLOAT, [1, 'num_points', 2]),
       valueInfo('point_labels', FLOAT, [1, 'num_points']),
-      valueInfo('mask_input', FLOAT, [1, 1, 256, 256]),
-      valueInfo('has_mask_input', FLOAT, [1]),
+      valueInfo('input_masks', FLOAT, [1, 1, 256, 256]),
+      valueInfo('has_input_masks', FLOAT, [1]),
+      valueInfo('original_image_size', INT32, [2]),
     ],
-    [valueInfo('masks', FLOAT, [1, 1, 256, 256]), valueInfo('iou_predictions', FLOAT, [1])],
+    [valueInfo('masks', FLOAT, [1, 1, 256, 256]), valueInfo('iou_predictions', FLOAT, [1]), valueInfo('low_res_masks', FLOAT, [1, 1, 256, 256])],
   );
 }
 
@@ -237,7 +248,7 @@ export interface TinySamModelPaths {
   encoderHwc: string;
   /** Decoder with Meta's signature, 3 candidate masks. */
   decoder: string;
-  /** Decoder with SAM 2 input names, to be rejected. */
+  /** A decoder with input names no supported family has (onnxruntime's SAM 2 export), to be refused. */
   foreignDecoder: string;
 }
 
@@ -248,7 +259,7 @@ export function buildTinySamModels(dir: string): TinySamModelPaths {
     encoderNchw: join(dir, 'tiny-sam.encoder-nchw.onnx'),
     encoderHwc: join(dir, 'tiny-sam.encoder-hwc.onnx'),
     decoder: join(dir, 'tiny-sam.decoder.onnx'),
-    foreignDecoder: join(dir, 'tiny-sam2-like.decoder.onnx'),
+    foreignDecoder: join(dir, 'tiny-ort-sam2.decoder.onnx'),
   };
   writeFileSync(paths.encoderNchw, tinyEncoderNchw());
   writeFileSync(paths.encoderHwc, tinyEncoderHwc());
@@ -262,9 +273,9 @@ export function tinyManifestFile(role: 'encoder' | 'decoder', path: string, size
   return { role, file: basename(path), url: `https://example.invalid/${basename(path)}`, size: size ?? statSync(path).size };
 }
 
-/** A model entry of a models manifest (Meta's decoder, normalised NCHW encoder). */
-export function tinyManifestModel(id: string, encoder: ReturnType<typeof tinyManifestFile>, decoder: ReturnType<typeof tinyManifestFile>) {
-  return { id, name: `${id} (test model)`, convention: { encoder: 'nchw-normalized', decoder: 'meta' }, files: [encoder, decoder] };
+/** A model entry of a models manifest; family 'sam' (Meta's decoder) unless given. */
+export function tinyManifestModel(id: string, encoder: ReturnType<typeof tinyManifestFile>, decoder: ReturnType<typeof tinyManifestFile>, family = 'sam') {
+  return { id, name: `${id} (test model)`, family, files: [encoder, decoder] };
 }
 
 /** Builds the tiny models in `<projectDir>/models` with a manifest listing one working model, `tiny-sam`. */

@@ -1,8 +1,23 @@
 // Contract group: SAM models, interactive prompts and SAM auto-segmentation.
 // Merged into app/contract.ts; each method is declared here once.
 import { z } from 'zod';
-import { method, none, id } from './define';
+import { method, none, id, path } from './define';
 import type { Box } from '../types';
+
+/**
+ * Segment Anything model families GrainLab runs: 'sam' (Meta's decoder signature; also MobileSAM),
+ * 'sam2' (SAM 2 / 2.1 image models), 'efficientsam', 'edgesam'. Recognised from the ONNX files.
+ */
+export const SamFamilySchema = z.enum(['sam', 'sam2', 'efficientsam', 'edgesam']);
+export type SamFamily = z.infer<typeof SamFamilySchema>;
+
+/** How each family is named to people. */
+export const SAM_FAMILY_NAMES: Readonly<Record<SamFamily, string>> = {
+  sam: 'SAM (Meta decoder)',
+  sam2: 'SAM 2 / 2.1',
+  efficientsam: 'EfficientSAM',
+  edgesam: 'EdgeSAM',
+};
 
 export const PromptPointSchema = z.object({
   x: z.number().finite(),
@@ -72,9 +87,44 @@ export type SamAutoOptions = z.output<typeof SamAutoOptionsSchema>;
 export interface SamModelInfo {
   id: string;
   name: string;
+  description: string | null;
+  family: SamFamily;
   installed: boolean;
   /** Where its files were found, when installed. */
   location: string | null;
+  /** Bytes of its files when installed. */
+  bytes: number | null;
+  /**
+   * Whether its files passed the last check (sam.verify, or the install that put them there) since the
+   * service started and are unchanged since; null when not checked yet.
+   */
+  verified: boolean | null;
+  /** Set for a model a person imported from their own files. */
+  custom: { derivedFrom: string | null; importedAt: string } | null;
+  /** Whether sam.remove can take it out (a custom model, or a listed one with files in the user or project folder). */
+  removable: boolean;
+  /** Can be downloaded (sam.fetch): every file has an address. */
+  downloadable: boolean;
+}
+
+/** Where sam.importCustom and sam.fetch put files: the user's models folder, or the open project's models/. */
+export const ModelDestinationSchema = z.enum(['user', 'project']).default('user');
+
+export interface SamFileCheck {
+  role: 'encoder' | 'decoder';
+  file: string;
+  path: string | null;
+  ok: boolean;
+  /** How it was checked: sha256, git-blob-sha1, recorded-sha256, size, approx-size, unpublished. */
+  method: string;
+  /** What is wrong, for the user; empty when ok. */
+  problem: string;
+}
+
+export interface SamModelCheck {
+  modelId: string;
+  ok: boolean;
+  files: SamFileCheck[];
 }
 
 export interface SamStatus {
@@ -128,8 +178,30 @@ export interface SamAutoStats {
   matsam?: { mode: string; regionPoints: number; gridPoints: number; borderPoints: number };
 }
 
+const modelId = z.string().min(1).max(100);
+
 export const samMethods = {
   'sam.status': method<SamStatus>()(none),
+  /**
+   * Imports a person's own encoder/decoder pair under a name they give (any family GrainLab recognises),
+   * recorded with sha256, size, family and what it was derived from; refused naming the missing or
+   * mismatched inputs otherwise. Files are paths on the machine the service runs on.
+   */
+  'sam.importCustom': method<{ modelId: string; status: SamStatus }>()(
+    z.object({
+      name: z.string().trim().min(1).max(100),
+      encoderPath: path,
+      decoderPath: path,
+      derivedFrom: z.string().max(200).optional(),
+      destination: ModelDestinationSchema,
+    }),
+  ),
+  /** Checks installed model files (one model, or every model with files present); hashing large files takes seconds. */
+  'sam.verify': method<SamModelCheck[]>()(z.object({ modelId: modelId.optional() })),
+  /** Removes a model (custom: entry and files; listed: its files in the destination folder). */
+  'sam.remove': method<SamStatus>()(z.object({ modelId, destination: ModelDestinationSchema })),
+  /** Downloads a listed model as a job (progress events); the files are checked before they are installed. */
+  'sam.fetch': method<{ jobId: string }>()(z.object({ modelId, destination: ModelDestinationSchema })),
   /** Makes a model the active one (loads it to check it; remembered in the project). */
   'sam.select': method<SamStatus>()(z.object({ modelId: z.string().min(1).max(100) })),
   /** Decode one prompt on an image (the embedding is computed once and cached). */

@@ -13,7 +13,7 @@ import { transferList } from '../sam/protocol';
 import type { SamDecodeResult } from '../sam/runtime';
 import type { PreprocessOptions } from '../sam/preprocess';
 import type { Box } from '../../app/types';
-import type { SamAutoRun } from './sam-auto';
+import type { SamAutoEmbedded, SamAutoRun } from './sam-auto';
 import type { ClassicDetail, RpcCall, RpcReply, SegmentMessage, SegmentRequest } from './segment.worker';
 
 export interface ClassicResult {
@@ -29,7 +29,7 @@ export interface SamAutoWorkerResult extends ClassicResult {
 
 /** The SAM engine as the worker's pipeline needs it, served on this thread. */
 export interface SamEngineCalls {
-  embed(crop: Box, layer: number, index: number, raster: RasterImage, preprocess: PreprocessOptions): Promise<{ handle: string; encoded: boolean }>;
+  embed(crop: Box, layer: number, index: number, raster: RasterImage, preprocess: PreprocessOptions): Promise<SamAutoEmbedded>;
   decode(handle: string, prompts: Extract<RpcCall, { call: 'decode' }>['prompts'], options: Extract<RpcCall, { call: 'decode' }>['options']): Promise<SamDecodeResult[]>;
 }
 

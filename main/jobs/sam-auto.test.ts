@@ -42,7 +42,8 @@ function fakeBackend(): SamAutoBackend & { decodes: number; embeds: number; crop
       self.embeds++;
       self.crops.push(crop.box);
       rasters.set(String(index), raster);
-      return { handle: String(index), encoded: true };
+      const g = frameGeometry(raster.width, raster.height);
+      return { handle: String(index), encoded: true, frame: { width: g.resizedWidth, height: g.resizedHeight } };
     },
     async decode(handle: string, prompts: { points?: readonly { x: number; y: number }[] }[], options: { resolution?: 'image' | 'frame'; best?: boolean }): Promise<SamDecodeResult[]> {
       const r = rasters.get(handle)!;
@@ -66,7 +67,7 @@ function fakeBackend(): SamAutoBackend & { decodes: number; embeds: number; crop
           }
         }
         const iou = k === 1 ? Float32Array.of(0.95) : Float32Array.of(0.5, 0.95, 0.6);
-        return { output: 'logits', masks, width: w, height: h, count: k, iou, indices: k === 1 ? [1] : [0, 1, 2], lowRes: null, timing: { modelMs: 0, totalMs: 0 } };
+        return { output: 'logits', masks, width: w, height: h, count: k, iou, indices: k === 1 ? [1] : [0, 1, 2], lowRes: null, lowResExtent: { width: g.resizedWidth / 4, height: g.resizedHeight / 4 }, timing: { modelMs: 0, totalMs: 0 } };
       });
     },
   };

@@ -26,17 +26,27 @@ import {
 } from '../../app/segment';
 import type { Box, GreyImage, LabelMap, RasterImage } from '../../app/types';
 import type { ContrastWindow, PreprocessOptions } from '../sam/preprocess';
-import { frameGeometry, resolveWindow } from '../sam/preprocess';
+import { resolveWindow } from '../sam/preprocess';
 import type { DecodeOptions, SamDecodeResult, SamPrompt } from '../sam/runtime';
 import { upscaleMask } from '../sam/upsample';
+
+/** What embedding one crop gives the pipeline. */
+export interface SamAutoEmbedded {
+  /** Handle for decode. */
+  handle: string;
+  /** Whether the encoder ran (false: cached). */
+  encoded: boolean;
+  /** Size of the masks a decode with resolution 'frame' returns for this crop (the model family decides it). */
+  frame: { width: number; height: number };
+}
 
 /** Where embeddings and decodes happen: the SAM engine, directly or through the worker's RPC. */
 export interface SamAutoBackend {
   /**
    * Embeds one crop (index 0 = the whole image, `raster` then is the caller's image; otherwise a copy
-   * the backend may keep or transfer). Returns a handle for decode and whether the encoder ran.
+   * the backend may keep or transfer).
    */
-  embed(crop: CropBox, index: number, raster: RasterImage, preprocess: PreprocessOptions): Promise<{ handle: string; encoded: boolean }>;
+  embed(crop: CropBox, index: number, raster: RasterImage, preprocess: PreprocessOptions): Promise<SamAutoEmbedded>;
   decode(handle: string, prompts: SamPrompt[], options: DecodeOptions): Promise<SamDecodeResult[]>;
 }
 
@@ -154,7 +164,8 @@ const LOGIT_SCALE = 64;
 const WINDOW_MARGIN = 2;
 
 /**
- * One decoder mask at frame resolution (fw x fh logits of the crop resized into the 1024 frame)
+ * One decoder mask at frame resolution (fw x fh logits covering the crop: the crop resized into the
+ * 1024 frame, or the 256x256 low-res logits of the models that stretch the image)
  * through SAM's filters: predicted IoU and stability at frame resolution, then the crop-edge test on
  * the mask's box estimated in image pixels. The image-resolution mask is made later, only for masks
  * that survive NMS (materialize): on a large image a matrix mask upsampled for every prompt that hit
@@ -275,9 +286,8 @@ export async function samAutoSegment(raster: RasterImage, o: SamAutoOptions, bac
     embedMs += performance.now() - te;
     if (emb.encoded) encoderRuns++;
     check();
-    const g = frameGeometry(cw, ch);
     // Below the frame size the decoder's own resize is cheaper; above it, upsample around each mask only.
-    const resolution: DecodeOptions['resolution'] = cw * ch > g.resizedWidth * g.resizedHeight ? 'frame' : 'image';
+    const resolution: DecodeOptions['resolution'] = cw * ch > emb.frame.width * emb.frame.height ? 'frame' : 'image';
     const options: DecodeOptions = { output: 'logits', lowRes: false, resolution, best: !o.multimask };
     let cropCandidates: Pending[] = [];
     for (let b = 0; b < plan.points.length; b += o.batchSize) {

@@ -21,11 +21,13 @@ export class MemoryEmbeddingStore implements EmbeddingStore {
 }
 
 /**
- * Cache key of one image embedding: the image content hash, the encoder model's hash and the
- * preprocessing (version + contrast window); a change to any of them means a different embedding.
+ * Cache key of one image embedding: the image content hash, the encoder model's hash, the
+ * preprocessing (version + contrast window) and, for encoders with several outputs (SAM 2), what the
+ * packed embedding holds; a change to any of them means a different embedding. Single-output keys
+ * keep their earlier form, so embeddings already stored stay valid.
  */
-export function embeddingCacheKey(imageHash: string, modelHash: string, preprocess: string): string {
-  return `sam-emb|${modelHash}|${preprocess}|${imageHash}`;
+export function embeddingCacheKey(imageHash: string, modelHash: string, preprocess: string, layout = ''): string {
+  return layout === '' ? `sam-emb|${modelHash}|${preprocess}|${imageHash}` : `sam-emb|${modelHash}|${layout}|${preprocess}|${imageHash}`;
 }
 
 /** Least-recently-used map bounded by the total byte size of its values. */

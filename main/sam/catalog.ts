@@ -19,6 +19,8 @@ export interface ModelCatalog {
   dirs: string[];
   /** Manifest files that could not be read, with the reason (the models they list are left out). */
   problems: string[];
+  /** For models listed by a folder's manifest.json (a lab's own, custom imports): that file. Bundled models are absent. */
+  origins: Record<string, string>;
 }
 
 /**
@@ -27,11 +29,14 @@ export interface ModelCatalog {
  */
 export function loadCatalog(dirs: readonly string[], projectDir: string | null = null): ModelCatalog {
   const problems: string[] = [];
+  const origin = new Map<ModelEntry, string>();
   const local: ModelEntry[][] = dirs.map((d) => {
     const file = join(d, MANIFEST_FILE);
     if (!existsSync(file)) return [];
     try {
-      return parseManifest(JSON.parse(readFileSync(file, 'utf8')), file).models;
+      const models = parseManifest(JSON.parse(readFileSync(file, 'utf8')), file).models;
+      for (const m of models) origin.set(m, file);
+      return models;
     } catch (e) {
       problems.push(e instanceof ServiceError ? e.message : `The model manifest "${file}" cannot be read: ${(e as Error).message}.`);
       return [];
@@ -41,5 +46,10 @@ export function loadCatalog(dirs: readonly string[], projectDir: string | null =
   const ordered = [...projectModels, ...bundledManifest().models, ...local.flat()];
   const seen = new Set<string>();
   const models = ordered.filter((m) => (seen.has(m.id) ? false : (seen.add(m.id), true)));
-  return { manifest: { version: 1, models }, dirs: [...dirs], problems };
+  const origins: Record<string, string> = {};
+  for (const m of models) {
+    const o = origin.get(m);
+    if (o !== undefined) origins[m.id] = o;
+  }
+  return { manifest: { version: 1, models }, dirs: [...dirs], problems, origins };
 }

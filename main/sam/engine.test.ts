@@ -162,13 +162,14 @@ test('embeddings come back from the persistent store; the raster can be transfer
   assert.equal(r.count, 3);
 });
 
-test('a decoder with other input names is refused with expected vs found inputs', async () => {
+test('a decoder of no supported family is refused with expected vs found inputs', async () => {
   await assert.rejects(SamRuntime.load({ encoder: models.encoderNchw, decoder: models.foreignDecoder }, { threads: 1 }), (e: unknown) => {
     assert.ok(e instanceof ServiceError, String(e));
     assert.equal(e.code, 'model');
     assert.equal(e.file, models.foreignDecoder);
-    assert.match(e.message, /Expected inputs: image_embeddings \[1,256,64,64\]/);
-    assert.match(e.message, /Found inputs: image_embed float32 \[1,256,64,64\], high_res_feats_0/);
+    assert.match(e.message, /missing inputs mask_input, has_mask_input, orig_im_size/);
+    assert.match(e.message, /SAM \(Meta decoder\): inputs image_embeddings \[1,256,64,64\], point_coords/);
+    assert.match(e.message, /Found inputs: image_features_0 float32 \[1,32,256,256\]/);
     return true;
   });
 });

@@ -2,6 +2,7 @@
 // and an optional persistent EmbeddingStore in front of the encoder) and decodes prompts; the heavy
 // work runs in main/sam/worker.ts so the calling thread never blocks on onnxruntime.
 import type { Worker } from 'node:worker_threads';
+import { SAM_FAMILY_NAMES } from '../../app/contract/sam';
 import { ServiceError, isServiceErrorData } from '../../app/errors';
 import type { RasterImage } from '../../app/types';
 import { ByteLru, embeddingCacheKey, type EmbeddingStore } from './cache';
@@ -9,14 +10,16 @@ import { sha256File, type SamModelPaths } from './models';
 import { frameGeometry, preprocessKey, type FrameGeometry, type PreprocessOptions } from './preprocess';
 import { EMBEDDING_MISSING, transferList, type RequestType, type WorkerReply, type WorkerRequests } from './protocol';
 import type { ProviderChoice, SessionLoadOptions } from './providers';
-import { EMBEDDING_LENGTH, type DecodeOptions, type SamDecodeResult, type SamPrompt, type SamRuntimeInfo } from './runtime';
+import { frameSizeFor, type Size } from './decoders';
+import { embeddingLayoutKey } from './encoders';
+import type { DecodeOptions, SamDecodeResult, SamPrompt, SamRuntimeInfo } from './runtime';
 import { spawnWorker } from '../jobs/spawn-worker';
 
 export type { SamModelPaths } from './models';
 export type { DecodeOptions, SamDecodeResult, SamPoint, SamPrompt, SamRuntimeInfo } from './runtime';
 
 export interface SamEngineOptions extends SessionLoadOptions {
-  /** Bytes of embeddings kept in memory (LRU); default 256 MiB (64 embeddings of 4 MiB). */
+  /** Bytes of embeddings kept in memory (LRU); default 256 MiB (64 embeddings of 4 MiB, 16 of SAM 2's 16 MiB). */
   cacheBytes?: number;
   /** Persistent layer behind the LRU (the project database); none by default. */
   store?: EmbeddingStore;
@@ -33,11 +36,15 @@ export interface EmbedOptions extends PreprocessOptions {
 }
 
 export interface SamEmbedding {
-  /** Cache key: image hash + encoder hash + preprocessing. */
+  /** Cache key: image hash + encoder hash + preprocessing (+ the output layout of multi-output encoders). */
   key: string;
   imageKey: string;
   geometry: FrameGeometry;
-  /** [1,256,64,64] float32; shared with the cache, do not modify. */
+  /**
+   * The encoder's outputs packed in info.encoder.parts order; the first 256x64x64 floats are the image
+   * embedding for every family (SAM 2 appends its two high-resolution feature maps). Shared with the
+   * cache, do not modify.
+   */
   data: Float32Array;
   /** Where it came from on this call. */
   source: 'memory' | 'store' | 'encoder';
@@ -88,6 +95,15 @@ export class SamEngine {
       if (options.providers !== undefined) sessionOptions.providers = options.providers;
       if (options.threads !== undefined) sessionOptions.threads = options.threads;
       engine.modelInfo = await engine.request('load', { files: { encoder: paths.encoder, decoder: paths.decoder }, options: sessionOptions });
+      const found = engine.modelInfo.family;
+      if (paths.family !== undefined && found !== paths.family) {
+        throw new ServiceError(
+          'model',
+          `The files of the SAM model "${paths.id ?? paths.encoder}" are a ${SAM_FAMILY_NAMES[found]} model, but its manifest entry says ${SAM_FAMILY_NAMES[paths.family]}. ` +
+            'Fix the entry\'s "family", or check the files with "grainlab models verify".',
+          paths.encoder,
+        );
+      }
       await modelHash;
     } catch (e) {
       await engine.dispose();
@@ -112,7 +128,12 @@ export class SamEngine {
 
   /** The cache key the embedding of this image gets with these options. */
   async embeddingKey(imageKey: string, options: PreprocessOptions = {}): Promise<string> {
-    return embeddingCacheKey(imageKey, await this.modelHash, preprocessKey(options));
+    return embeddingCacheKey(imageKey, await this.modelHash, preprocessKey(options), embeddingLayoutKey(this.info.encoder.parts));
+  }
+
+  /** Size of the masks a decode with resolution 'frame' returns for an image of this geometry. */
+  frameSize(geometry: FrameGeometry): Size {
+    return frameSizeFor(this.info.layout, geometry);
   }
 
   /**
@@ -140,7 +161,7 @@ export class SamEngine {
     const mem = this.lru.get(key);
     if (mem !== undefined) return { key, imageKey, geometry, data: mem, source: 'memory', timing: null };
     const stored = this.options.store ? await this.options.store.get(key) : undefined;
-    if (stored !== undefined && stored.length === EMBEDDING_LENGTH) {
+    if (stored !== undefined && stored.length === this.info.encoder.embeddingLength) {
       this.lru.set(key, stored);
       return { key, imageKey, geometry, data: stored, source: 'store', timing: null };
     }

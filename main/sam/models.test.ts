@@ -10,19 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceError } from '../../app/errors';
 import { probeModel, tinyDecoder, tinyEncoderNchw } from '../../scripts/build-tiny-sam';
-import {
-  bundledManifest,
-  defaultUserModelsDir,
-  fetchModel,
-  importModel,
-  listModels,
-  parseManifest,
-  resolveModelPaths,
-  verifyInstalled,
-  verifyModel,
-  type FetchProgress,
-  type ModelManifest,
-} from './models';
+import { fetchModel, importModel, type FetchProgress } from './install';
+import { bundledManifest, defaultUserModelsDir, listModels, parseManifest, resolveModelPaths, verifyInstalled, verifyModel, type ModelManifest } from './models';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const encBytes = tinyEncoderNchw();
@@ -102,9 +91,29 @@ function dir(name: string): string {
   return d;
 }
 
-test('the bundled manifest lists the four models, with MobileSAM sharing the ViT-H decoder', () => {
+test('the bundled manifest lists the SAM, SAM 2.1, EfficientSAM and EdgeSAM models, with MobileSAM sharing the ViT-H decoder', () => {
   const m = bundledManifest();
-  assert.deepEqual(m.models.map((x) => x.id), ['sam-vit-b-quant', 'sam-vit-h-quant', 'mobile-sam', 'sam-vit-b']);
+  assert.deepEqual(
+    m.models.map((x) => [x.id, x.family]),
+    [
+      ['sam-vit-b-quant', 'sam'],
+      ['sam-vit-h-quant', 'sam'],
+      ['mobile-sam', 'sam'],
+      ['sam-vit-b', 'sam'],
+      ['sam2.1-hiera-tiny', 'sam2'],
+      ['sam2.1-hiera-small', 'sam2'],
+      ['sam2.1-hiera-base-plus', 'sam2'],
+      ['sam2.1-hiera-large', 'sam2'],
+      ['efficientsam-vitt', 'efficientsam'],
+      ['edge-sam', 'edgesam'],
+      ['edge-sam-3x', 'edgesam'],
+    ],
+  );
+  for (const x of m.models) assert.ok(x.files.every((f) => f.url?.startsWith('https://')), x.id);
+  // Only what the sources publish: sizes for X-AnyLabeling's SAM 2.1, git blob ids for EfficientSAM, nothing for EdgeSAM.
+  for (const x of m.models.filter((x) => x.family === 'sam2')) assert.ok(x.files.every((f) => f.approxSize !== undefined && f.sha256 === undefined), x.id);
+  for (const f of m.models.find((x) => x.id === 'efficientsam-vitt')!.files) assert.match(f.gitBlobSha1 ?? '', /^[0-9a-f]{40}$/);
+  for (const x of m.models.filter((x) => x.family === 'edgesam')) assert.ok(x.files.every((f) => f.checksum === 'unpublished' && f.sha256 === undefined && f.size === undefined));
   const dec = (id: string) => m.models.find((x) => x.id === id)!.files.find((f) => f.role === 'decoder')!;
   assert.equal(dec('mobile-sam').file, dec('sam-vit-h-quant').file);
   assert.equal(dec('mobile-sam').sha256, '020b385a45ffe51097e1acd10cd791075a86171153505f789a793bc382eef210');
@@ -118,7 +127,7 @@ test('invalid manifests are refused with the problem', () => {
   assert.doesNotThrow(() => parseManifest({ version: 1, models: [model([good, dec])] }));
   assert.throws(() => parseManifest({ version: 1, models: [model([good, dec]), model([good, dec])] }), /unique/);
   assert.throws(() => parseManifest({ version: 1, models: [model([{ ...good, file: '../evil.onnx' }, dec])] }), /plain file name/);
-  assert.throws(() => parseManifest({ version: 1, models: [model([{ role: 'encoder', file: 'e.onnx', url: 'https://x' }, dec])] }), /sha256, size or approxSize/);
+  assert.throws(() => parseManifest({ version: 1, models: [model([{ role: 'encoder', file: 'e.onnx', url: 'https://x' }, dec])] }), /sha256, gitBlobSha1, size or approxSize, or "checksum": "unpublished"/);
   assert.throws(() => parseManifest({ version: 1, models: [model([good])] }), (e: unknown) => e instanceof ServiceError && /one encoder and one decoder/.test(e.message));
 });
 
@@ -142,6 +151,7 @@ test('fetch downloads through a temp file, checks, reports progress, and skips v
   assert.equal(readFileSync(join(dest, 'loose.encoder.onnx.sha256'), 'utf8').trim(), sha(encBytes));
   assert.deepEqual(resolveModelPaths(manifest(), 'loose', [dest]), {
     id: 'loose',
+    family: 'sam',
     encoder: join(dest, 'loose.encoder.onnx'),
     decoder: join(dest, 'tiny.decoder.onnx'),
     encoderSha256: sha(encBytes),
@@ -158,6 +168,66 @@ test('fetch refuses a download whose checksum differs, naming the file, and inst
     return true;
   });
   assert.deepEqual(readdirSync(dest), []);
+});
+
+test('a file published only by its git blob id is checked against it', async () => {
+  const blob = (b: Uint8Array) => createHash('sha1').update(`blob ${b.length}\0`).update(b).digest('hex');
+  const m = (id: string) =>
+    parseManifest({
+      version: 1,
+      models: [
+        {
+          id,
+          name: id,
+          files: [
+            { role: 'encoder', file: `${id}.encoder.onnx`, url: `${base}/enc.onnx`, gitBlobSha1: blob(id === 'git-ok' ? encBytes : otherBytes) },
+            { role: 'decoder', file: `${id}.decoder.onnx`, url: `${base}/dec.onnx`, gitBlobSha1: blob(decBytes) },
+          ],
+        },
+      ],
+    });
+  const dest = dir('fetch-git');
+  await fetchModel(m('git-ok'), 'git-ok', { destDir: dest });
+  const v = await verifyModel(m('git-ok'), 'git-ok', [dest]);
+  assert.deepEqual(v.files.map((f) => [f.ok, f.method]), [[true, 'git-blob-sha1'], [true, 'git-blob-sha1']]);
+  await assert.rejects(fetchModel(m('git-bad'), 'git-bad', { destDir: dest }), /git blob id is [0-9a-f]{40}, expected [0-9a-f]{40}/);
+  assert.ok(!existsSync(join(dest, 'git-bad.encoder.onnx')));
+});
+
+test('files without a published checksum install only when the pair loads as the manifest family', async () => {
+  const m = parseManifest({
+    version: 1,
+    models: [
+      {
+        id: 'edge',
+        name: 'Unpublished',
+        family: 'edgesam',
+        files: [
+          { role: 'encoder', file: 'edge.encoder.onnx', url: `${base}/enc.onnx`, checksum: 'unpublished' },
+          { role: 'decoder', file: 'edge.decoder.onnx', url: `${base}/dec.onnx`, checksum: 'unpublished' },
+        ],
+      },
+    ],
+  });
+  const calls: string[][] = [];
+  const dest = dir('fetch-unpublished');
+  // The pair turns out to be a SAM (Meta) model: refused, nothing installed.
+  await assert.rejects(
+    fetchModel(m, 'edge', { destDir: dest, inspect: async (e, d) => (calls.push([e, d]), 'sam') }),
+    /load as a SAM \(Meta decoder\) model, but the manifest says EdgeSAM/,
+  );
+  assert.deepEqual(readdirSync(dest), []);
+  assert.match(calls[0]![0]!, /\.edge\.encoder\.onnx\..*\.part$/, 'the staged copies are inspected before they are renamed');
+  // Inspector errors (the signature message) name the download, not the temp copy.
+  await assert.rejects(
+    fetchModel(m, 'edge', { destDir: dest, inspect: async (e) => Promise.reject(new ServiceError('model', `The encoder model "${e.split('/').pop()}" is not …`, e)) }),
+    (e: unknown) => e instanceof ServiceError && e.file === `${base}/enc.onnx` && /"enc\.onnx" is not …/.test(e.message) && /Nothing was installed/.test(e.message),
+  );
+  const files = await fetchModel(m, 'edge', { destDir: dest, inspect: async () => 'edgesam' });
+  assert.deepEqual(files.map((f) => f.copied), [true, true]);
+  // Later checks use the sha256 recorded at install.
+  const v = await verifyModel(m, 'edge', [dest]);
+  assert.deepEqual(v.files.map((f) => [f.ok, f.method]), [[true, 'recorded-sha256'], [true, 'recorded-sha256']]);
 });
 
 test('fetch reports HTTP errors', async () => {

@@ -1,6 +1,7 @@
 // Turns a decoded raster into what a SAM encoder takes: 8-bit RGB (contrast window for grey and 16-bit
-// images), resized so its longest side is 1024 exactly as SAM's reference pipeline does, then laid out for
-// the detected encoder convention. Pure typed-array code (no Node APIs), so it runs in the SAM worker.
+// images), resized so its longest side is 1024 exactly as SAM's reference pipeline does (or stretched to
+// 1024x1024 for SAM 2 and EfficientSAM), then laid out for the detected encoder convention.
+// Pure typed-array code (no Node APIs), so it runs in the SAM worker.
 import type { RasterImage } from '../../app/types';
 
 /** Bumped whenever the pixels fed to the encoder change for the same raster; part of the embedding cache key. */
@@ -214,17 +215,24 @@ function resampleRow(
 /**
  * The image SAM sees: 8-bit RGB, interleaved, resized (longest side 1024) with Pillow's antialiased
  * bilinear filter, which is what SAM's ResizeLongestSide uses; grey is replicated to three channels.
- * Two separable passes (horizontal into 8 bits as Pillow does, then vertical, row by row);
- * extra memory is O(height x resizedWidth).
  */
 export function resizeToFrame(raster: RasterImage, options: PreprocessOptions = {}, frame = SAM_FRAME): { rgb: Uint8Array; geometry: FrameGeometry } {
+  const geometry = frameGeometry(raster.width, raster.height, frame);
+  return { rgb: resizeRaster(raster, geometry.resizedWidth, geometry.resizedHeight, options), geometry };
+}
+
+/**
+ * The raster as 8-bit RGB at exactly ow x oh (aspect ratio not kept when the caller asks for a square:
+ * SAM 2 and EfficientSAM stretch the image to 1024x1024). Two separable passes of Pillow's antialiased
+ * bilinear filter (horizontal into 8 bits as Pillow does, then vertical, row by row); extra memory is
+ * O(height x ow).
+ */
+export function resizeRaster(raster: RasterImage, ow: number, oh: number, options: PreprocessOptions = {}): Uint8Array {
   const { width, height, channels, data } = raster;
   if (width <= 0 || height <= 0) throw new RangeError(`Empty image (${width}x${height}).`);
   if (data.length < width * height * channels) {
     throw new RangeError(`Pixel buffer holds ${data.length} values; ${width}x${height}x${channels} needs ${width * height * channels}.`);
   }
-  const geometry = frameGeometry(width, height, frame);
-  const { resizedWidth: ow, resizedHeight: oh } = geometry;
   const lut = windowLut(raster.bitDepth, resolveWindow(raster, options));
   const used = colourChannels(raster);
   const rowLen = ow * used;
@@ -262,7 +270,7 @@ export function resizeToFrame(raster: RasterImage, options: PreprocessOptions = 
       for (let i = 0; i < rowLen; i++) small[o + i] = clampByte(acc[i]!);
     }
   }
-  if (used === 3) return { rgb: small, geometry };
+  if (used === 3) return small;
   const rgb = new Uint8Array(ow * oh * 3);
   for (let i = 0, n = ow * oh; i < n; i++) {
     const v = small[i]!;
@@ -270,10 +278,10 @@ export function resizeToFrame(raster: RasterImage, options: PreprocessOptions = 
     rgb[i * 3 + 1] = v;
     rgb[i * 3 + 2] = v;
   }
-  return { rgb, geometry };
+  return rgb;
 }
 
-/** Convention (a): [1,3,frame,frame], (v - mean) / std, zero padding bottom/right. */
+/** [1,3,frame,frame], (v - mean) / std, zero padding bottom/right ('nchw-normalized'; SAM 2 fills the square). */
 export function nchwNormalised(rgb: Uint8Array, width: number, height: number, frame = SAM_FRAME): Float32Array {
   const plane = frame * frame;
   const out = new Float32Array(3 * plane);
@@ -291,7 +299,19 @@ export function nchwNormalised(rgb: Uint8Array, width: number, height: number, f
   return out;
 }
 
-/** Convention (b): [H,W,3] in 0..255; padded with zeros to padWidth x padHeight when the graph has fixed dims. */
+/** [1,3,width,height] in 0..1, no padding ('nchw-unit', EfficientSAM). */
+export function nchwUnit(rgb: Uint8Array, width: number, height: number): Float32Array {
+  const plane = width * height;
+  const out = new Float32Array(3 * plane);
+  for (let i = 0; i < plane; i++) {
+    out[i] = rgb[i * 3]! / 255;
+    out[plane + i] = rgb[i * 3 + 1]! / 255;
+    out[2 * plane + i] = rgb[i * 3 + 2]! / 255;
+  }
+  return out;
+}
+
+/** [H,W,3] in 0..255 ('hwc-0-255'); padded with zeros to padWidth x padHeight when the graph has fixed dims. */
 export function hwcRaw(rgb: Uint8Array, width: number, height: number, padWidth = width, padHeight = height): Float32Array {
   if (padWidth < width || padHeight < height) {
     throw new RangeError(`The encoder's fixed input ${padWidth}x${padHeight} is smaller than the resized image ${width}x${height}.`);

@@ -10,12 +10,15 @@ import { SqliteEmbeddingStore } from '../store/embeddings';
 import type { ProjectStore } from '../store/project-store';
 import { loadCatalog, modelSearchDirs, type ModelCatalog } from './catalog';
 import { SamEngine, type SamEmbedding } from './engine';
+import { modelFolders, modelRows, VerificationRecord, type ModelFolders } from './model-manager';
 import { listModels, resolveModelPaths, type SamModelPaths } from './models';
 import type { ProviderName } from './providers';
 import { frameGeometry, type PreprocessOptions } from './preprocess';
 import { maskFromDecoder } from './upsample';
 
 export const SAM_MODEL_SETTING = 'sam.model';
+/** Bytes of embeddings the project database keeps (rows of the current model's size). */
+const EMBEDDING_STORE_BYTES = 800 * 1024 * 1024;
 
 export const NO_MODEL_HINT =
   'No SAM model installed: segmentation uses the classic engine. Add one with `npx grainlab models fetch sam-vit-b-quant` (internet) ' +
@@ -83,9 +86,16 @@ export class SamSession {
   private readonly lowRes = new Map<number, { key: string; data: Float32Array }>();
   private readonly encoding = new Map<string, { jobId: string; promise: Promise<SamEmbedding> }>();
   private readonly runs = new Map<string, SamAutoStats[]>();
-  private embStore: { project: ProjectStore; store: SqliteEmbeddingStore } | null = null;
+  private embStore: { project: ProjectStore; store: SqliteEmbeddingStore; bytes: number } | null = null;
+  /** Verdicts of model file checks made by this service (install, import, sam.verify). */
+  readonly verification = new VerificationRecord();
 
   constructor(private readonly deps: SamSessionDeps) {}
+
+  /** The folders models are installed into: the user's, and the open project's models/. */
+  folders(): ModelFolders {
+    return modelFolders(this.deps.userModelsDir(), this.deps.currentProject()?.dir ?? null);
+  }
 
   dirs(): string[] {
     const p = this.deps.currentProject();
@@ -106,11 +116,7 @@ export class SamSession {
 
   status(): SamStatus {
     const catalog = this.catalog();
-    const models = listModels(catalog.manifest, catalog.dirs).map((m) => {
-      const enc = m.files.find((f) => f.role === 'encoder');
-      const location = m.installed && enc?.path ? enc.path.slice(0, Math.max(enc.path.lastIndexOf('/'), enc.path.lastIndexOf('\\'))) : null;
-      return { id: m.id, name: m.name, installed: m.installed, location };
-    });
+    const models = modelRows(catalog, this.folders(), this.verification);
     const active = this.activeModel(catalog);
     const loaded = this.loaded !== null && this.loaded.modelId === active ? this.loaded.engine.doctor() : null;
     const problems = catalog.problems.length > 0 ? ` Ignored: ${catalog.problems.join(' ')}` : '';
@@ -188,8 +194,22 @@ export class SamSession {
   private persistentStore(): SqliteEmbeddingStore | null {
     const p = this.deps.currentProject();
     if (p === null) return null;
-    if (this.embStore?.project !== p) this.embStore = { project: p, store: new SqliteEmbeddingStore(p.db, { persist: (k) => !k.includes('@') }) };
+    // The table is bounded by rows; about 800 MiB of them whatever the model (200 SAM embeddings, 50 of SAM 2).
+    const bytes = (this.loaded?.engine.info.encoder.embeddingLength ?? 1_048_576) * 4;
+    if (this.embStore?.project !== p || this.embStore.bytes !== bytes) {
+      const maxEntries = Math.max(1, Math.floor(EMBEDDING_STORE_BYTES / bytes));
+      this.embStore = { project: p, bytes, store: new SqliteEmbeddingStore(p.db, { persist: (k) => !k.includes('@'), maxEntries }) };
+    }
     return this.embStore.store;
+  }
+
+  /** Releases the engine when it runs this model (before its files are removed). */
+  async forget(modelId: string): Promise<void> {
+    const l = this.loaded;
+    if (l === null || l.modelId !== modelId) return;
+    this.loaded = null;
+    this.lowRes.clear();
+    await l.engine.dispose();
   }
 
   /** Makes a model active: it must be installed and load (its signature is checked); then it is remembered. */
@@ -282,8 +302,9 @@ export class SamSession {
     const emb = await this.embedding(engine, modelId, im);
     const prior = args.refine ? this.lowRes.get(im.id) : undefined;
     const g = frameGeometry(im.width, im.height);
-    // Above the frame size, take frame-resolution logits and upsample around the mask only.
-    const frame = im.width * im.height > g.resizedWidth * g.resizedHeight;
+    // Above the decoder's frame size, take frame-resolution logits and upsample around the mask only.
+    const f = engine.frameSize(g);
+    const frame = im.width * im.height > f.width * f.height;
     const r = await engine.decode(
       emb,
       { points: args.points, ...(b ? { box: b } : {}), ...(prior !== undefined && prior.key === emb.key ? { maskInput: prior.data } : {}) },
@@ -295,7 +316,7 @@ export class SamSession {
       // A few hundred KB each; the last 32 images are enough for going back and forth.
       if (this.lowRes.size > 32) this.lowRes.delete(this.lowRes.keys().next().value!);
     }
-    const m = maskFromDecoder(r.masks as Float32Array, r.width, r.height, r.lowRes, g.resizedWidth, g.resizedHeight, im.width, im.height, 0);
+    const m = maskFromDecoder(r.masks as Float32Array, r.width, r.height, r.lowRes, r.lowResExtent, im.width, im.height, 0);
     return {
       imageId: im.id,
       box: m.box,
@@ -316,7 +337,7 @@ export class SamSession {
         const key = layer === 0 ? imageKey : cropImageKey(imageKey, crop);
         const emb = await engine.embed(key, raster, { ...preprocess, transferRaster: true });
         handles.set(emb.key, emb);
-        return { handle: emb.key, encoded: emb.source === 'encoder' };
+        return { handle: emb.key, encoded: emb.source === 'encoder', frame: engine.frameSize(emb.geometry) };
       },
       decode: (handle: string, prompts: Parameters<SamEngine['decodeMany']>[1], options: Parameters<SamEngine['decodeMany']>[2]) => {
         const emb = handles.get(handle);

@@ -1,7 +1,7 @@
 // upscaleMask against a full-image bilinear resize written out plainly (PyTorch's align_corners=False).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boxAbove, boxAboveWithin, paintMask, upscaleMask } from './upsample';
+import { boxAbove, boxAboveWithin, paintMask, resampleLogits, upscaleMask } from './upsample';
 
 /** The whole dw x dh resize, then threshold: what Meta's decoder output would be. */
 function fullResizeMask(src: Float32Array, sw: number, sh: number, dw: number, dh: number, t: number): Uint8Array {
@@ -91,4 +91,19 @@ test('boxAboveWithin scans the hint, and the whole plane when the hint cuts the 
   assert.deepEqual(boxAboveWithin(src, 80, 60, 0, around), full);
   assert.deepEqual(boxAboveWithin(src, 80, 60, 0, { x: full.x + 2, y: full.y, width: 4, height: 4 }), full, 'hint cuts the mask');
   assert.deepEqual(boxAboveWithin(src, 80, 60, 0, { x: 70, y: 50, width: 5, height: 5 }), full, 'hint misses the mask');
+});
+
+test('resampleLogits: a whole-plane resize thresholds like the plain resize; a window at the origin is "upsample to the frame, then crop"', () => {
+  const src = blob(64, 64, 30, 20, 9, 5);
+  for (const [dw, dh] of [[300, 170], [64, 64], [50, 90]] as const) {
+    const r = resampleLogits(src, 64, 64, { x: 0, y: 0, width: 64, height: 64 }, dw, dh);
+    assert.deepEqual(Uint8Array.from(r, (v) => (v > 0 ? 1 : 0)), fullResizeMask(src, 64, 64, dw, dh, 0), `${dw}x${dh}`);
+  }
+  assert.equal(resampleLogits(src, 64, 64, { x: 0, y: 0, width: 64, height: 64 }, 64, 64), src, 'same size: no copy');
+  // Letterbox: upsampling 64 -> 256 and keeping the top-left 256x192 equals the window (0,0,64,48) -> 256x192.
+  const whole = resampleLogits(src, 64, 64, { x: 0, y: 0, width: 64, height: 64 }, 256, 256);
+  const window = resampleLogits(src, 64, 64, { x: 0, y: 0, width: 64, height: 48 }, 256, 192);
+  let worst = 0;
+  for (let y = 0; y < 192; y++) for (let x = 0; x < 256; x++) worst = Math.max(worst, Math.abs(whole[y * 256 + x]! - window[y * 256 + x]!));
+  assert.ok(worst < 1e-5, `max difference ${worst}`);
 });

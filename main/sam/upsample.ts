@@ -162,23 +162,75 @@ export function upscaleMask(
   return { box, mask, area };
 }
 
-/** Side of the decoder's low-resolution logits and of the model frame they cover. */
+/** Side of the decoder's low-resolution logits. */
 const LOW_RES = 256;
-const FRAME = 1024;
+
+/**
+ * Bilinear resize (half-pixel centres, PyTorch's align_corners=False, edges clamped) of the part
+ * `window` (fractional, in source pixels) of a sw x sh plane to dw x dh. With the whole plane as the
+ * window this is F.interpolate(..., mode="bilinear"); with a window at the origin it is "upsample to
+ * the model frame, then crop" in one step, which is how letterboxed decoders' low-res logits become
+ * masks of the resized image.
+ */
+export function resampleLogits(src: Float32Array, sw: number, sh: number, window: SourceWindow, dw: number, dh: number): Float32Array {
+  if (window.x === 0 && window.y === 0 && window.width === sw && window.height === sh && dw === sw && dh === sh) return src;
+  const along = (len: number, origin: number, extent: number, outLen: number) => {
+    const i0 = new Int32Array(outLen);
+    const i1 = new Int32Array(outLen);
+    const w = new Float32Array(outLen);
+    const r = extent / outLen;
+    for (let k = 0; k < outLen; k++) {
+      const s = Math.max(0, origin + (k + 0.5) * r - 0.5);
+      const a = Math.min(len - 1, Math.floor(s));
+      i0[k] = a;
+      i1[k] = Math.min(len - 1, a + 1);
+      w[k] = a === len - 1 ? 0 : s - a;
+    }
+    return { i0, i1, w };
+  };
+  const ax = along(sw, window.x, window.width, dw);
+  const ay = along(sh, window.y, window.height, dh);
+  // Separable: each source row is resized horizontally once (kept while output rows use it), then
+  // every output row is one lerp between two such rows.
+  const rows = new Map<number, Float32Array>();
+  const rowOf = (r: number): Float32Array => {
+    let row = rows.get(r);
+    if (row !== undefined) return row;
+    row = new Float32Array(dw);
+    const base = r * sw;
+    for (let x = 0; x < dw; x++) {
+      const a = src[base + ax.i0[x]!]!;
+      row[x] = a + (src[base + ax.i1[x]!]! - a) * ax.w[x]!;
+    }
+    if (rows.size >= 2) rows.delete(rows.keys().next().value!);
+    rows.set(r, row);
+    return row;
+  };
+  const out = new Float32Array(dw * dh);
+  for (let y = 0; y < dh; y++) {
+    const top = rowOf(ay.i0[y]!);
+    const bottom = rowOf(ay.i1[y]!);
+    const wy = ay.w[y]!;
+    const o = y * dw;
+    if (wy === 0) out.set(top, o);
+    else for (let x = 0; x < dw; x++) out[o + x] = top[x]! + (bottom[x]! - top[x]!) * wy;
+  }
+  return out;
+}
 
 /**
  * The image-resolution mask of one decoder candidate. `masks` holds its logits at width x height
- * (the image, or the resized frame); `lowRes` its 256x256 low-res logits when known. Meta's decoder
- * makes `masks` by bilinear upsampling of the low-res logits, so their box (plus a margin) bounds the
- * search for the mask's box; other decoders fall back to a full scan (see boxAboveWithin).
+ * (the image, or the decoder's frame); `lowRes` its 256x256 low-res logits when known, of which the
+ * part `lowResExtent` (at the origin) covers the image. The masks are a bilinear upsampling of the
+ * low-res logits, so their box (plus a margin) bounds the search for the mask's box; without it the
+ * whole plane is scanned (see boxAboveWithin).
  */
 export function maskFromDecoder(
   masks: Float32Array,
   width: number,
   height: number,
   lowRes: Float32Array | null,
-  resizedWidth: number,
-  resizedHeight: number,
+  lowResExtent: { width: number; height: number },
   outWidth: number,
   outHeight: number,
   threshold = 0,
@@ -186,8 +238,8 @@ export function maskFromDecoder(
   let srcBox: Box | null | undefined;
   const lowBox = lowRes === null || lowRes.length !== LOW_RES * LOW_RES ? null : boxAbove(lowRes, LOW_RES, LOW_RES, threshold);
   if (lowBox !== null) {
-    const fx = (width / resizedWidth) * (FRAME / LOW_RES);
-    const fy = (height / resizedHeight) * (FRAME / LOW_RES);
+    const fx = width / lowResExtent.width;
+    const fy = height / lowResExtent.height;
     const hint = { x: (lowBox.x - 2) * fx, y: (lowBox.y - 2) * fy, width: (lowBox.width + 4) * fx, height: (lowBox.height + 4) * fy };
     srcBox = boxAboveWithin(masks, width, height, threshold, hint);
   }

@@ -2,6 +2,9 @@
 // 1. click-to-mask latency with a cached embedding through the service (sam.prompt) on 1024^2 and
 //    4096^2 images: model time vs GrainLab's own overhead (prompt transform, worker round trip,
 //    thresholding + upsampling around the mask, crop) and the label-map patch, p50/p95;
+// 1b. the same click through the service for each family's tiny signature model (SAM 2 in both export
+//    forms, EfficientSAM, EdgeSAM; scripts/build-tiny-sam-families.ts): GrainLab's overhead per family
+//    (the tiny models' own time says nothing about the real ones);
 // 2. on the labelled sets (--data DIR or first argument; default ../shared/data): decoder calls and
 //    time of MatSAM prompts vs SAM's 32x32 grid, and the recall of ground-truth grains / particles
 //    (IoU >= 0.5) with the classic engine.
@@ -19,12 +22,12 @@ import { toGrey } from '../../app/image/display';
 import type { LabelMap, RasterImage } from '../../app/types';
 import { GrainLabService } from '../../main/service';
 import { SamEngine } from '../../main/sam/engine';
-import { frameGeometry } from '../../main/sam/preprocess';
 import { maskFromDecoder, paintMask } from '../../main/sam/upsample';
 import { samAutoSegment, type SamAutoBackend } from '../../main/jobs/sam-auto';
 import { PRESETS } from '../../main/eval/datasets';
 import { listPairs, loadPair } from '../../main/eval/datasets';
-import { buildTinySamModels } from '../../scripts/build-tiny-sam';
+import { buildTinySamModels, tinyManifestFile, tinyManifestModel } from '../../scripts/build-tiny-sam';
+import { buildTinyFamilyModels } from '../../scripts/build-tiny-sam-families';
 import { machine, percentile, round, type BenchRow } from './common';
 
 const argv = process.argv.slice(2);
@@ -117,14 +120,13 @@ async function clickLatency(): Promise<void> {
       // The pipeline's own compute, outside the service: prompt tensors and output selection in the
       // worker (its time minus session.run), then the mask around its box; thread hand-offs excluded.
       const emb = await engine.embed(`bench-${side}`, raster);
-      const g = frameGeometry(side, side);
       const ups: number[] = [];
       const worker: number[] = [];
       for (let i = 0; i < clicks + 3; i++) {
         const c = centres[i % centres.length]!;
         const d = await engine.decode(emb, { points: [{ ...c, label: 1 }] }, { best: true, resolution: side > 1024 ? 'frame' : 'image' });
         const t0 = performance.now();
-        maskFromDecoder(d.masks as Float32Array, d.width, d.height, d.lowRes, g.resizedWidth, g.resizedHeight, side, side, 0);
+        maskFromDecoder(d.masks as Float32Array, d.width, d.height, d.lowRes, d.lowResExtent, side, side, 0);
         const dt = performance.now() - t0;
         if (i < 3) continue; // warm-up: this thread has not run the upsampling code yet
         ups.push(dt);
@@ -152,6 +154,57 @@ async function clickLatency(): Promise<void> {
   }
 }
 
+// ---- 1b. click-to-mask per family ----
+async function familyClicks(): Promise<void> {
+  const project = join(tmp, 'proj-families');
+  const svc = new GrainLabService({ userDataDir: join(tmp, 'user-families'), binding: 'web' });
+  await svc.call('project.create', { path: project });
+  const fam = buildTinyFamilyModels(join(project, 'models'));
+  const file = tinyManifestFile;
+  const families: [string, string, string, string][] = [
+    ['tiny-sam2', 'sam2', fam.sam2Encoder, fam.sam2Decoder],
+    ['tiny-sam2-orig-size', 'sam2', fam.sam2Encoder, fam.sam2DecoderOrigSize],
+    ['tiny-efficientsam', 'efficientsam', fam.efficientSamEncoder, fam.efficientSamDecoder],
+    ['tiny-edgesam', 'edgesam', fam.edgeSamEncoder, fam.edgeSamDecoder],
+  ];
+  writeFileSync(
+    join(project, 'models', 'manifest.json'),
+    JSON.stringify({ version: 1, models: families.map(([id, family, e, d]) => tinyManifestModel(id, file('encoder', e), file('decoder', d), family)) }),
+  );
+  console.log('\nclick-to-mask per family, cached embedding (tiny signature models), ms p50 / p95');
+  console.log('model               | size    | service total | model         | overhead (total - model)');
+  try {
+    const images = new Map<number, { id: number; centres: { x: number; y: number }[] }>();
+    for (const side of [1024, 4096]) {
+      const { raster, centres } = grainsImage(side);
+      const png = await sharp(raster.data, { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
+      const im = (await svc.call('images.importFiles', { files: [{ name: `grains-${side}.png`, bytes: new Uint8Array(png) }] })).imported[0]!;
+      images.set(side, { id: im.id, centres });
+    }
+    for (const [id] of families) {
+      await svc.call('sam.select', { modelId: id });
+      for (const [side, im] of images) {
+        const total: number[] = [];
+        const model: number[] = [];
+        for (let i = 0; i < Math.min(clicks, 20) + 3; i++) {
+          const c = im.centres[i % im.centres.length]!;
+          const r = await svc.call('sam.prompt', { imageId: im.id, points: [{ x: c.x, y: c.y, label: 1 }] });
+          if (i < 3) continue; // warm-up, and the first click computes the embedding
+          total.push(r.timing.totalMs);
+          model.push(r.timing.modelMs);
+        }
+        const over = total.map((v, i) => v - model[i]!);
+        console.log(`${id.padEnd(19)} | ${`${side}^2`.padEnd(7)} | ${p5095(total).padEnd(13)} | ${p5095(model).padEnd(13)} | ${p5095(over)}`);
+        rows.push({ metric: `click ${side}^2, ${id}: overhead p50 (service total - model)`, value: percentile(over, 50), unit: 'ms' });
+        rows.push({ metric: `click ${side}^2, ${id}: overhead p95`, value: percentile(over, 95), unit: 'ms' });
+        details[`click-${side}-${id}`] = { total, model };
+      }
+    }
+  } finally {
+    await svc.dispose();
+  }
+}
+
 // ---- 2. real micrographs ----
 function engineBackend(engine: SamEngine, key: string): SamAutoBackend {
   const handles = new Map<string, Awaited<ReturnType<SamEngine['embed']>>>();
@@ -159,7 +212,7 @@ function engineBackend(engine: SamEngine, key: string): SamAutoBackend {
     async embed(crop, index, raster, preprocess) {
       const emb = await engine.embed(`${key}#${index}@${crop.box.x},${crop.box.y}`, raster, preprocess);
       handles.set(emb.key, emb);
-      return { handle: emb.key, encoded: emb.source === 'encoder' };
+      return { handle: emb.key, encoded: emb.source === 'encoder', frame: engine.frameSize(emb.geometry) };
     },
     decode(handle, prompts, options) {
       return engine.decodeMany(handles.get(handle)!, prompts, options);
@@ -255,6 +308,7 @@ async function realData(): Promise<void> {
 
 try {
   await clickLatency();
+  await familyClicks();
   await realData();
 } finally {
   rmSync(tmp, { recursive: true, force: true });

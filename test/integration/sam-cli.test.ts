@@ -1,5 +1,6 @@
-// The built `grainlab` command with SAM: `models list`, `models verify`, `doctor`, and
-// `segment --engine sam`, on the tiny test models placed in a project's models/ folder.
+// The built `grainlab` command with SAM: `models list`, `models verify`, `doctor`, `segment --engine sam`,
+// and importing a model of one's own (`models import --custom`, `models remove`), on the tiny test models
+// placed in a project's models/ folder or on a "stick" folder.
 // Needs `npm run build` (bin/grainlab.mjs runs dist/node/cli.js).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { buildTinySamModels } from '../../scripts/build-tiny-sam';
+import { buildTinyFamilyModels } from '../../scripts/build-tiny-sam-families';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'grainlab.mjs');
 const env = {
@@ -42,7 +44,7 @@ before(async () => {
       models: [
         { id: 'tiny-sam', name: 'Tiny SAM (test)', convention: conv, files: [file('encoder', m.encoderNchw), file('decoder', m.decoder)] },
         { id: 'tiny-truncated', name: 'Truncated (test)', convention: conv, files: [file('encoder', truncated, statSync(m.encoderNchw).size), file('decoder', m.decoder)] },
-        { id: 'tiny-foreign', name: 'SAM 2-like (test)', convention: conv, files: [file('encoder', m.encoderNchw), file('decoder', m.foreignDecoder)] },
+        { id: 'tiny-foreign', name: 'Unrecognised decoder (test)', convention: conv, files: [file('encoder', m.encoderNchw), file('decoder', m.foreignDecoder)] },
       ],
     }),
   );
@@ -82,9 +84,9 @@ test('doctor prints the provider in use and why, the models found and versions',
   assert.match(r.out, /Execution provider: cpu \(/);
   assert.match(r.out, /Providers tried in order: .*cpu/);
   assert.match(r.out, /onnxruntime \d+\.\d+/);
-  assert.match(r.out, /Models installed: tiny-sam/);
   assert.match(r.out, /Active model: tiny-sam/);
-  assert.match(r.out, /Loaded tiny-sam: encoder convention nchw-normalized/);
+  assert.match(r.out, /Models installed: tiny-sam \(SAM \(Meta decoder\)\)/);
+  assert.match(r.out, /Loaded tiny-sam: SAM \(Meta decoder\), encoder convention nchw-normalized/);
 });
 
 test('segment --engine sam saves a SAM segmentation and reports decoder calls; a bad model fails in one line', () => {
@@ -98,7 +100,38 @@ test('segment --engine sam saves a SAM segmentation and reports decoder calls; a
   const bad = grainlab('segment', dir, '--all', '--engine', 'sam', '--model', 'tiny-foreign', '-q');
   assert.equal(bad.code, 1);
   assert.equal(bad.err.trim().split('\n').length, 1);
-  assert.match(bad.err, /^grainlab: The decoder model "tiny-sam2-like\.decoder\.onnx" does not have the Segment Anything/);
+  assert.match(bad.err, /^grainlab: The decoder model "tiny-ort-sam2\.decoder\.onnx" is not a SAM decoder GrainLab recognises/);
   const after = JSON.parse(grainlab('info', dir, '--json').out) as { images: { segmentCount: number }[] };
   assert.equal(after.images[0]!.segmentCount, info.images[0]!.segmentCount, 'the failed run changed nothing');
+});
+
+test('models import --custom: an EdgeSAM pair under a new name, listed with its family, used by doctor --load; a wrong file refused; removed', () => {
+  const stick = join(tmp, 'stick');
+  const fam = buildTinyFamilyModels(stick);
+  const foreign = buildTinySamModels(join(tmp, 'stick2')).foreignDecoder;
+  const r = grainlab('models', 'import', '--custom', 'Lab EdgeSAM', fam.edgeSamEncoder, fam.edgeSamDecoder, '--derived-from', 'edge-sam');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^imported lab-edgesam \(EdgeSAM, derived from edge-sam\) into /);
+  const list = grainlab('models', 'list');
+  assert.match(list.out, /lab-edgesam\s+installed\s+EdgeSAM\s+Lab EdgeSAM — custom, derived from edge-sam, imported \d{4}-\d\d-\d\d/);
+  assert.match(list.out, /sam2\.1-hiera-tiny\s+not installed\s+SAM 2 \/ 2\.1/);
+  const d = grainlab('doctor', '--load');
+  assert.equal(d.code, 0, d.err);
+  assert.match(d.out, /Models installed: lab-edgesam \(EdgeSAM, custom\)/);
+  assert.match(d.out, /Loaded lab-edgesam: EdgeSAM, encoder convention nchw-normalized/);
+  const v = grainlab('models', 'verify', 'lab-edgesam');
+  assert.equal(v.code, 0, v.err);
+  assert.match(v.out, /lab-edgesam: ok\n\s+encoder lab-edgesam\.encoder\.onnx {2}ok \(sha256\)/);
+
+  const bad = grainlab('models', 'import', '--custom', 'Broken', fam.edgeSamEncoder, foreign);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /^grainlab: The decoder model "tiny-ort-sam2\.decoder\.onnx" is not a SAM decoder GrainLab recognises\. Closest: SAM \(Meta decoder\) \(missing inputs mask_input, has_mask_input, orig_im_size/);
+  assert.doesNotMatch(grainlab('models', 'list').out, /broken/);
+  assert.match(grainlab('models', 'import', '--custom', 'One', fam.edgeSamEncoder).err, /takes two files, the encoder and the decoder/);
+
+  const rm = grainlab('models', 'remove', 'lab-edgesam');
+  assert.equal(rm.code, 0, rm.err);
+  assert.match(rm.out, /deleted .*lab-edgesam\.encoder\.onnx/);
+  assert.match(rm.out, /removed lab-edgesam from .*manifest\.json/);
+  assert.doesNotMatch(grainlab('models', 'list').out, /lab-edgesam/);
 });

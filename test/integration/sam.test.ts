@@ -237,14 +237,14 @@ test('bad model files: each refused with a message naming the file and the next 
   });
   await assert.rejects(svc.call('sam.select', { modelId: 'tiny-foreign' }), (e: unknown) => {
     assert.ok(e instanceof ServiceError && e.code === 'model');
-    assert.match(e.message, /tiny-sam2-like\.decoder\.onnx/);
-    assert.match(e.message, /Expected inputs: image_embeddings/);
-    assert.match(e.message, /Found inputs: image_embed /);
+    assert.match(e.message, /"tiny-ort-sam2\.decoder\.onnx" is not a SAM decoder GrainLab recognises/);
+    assert.match(e.message, /missing inputs mask_input, has_mask_input, orig_im_size/);
+    assert.match(e.message, /Found inputs: image_features_0 /);
     return true;
   });
   await assert.rejects(
     svc.call('segment.auto', { imageIds: [imageId], engine: 'sam', sam: { model: 'tiny-foreign' } }),
-    (e: unknown) => e instanceof ServiceError && /tiny-sam2-like\.decoder\.onnx/.test(e.message),
+    (e: unknown) => e instanceof ServiceError && /tiny-ort-sam2\.decoder\.onnx/.test(e.message),
   );
   await assert.rejects(svc.call('sam.select', { modelId: 'no-such-model' }), /No SAM model "no-such-model"/);
   assert.equal((await svc.call('sam.status', {})).active, 'tiny-sam', 'a failed selection keeps the active model');
