@@ -19,6 +19,8 @@ import { samHandlers } from './handlers/sam';
 import { editHandlers } from './handlers/edit';
 import { exportHandlers } from './handlers/export';
 import { clusterHandlers } from './handlers/cluster';
+import { classHandlers } from './handlers/classes';
+import { versionHandlers } from './handlers/versions';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -50,7 +52,6 @@ export class GrainLabService {
       },
       'project.current': () => (this.store ? this.projectInfo(this.store) : null),
       'project.recent': () => this.recentProjects(),
-      'classes.list': () => this.project().listClasses(),
       'jobs.cancel': (a) => this.jobs.cancel(a.jobId),
       ...imageHandlers(ctx),
       ...segmentationHandlers(ctx),
@@ -58,6 +59,8 @@ export class GrainLabService {
       ...editHandlers(ctx),
       ...exportHandlers(ctx),
       ...clusterHandlers(ctx),
+      ...classHandlers(ctx),
+      ...versionHandlers(ctx),
     };
   }
 

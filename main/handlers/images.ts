@@ -11,7 +11,7 @@ import { IMAGES_DIR, type NewImage, type ProjectStore } from '../store/project-s
 import { probeImage, decodeImage, makeThumbnail, contentHash } from '../images/io';
 import type { Handlers, ServiceContext } from './context';
 
-export type ImageMethods = 'images.list' | 'images.importFiles' | 'images.importPaths' | 'images.thumbnail' | 'images.pixels' | 'images.setPixelSize';
+export type ImageMethods = 'images.list' | 'images.importFiles' | 'images.importPaths' | 'images.thumbnail' | 'images.pixels' | 'images.setPixelSize' | 'images.remove';
 
 export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
   return {
@@ -25,6 +25,14 @@ export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
     'images.thumbnail': (a) => ({ png: ctx.project().thumbnail(a.id) }),
     'images.pixels': (a) => loadPixels(ctx.project(), a.id),
     'images.setPixelSize': (a) => ctx.project().setPixelSize(a.id, a.umPerPx),
+    'images.remove': async (a) => {
+      const store = ctx.project();
+      for (const id of a.ids) store.getImage(id);
+      // Jobs already running skip images that are gone (store.hasImage) when they reach them.
+      const files = store.removeImages(a.ids);
+      for (const imageId of a.ids) ctx.emit('onDidChangeImage', { imageId, reason: 'removed' });
+      return { removed: a.ids.length, files: files.length };
+    },
   };
 }
 
@@ -35,7 +43,7 @@ export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
  */
 async function importFiles(ctx: ServiceContext, files: { name: string; load: () => Promise<Uint8Array> }[]): Promise<ImportResult> {
   const store = ctx.project();
-  const result: ImportResult = { imported: [], failed: [] };
+  const result: ImportResult = { imported: [], existing: [], failed: [] };
   for (const f of files) {
     let stored: string | null = null;
     let partial: string | null = null;
@@ -45,7 +53,8 @@ async function importFiles(ctx: ServiceContext, files: { name: string; load: () 
       const hash = contentHash(bytes);
       const existing = probed.pages.map((p) => store.findImageByHash(hash, p.page));
       if (existing.every((e) => e !== null)) {
-        result.imported.push(...(existing as ImageRecord[]));
+        // The same content is already here: say which image it is instead of importing it again.
+        for (const im of existing as ImageRecord[]) result.existing.push({ name: f.name, image: im });
         continue;
       }
       const ext = extname(f.name).toLowerCase() || `.${probed.format}`;
