@@ -9,6 +9,8 @@ import { registerSynthCommands } from './commands/synth';
 import { registerClusterCommands } from './commands/cluster';
 import { registerExportCommands } from './commands/export';
 import { registerSamCommands } from './commands/sam';
+import { registerClassCommands } from './commands/classes';
+import { registerVersionCommands } from './commands/versions';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerClusterCommands(program);
   registerExportCommands(program);
   registerSamCommands(program);
+  registerClassCommands(program);
+  registerVersionCommands(program);
   return program;
 }
 

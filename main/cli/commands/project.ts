@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { ServiceError } from '../../../app/errors';
 import type { Args } from '../../../app/contract';
 import { newService, withProject, describe, runJob } from '../common';
+import { confirmPlan, type KeepFlags } from '../ask';
 
 export function registerProjectCommands(program: Command): void {
   program
@@ -30,6 +31,7 @@ export function registerProjectCommands(program: Command): void {
       await withProject(dir, async (svc) => {
         const res = await svc.call('images.importPaths', { paths: files.map((f) => resolve(f)) });
         for (const im of res.imported) console.log(`imported ${describe(im)}`);
+        for (const e of res.existing) console.log(`already  ${e.name} is in the project as #${e.image.id} (${e.image.name})`);
         for (const f of res.failed) console.error(`failed   ${f.message}`);
         if (res.failed.length > 0) {
           throw new ServiceError('bad-image', `${res.failed.length} of ${files.length} file(s) could not be imported (see above); the others were.`);
@@ -74,6 +76,9 @@ export function registerProjectCommands(program: Command): void {
     .option('--max-crops <n>', 'sam: most crops (encoder runs) per image (default 21)')
     .option('--single-mask', 'sam: only the best mask per prompt')
     .option('--fill-gaps', 'sam: fill uncovered pixels from neighbouring segments (grain maps)')
+    .option('--keep', 'images with a segmentation: keep the segments a person made (verified, edited by hand, given a class) and replace the rest (default)')
+    .option('--replace', 'images with a segmentation: replace everything, also what a person made (it stays in the replaced version)')
+    .option('-y, --yes', 'go ahead without asking when images hold corrections a person made')
     .action(async (dir: string, o: SegmentFlags) => {
       if (!o.all && !o.image) throw new ServiceError('invalid-argument', 'Say which images to segment: --image <id...> or --all.');
       await withProject(dir, async (svc) => {
@@ -81,7 +86,8 @@ export function registerProjectCommands(program: Command): void {
         const ids = o.all ? images.map((i) => i.id) : o.image!.map((s) => Number(s));
         if (ids.length === 0) throw new ServiceError('not-found', `The project ${dir} has no images. Import some first (grainlab import).`);
         for (const id of ids) if (!images.some((i) => i.id === id)) throw new ServiceError('not-found', `Image ${id} is not in ${dir}. Run 'grainlab info ${dir}' to list image ids.`);
-        const { jobId } = await svc.call('segment.auto', { imageIds: ids, engine: o.engine, ...(o.engine === 'sam' ? { sam: samOptions(o) } : { classic: classicOptions(o) }) });
+        const keep = await confirmPlan(svc, ids, o, 'Segmenting');
+        const { jobId } = await svc.call('segment.auto', { imageIds: ids, engine: o.engine, keep, ...(o.engine === 'sam' ? { sam: samOptions(o) } : { classic: classicOptions(o) }) });
         await runJob(svc, jobId, !!o.quiet);
         const stats = o.engine === 'sam' ? await svc.call('sam.runStats', { jobId }) : null;
         for (const im of await svc.call('images.list', {})) {
@@ -111,7 +117,7 @@ export function registerProjectCommands(program: Command): void {
     });
 }
 
-interface SegmentFlags {
+interface SegmentFlags extends KeepFlags {
   image?: string[];
   all?: boolean;
   engine: 'classic' | 'sam';
