@@ -63,6 +63,6 @@ export async function confirmPlan(svc: GrainLabService, imageIds: number[], o: K
   }
   throw new ServiceError(
     'invalid-argument',
-    `${plural(plan.totals.imagesWithCorrections, 'image')} hold corrections a person made. Nothing was changed: add --yes to go ahead (segments you made are kept; --replace replaces them too), or leave those images out.`,
+    `${plan.totals.imagesWithCorrections === 1 ? '1 image holds' : `${plan.totals.imagesWithCorrections} images hold`} corrections a person made. Nothing was changed: add --yes to go ahead (segments you made are kept; --replace replaces them too), or leave those images out.`,
   );
 }

@@ -599,14 +599,26 @@ export class EditStore {
     }
     const parentOf = new Map<number, number>();
     for (const [nid, from] of derived) if (!parentOf.has(nid)) parentOf.set(nid, from);
+    // Hand-edited: segments a person's edit gave pixels to, or named (the segment split, filled,
+    // erased from, cut by a polygon). Neighbours that only lost pixels to them are not marked.
+    const handEdited = new Set<number>();
+    if (handEdit) {
+      for (let r = 3; r < patch.runs.length; r += 4) if (patch.runs[r] !== 0) handEdited.add(patch.runs[r]!);
+      for (const op of ops) {
+        if (op.kind === 'splitByLine') handEdited.add(op.segmentId);
+        else if (op.kind === 'fillHoles') handEdited.add(op.id);
+        else if (op.kind === 'brush' && op.mode === 'erase' && op.onlyInto !== undefined) handEdited.add(op.onlyInto);
+        else if (op.kind === 'polygon' && op.mode === 'subtract' && typeof op.target === 'number') handEdited.add(op.target);
+      }
+    }
     const source = a.source ?? defaultSource(ops);
     const classFrom = a.classFrom !== undefined ? st.rows.get(a.classFrom) : undefined;
     const newRows: SegRow[] = created.map((id) => {
       const g = geo.get(id)!;
       const parent = parentOf.has(id) ? st.rows.get(parentOf.get(id)!) : undefined;
       const base: RowData = parent
-        ? { id, classId: parent.classId, classSource: parent.classSource, classConfidence: parent.classConfidence, classModel: parent.classModel ?? null, source: parent.source, verified: false, edited: handEdit || parent.edited, clusterId: null }
-        : { id, classId: classFrom?.classId ?? null, classSource: classFrom?.classId != null ? 'person' : null, classConfidence: null, source, verified: false, edited: handEdit, clusterId: null };
+        ? { id, classId: parent.classId, classSource: parent.classSource, classConfidence: parent.classConfidence, classModel: parent.classModel ?? null, source: parent.source, verified: false, edited: handEdited.has(id) || parent.edited, clusterId: null }
+        : { id, classId: classFrom?.classId ?? null, classSource: classFrom?.classId != null ? 'person' : null, classConfidence: null, source, verified: false, edited: handEdited.has(id), clusterId: null };
       const m = meta.get(id);
       return { ...base, ...(m ? { classId: m.classId, verified: m.verified } : {}), area: g.area, bbox: g.bbox };
     });
@@ -630,8 +642,9 @@ export class EditStore {
     for (const id of changed) {
       const r = st.rows.get(id);
       const g = geo.get(id)!;
-      if (r && handEdit && !r.edited) editedOn.push(id);
-      after.set(id, r ? { ...r, area: g.area, bbox: g.bbox, edited: r.edited || handEdit } : { id, classId: null, classSource: null, classConfidence: null, source, verified: false, edited: handEdit, clusterId: null, area: g.area, bbox: g.bbox });
+      const marked = handEdited.has(id);
+      if (r && marked && !r.edited) editedOn.push(id);
+      after.set(id, r ? { ...r, area: g.area, bbox: g.bbox, edited: r.edited || marked } : { id, classId: null, classSource: null, classConfidence: null, source, verified: false, edited: marked, clusterId: null, area: g.area, bbox: g.bbox });
     }
     for (const c of metaNet) {
       const r = after.get(c.id) ?? st.rows.get(c.id);
