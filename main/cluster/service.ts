@@ -374,7 +374,9 @@ export class ClusterService {
     }
     const ops = [...groups].map(([classId, ids]) => ({ kind: 'setClass' as const, ids, classId }));
     if (ops.length > 64) throw new ServiceError('invalid-argument', 'More than 64 classes in one assignment.');
-    const ack = await this.edits(store).apply({ imageId, ops, provenance, ...(expectRevision !== undefined ? { expectRevision } : {}) });
+    // The classifier's classes are an automatic result: what they replace is kept as a version.
+    const version = provenance.source === 'classifier' ? `classifier v${provenance.model ?? '?'}` : undefined;
+    const ack = await this.edits(store).apply({ imageId, ops, provenance, ...(version ? { version } : {}), ...(expectRevision !== undefined ? { expectRevision } : {}) });
     if (ack.status === 'applied') this.ctx.emit('onDidChangeImage', { imageId, reason: 'updated' });
     return ack;
   }

@@ -50,7 +50,7 @@ export async function saveAutomaticResult(store: ProjectStore, imageId: number, 
         const r = result.rowOf?.(resultId);
         rows.set(id, { classId: r?.classId ?? null, classSource: r?.classId == null ? null : (r.classSource ?? null), classConfidence: r?.classConfidence ?? null, source: r?.source ?? result.source, verified: r?.verified ?? false, edited: false, clusterId: null });
       }
-      return { labels: c.labels, rows, nextId: c.nextId, kept: kept.size };
+      return { labels: c.labels, rows, nextId: c.nextId, kept: kept.size, stats: c.stats };
     },
   });
   if (outcome) {

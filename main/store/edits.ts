@@ -103,6 +103,8 @@ export interface ReplacementMap {
   rows: ReadonlyMap<number, Omit<SegmentRecord, 'area' | 'bbox' | 'id'> & { classModel?: number | null }>;
   nextId: number;
   kept: number;
+  /** Area and box of every segment of `labels`, when the builder has them (saves a pass over the map). */
+  stats?: SegmentStats[];
 }
 
 export interface ReplaceOutcome {
@@ -493,7 +495,11 @@ export class EditStore {
 
   // ---------------------------------------------------------------- applying
 
-  async apply(a: EditApplyArgs & { provenance?: ClassProvenance }): Promise<EditAck> {
+  /**
+   * Applies edit operations as one history entry. `version` (an automatic result such as the
+   * classifier's classes) also keeps the map and rows as they were as a version, saying what replaced them.
+   */
+  async apply(a: EditApplyArgs & { provenance?: ClassProvenance; version?: string }): Promise<EditAck> {
     this.store.getImage(a.imageId);
     const ops = a.ops ?? (a.op ? [a.op] : []);
     if (ops.length === 0) throw new ServiceError('invalid-argument', 'edit.apply needs an edit operation (op or ops).');
@@ -501,11 +507,13 @@ export class EditStore {
       const st = await this.state(a.imageId);
       if (!st) throw new ServiceError('not-found', `Image ${a.imageId} has no segmentation yet. Segment it, or start an empty one to draw in (edit.open with create: the app does this when you paint on an unsegmented image).`);
       if (a.expectRevision !== undefined && a.expectRevision !== st.revision) return this.ack(st, 'stale', emptyPatch(), [], []);
-      return this.applyOps(st, ops, a);
+      // The queue holds the map still while it is compressed for the version.
+      const before = a.version !== undefined ? { compressed: await compressLabels(st.labels.data), rows: [...st.rows.values()].filter((r) => r.area > 0).sort((x, y) => x.id - y.id).map(toRecord) } : null;
+      return this.applyOps(st, ops, a, before);
     });
   }
 
-  private applyOps(st: ImageState, ops: EditOp[], a: EditApplyArgs & { provenance?: ClassProvenance }): EditAck {
+  private applyOps(st: ImageState, ops: EditOp[], a: EditApplyArgs & { provenance?: ClassProvenance; version?: string }, before: { compressed: Uint8Array; rows: SegmentRecord[] } | null = null): EditAck {
     const prov = a.provenance;
     const keep = prov?.source === 'keep';
     /** A person made this edit (from the renderer, the CLI, or a class given to a cluster): their classes, their pixels. */
@@ -672,6 +680,11 @@ export class EditStore {
         this.writeRows(st.imageId, removed, [...after.values()]);
         this.db.prepare('UPDATE segmentations SET next_id = max(next_id, ?) WHERE image_id = ?').run(nextId, st.imageId);
         this.db.prepare("UPDATE images SET status = 'in-review' WHERE id = ? AND status IN ('new', 'auto-segmented')").run(st.imageId);
+        if (before && a.version !== undefined) {
+          const side = currentSide(this.store, st.imageId) ?? { engine: st.engine, settings: null, madeAt: null };
+          insertVersion(this.store, { imageId: st.imageId, side, replacedBy: a.version, editCount: editCountSince(this.store, st.imageId) - 1, labels: st.labels, compressed: before.compressed, segments: before.rows, nextId: st.nextId });
+          pruneVersions(this.store, st.imageId, versionLimit(this.store));
+        }
         if (checkpoint) this.storeCheckpoint(st, checkpoint, seq, st.history.filter((h) => h.undone === 0).length + 1);
       })();
     } catch (e) {
@@ -707,7 +720,7 @@ export class EditStore {
         throw new ServiceError('invalid-argument', `The new segmentation of ${image.name} is ${next.labels.width}x${next.labels.height} px; the image is ${st.labels.width}x${st.labels.height}.`);
       }
       const afterRows = new Map<number, SegRow>();
-      for (const g of segmentStats(next.labels)) {
+      for (const g of next.stats ?? segmentStats(next.labels)) {
         const d = next.rows.get(g.id);
         afterRows.set(g.id, {
           id: g.id,

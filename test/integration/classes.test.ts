@@ -75,6 +75,9 @@ test('cluster classes train; predictions never overwrite a person\'s class; a ke
     await runToEnd(svc, () => svc.call('classify.applyToImages', { imageIds: [other] }));
     const predicted = (await rows(svc, other)).find((s) => s.classSource === 'classifier')!;
     assert.ok(predicted, 'the other image got predictions');
+    const v = await svc.call('versions.list', { imageId: other });
+    assert.match(v.versions[0]!.replacedBy, /^classifier v\d+$/, 'the classes it replaced are a version');
+    assert.equal(v.versions[0]!.segmentCount, (await rows(svc, other)).length);
     const undoBefore = (await svc.call('edit.history', { imageId: other }))!.undoDepth;
     const confirm = await svc.call('edit.apply', { imageId: other, op: { kind: 'setClass', ids: [predicted.id], classId: predicted.classId } });
     assert.equal(confirm.status, 'applied', 'the same class by key is a change of source');
