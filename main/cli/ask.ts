@@ -11,6 +11,7 @@ export interface KeepFlags {
   keep?: boolean;
   replace?: boolean;
   yes?: boolean;
+  quiet?: boolean;
 }
 
 export function keepPolicy(o: KeepFlags): 'person' | 'none' {
@@ -48,8 +49,11 @@ export function describePlan(plan: BatchPlan, verb: string): string[] {
 export async function confirmPlan(svc: GrainLabService, imageIds: number[], o: KeepFlags, verb: string, action: 'segment' | 'classify' = 'segment'): Promise<'person' | 'none'> {
   const keep = keepPolicy(o);
   const plan = await svc.call('segment.plan', { imageIds, action, keep });
-  for (const l of describePlan(plan, verb)) console.error(l);
   const atStake = action === 'segment' && plan.images.some((i) => i.segmented && (i.edits > 0 || i.personMade > 0));
+  // The plan is output (stdout; errors stay one line on stderr): said whenever something already
+  // there changes (with --quiet only when a person's corrections are at stake).
+  const changesSomething = action === 'classify' ? plan.totals.changes > 0 : plan.images.some((i) => i.segmented);
+  if (atStake || (changesSomething && !o.quiet)) for (const l of describePlan(plan, verb)) console.log(l);
   if (!atStake || o.yes) return keep;
   if (process.stdin.isTTY && process.stderr.isTTY) {
     const rl = createInterface({ input: process.stdin, output: process.stderr });

@@ -217,6 +217,11 @@ function toRecord(r: SegRow): SegmentRecord {
   };
 }
 
+/** A row as a record with the classifier version too (what versions and re-segmenting keep exactly). */
+function fullRecord(r: SegRow): SegmentRecord & { classModel: number | null } {
+  return { ...toRecord(r), classModel: r.classModel ?? null };
+}
+
 /**
  * Where class changes made by main come from; edits from the renderer carry none and are a
  * person's (so are 'person' ones: a class a person gives a whole cluster). 'keep' leaves each
@@ -508,7 +513,7 @@ export class EditStore {
       if (!st) throw new ServiceError('not-found', `Image ${a.imageId} has no segmentation yet. Segment it, or start an empty one to draw in (edit.open with create: the app does this when you paint on an unsegmented image).`);
       if (a.expectRevision !== undefined && a.expectRevision !== st.revision) return this.ack(st, 'stale', emptyPatch(), [], []);
       // The queue holds the map still while it is compressed for the version.
-      const before = a.version !== undefined ? { compressed: await compressLabels(st.labels.data), rows: [...st.rows.values()].filter((r) => r.area > 0).sort((x, y) => x.id - y.id).map(toRecord) } : null;
+      const before = a.version !== undefined ? { compressed: await compressLabels(st.labels.data), rows: [...st.rows.values()].filter((r) => r.area > 0).sort((x, y) => x.id - y.id).map(fullRecord) } : null;
       return this.applyOps(st, ops, a, before);
     });
   }
@@ -715,7 +720,7 @@ export class EditStore {
       const st = await this.state(imageId);
       if (!st) return null;
       const beforeRows = [...st.rows.values()].filter((x) => x.area > 0).sort((a, b) => a.id - b.id);
-      const next = await r.build({ labels: st.labels, segments: beforeRows.map(toRecord), nextId: st.nextId });
+      const next = await r.build({ labels: st.labels, segments: beforeRows.map(fullRecord), nextId: st.nextId });
       if (next.labels.width !== st.labels.width || next.labels.height !== st.labels.height) {
         throw new ServiceError('invalid-argument', `The new segmentation of ${image.name} is ${next.labels.width}x${next.labels.height} px; the image is ${st.labels.width}x${st.labels.height}.`);
       }
@@ -775,7 +780,7 @@ export class EditStore {
           this.writeRows(imageId, removed, write);
           this.db.prepare('UPDATE segmentations SET engine = ?, settings = ?, made_at = ?, next_id = max(next_id, ?) WHERE image_id = ?').run(r.side.engine, r.side.settings, r.side.madeAt, nextId, imageId);
           this.store.setStatus(imageId, status);
-          versionId = insertVersion(this.store, { imageId, side: side0, replacedBy: r.replacedBy, editCount, labels: st.labels, compressed, segments: beforeRows.map(toRecord), nextId: st.nextId });
+          versionId = insertVersion(this.store, { imageId, side: side0, replacedBy: r.replacedBy, editCount, labels: st.labels, compressed, segments: beforeRows.map(fullRecord), nextId: st.nextId });
           pruneVersions(this.store, imageId, versionLimit(this.store));
           if (checkpoint) this.storeCheckpoint(st, checkpoint, seq, st.history.filter((h) => h.undone === 0).length + 1);
         })();

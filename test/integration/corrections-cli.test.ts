@@ -79,15 +79,16 @@ test('classes, labels, re-segmenting with corrections, versions, re-import and r
   // Re-segmenting image 1 holds corrections: a script without --yes changes nothing.
   const refused = grainlab('segment', dir, '--all', '--mode', 'grain', '-q');
   assert.equal(refused.code, 1);
-  assert.match(refused.err, /#1 a\.png: 1 edit, 2 segments you made; 1 segment replaced, 2 kept/);
+  assert.match(refused.out, /#1 a\.png: 1 edit, 2 segments you made; 1 segment replaced, 2 kept/);
   assert.match(refused.err, /grainlab: 1 image holds corrections a person made\. Nothing was changed: add --yes/);
+  assert.equal(refused.err.trim().split('\n').length, 1, 'one line on stderr');
   let store = ProjectStore.open(dir);
   assert.equal(store.db.prepare("SELECT engine FROM segmentations WHERE image_id = 1").pluck().get(), 'classic');
   const before = store.listSegments(1).filter((s) => ids.includes(s.id));
   store.close();
   const yes = grainlab('segment', dir, '--all', '--mode', 'grain', '--yes', '-q');
   assert.equal(yes.code, 0, yes.err);
-  assert.match(yes.err, /2 segments you made kept exactly/);
+  assert.match(yes.out, /2 segments you made kept exactly/);
   store = ProjectStore.open(dir);
   assert.deepEqual(store.listSegments(1).filter((s) => ids.includes(s.id)), before, 'the labelled, verified segments are kept as they were');
   store.close();

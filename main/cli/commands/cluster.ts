@@ -82,7 +82,7 @@ export function registerClusterCommands(program: Command): void {
         for (const w of info.warnings ?? []) console.log(`  warning: ${w}`);
         const ids = o.image ? o.image.map(Number) : (await svc.call('images.list', {})).filter((i) => i.segmentCount > 0).map((i) => i.id);
         if (ids.length === 0) throw new ServiceError('not-found', `No image in ${dir} is segmented yet. Run 'grainlab segment ${dir} --all' first.`);
-        await confirmPlan(svc, ids, {}, 'Predicting classes on', 'classify');
+        await confirmPlan(svc, ids, { quiet: !!o.quiet }, 'Predicting classes on', 'classify');
         const { jobId } = await svc.call('classify.applyToImages', { imageIds: ids });
         await runJob(svc, jobId, !!o.quiet);
         console.log('classes applied; classes a person gave, imported classes and verified segments were kept');
