@@ -9,9 +9,11 @@ import { exportMethods } from './contract/export';
 import { clusterMethods } from './contract/cluster';
 import { presetMethods } from './contract/presets';
 import { calibrationMethods } from './contract/calibration';
+import { KeepSchema, versionMethods } from './contract/versions';
+import { classMethods } from './contract/classes';
 import type { ClassifierInfo } from './contract/cluster';
 import type { ServiceErrorData } from './errors';
-import type { ImageRecord, ProjectInfo, RasterImage, SegmentRecord, ClassRecord } from './types';
+import type { ImageRecord, ProjectInfo, RasterImage, SegmentRecord } from './types';
 
 
 export const ClassicOptionsSchema = z.object({
@@ -56,6 +58,8 @@ export interface ImportFailure {
 }
 export interface ImportResult {
   imported: ImageRecord[];
+  /** Files whose content is already in the project (nothing imported; the image it already is). */
+  existing: { name: string; image: ImageRecord }[];
   failed: ImportFailure[];
 }
 
@@ -93,7 +97,7 @@ export interface ProgressEvent {
 
 export interface ImageChangedEvent {
   imageId: number;
-  reason: 'segmented' | 'imported' | 'updated';
+  reason: 'segmented' | 'imported' | 'updated' | 'removed';
 }
 
 /**
@@ -113,7 +117,8 @@ export const contract = {
   'images.thumbnail': method<{ png: Uint8Array }>()(z.object({ id })),
   'images.pixels': method<RasterImage>()(z.object({ id })),
   'images.setPixelSize': method<ImageRecord>()(z.object({ id, umPerPx: z.number().positive().max(1e6).nullable() })),
-  'classes.list': method<ClassRecord[]>()(none),
+  /** Removes images with their segmentations, versions and history; their files go when no other image uses them. */
+  'images.remove': method<{ removed: number; files: number }>()(z.object({ ids: z.array(id).min(1).max(100_000) })),
   'segment.auto': method<JobStarted>()(
     z.object({
       imageIds: z.array(id).min(1).max(100_000),
@@ -124,6 +129,8 @@ export const contract = {
       preset: z.string().trim().min(1).max(100).optional(),
       /** engine 'sam': prompts, filters, crops and assembly. */
       sam: SamAutoOptionsSchema.optional(),
+      /** Images with a segmentation: keep the segments a person made (default) or replace everything. Either way the old one stays as a version. */
+      keep: KeepSchema,
     }),
   ),
   'segmentation.get': method<SegmentationData | null>()(z.object({ imageId: id })),
@@ -134,6 +141,8 @@ export const contract = {
   ...clusterMethods,
   ...presetMethods,
   ...calibrationMethods,
+  ...classMethods,
+  ...versionMethods,
 };
 
 export type Contract = typeof contract;

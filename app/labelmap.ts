@@ -17,17 +17,21 @@ export function segmentStats(map: LabelMap): SegmentStats[] {
   const acc = new Map<number, { area: number; x0: number; y0: number; x1: number; y1: number }>();
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    for (let x = 0; x < width; x++) {
+    let x = 0;
+    while (x < width) {
       const id = data[row + x]!;
+      // One run of equal ids at a time: one map lookup per run, not per pixel.
+      const start = x;
+      while (x < width && data[row + x] === id) x++;
       if (id === 0) continue;
       let s = acc.get(id);
       if (!s) {
-        s = { area: 0, x0: x, y0: y, x1: x, y1: y };
+        s = { area: 0, x0: start, y0: y, x1: x - 1, y1: y };
         acc.set(id, s);
       }
-      s.area++;
-      if (x < s.x0) s.x0 = x;
-      if (x > s.x1) s.x1 = x;
+      s.area += x - start;
+      if (start < s.x0) s.x0 = start;
+      if (x - 1 > s.x1) s.x1 = x - 1;
       if (y > s.y1) s.y1 = y;
     }
   }

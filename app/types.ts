@@ -45,16 +45,20 @@ export interface SegmentRecord {
   clusterId: number | null;
   area: number;
   bbox: Box;
-  /** Where the class came from: a person, the propagation classifier or a cluster assignment. */
-  classSource?: 'person' | 'classifier' | 'cluster' | null;
+  /** Where the class came from: a person, the propagation classifier, an automatic cluster (phase map) or an imported label map. */
+  classSource?: 'person' | 'classifier' | 'cluster' | 'import' | null;
   /** Classifier confidence (0..1) when classSource is 'classifier'. */
   classConfidence?: number | null;
+  /** A person changed this segment's pixels by hand (brush, polygon, merge, split, accepted SAM mask…): re-segmenting keeps it. */
+  edited?: boolean;
 }
 
 export interface ClassRecord {
   id: number;
   name: string;
   color: string;
+  /** Value of this class in semantic label maps (imported maps keep theirs; PNG exports write it). Null: the exporter picks one. */
+  value?: number | null;
 }
 
 export interface ImageRecord {

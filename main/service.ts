@@ -21,6 +21,8 @@ import { exportHandlers } from './handlers/export';
 import { clusterHandlers } from './handlers/cluster';
 import { presetHandlers } from './handlers/presets';
 import { calibrationHandlers } from './handlers/calibration';
+import { classHandlers } from './handlers/classes';
+import { versionHandlers } from './handlers/versions';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -52,7 +54,6 @@ export class GrainLabService {
       },
       'project.current': () => (this.store ? this.projectInfo(this.store) : null),
       'project.recent': () => this.recentProjects(),
-      'classes.list': () => this.project().listClasses(),
       'jobs.cancel': (a) => this.jobs.cancel(a.jobId),
       ...imageHandlers(ctx),
       ...segmentationHandlers(ctx),
@@ -62,6 +63,8 @@ export class GrainLabService {
       ...clusterHandlers(ctx),
       ...presetHandlers(ctx),
       ...calibrationHandlers(ctx),
+      ...classHandlers(ctx),
+      ...versionHandlers(ctx),
     };
   }
 

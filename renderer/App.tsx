@@ -7,7 +7,7 @@ import type { ClusterState } from '../app/contract/cluster';
 import { ClusterPanel } from './components/cluster/ClusterPanel';
 import type { ProgressEvent } from '../app/contract';
 import type { SamStatus } from '../app/contract/sam';
-import type { ClassRecord, ImageRecord, ProjectInfo, RasterImage } from '../app/types';
+import type { ClassRecord, ImageRecord, ProjectInfo, RasterImage, SegmentRecord } from '../app/types';
 import type { EditOp } from '../app/edit';
 import { percentileWindow, fullWindow, type DisplayWindow } from '../app/image/display';
 import { ServiceError } from '../app/errors';
@@ -34,6 +34,9 @@ import { nextUnverified } from './tools/geometry';
 import type { Intent, ToolContext, ToolDocument, ToolId } from './tools/types';
 import { actionForKey, type ActionContext } from './actions/registry';
 import { debugHooks, recordCommit } from './viewer/debug';
+import { useQuestions } from './components/dialogs/useQuestions';
+import { VersionsPanel } from './components/versions/VersionsPanel';
+import { ClassManager } from './components/classes/ClassManager';
 
 const ACCEPT = '.png,.jpg,.jpeg,.tif,.tiff,image/png,image/jpeg,image/tiff';
 
@@ -56,6 +59,9 @@ function clusterColours(state: ClusterState): NonNullable<OverlaySettings['group
   state.segmentIds.forEach((id, i) => of.set(id, state.clusterIds[i]!));
   return { colours: new Map(state.clusters.map((c) => [c.id, c.color])), groupOf: (id) => of.get(id) ?? null };
 }
+
+/** The "Only predicted" overlay filter: segments whose class the classifier gave. */
+const onlyPredictedTest = (s: SegmentRecord) => s.classSource === 'classifier' && s.classId !== null;
 
 function errorText(e: unknown): string {
   if (e instanceof ServiceError) return e.message;
@@ -89,6 +95,10 @@ export function App() {
   samStatusRef.current = samStatus;
   const [images, setImages] = useState<ImageRecord[]>([]);
   const [selected, setSelected] = useState<number | null>(null);
+  /** Images chosen in the list: project-wide actions (segment, apply classes, export, stats) work on them. */
+  const [chosen, setChosen] = useState<number[]>([]);
+  const [onlyPredicted, setOnlyPredicted] = useState(false);
+  const [classManager, setClassManager] = useState(false);
   const [raster, setRaster] = useState<RasterImage | null>(null);
   const [displayWindow, setDisplayWindow] = useState<DisplayWindow | null>(null);
   const [session, setSession] = useState<EditSession | null>(null);
@@ -139,6 +149,7 @@ export function App() {
   rasterRef.current = raster;
   const promptSeq = useRef(0);
 
+  const questions = useQuestions(client);
   const toast = useCallback((kind: Toast['kind'], text: string) => {
     const id = toastId.current++;
     // The same message twice (several calls failing for one reason) is shown once.
@@ -150,6 +161,7 @@ export function App() {
   const refreshImages = useCallback(async () => {
     const list = await client.call('images.list', {});
     setImages(list);
+    setChosen((c) => c.filter((id) => list.some((i) => i.id === id)));
     return list;
   }, [client]);
 
@@ -243,8 +255,15 @@ export function App() {
     });
     const offChange = client.on('onDidChangeImage', (e) => {
       void refreshImages().catch(() => {});
-      // A new segmentation may come with new classes (pixel k-means phases, imported labels).
-      if (e.reason === 'segmented') void refreshClasses().catch(() => {});
+      // A new segmentation may come with new classes (pixel k-means phases, imported labels); an
+      // undo may bring a deleted class back, a merge or delete takes one away.
+      void refreshClasses().catch(() => {});
+      if (e.reason === 'removed' && e.imageId === selectedRef.current) {
+        setSelected(null);
+        replaceSession(null);
+        setRaster(null);
+        return;
+      }
       if (e.imageId !== selectedRef.current) return;
       const s = sessionRef.current;
       if (e.reason === 'segmented') void openSession(e.imageId).catch(onError);
@@ -257,13 +276,14 @@ export function App() {
       offProgress();
       offChange();
     };
-  }, [client, refreshImages, refreshClasses, toast, onError, openSession]);
+  }, [client, refreshImages, refreshClasses, toast, onError, openSession, replaceSession]);
 
   const importFiles = useCallback(
     async (files: File[]) => {
       if (files.length === 0) return;
       let ok = 0;
       let firstNew: number | null = null;
+      const known: string[] = [];
       for (let i = 0; i < files.length; i++) {
         const f = files[i]!;
         setImporting(`Importing ${i + 1} of ${files.length}: ${f.name}`);
@@ -272,6 +292,7 @@ export function App() {
           const res = await client.call('images.importFiles', { files: [{ name: f.name, bytes }] });
           ok += res.imported.length;
           if (firstNew === null && res.imported[0]) firstNew = res.imported[0].id;
+          for (const e of res.existing) known.push(`${e.name} is already in the project as #${e.image.id}${e.image.name !== e.name ? ` (${e.image.name})` : ''}.`);
           for (const fail of res.failed) toast('error', fail.message);
         } catch (e) {
           onError(e);
@@ -280,31 +301,51 @@ export function App() {
       setImporting(null);
       await refreshImages();
       if (ok > 0) toast('info', `Imported ${ok} image${ok === 1 ? '' : 's'}.`);
+      for (const k of known.slice(0, 3)) toast('info', k);
+      if (known.length > 3) toast('info', `${known.length - 3} more files were already in the project.`);
       if (selectedRef.current === null && firstNew !== null) setSelected(firstNew);
     },
     [client, refreshImages, toast, onError],
   );
 
+  /**
+   * Segments these images. Asks first when a person's corrections are at stake (and, for several
+   * images, always says what will change); keeps the person's segments unless told otherwise.
+   */
   const segment = useCallback(
-    async (ids: number[]) => {
+    async (ids: number[], verb = ids.length === 1 ? 'Segment this image' : `Segment ${ids.length} images`) => {
       if (ids.length === 0) return;
       try {
-        await client.call('segment.auto', { imageIds: ids, engine: 'classic', classic: { mode, minArea: 16, invert } });
+        const keep = await questions.askSegmenting(ids, verb, ids.length > 1);
+        if (!keep) return;
+        await client.call('segment.auto', { imageIds: ids, engine: 'classic', classic: { mode, minArea: 16, invert }, keep });
       } catch (e) {
         onError(e);
       }
     },
-    [client, mode, invert, onError],
+    [client, mode, invert, onError, questions],
   );
 
-  /** Pixel k-means phase map of the open image (default options), after a confirm when it has edits. */
+  /** Pixel k-means phase map of the open image (default options); asks first when it holds corrections. */
   const pixelKMeans = async () => {
     const imageId = selectedRef.current;
     if (imageId === null) return;
-    const d = sessionRef.current?.doc;
-    if (d && (d.undoDepth > 0 || d.redoDepth > 0) && !window.confirm('This image has edits. A pixel k-means phase map replaces its segmentation (your edits are lost from it). Continue?')) return;
     try {
-      await client.call('segment.pixelKMeans', { imageIds: [imageId] });
+      const keep = await questions.askSegmenting([imageId], 'Phase map');
+      if (keep) await client.call('segment.pixelKMeans', { imageIds: [imageId], keep });
+    } catch (e) {
+      onError(e);
+    }
+  };
+
+  const removeImages = async (ids: number[]) => {
+    const chosenImages = images.filter((i) => ids.includes(i.id));
+    if (chosenImages.length === 0 || !(await questions.askRemove(chosenImages))) return;
+    try {
+      const r = await client.call('images.remove', { ids });
+      toast('info', `Removed ${r.removed} image${r.removed === 1 ? '' : 's'}.`);
+      setChosen((c) => c.filter((id) => !ids.includes(id)));
+      await refreshImages();
     } catch (e) {
       onError(e);
     }
@@ -464,6 +505,8 @@ export function App() {
   const stepHistory = (which: 'undo' | 'redo') => {
     const s = sessionRef.current;
     if (!s) return;
+    // Undoing (or redoing) a re-segmentation changes the whole map, engine and classes: reload.
+    const whole = (which === 'undo' ? s.doc.undoKind : s.doc.redoKind) === 'resegment';
     const started = which === 'undo' ? s.undo() : s.redo();
     const drawn = () => {
       viewer.current?.drawNow();
@@ -472,6 +515,11 @@ export function App() {
     if (started.local) drawn();
     void started.done.then((did) => {
       if (did && !started.local) drawn();
+      if (did && whole) {
+        void s.reload().then(() => viewer.current?.drawNow(), onError);
+        void refreshImages().catch(() => {});
+        void refreshClasses().catch(() => {});
+      }
     });
   };
 
@@ -618,8 +666,9 @@ export function App() {
       outlinesOnly,
       classColours: colourByClass ? new Map(classes.map((c) => [c.id, c.color])) : null,
       groupColours: colourByCluster && openClusters ? clusterColours(openClusters) : null,
+      showOnly: onlyPredicted ? onlyPredictedTest : null,
     }),
-    [overlayVisible, opacity, outlinesOnly, colourByClass, classes, colourByCluster, openClusters],
+    [overlayVisible, opacity, outlinesOnly, colourByClass, classes, colourByCluster, openClusters, onlyPredicted],
   );
 
   if (!loaded) return <div className="start muted">Connecting…</div>;
@@ -699,14 +748,21 @@ export function App() {
             testId="segment-menu"
             disabled={images.length === 0}
             items={[
-              { label: 'Segment all images', title: 'Auto-segment every image in the project', disabled: running, testId: 'segment-all', run: () => void segment(images.map((i) => i.id)) },
+              {
+                label: `Segment chosen images (${chosen.length})`,
+                title: 'Auto-segment the images chosen in the list (Ctrl-click, Shift-click); says what will change first',
+                disabled: running || chosen.length === 0,
+                testId: 'segment-chosen',
+                run: () => void segment(chosen, `Segment ${chosen.length} chosen image${chosen.length === 1 ? '' : 's'}`),
+              },
+              { label: `Segment all images (${images.length})`, title: 'Auto-segment every image in the project; says what will change first', disabled: running, testId: 'segment-all', run: () => void segment(images.map((i) => i.id), `Segment all ${images.length} images`) },
               { label: 'Phase map (pixel k-means)…', title: 'k-means on pixel intensities gives this image a phase map (options in the Clusters tab)', disabled: selected === null || running, testId: 'phase-map-menu', run: () => void pixelKMeans() },
               { label: 'Cluster segments…', title: 'Open the Clusters tab', disabled: selected === null, run: () => setPanelTab('clusters') },
             ]}
           />
         </span>
         <span className="sep" />
-        <ExportTools images={images} selected={selected} onChanged={() => void refreshImages().catch(onError)} />
+        <ExportTools images={images} selected={selected} chosen={chosen} onChanged={() => void refreshImages().catch(onError)} />
         <span className="spacer" />
         {samStatus && samStatus.active === null && (
           <span className="hint" title={samStatus.hint}>
@@ -727,7 +783,17 @@ export function App() {
         <div className="sidebar-head">
           Images <span className="muted">({images.length})</span>
         </div>
-        <ImageList images={images} selected={selected} onSelect={setSelected} />
+        <ImageList
+          images={images}
+          selected={selected}
+          chosen={chosen}
+          onOpen={(id) => {
+            setSelected(id);
+            setChosen([id]);
+          }}
+          onChoose={setChosen}
+          onRemove={(ids) => void removeImages(ids)}
+        />
       </aside>
 
       <main className="stage-area">
@@ -781,9 +847,22 @@ export function App() {
           const ids = selection.ids;
           if (ids.length) runEdit([{ kind: 'setClass', ids, classId }], 'Class');
         }}
-        onRenameClass={(id, name) => void client.call('classes.update', { id, name }).then(() => refreshClasses()).catch(onError)}
-        onRecolourClass={(id, color) => void client.call('classes.update', { id, color }).then(() => refreshClasses()).catch(onError)}
-        onCreateClass={() => void client.call('classes.ensure', { count: Math.min(9, classes.length + 1) }).then(setClasses).catch(onError)}
+        onCreateClass={() => void client.call('classes.create', {}).then(() => refreshClasses()).catch(onError)}
+        onManageClasses={() => setClassManager(true)}
+        onlyPredicted={onlyPredicted}
+        onOnlyPredicted={setOnlyPredicted}
+        versions={
+          selected !== null && session ? (
+            <VersionsPanel
+              imageId={selected}
+              revision={`${session.doc.revision}:${docVersion}`}
+              raster={raster}
+              window={displayWindow}
+              onRestored={() => toast('info', 'Version restored; Ctrl+Z takes it back.')}
+              onError={onError}
+            />
+          ) : null
+        }
         onToggleVerified={() => actionCtx.toggleVerified()}
         minArea={minArea}
         onMinArea={setMinArea}
@@ -826,7 +905,10 @@ export function App() {
                 setColourByCluster(v);
                 if (v) setColourByClass(false);
               }}
-              otherImageIds={images.filter((i) => i.id !== selected && i.status !== 'new').map((i) => i.id)}
+              chosenImageIds={chosen.filter((id) => images.some((i) => i.id === id && i.segmentCount > 0))}
+              askSegmenting={(ids, verb) => questions.askSegmenting(ids, verb)}
+              askClassifying={questions.askClassifying}
+              askOverwrite={questions.askOverwrite}
               onSelect={(ids) => selection.apply(ids, 'replace')}
               applyEdit={async (call) => {
                 const s = sessionRef.current;
@@ -874,6 +956,8 @@ export function App() {
         )}
       </footer>
       {helpOpen && <HelpOverlay onClose={() => setHelpOpen(false)} />}
+      {classManager && <ClassManager classes={classes} onChanged={() => void refreshClasses().catch(onError)} onClose={() => setClassManager(false)} />}
+      {questions.dialog}
       {menu && <ContextMenu x={menu.x} y={menu.y} ctx={actionCtx} onClose={() => setMenu(null)} />}
       <Toasts toasts={toasts} onDismiss={(id) => setToasts((t) => t.filter((x) => x.id !== id))} />
     </div>

@@ -32,6 +32,8 @@ export interface LogRegOptions {
   l2?: number;
   /** Gradient steps (accelerated, fixed step 1/L). Default 500. */
   iterations?: number;
+  /** 'balanced': each class weighs the same in the loss however many examples it has (scikit-learn's class_weight='balanced'). Default: each example weighs 1. */
+  classWeights?: 'balanced';
 }
 
 function rowCount(p: Points): number {
@@ -147,13 +149,25 @@ export function trainLogisticRegression(p: Points, y: ArrayLike<number>, options
   const C = classIds.length;
   const { data, cols } = p;
   const n = y.length;
+  // Per-example weight (1, or balanced: n / (classes * examples of its class)).
+  const weight = new Float64Array(n).fill(1);
+  if (options.classWeights === 'balanced') {
+    const count = new Float64Array(C);
+    for (let r = 0; r < n; r++) count[index[r]!]++;
+    for (let r = 0; r < n; r++) weight[r] = n / (C * count[index[r]!]!);
+  }
   const stride = cols + 1; // weights then bias, per class
   let w = new Float64Array(C * stride);
   if (C > 1) {
     // The softmax Hessian is at most (1/2) * mean(x~ x~^T) (x~ = x with a 1 appended) plus l2.
-    let meanSq = 0;
-    for (let i = 0; i < n * cols; i++) meanSq += data[i]! * data[i]!;
-    const L = 0.5 * (meanSq / n + 1) + l2;
+    // Weighted: (1/n) sum_r w_r (|x_r|^2 + 1), with w_r = 1 unweighted.
+    let weightedSq = 0;
+    for (let r = 0; r < n; r++) {
+      let sq = 1;
+      for (let j = 0; j < cols; j++) sq += data[r * cols + j]! * data[r * cols + j]!;
+      weightedSq += weight[r]! * sq;
+    }
+    const L = 0.5 * (weightedSq / n) + l2;
     const step = 1 / L;
     let prev = new Float64Array(w.length);
     const look = new Float64Array(w.length);
@@ -172,7 +186,7 @@ export function trainLogisticRegression(p: Points, y: ArrayLike<number>, options
         }
         softmaxInto(z, 0, C, pr, 0);
         for (let c = 0; c < C; c++) {
-          const e = (pr[c]! - (index[r] === c ? 1 : 0)) / n;
+          const e = (weight[r]! * (pr[c]! - (index[r] === c ? 1 : 0))) / n;
           for (let j = 0; j < cols; j++) grad[c * stride + j] += e * data[r * cols + j]!;
           grad[c * stride + cols] += e;
         }
@@ -194,7 +208,7 @@ export function trainLogisticRegression(p: Points, y: ArrayLike<number>, options
     model: 'logreg',
     classIds,
     cols,
-    version: modelVersion('logreg', [l2, iterations], p, y),
+    version: modelVersion('logreg', [l2, iterations, options.classWeights === 'balanced' ? 1 : 0], p, y),
     logits(q: Points): Float64Array {
       const m = rowCount(q);
       const out = new Float64Array(m * C);

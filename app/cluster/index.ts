@@ -8,3 +8,4 @@ export * from './fractions';
 export * from './pixelkmeans';
 export { seededRandom, sampleIndices } from './random';
 export * from './phasemap';
+export * from './validate';

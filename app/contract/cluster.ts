@@ -3,13 +3,14 @@
 import { z } from 'zod';
 import { method, none, id } from './define';
 import type { EditAck } from './edit';
+import { KeepSchema } from './versions';
 
 export const FeatureGroupSchema = z.enum(['intensity', 'texture', 'shape', 'boundary', 'embedding']);
 export type FeatureGroupName = z.infer<typeof FeatureGroupSchema>;
 export const DEFAULT_GROUPS: FeatureGroupName[] = ['intensity', 'texture', 'shape', 'boundary'];
 
-/** Where a segment's class came from (segments.class_source). */
-export type ClassSource = 'person' | 'classifier' | 'cluster';
+/** Where a segment's class came from (segments.class_source); see app/provenance.ts. */
+export type { ClassSource } from '../provenance';
 
 export interface ClusterInfo {
   /** 0-based cluster index, stable until the next cluster.run / merge / split. */
@@ -51,10 +52,14 @@ export interface ClassifierInfo {
   version: number;
   model: 'nearest-centroid' | 'logreg';
   groups: FeatureGroupName[];
-  /** Training rows: segments with a class given by a person or verified, over all images. */
+  /** Training rows: segments with a class given by a person, imported, or verified, over all images. */
   trainedOn: { segments: number; images: number; perClass: { classId: number; count: number }[] };
-  /** Cross-validated accuracy on the training rows (null with fewer than two rows per class). */
+  /** Stratified cross-validated accuracy on the training rows (null with fewer than two rows per class). */
   cvAccuracy: number | null;
+  /** The same cross-validation: number of folds, balanced accuracy (mean per-class recall) and the recall of each class. */
+  cv?: { folds: number; balancedAccuracy: number; recall: { classId: number; recall: number }[] } | null;
+  /** Too few examples of a class, strong imbalance: said before anyone trusts the predictions. */
+  warnings?: string[];
   trainedAt: string;
   /** A retrain is under way or pending (corrections arrived since this version). */
   training: boolean;
@@ -103,6 +108,8 @@ export const PixelKMeansSchema = z.object({
   /** Connected components smaller than this (px) join their largest neighbour. */
   minArea: z.number().int().min(0).max(1_000_000).default(16),
   seed: z.number().int().min(0).max(0x7fffffff).default(1),
+  /** Images with a segmentation: keep the segments a person made (default) or replace everything. */
+  keep: KeepSchema,
 });
 
 export const clusterMethods = {
@@ -115,8 +122,9 @@ export const clusterMethods = {
   /** Re-clusters the members of one cluster into k parts. */
   'cluster.split': method<ClusterState>()(z.object({ imageId: id, clusterId: z.number().int().min(0), k: z.number().int().min(2).max(8).default(2) })),
   /**
-   * Gives every member of a cluster the class (class source 'cluster'), as ONE undoable edit.
-   * Verified segments and classes a person set are kept unless `overwrite` is true.
+   * Gives every member of a cluster the class: a person's class (a training label), as ONE undoable
+   * edit. Members whose class is already a training label (a person's, an imported one, verified)
+   * keep it unless `overwrite` is true.
    */
   'cluster.assignClass': method<EditAck>()(
     z.object({ imageId: id, clusterId: z.number().int().min(0), classId: id.nullable(), overwrite: z.boolean().default(false), expectRevision: revision.optional() }),
@@ -148,12 +156,13 @@ export const clusterMethods = {
   'classify.predict': method<{ predictions: PredictionSet; ack: EditAck | null }>()(
     z.object({ imageId: id, apply: z.boolean().default(true), expectRevision: revision.optional() }),
   ),
-  /** "Apply to other images": predict and apply on many images, as a job with progress. Default: every segmented image. */
+  /** Predict and apply on the chosen images, as a job with progress (never changing a training label). Default: every segmented image. */
   'classify.applyToImages': method<{ jobId: string }>()(z.object({ imageIds: z.array(id).min(1).max(100_000).optional() })),
   /**
    * Pixel-level pseudo-labels for phase images: k-means on pixel intensities (and optional local
    * texture) gives a phase map; its connected components become segments whose class is the phase
-   * ("Phase 1" darkest). Replaces the image's segmentation, as a job.
+   * ("Phase 1" darkest, class source 'cluster'). Saved like any automatic result: a new version,
+   * one undoable step, the segments a person made kept (see `keep`); as a job.
    */
   'segment.pixelKMeans': method<{ jobId: string }>()(PixelKMeansSchema),
 };

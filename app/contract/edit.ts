@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { method, id } from './define';
 import { EditOpSchema } from '../edit/schema';
 import type { EditKind } from '../edit/ops';
-import type { Box, ClassRecord, ImageRecord, SegmentRecord } from '../types';
+import type { Box, ImageRecord, SegmentRecord } from '../types';
 
 /**
  * Where an image's edit history stands. `revision` names the label map's exact state (it changes
@@ -20,9 +20,9 @@ export interface EditHistoryState {
   nextId: number;
   undoDepth: number;
   redoDepth: number;
-  /** Kind of the first edit of the entry the next undo reverts / redo re-applies (for menu labels). */
-  undoKind: EditKind | null;
-  redoKind: EditKind | null;
+  /** Kind of the first edit of the entry the next undo reverts / redo re-applies (for menu labels); 'resegment' = a new segmentation. */
+  undoKind: EditKind | 'resegment' | null;
+  redoKind: EditKind | 'resegment' | null;
 }
 
 /** Segment-table rows after a change: created or changed rows, and ids that no longer exist. */
@@ -62,7 +62,6 @@ export interface EditSnapshot extends EditHistoryState {
 
 const source = z.enum(['auto', 'prompt', 'brush', 'import']);
 const revision = z.string().min(1).max(200);
-const colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #4c9aff');
 
 export const EditApplySchema = z
   .object({
@@ -99,10 +98,6 @@ export const editMethods = {
   'edit.history': method<EditHistoryState | null>()(z.object({ imageId: id })),
   /** Writes label-map checkpoints now (one image, or every image with edits not yet in a checkpoint). */
   'edit.checkpoint': method<{ written: number }>()(z.object({ imageId: id.optional() })),
-  'classes.create': method<ClassRecord>()(z.object({ name: z.string().trim().min(1).max(100), color: colour.optional() })),
-  'classes.update': method<ClassRecord>()(z.object({ id, name: z.string().trim().min(1).max(100).optional(), color: colour.optional() })),
-  /** Makes sure at least `count` classes exist, adding "Class n" with default colours (for the 1-9 keys). */
-  'classes.ensure': method<ClassRecord[]>()(z.object({ count: z.number().int().min(1).max(9) })),
   /** Review state of an image: 'in-review' while being corrected, 'verified' when a person has checked it. */
   'images.setStatus': method<ImageRecord>()(z.object({ imageId: id, status: z.enum(['new', 'auto-segmented', 'in-review', 'verified']) })),
 };

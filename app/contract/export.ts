@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { method, id, path } from './define';
 import type { ClassRecord } from '../types';
+import { KeepSchema } from './versions';
 import type { DatasetCardJson } from '../export/card';
 import type { GrainSummary, PhaseFraction } from '../stats/summary';
 import type { InterceptResult, PlanimetricResult } from '../stats/astm';
@@ -96,12 +97,18 @@ export const ImportLabelsSchema = z
     paths: z.array(path).max(100_000).optional(),
     /** Uploaded files (web mode). */
     files: z.array(fileBytes).max(10_000).optional(),
-    /** Semantic maps: value -> class. Default: a classes.json beside the file (or up to 3 folders up), else "class <value>". */
+    /** Semantic maps: value -> class. Default: a classes.json beside the file (or up to 3 folders up), else "class <value>" with that label value. */
     classes: z.array(SemanticValueSchema).max(65536).optional(),
     /** Semantic maps: 'replace' makes segments from connected regions of one value; 'classes' keeps the image's segments and gives each the class under most of its pixels. */
     semanticMode: z.enum(['replace', 'classes']).default('replace'),
     /** Images that already have a segmentation: replace it (default) or leave them alone. */
     ifSegmented: z.enum(['replace', 'skip']).default('replace'),
+    /** When replacing: keep the segments and classes a person made (default) or replace everything; the old segmentation stays as a version either way. */
+    keep: KeepSchema,
+    /** Only match the files to images and report which would be created or replaced (writes nothing), to ask before importing. */
+    dryRun: z.boolean().default(false),
+    /** Every file goes to this image instead of the one its name matches (e.g. `grainlab label --image 3 --map x.png`). */
+    imageId: id.optional(),
   })
   .refine((a) => (a.paths?.length ?? 0) + (a.files?.length ?? 0) > 0, 'give at least one file (paths or files)');
 export type ImportLabelsArgs = z.output<typeof ImportLabelsSchema>;
@@ -113,6 +120,8 @@ export interface ImportedLabels {
   segments: number;
   /** 'replaced' when the image had a segmentation before, 'classes' when only classes were set. */
   action: 'created' | 'replaced' | 'classes';
+  /** Segments a person made that were kept (replaced images). */
+  kept?: number;
 }
 
 export interface ImportLabelsSummary {

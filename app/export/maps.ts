@@ -69,17 +69,62 @@ export function parseHexColor(color: string | null | undefined): [number, number
 export interface SemanticMap8 {
   width: number;
   height: number;
-  /** 0 = no segment, k = classes[k - 1], `unclassifiedValue` = segment without a class. */
+  /** `none` = no segment, the class's value (semanticValues) = that class, `unclassified` = segment without a class. */
   data: Uint8Array;
-  /** 256 RGB triples for an indexed PNG: 0 black, classes in their colours, 255 white. */
+  /** 256 RGB triples for an indexed PNG: none black, classes in their colours, unclassified white. */
   palette: Uint8Array;
   values: { value: number; classId: number | null; name: string }[];
 }
 
+export interface SemanticValues {
+  /** Byte of each class. */
+  valueOf: Map<number, number>;
+  /** Byte of pixels without a segment (0, or the unclassified byte when a class holds 0). */
+  none: number;
+  unclassified: number;
+}
+
 /**
- * 8-bit semantic (phase) map. Class k of `classes` (in the order given) is written as value k
- * (1..254); pixels of no segment are 0; segments without a class get `unclassifiedValue`
- * (default 255, the usual "ignore" index in training code).
+ * The byte of each class in an 8-bit semantic map: its own label value (kept from an imported map)
+ * when it has one in 0..254 that no earlier class took, else the smallest free byte from 1 on.
+ * No segment is 0 unless a class holds 0 (then it shares the unclassified byte, both "ignore");
+ * unclassified is `unclassified` (default 255), or the highest free byte when a class holds it.
+ */
+export function semanticValues(classes: readonly ClassRecord[], unclassified?: number): SemanticValues {
+  if (classes.length > 254) throw new Error(`an 8-bit semantic map holds at most 254 classes, the project has ${classes.length}`);
+  const valueOf = new Map<number, number>();
+  const used = new Set<number>();
+  for (const c of classes) {
+    const v = c.value;
+    if (v !== null && v !== undefined && v >= 0 && v <= 254 && !used.has(v)) {
+      valueOf.set(c.id, v);
+      used.add(v);
+    }
+  }
+  let next = 1;
+  for (const c of classes) {
+    if (valueOf.has(c.id)) continue;
+    while (used.has(next)) next++;
+    valueOf.set(c.id, next);
+    used.add(next);
+  }
+  let u: number;
+  if (unclassified !== undefined) {
+    if (!Number.isInteger(unclassified) || unclassified < 0 || unclassified > 255 || used.has(unclassified)) {
+      throw new Error(`unclassified value ${unclassified} must be a byte not used by a class (classes use ${[...used].sort((a, b) => a - b).join(', ')})`);
+    }
+    u = unclassified;
+  } else {
+    u = 255;
+    while (used.has(u)) u--;
+  }
+  return { valueOf, none: used.has(0) ? u : 0, unclassified: u };
+}
+
+/**
+ * 8-bit semantic (phase) map: each segment's pixels get its class's byte (semanticValues), pixels
+ * of no segment `none`, segments without a class `unclassifiedValue` (default 255, the usual
+ * "ignore" index in training code).
  */
 export function semanticMap8(
   map: LabelMap,
@@ -87,15 +132,11 @@ export function semanticMap8(
   classes: readonly ClassRecord[],
   options: { unclassifiedValue?: number } = {},
 ): SemanticMap8 {
-  if (classes.length > 254) throw new Error(`an 8-bit semantic map holds at most 254 classes, the project has ${classes.length}`);
-  const unclassified = options.unclassifiedValue ?? 255;
-  if (!Number.isInteger(unclassified) || unclassified < 0 || unclassified > 255 || (unclassified >= 1 && unclassified <= classes.length)) {
-    throw new Error(`unclassified value ${unclassified} must be 0 or 255, or another byte not used by a class (1..${classes.length})`);
-  }
-  const valueOfClass = new Map<number, number>();
-  classes.forEach((c, i) => valueOfClass.set(c.id, i + 1));
+  const sv = semanticValues(classes, options.unclassifiedValue);
+  const unclassified = sv.unclassified;
   const { width, height, data } = map;
   const out = new Uint8Array(data.length);
+  if (sv.none !== 0) out.fill(sv.none);
   let lastId = 0;
   let lastVal = 0;
   for (let i = 0; i < data.length; i++) {
@@ -104,16 +145,17 @@ export function semanticMap8(
     if (id !== lastId) {
       lastId = id;
       const c = classOf.get(id);
-      lastVal = c === null || c === undefined ? unclassified : (valueOfClass.get(c) ?? unclassified);
+      lastVal = c === null || c === undefined ? unclassified : (sv.valueOf.get(c) ?? unclassified);
     }
     out[i] = lastVal;
   }
   const palette = new Uint8Array(768);
-  palette.set([255, 255, 255], 255 * 3);
-  classes.forEach((c, i) => palette.set(parseHexColor(c.color), (i + 1) * 3));
-  const values: SemanticMap8['values'] = [{ value: 0, classId: null, name: 'none' }];
-  classes.forEach((c, i) => values.push({ value: i + 1, classId: c.id, name: c.name }));
-  if (unclassified !== 0) values.push({ value: unclassified, classId: null, name: 'unclassified' });
+  palette.set([255, 255, 255], unclassified * 3);
+  classes.forEach((c) => palette.set(parseHexColor(c.color), sv.valueOf.get(c.id)! * 3));
+  const values: SemanticMap8['values'] = classes.map((c) => ({ value: sv.valueOf.get(c.id)!, classId: c.id, name: c.name }));
+  if (sv.none === unclassified) values.push({ value: unclassified, classId: null, name: 'none or unclassified' });
+  else values.push({ value: sv.none, classId: null, name: 'none' }, { value: unclassified, classId: null, name: 'unclassified' });
+  values.sort((a, b) => a.value - b.value);
   return { width, height, data: out, palette, values };
 }
 
@@ -281,15 +323,17 @@ export interface ValueRegions {
 }
 
 /**
- * Connected regions of equal non-zero value (4-connected), e.g. the segments of a semantic (class)
- * map: two touching grains of one class become one region, as no boundary separates them.
+ * Connected regions of equal value (4-connected), e.g. the segments of a semantic (class) map: two
+ * touching grains of one class become one region, as no boundary separates them. Pixels whose
+ * value is in `background` (default: 0) belong to no region.
  */
-export function regionsByValue(values: ArrayLike<number>, width: number, height: number): ValueRegions {
+export function regionsByValue(values: ArrayLike<number>, width: number, height: number, background: ReadonlySet<number> = new Set([0])): ValueRegions {
   const n = width * height;
   if (values.length !== n) throw new Error(`value map has ${values.length} pixels, expected ${width}x${height}`);
   const labels = new Uint32Array(n);
   let parent = new Uint32Array(1024);
   let next = 1;
+  const only0 = background.size === 1 && background.has(0);
   const find = (a: number): number => {
     let r = a;
     while (parent[r] !== r) r = parent[r]!;
@@ -305,7 +349,7 @@ export function regionsByValue(values: ArrayLike<number>, width: number, height:
     for (let x = 0; x < width; x++) {
       const i = row + x;
       const v = values[i]!;
-      if (v === 0) continue;
+      if (only0 ? v === 0 : background.has(v)) continue;
       const up = y > 0 && values[i - width] === v ? labels[i - width]! : 0;
       const left = x > 0 && values[i - 1] === v ? labels[i - 1]! : 0;
       let l = up || left;

@@ -45,6 +45,11 @@ export function calibrationOverview(store: ProjectStore): CalibrationOverview {
   return { projectDefault: projectDefault(store), images: store.listImages().map((im) => imageCalibration(store, im)) };
 }
 
+/** Drops the calibration record of an image that left the project. */
+export function forgetCalibration(store: ProjectStore, imageId: number): void {
+  store.db.prepare('DELETE FROM settings WHERE key = ?').run(IMAGE_KEY + imageId);
+}
+
 /** Sets an image's pixel size and records its source in one transaction; null clears both. */
 export function setCalibration(
   store: ProjectStore,

@@ -11,6 +11,8 @@ import { registerExportCommands } from './commands/export';
 import { registerSamCommands } from './commands/sam';
 import { registerPresetCommands } from './commands/presets';
 import { registerCalibrateCommands } from './commands/calibrate';
+import { registerClassCommands } from './commands/classes';
+import { registerVersionCommands } from './commands/versions';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerSamCommands(program);
   registerPresetCommands(program);
   registerCalibrateCommands(program);
+  registerClassCommands(program);
+  registerVersionCommands(program);
   return program;
 }
 

@@ -10,7 +10,6 @@ import { toGrey } from '../../app/image/display';
 import type { ClassRecord, LabelMap, SegmentRecord } from '../../app/types';
 import {
   autoKMeans,
-  chooseClassifier,
   fitZScore,
   applyZScore,
   guideFractions,
@@ -29,8 +28,12 @@ import {
   type Points,
   type ZScoreStats,
 } from '../../app/cluster';
-import { editStoreFor, DEFAULT_CLASS_COLOURS, type ClassProvenance } from '../store/edits';
-import { compressLabels, type ProjectStore } from '../store/project-store';
+import { editStoreFor, type ClassProvenance } from '../store/edits';
+import type { ProjectStore } from '../store/project-store';
+import { ensureClassNamed, listClasses } from '../store/classes';
+import { saveAutomaticResult } from '../store/automatic';
+import { isTrainingLabel, mayAutoClass } from '../../app/provenance';
+import { classCounts, crossValidate, trainingWarnings, type CrossValidation } from '../../app/cluster/validate';
 import { loadPixels } from '../handlers/images';
 import { samSession } from '../handlers/sam';
 import type { ServiceContext } from '../handlers/context';
@@ -345,15 +348,20 @@ export class ClusterService {
       if (state.clusterIds[i] !== a.clusterId) return;
       const r = rows.get(id);
       if (!r) return;
-      if (!a.overwrite && (r.verified || r.classSource === 'person')) return;
-      if (r.classId === a.classId) return;
+      // A member whose class is already a training label keeps it unless the person says overwrite;
+      // one that already has this class from an automatic source becomes the person's.
+      if (r.classId === a.classId && (a.classId === null || r.classSource === 'person')) return;
+      if (!a.overwrite && r.classId !== a.classId && isTrainingLabel(r)) return;
       ids.push(id);
     });
     if (ids.length === 0) {
       const h = await this.edits(store).history(a.imageId);
       return { ...h!, status: 'unchanged', box: { x: 0, y: 0, width: 0, height: 0 }, pixels: 0, upserted: [], removed: [] };
     }
-    return this.applyClasses(store, a.imageId, new Map(ids.map((id) => [id, a.classId])), { source: 'cluster' }, a.expectRevision);
+    // A class a person gives a whole cluster is the person's (it trains the classifier; predictions never overwrite it).
+    const ack = await this.applyClasses(store, a.imageId, new Map(ids.map((id) => [id, a.classId])), { source: 'person' }, a.expectRevision);
+    if (ack.status === 'applied') this.correctionsChanged();
+    return ack;
   }
 
   /** One history entry that sets the given classes (one setClass op per class). */
@@ -366,7 +374,9 @@ export class ClusterService {
     }
     const ops = [...groups].map(([classId, ids]) => ({ kind: 'setClass' as const, ids, classId }));
     if (ops.length > 64) throw new ServiceError('invalid-argument', 'More than 64 classes in one assignment.');
-    const ack = await this.edits(store).apply({ imageId, ops, provenance, ...(expectRevision !== undefined ? { expectRevision } : {}) });
+    // The classifier's classes are an automatic result: what they replace is kept as a version.
+    const version = provenance.source === 'classifier' ? `classifier v${provenance.model ?? '?'}` : undefined;
+    const ack = await this.edits(store).apply({ imageId, ops, provenance, ...(version ? { version } : {}), ...(expectRevision !== undefined ? { expectRevision } : {}) });
     if (ack.status === 'applied') this.ctx.emit('onDidChangeImage', { imageId, reason: 'updated' });
     return ack;
   }
@@ -387,7 +397,9 @@ export class ClusterService {
 
   /** Person-given classes (or verified segments with a class), over every segmented image. */
   private async trainingSet(store: ProjectStore, groups: readonly FeatureGroupName[]): Promise<{ rows: FeatureMatrix[]; all: FeatureMatrix[]; y: number[][]; images: number }> {
-    const imageIds = (store.db.prepare('SELECT DISTINCT image_id AS id FROM segments WHERE class_id IS NOT NULL AND (class_source = \'person\' OR verified = 1) ORDER BY image_id').all() as { id: number }[]).map((r) => r.id);
+    const imageIds = (
+      store.db.prepare("SELECT DISTINCT image_id AS id FROM segments WHERE class_id IS NOT NULL AND (class_source IN ('person', 'import') OR verified = 1) ORDER BY image_id").all() as { id: number }[]
+    ).map((r) => r.id);
     const rows: FeatureMatrix[] = [];
     const all: FeatureMatrix[] = [];
     const y: number[][] = [];
@@ -398,7 +410,7 @@ export class ClusterService {
       const cls: number[] = [];
       f.matrix.segmentIds.forEach((id, r) => {
         const s = byId.get(id);
-        if (s && s.classId !== null && (s.classSource === 'person' || s.verified)) {
+        if (s && s.classId !== null && isTrainingLabel(s)) {
           keep.push(r);
           cls.push(s.classId);
         }
@@ -423,33 +435,37 @@ export class ClusterService {
     const labels = set.y.flat();
     const classes = new Set(labels);
     if (classes.size < 2) {
-      throw new ServiceError('invalid-argument', 'Give at least two classes to a few segments (number keys 1-9) before training; the classifier learns from the classes you set.');
+      throw new ServiceError(
+        'invalid-argument',
+        'Give at least two classes to a few segments before training (number keys 1-9, the Class… menu of a cluster, or `grainlab label`); the classifier learns from the classes you set.',
+      );
     }
     // Rows are normalised per image over all its segments, not over the few labelled ones: with two
     // labels per class their spread says nothing about the features' scale.
     const z = stack(set.rows);
     const zscore = fitZScore(stack(set.all), { balanceGroups: true });
     const p: Points = { data: z.data, cols: z.names.length };
-    let classifier: Classifier;
-    let cvAccuracy: number | null = null;
-    const perClassCount = new Map<number, number>();
-    for (const c of labels) perClassCount.set(c, (perClassCount.get(c) ?? 0) + 1);
-    const enoughForCv = [...perClassCount.values()].every((n) => n >= 2);
-    if (model === 'auto') {
-      const chosen = chooseClassifier(p, labels);
-      classifier = chosen.classifier;
-      if (enoughForCv) cvAccuracy = chosen.accuracy[classifier.model];
-    } else {
-      classifier = trainClassifier(model, p, labels);
-    }
+    // Stratified cross-validation of each candidate; 'auto' keeps the higher balanced accuracy
+    // (nearest centroid on a tie), so a large class cannot win by being large. Logistic
+    // regression weighs each class equally for the same reason.
+    const options = { classWeights: 'balanced' as const };
+    const candidates: ('nearest-centroid' | 'logreg')[] = model === 'auto' ? ['nearest-centroid', 'logreg'] : [model];
+    const cvs = new Map<string, CrossValidation | null>(candidates.map((m) => [m, crossValidate(m, p, labels, options)]));
+    const chosenModel = candidates.reduce((best, m) => ((cvs.get(m)?.balancedAccuracy ?? -1) > (cvs.get(best)?.balancedAccuracy ?? -1) ? m : best));
+    const classifier: Classifier = trainClassifier(chosenModel, p, labels, options);
+    const cv = cvs.get(chosenModel) ?? null;
+    const counts = classCounts(labels);
+    const names = new Map(listClasses(store).map((c) => [c.id, c.name]));
     const version = Number(store.getSetting('classifier.version') ?? '0') + 1;
     store.setSetting('classifier.version', String(version));
     const info: ClassifierInfo = {
       version,
       model: classifier.model,
       groups: [...groups],
-      trainedOn: { segments: labels.length, images: set.images, perClass: [...perClassCount].sort((a, b) => a[0] - b[0]).map(([classId, count]) => ({ classId, count })) },
-      cvAccuracy,
+      trainedOn: { segments: labels.length, images: set.images, perClass: counts },
+      cvAccuracy: cv?.accuracy ?? null,
+      cv: cv ? { folds: cv.folds, balancedAccuracy: cv.balancedAccuracy, recall: cv.perClass.map((c) => ({ classId: c.classId, recall: c.recall ?? 0 })) } : null,
+      warnings: trainingWarnings(counts, (c) => names.get(c) ?? `class ${c}`),
       trainedAt: new Date().toISOString(),
       training: false,
       stale: false,
@@ -495,7 +511,7 @@ export class ClusterService {
     const rows: number[] = [];
     m.segmentIds.forEach((id, r) => {
       const s = byId.get(id);
-      if (s && !s.verified && s.classSource !== 'person') rows.push(r);
+      if (s && mayAutoClass(s)) rows.push(r);
     });
     const cols = m.names.length;
     const data = new Float64Array(rows.length * cols);
@@ -530,6 +546,7 @@ export class ClusterService {
       for (let i = 0; i < ids.length; i++) {
         if (job.signal.aborted) throw new ServiceError('cancelled', 'Applying classes was cancelled; images done so far keep their new classes.');
         if (this.ctx.currentProject() !== store) throw new ServiceError('cancelled', 'The project was closed.');
+        if (!store.hasImage(ids[i]!)) continue; // removed from the project meanwhile
         const im = store.getImage(ids[i]!);
         job.progress(i, `Classifying ${im.name}`);
         if (!store.db.prepare('SELECT 1 FROM segmentations WHERE image_id = ?').get(im.id)) continue;
@@ -558,7 +575,7 @@ export class ClusterService {
     const trainY: number[] = [];
     f.matrix.segmentIds.forEach((id, r) => {
       const s = byId.get(id)!;
-      const fixed = s.verified || s.classSource === 'person';
+      const fixed = !mayAutoClass(s);
       if (fixed && s.classId !== null && targets.has(s.classId)) fixedAreas.set(s.classId, (fixedAreas.get(s.classId) ?? 0) + s.area);
       if (!fixed) movable.push(r);
       if (s.classId !== null && targets.has(s.classId)) {
@@ -630,27 +647,24 @@ export class ClusterService {
       for (let i = 0; i < images.length; i++) {
         if (job.signal.aborted) throw new ServiceError('cancelled', 'The phase map was cancelled.');
         const im = images[i]!;
+        if (!store.hasImage(im.id)) continue; // removed from the project meanwhile
         job.progress(i, `${im.name}: k-means on pixels`);
         const grey = toGrey(await loadPixels(store, im.id));
         const options = { k: a.k, texture: a.texture, seed: a.seed, smooth: a.smooth, minArea: a.minArea };
         // Large images in a worker (seconds at 4096²), so edits are served meanwhile.
         const { k, labels, stats, phaseOf } = grey.width * grey.height > INLINE_PIXELS ? await phaseMapInWorker(grey, options, job.signal) : phaseMap(grey, options);
-        const phaseClasses = ensurePhaseClasses(store, k);
-        const compressed = await compressLabels(labels.data);
         if (job.signal.aborted) throw new ServiceError('cancelled', 'The phase map was cancelled.');
         if (this.ctx.currentProject() !== store) throw new ServiceError('cancelled', 'The project was closed.');
-        store.db.transaction(() => {
-          store.saveSegmentation(
-            im.id,
-            labels,
-            stats.map((s) => ({ ...s, source: 'auto' as const, classId: phaseClasses[phaseOf[s.id] ?? 0]!.id })),
-            'pixel-kmeans',
-            compressed,
-          );
-          store.db.prepare("UPDATE segments SET class_source = 'cluster' WHERE image_id = ? AND class_id IS NOT NULL").run(im.id);
-        })();
+        if (!store.hasImage(im.id)) continue;
+        const phaseClasses = ensurePhaseClasses(store, k);
+        const saved = await saveAutomaticResult(
+          store,
+          im.id,
+          { labels, source: 'auto', rowOf: (id) => ({ classId: phaseClasses[phaseOf[id] ?? 0]!.id, classSource: 'cluster' }) },
+          { engine: 'pixel-kmeans', settings: options, keep: a.keep },
+        );
         this.ctx.emit('onDidChangeImage', { imageId: im.id, reason: 'segmented' });
-        job.progress(i + 1, `${im.name}: ${k} phases, ${stats.length} regions`);
+        job.progress(i + 1, `${im.name}: ${k} phases, ${stats.length} regions${saved.kept ? ` (${saved.kept} of your segments kept)` : ''}`);
       }
     });
   }
@@ -698,18 +712,5 @@ function stack(ms: FeatureMatrix[]): FeatureMatrix {
 
 /** Classes "Phase 1".."Phase k" (created when missing), darkest first. */
 function ensurePhaseClasses(store: ProjectStore, k: number): ClassRecord[] {
-  const out: ClassRecord[] = [];
-  store.db.transaction(() => {
-    for (let i = 0; i < k; i++) {
-      const name = `Phase ${i + 1}`;
-      let row = store.db.prepare('SELECT id, name, color FROM classes WHERE name = ?').get(name) as ClassRecord | undefined;
-      if (!row) {
-        const n = (store.db.prepare('SELECT count(*) AS n FROM classes').get() as { n: number }).n;
-        const id = Number(store.db.prepare('INSERT INTO classes (name, color) VALUES (?, ?)').run(name, DEFAULT_CLASS_COLOURS[n % DEFAULT_CLASS_COLOURS.length]!).lastInsertRowid);
-        row = { id, name, color: DEFAULT_CLASS_COLOURS[n % DEFAULT_CLASS_COLOURS.length]! };
-      }
-      out.push(row);
-    }
-  })();
-  return out;
+  return store.db.transaction(() => Array.from({ length: k }, (_, i) => ensureClassNamed(store, `Phase ${i + 1}`).record))();
 }

@@ -273,7 +273,7 @@ export async function exportDataset(run: ExportRun, opts: ExportOptions): Promis
       `Segmentation engines: ${[...engines].map(([e, n]) => `${e} (${n} image${n === 1 ? '' : 's'})`).join(', ')}.`,
       'Splits are made per source image: all tiles of an image stay in one split.',
       ...(opts.format === 'png'
-        ? ['Semantic maps: 0 = no segment, 1..n = classes in classes.json order, 255 = unclassified or left-out segment (ignore index).']
+        ? ['Semantic maps: the value of each class is in classes.json (a class imported from a label map keeps its value); "none" = no segment, "unclassified" (255 unless a class holds it) = unclassified or left-out segment (ignore index).']
         : []),
       ...(opts.verifiedSegments ? [`Only segments a person verified; ${excluded.unverified} unverified segment(s) left out.`] : []),
       ...(opts.edge === 'exclude' ? [`${excluded.edge} segment(s) touching the image or tile border left out.`] : []),

@@ -1,17 +1,21 @@
 // Imports segmentations made elsewhere (or exported earlier): COCO JSON (RLE and polygons),
 // instance label maps (PNG/TIFF, grey ids or colours), semantic class maps and binary grain-boundary
 // maps. Files are matched to project images by file name stem; each result is saved as the image's
-// segmentation (editable like any other) with source 'import'.
+// segmentation (editable like any other) with source 'import', like every automatic result: a new
+// version, one undoable step, the segments a person made kept unless told otherwise. Semantic map
+// values stay the classes' label values, so a PNG export writes the same values back.
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ImportLabelsSummary, LabelKind, SemanticValue } from '../../app/contract/export';
 import { ServiceError } from '../../app/errors';
 import type { ClassRecord, ImageRecord, LabelMap } from '../../app/types';
-import { segmentStats } from '../../app/labelmap';
 import { grainsFromBoundaryMap, rasterizeCocoImage, regionsByValue, validateCoco, type ValidatedCoco } from '../../app/export';
-import { compressLabels, type ProjectStore, type SegmentInput } from '../store/project-store';
+import type { ProjectStore } from '../store/project-store';
 import { ensureClass, segmentationInfo } from '../store/export-queries';
+import { classByValue } from '../store/classes';
+import { saveAutomaticResult } from '../store/automatic';
+import { mayAutoClass, type KeepPolicy } from '../../app/provenance';
 import { editStoreFor } from '../store/edits';
 import type { EditOp } from '../../app/edit';
 import { currentLabels } from './labels';
@@ -45,6 +49,12 @@ export interface ImportOptions {
   classes?: SemanticValue[];
   semanticMode: 'replace' | 'classes';
   ifSegmented: 'replace' | 'skip';
+  /** Images with a segmentation: keep the segments (and classes) a person made, or replace everything. */
+  keep: KeepPolicy;
+  /** Only match files to images and report what would happen (no class, no segmentation is written). */
+  dryRun?: boolean;
+  /** Every file goes to this image, whatever its name. */
+  imageId?: number;
 }
 
 /** A decoded label image: one value per pixel (grey value, palette index, or packed RGB). */
@@ -65,6 +75,7 @@ class Importer implements InterchangeImporter {
   private readonly matcher: ImageMatcher;
   private readonly segmented: Set<number>;
   private readonly classCache = new Map<string, ClassRecord>();
+  private readonly valueCache = new Map<string, ClassRecord>();
 
   constructor(
     private readonly run: ImportRun,
@@ -93,7 +104,7 @@ class Importer implements InterchangeImporter {
 
   /** The project image for a file, or null after recording why not (sizes null: the file does not say). */
   target(file: string, matchName: string, width: number | null, height: number | null): ImageRecord | null {
-    const m = this.matcher.match(matchName);
+    const m = this.opts.imageId !== undefined ? { image: this.run.store.getImage(this.opts.imageId) } : this.matcher.match(matchName);
     if ('error' in m) {
       this.summary.failed.push({ file, message: m.error });
       return null;
@@ -110,15 +121,42 @@ class Importer implements InterchangeImporter {
     return im;
   }
 
+  /** The class of a semantic map value: the class holding that label value, or the named one (which takes the value). */
+  classForValue(value: number, name: string | null, color: string | null | undefined): ClassRecord {
+    const key = `${value}\u0000${name ?? ''}`;
+    let c = this.valueCache.get(key);
+    if (!c) {
+      const held = name === null ? classByValue(this.run.store, value) : null;
+      if (held) c = held;
+      else {
+        const r = ensureClass(this.run.store, name ?? `class ${value}`, color, value);
+        if (r.created) this.summary.classesCreated.push(r.record.name);
+        c = r.record;
+      }
+      this.valueCache.set(key, c);
+    }
+    return c;
+  }
+
+  /** In a dry run: records what would happen to the image, and true (the caller stops there). */
+  private dry(file: string, im: ImageRecord, action: 'created' | 'replaced' | 'classes'): boolean {
+    if (!this.opts.dryRun) return false;
+    this.summary.imported.push({ file, imageId: im.id, imageName: im.name, segments: 0, action: action === 'classes' ? 'classes' : this.segmented.has(im.id) ? 'replaced' : 'created' });
+    return true;
+  }
+
   async save(file: string, im: ImageRecord, labels: LabelMap, classOf: ReadonlyMap<number, number | null>, verified: ReadonlyMap<number, boolean>, engine: string): Promise<void> {
-    const stats = segmentStats(labels);
-    const segs: SegmentInput[] = stats.map((s) => ({ id: s.id, area: s.area, bbox: s.bbox, source: 'import', classId: classOf.get(s.id) ?? null, verified: verified.get(s.id) ?? false }));
-    const compressed = await compressLabels(labels.data);
     this.cancelledCheck();
-    const had = this.segmented.has(im.id);
-    this.run.store.saveSegmentation(im.id, labels, segs, engine, compressed, 'in-review');
+    // Formats that reach save without asking dry() first (the interchange formats) are dry-run here.
+    if (this.dry(file, im, 'created')) return;
+    const saved = await saveAutomaticResult(
+      this.run.store,
+      im.id,
+      { labels, source: 'import', rowOf: (id) => ({ classId: classOf.get(id) ?? null, classSource: 'import', verified: verified.get(id) ?? false }) },
+      { engine, keep: this.opts.keep, status: 'in-review' },
+    );
     this.segmented.add(im.id);
-    this.summary.imported.push({ file, imageId: im.id, imageName: im.name, segments: segs.length, action: had ? 'replaced' : 'created' });
+    this.summary.imported.push({ file, imageId: im.id, imageName: im.name, segments: saved.segments, action: saved.action, kept: saved.kept });
     this.run.changed(im.id);
   }
 
@@ -166,7 +204,7 @@ class Importer implements InterchangeImporter {
       this.cancelledCheck();
       const file = `${basename(src.name)}: ${img.fileName}`;
       const im = this.target(file, img.fileName, img.width, img.height);
-      if (!im) continue;
+      if (!im || this.dry(file, im, 'replaced')) continue;
       categoriesToClasses();
       try {
         await this.cocoImage(coco, img.id, file, im, classOfCategory);
@@ -210,7 +248,7 @@ class Importer implements InterchangeImporter {
   private async labelImage(src: LabelSource, bytes: Uint8Array): Promise<void> {
     const img = await decodeLabelImage(bytes, src.name);
     const im = this.target(src.name, src.name, img.width, img.height);
-    if (!im) return;
+    if (!im || this.dry(src.name, im, this.opts.kind === 'semantic' && this.opts.semanticMode === 'classes' ? 'classes' : 'replaced')) return;
     const { width, height } = img;
     if (this.opts.kind === 'instance') {
       let data: Uint32Array;
@@ -245,13 +283,14 @@ class Importer implements InterchangeImporter {
   }
 
   private async semantic(src: LabelSource, img: LabelImage, im: ImageRecord): Promise<void> {
-    const table = await this.valueTable(src, img);
+    const { table, background } = await this.valueTable(src, img);
     const classOfValue = (v: number): number | null => {
       const e = table.get(v);
       if (e === null) return null;
-      if (e) return this.classFor(e.name, e.color).id;
+      if (e) return img.rgb ? this.classFor(e.name, e.color).id : this.classForValue(v, e.name, e.color).id;
       const color = img.rgb ? `#${v.toString(16).padStart(6, '0')}` : img.palette ? paletteHex(img.palette, v) : null;
-      return this.classFor(img.rgb ? `class ${color}` : `class ${v}`, color).id;
+      // A value without a name keeps its value as the class's label value, so an export writes it back.
+      return img.rgb ? this.classFor(`class ${color}`, color).id : this.classForValue(v, null, color).id;
     };
     const { width, height } = img;
     if (this.opts.semanticMode === 'classes') {
@@ -280,7 +319,7 @@ class Importer implements InterchangeImporter {
         let best = 0;
         let bestN = -1;
         for (const [v, n] of m) if (n > bestN || (n === bestN && v < best)) [best, bestN] = [v, n];
-        classes.set(id, best === 0 ? null : classOfValue(best));
+        classes.set(id, background.has(best) ? null : classOfValue(best));
       }
       this.cancelledCheck();
       await this.setClasses(im.id, classes);
@@ -288,7 +327,7 @@ class Importer implements InterchangeImporter {
       this.run.changed(im.id);
       return;
     }
-    const regions = regionsByValue(img.values, width, height);
+    const regions = regionsByValue(img.values, width, height, background);
     const classOf = new Map<number, number | null>();
     regions.values.forEach((v, k) => classOf.set(k + 1, classOfValue(v)));
     await this.save(src.name, im, regions.labels, classOf, new Map(), 'import:semantic');
@@ -300,27 +339,40 @@ class Importer implements InterchangeImporter {
    * would leave it stale).
    */
   private async setClasses(imageId: number, classes: ReadonlyMap<number, number | null>): Promise<void> {
+    // A class a person gave (or confirmed by verifying) stays, unless told to replace everything.
+    const rows = new Map(this.run.store.listSegments(imageId).map((r) => [r.id, r]));
     const byClass = new Map<number | null, number[]>();
     for (const [id, c] of classes) {
+      const r = rows.get(id);
+      if (!r || r.classId === c || (this.opts.keep === 'person' && !mayAutoClass(r))) continue;
       const l = byClass.get(c) ?? [];
       l.push(id);
       byClass.set(c, l);
     }
     const ops: EditOp[] = [...byClass].map(([classId, ids]) => ({ kind: 'setClass', ids, classId }));
     const edits = editStoreFor(this.run.store);
-    for (let k = 0; k < ops.length; k += 64) await edits.apply({ imageId, ops: ops.slice(k, k + 64) });
+    for (let k = 0; k < ops.length; k += 64) await edits.apply({ imageId, ops: ops.slice(k, k + 64), provenance: { source: 'import' } });
   }
 
-  /** Value -> class entry (null: a value whose segments get no class). */
-  private async valueTable(src: LabelSource, img: LabelImage): Promise<Map<number, { name: string; color: string | null } | null>> {
+  /**
+   * Value -> class entry (null: a value whose segments get no class), and the values that mean
+   * "no segment": those a table names 'none' without a class (a GrainLab export's classes.json),
+   * and 0 when a table is given and does not list 0. Without a table every value is a class.
+   */
+  private async valueTable(src: LabelSource, img: LabelImage): Promise<{ table: Map<number, { name: string; color: string | null } | null>; background: Set<number> }> {
     let entries = this.opts.classes ?? null;
     if (!entries && src.path) entries = await findClassesFile(src.path);
     const table = new Map<number, { name: string; color: string | null } | null>();
+    const background = new Set<number>();
     for (const e of entries ?? []) {
-      if (e.value === 0) continue;
+      if (e.classId === null && (e.name === 'none' || e.name === 'none or unclassified')) {
+        background.add(e.value);
+        continue;
+      }
       table.set(e.value, e.classId === null ? null : { name: e.name, color: e.color ?? (img.palette ? paletteHex(img.palette, e.value) : null) });
     }
-    return table;
+    if (entries && !table.has(0)) background.add(0);
+    return { table, background };
   }
 }
 

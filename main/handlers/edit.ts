@@ -1,4 +1,4 @@
-// Service handlers: Editing label maps: apply edit operations, undo/redo, segment classes and review state.
+// Service handlers: Editing label maps: apply edit operations, undo/redo and review state.
 // The work happens in main/store/edits.ts (one EditStore per open project); these handlers tell
 // other windows about every change.
 import type { editMethods } from '../../app/contract/edit';
@@ -45,9 +45,6 @@ export function editHandlers(ctx: ServiceContext): Handlers<EditMethods> {
     },
     'edit.history': (a) => edits().history(a.imageId),
     'edit.checkpoint': async (a) => ({ written: await edits().checkpoint(a.imageId) }),
-    'classes.create': (a) => edits().createClass(a.name, a.color),
-    'classes.update': (a) => edits().updateClass(a.id, a.name, a.color),
-    'classes.ensure': (a) => edits().ensureClasses(a.count),
     'images.setStatus': (a) => {
       const store = ctx.project();
       store.getImage(a.imageId);

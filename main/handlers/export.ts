@@ -76,7 +76,7 @@ export function exportHandlers(ctx: ServiceContext): Handlers<ExportMethods> {
               if (ctx.currentProject() !== store) throw new ServiceError('cancelled', 'The project was closed during the import.');
             },
           },
-          { kind: a.kind, sources, classes: a.classes, semanticMode: a.semanticMode, ifSegmented: a.ifSegmented },
+          { kind: a.kind, sources, classes: a.classes, semanticMode: a.semanticMode, ifSegmented: a.ifSegmented, keep: a.keep, dryRun: a.dryRun, ...(a.imageId !== undefined ? { imageId: a.imageId } : {}) },
         );
         imports.set(jobId, summary);
         job.progress(sources.length, `${summary.imported.length} imported, ${summary.failed.length} failed`);

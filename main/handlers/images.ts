@@ -12,9 +12,9 @@ import { probeImage, decodeImage, makeThumbnail, contentHash } from '../images/i
 import type { Handlers, ServiceContext } from './context';
 import type { DetectedCalibration } from '../../app/calibration/vendors';
 import { detectCalibration } from '../calibration/detect';
-import { applyDetected, projectDefault, setCalibration } from '../calibration/store';
+import { applyDetected, forgetCalibration, projectDefault, setCalibration } from '../calibration/store';
 
-export type ImageMethods = 'images.list' | 'images.importFiles' | 'images.importPaths' | 'images.thumbnail' | 'images.pixels' | 'images.setPixelSize';
+export type ImageMethods = 'images.list' | 'images.importFiles' | 'images.importPaths' | 'images.thumbnail' | 'images.pixels' | 'images.setPixelSize' | 'images.remove';
 
 export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
   return {
@@ -32,6 +32,15 @@ export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
       setCalibration(store, a.id, a.umPerPx, 'typed');
       return store.getImage(a.id);
     },
+    'images.remove': async (a) => {
+      const store = ctx.project();
+      for (const id of a.ids) store.getImage(id);
+      // Jobs already running skip images that are gone (store.hasImage) when they reach them.
+      const files = store.removeImages(a.ids);
+      for (const id of a.ids) forgetCalibration(store, id);
+      for (const imageId of a.ids) ctx.emit('onDidChangeImage', { imageId, reason: 'removed' });
+      return { removed: a.ids.length, files: files.length };
+    },
   };
 }
 
@@ -43,7 +52,7 @@ export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
 async function importFiles(ctx: ServiceContext, files: { name: string; path: string | null; load: () => Promise<Uint8Array> }[]): Promise<ImportResult> {
   const store = ctx.project();
   const fallbackUm = projectDefault(store);
-  const result: ImportResult = { imported: [], failed: [] };
+  const result: ImportResult = { imported: [], existing: [], failed: [] };
   for (const f of files) {
     let stored: string | null = null;
     let partial: string | null = null;
@@ -53,7 +62,8 @@ async function importFiles(ctx: ServiceContext, files: { name: string; path: str
       const hash = contentHash(bytes);
       const existing = probed.pages.map((p) => store.findImageByHash(hash, p.page));
       if (existing.every((e) => e !== null)) {
-        result.imported.push(...(existing as ImageRecord[]));
+        // The same content is already here: say which image it is instead of importing it again.
+        for (const im of existing as ImageRecord[]) result.existing.push({ name: f.name, image: im });
         continue;
       }
       const ext = extname(f.name).toLowerCase() || `.${probed.format}`;

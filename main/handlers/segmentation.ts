@@ -1,11 +1,14 @@
 // Segmentation handlers: auto-segmentation jobs (classic engine, or SAM with MatSAM / grid prompts)
 // and reading a stored segmentation. A job saves each image's result only when it completes, so a
-// cancelled or failed run leaves the stored segmentation as it was.
+// cancelled or failed run leaves the stored segmentation as it was; an image that had one gets the
+// new result as one undoable step that keeps what a person made (main/store/automatic.ts).
 import { ClassicOptionsSchema, type ClassicOptions, type ParsedArgs, type SegmentationData } from '../../app/contract';
 import { SamAutoOptionsSchema, type SamAutoOptions, type SamAutoStats } from '../../app/contract/sam';
 import { ServiceError } from '../../app/errors';
 import type { ImageRecord } from '../../app/types';
-import { compressLabels, type ProjectStore } from '../store/project-store';
+import type { ProjectStore } from '../store/project-store';
+import type { KeepPolicy } from '../../app/provenance';
+import { saveAutomaticResult } from '../store/automatic';
 import { runClassicInWorker, runSamAutoInWorker, type ClassicResult } from '../jobs/classic-runner';
 import type { JobContext } from '../jobs/jobs';
 import { planCrops } from '../jobs/sam-auto';
@@ -14,7 +17,7 @@ import { samSession } from './sam';
 import type { Handlers, ServiceContext } from './context';
 import { currentSegmentation } from '../store/edits';
 import { hasEditLog } from '../store/export-queries';
-import { getPreset, recordSegmentationSettings } from '../presets/store';
+import { getPreset } from '../presets/store';
 
 export type SegmentationMethods = 'segment.auto' | 'segmentation.get';
 
@@ -28,11 +31,11 @@ export function segmentationHandlers(ctx: ServiceContext): Handlers<Segmentation
 async function segmentAuto(ctx: ServiceContext, a: ParsedArgs<'segment.auto'>): Promise<{ jobId: string }> {
   const store = ctx.project();
   const images = a.imageIds.map((id) => store.getImage(id));
-  if (a.engine === 'sam') return { jobId: await segmentAutoSam(ctx, store, images, a.sam ?? SamAutoOptionsSchema.parse({})) };
+  if (a.engine === 'sam') return { jobId: await segmentAutoSam(ctx, store, images, a.sam ?? SamAutoOptionsSchema.parse({}), a.keep) };
   // A named preset supplies the settings unless they are given too (then they win, and are recorded as such).
   const preset = a.preset ? getPreset(store, a.preset) : null;
   const options = a.classic ?? preset?.settings ?? ClassicOptionsSchema.parse({});
-  return { jobId: segmentAutoClassic(ctx, store, images, options, a.classic ? null : (preset?.name ?? null)) };
+  return { jobId: segmentAutoClassic(ctx, store, images, options, a.classic ? null : (preset?.name ?? null), a.keep) };
 }
 
 function titleOf(images: ImageRecord[]): string {
@@ -45,35 +48,33 @@ function runPerImage(
   store: ProjectStore,
   images: ImageRecord[],
   title: string,
-  engine: (im: ImageRecord) => string,
-  settings: { options: Record<string, unknown>; preset: string | null },
+  engine: { name: string; settings: Record<string, unknown>; preset: string | null; keep: KeepPolicy },
   segmentOne: (im: ImageRecord, job: JobContext, progress: (fraction: number, stage: string) => void) => Promise<ClassicResult>,
 ): string {
   return ctx.jobs.start(title, images.length * 100, async (job) => {
     for (let i = 0; i < images.length; i++) {
       if (job.signal.aborted) throw new ServiceError('cancelled', 'Segmentation was cancelled.');
       const im = images[i]!;
+      if (!store.hasImage(im.id)) continue; // removed from the project meanwhile
       job.progress(i * 100, `Reading ${im.name}`);
       const result = await segmentOne(im, job, (f, stage) => job.progress(i * 100 + 2 + Math.round(f * 88), `${im.name}: ${stage}`));
       job.progress(i * 100 + 92, `${im.name}: saving`);
-      const compressed = await compressLabels(result.labels.data);
       if (job.signal.aborted) throw new ServiceError('cancelled', 'Segmentation was cancelled.');
       if (ctx.currentProject() !== store) throw new ServiceError('cancelled', 'The project was closed.');
-      // The settings go in with the segmentation, in one transaction (the choices the classic
-      // engine made on its own, e.g. the boundary style, with them).
-      store.db.transaction(() => {
-        store.saveSegmentation(im.id, result.labels, result.stats.map((s) => ({ ...s, source: 'auto' as const })), engine(im), compressed);
-        const resolved = result.classic?.boundaryStyle ? { resolvedBoundaryStyle: result.classic.boundaryStyle } : {};
-        recordSegmentationSettings(store, im.id, engine(im), { ...settings.options, ...resolved }, settings.preset);
-      })();
+      if (!store.hasImage(im.id)) continue;
+      // The settings go in with the segmentation (and with its version once it is replaced), with
+      // the choices the classic engine made on its own, e.g. the boundary style.
+      const resolved = result.classic?.boundaryStyle ? { resolvedBoundaryStyle: result.classic.boundaryStyle } : {};
+      const settings = { ...engine.settings, ...resolved, ...(engine.preset ? { preset: engine.preset } : {}) };
+      const saved = await saveAutomaticResult(store, im.id, { labels: result.labels, source: 'auto' }, { engine: engine.name, settings, keep: engine.keep });
       ctx.emit('onDidChangeImage', { imageId: im.id, reason: 'segmented' });
-      job.progress((i + 1) * 100, `${im.name}: ${result.stats.length} segments`);
+      job.progress((i + 1) * 100, `${im.name}: ${saved.segments} segments${saved.kept ? ` (${saved.kept} of yours kept)` : ''}`);
     }
   });
 }
 
-function segmentAutoClassic(ctx: ServiceContext, store: ProjectStore, images: ImageRecord[], options: ClassicOptions, preset: string | null): string {
-  return runPerImage(ctx, store, images, titleOf(images), () => 'classic', { options, preset }, async (im, job, progress) => {
+function segmentAutoClassic(ctx: ServiceContext, store: ProjectStore, images: ImageRecord[], options: ClassicOptions, preset: string | null, keep: KeepPolicy): string {
+  return runPerImage(ctx, store, images, titleOf(images), { name: 'classic', settings: options, preset, keep }, async (im, job, progress) => {
     const raster = await loadPixels(store, im.id);
     return runClassicInWorker(raster, options, job.signal, progress);
   });
@@ -83,7 +84,7 @@ function segmentAutoClassic(ctx: ServiceContext, store: ProjectStore, images: Im
  * SAM auto-segmentation. The model is resolved and loaded before the job starts, so a missing,
  * damaged or unsupported model is refused at once with its message and nothing is queued.
  */
-async function segmentAutoSam(ctx: ServiceContext, store: ProjectStore, images: ImageRecord[], options: SamAutoOptions): Promise<string> {
+async function segmentAutoSam(ctx: ServiceContext, store: ProjectStore, images: ImageRecord[], options: SamAutoOptions, keep: KeepPolicy): Promise<string> {
   // An image over the crop budget is refused before anything runs (the message says what to change).
   for (const im of images) planCrops(im.width, im.height, options, im.name);
   const session = samSession(ctx);
@@ -94,8 +95,7 @@ async function segmentAutoSam(ctx: ServiceContext, store: ProjectStore, images: 
     store,
     images,
     `${titleOf(images)} with SAM (${modelId}, ${options.prompts} prompts)`,
-    () => `sam:${modelId}:${options.prompts}`,
-    { options: { ...options, model: modelId }, preset: null },
+    { name: `sam:${modelId}:${options.prompts}`, settings: { ...options, model: modelId }, preset: null, keep },
     async (im, job, progress) => {
       const raster = await loadPixels(store, im.id);
       const r = await runSamAutoInWorker(raster, options, im.name, session.autoCalls(engine, im), job.signal, progress);

@@ -1,11 +1,10 @@
 // Segmentation presets and the settings each segmentation was made with, kept in the project's
-// key-value `settings` table (no schema change): one row per preset, one per segmented image.
+// key-value `settings` table (one row per preset); the settings of each segmentation live with it.
 import { ServiceError } from '../../app/errors';
 import type { SegmentationPreset, SegmentationSettingsRecord } from '../../app/contract/presets';
 import type { ProjectStore } from '../store/project-store';
 
 const PRESET_PREFIX = 'segmentation.preset:';
-const SETTINGS_PREFIX = 'segmentation.settings:';
 
 /** Every key that starts with `prefix`, in key order (a range scan on the primary key). */
 function rowsWithPrefix(store: ProjectStore, prefix: string): { key: string; value: string }[] {
@@ -60,36 +59,24 @@ export function freePresetName(store: ProjectStore, name: string): string {
   }
 }
 
-interface StoredSettings {
-  engine: string;
-  settings: Record<string, unknown>;
-  preset: string | null;
-  at: string;
-}
-
 /**
- * Records the settings of the segmentation just saved for an image. Call in the same transaction
- * as the save: the record carries the segmentation's updated_at, which changes whenever the
- * segmentation is replaced, so a record left from an earlier segmentation is never mistaken for
- * the current one's (an import or a phase map writes none).
+ * The settings the current segmentation of an image was made with: stored with the segmentation
+ * itself (segmentations.settings, and with each version once replaced; main/store/automatic.ts),
+ * so a record never outlives the segmentation it describes. A preset's name rides along as
+ * `preset`; an import or a phase map may have no classic settings to tell.
  */
-export function recordSegmentationSettings(store: ProjectStore, imageId: number, engine: string, settings: Record<string, unknown>, preset: string | null): void {
-  const row = store.db.prepare('SELECT updated_at FROM segmentations WHERE image_id = ?').get(imageId) as { updated_at: string } | undefined;
-  if (!row) return;
-  const rec: StoredSettings = { engine, settings, preset, at: row.updated_at };
-  store.setSetting(SETTINGS_PREFIX + imageId, JSON.stringify(rec));
-}
-
 export function segmentationSettings(store: ProjectStore, imageId: number): SegmentationSettingsRecord | null {
-  const v = store.getSetting(SETTINGS_PREFIX + imageId);
-  if (v === null) return null;
-  const row = store.db.prepare('SELECT engine, updated_at FROM segmentations WHERE image_id = ?').get(imageId) as { engine: string; updated_at: string } | undefined;
-  let rec: StoredSettings;
+  const row = store.db.prepare('SELECT engine, settings, made_at, updated_at FROM segmentations WHERE image_id = ?').get(imageId) as
+    | { engine: string; settings: string | null; made_at: string | null; updated_at: string }
+    | undefined;
+  if (!row || row.settings === null) return null;
+  let parsed: unknown;
   try {
-    rec = JSON.parse(v) as StoredSettings;
+    parsed = JSON.parse(row.settings);
   } catch {
     return null;
   }
-  if (!row || row.updated_at !== rec.at || row.engine !== rec.engine) return null;
-  return { imageId, engine: rec.engine, settings: rec.settings, preset: rec.preset ?? null, at: rec.at };
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  const { preset, ...settings } = parsed as Record<string, unknown>;
+  return { imageId, engine: row.engine, settings, preset: typeof preset === 'string' ? preset : null, at: row.made_at ?? row.updated_at };
 }

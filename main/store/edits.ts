@@ -12,6 +12,7 @@ import {
   applyPatch,
   combinePatches,
   decodePatch,
+  diffToPatch,
   emptyPatch,
   encodePatch,
   invertMeta,
@@ -26,8 +27,10 @@ import {
 } from '../../app/edit';
 import type { EditAck, EditApplyArgs, EditHistoryState, EditSnapshot, EditStepResult } from '../../app/contract/edit';
 import { ServiceError } from '../../app/errors';
-import type { SegmentStats } from '../../app/labelmap';
-import type { Box, ClassRecord, LabelMap, SegmentRecord, SegmentSource } from '../../app/types';
+import { segmentStats, type SegmentStats } from '../../app/labelmap';
+import type { Box, ClassRecord, ImageStatus, LabelMap, SegmentRecord, SegmentSource } from '../../app/types';
+import { createClass, ensureClasses, reviveClasses, updateClass } from './classes';
+import { currentSide, editCountSince, insertVersion, pruneVersions, versionLimit, type SegmentationSide } from './versions';
 import { compressLabels, decompressLabels, type ProjectStore } from './project-store';
 import { encodeRuns } from './labels-codec';
 import { SEGMENT_COLUMNS, segmentFromDb, type SegmentDbRow } from './segment-rows';
@@ -42,6 +45,8 @@ interface SegRow {
   classModel?: number | null;
   source: SegmentSource;
   verified: boolean;
+  /** A person changed the segment's pixels by hand. */
+  edited: boolean;
   clusterId: number | null;
   area: number;
   bbox: Box;
@@ -49,8 +54,8 @@ interface SegRow {
 /** What a row holds besides its geometry: restored when undo/redo brings a segment back. */
 type RowData = Omit<SegRow, 'area' | 'bbox'>;
 
-/** Class provenance change that rides along a classId meta change: [id, oldSource, oldConfidence, newSource, newConfidence]. */
-type ClassProv = [number, string | null, number | null, string | null, number | null];
+/** Class provenance change that rides along a classId meta change: [id, oldSource, oldConfidence, newSource, newConfidence, oldModel?, newModel?]. */
+type ClassProv = [number, string | null, number | null, string | null, number | null, (number | null)?, (number | null)?];
 
 /** The undo record stored as JSON in edit_log.info. */
 interface LogInfo {
@@ -61,12 +66,55 @@ interface LogInfo {
   removed: RowData[];
   /** Rows the forward change created (redo re-creates them). */
   created: RowData[];
+  /** Ids a person's edit marked hand-edited (undo clears the mark). */
+  editedOn?: number[];
+  /** Class source changes without a class change (a person confirming a predicted class with its key). */
+  sourceOnly?: ClassProv[];
+  /** A whole-map replacement (re-segmenting, restoring a version): the rows on each side that differ from the other. */
+  replace?: { before: RowData[]; after: RowData[] };
+  /** Engine and settings of the segmentation on each side of a replacement. */
+  segmentation?: { before: SegmentationSide; after: SegmentationSide };
 }
 
 interface HistoryItem {
   seq: number;
-  kind: EditKind | null;
+  kind: HistoryKind | null;
   undone: 0 | 1;
+}
+
+/** An edit operation, or a whole-map replacement (re-segmenting, an import, restoring a version). */
+type HistoryKind = EditKind | 'resegment';
+
+/** A new map for an image that already has one (see EditStore.replace). */
+export interface Replacement {
+  /** Makes the new map from the current one; runs in the image's queue, so nothing changes meanwhile (read, do not keep or change, what it gets). */
+  build(current: { labels: LabelMap; segments: SegmentRecord[]; nextId: number }): Promise<ReplacementMap> | ReplacementMap;
+  /** Engine, settings and time of the new map. */
+  side: SegmentationSide;
+  /** Says what replaced the old map, in its version ("classic (phase)", "restore of version 3"). */
+  replacedBy: string;
+  /** Review status afterwards (default: in-review when segments were kept, else auto-segmented). */
+  status?: ImageStatus;
+}
+
+export interface ReplacementMap {
+  labels: LabelMap;
+  /** Rows of the new map's segments by id (kept segments: their rows as they were); others get an automatic row. */
+  rows: ReadonlyMap<number, Omit<SegmentRecord, 'area' | 'bbox' | 'id'> & { classModel?: number | null }>;
+  nextId: number;
+  kept: number;
+  /** Area and box of every segment of `labels`, when the builder has them (saves a pass over the map). */
+  stats?: SegmentStats[];
+}
+
+export interface ReplaceOutcome {
+  status: 'applied' | 'unchanged';
+  seq: number;
+  /** The version that holds the replaced map (null when nothing changed). */
+  versionId: number | null;
+  segments: number;
+  kept: number;
+  history: EditHistoryState;
 }
 
 export interface EditStoreOptions {
@@ -90,8 +138,7 @@ const DEFAULTS: Required<EditStoreOptions> = {
   historyLimit: 500,
 };
 
-/** Default class colours for the 1-9 keys (distinct under common colour-vision deficiencies). */
-export const DEFAULT_CLASS_COLOURS = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7', '#999999', '#ffffff'];
+export { DEFAULT_CLASS_COLOURS } from './classes';
 
 class ImageState {
   rows = new Map<number, SegRow>();
@@ -113,7 +160,7 @@ class ImageState {
     readonly imageId: number,
     readonly labels: LabelMap,
     public nextId: number,
-    readonly engine: string,
+    public engine: string,
     /** segmentations.updated_at when loaded: changes only when the segmentation is replaced. */
     readonly generation: string,
     public checkpointSeq: number,
@@ -133,8 +180,8 @@ class ImageState {
   historyState(): EditHistoryState {
     let undoDepth = 0;
     let redoDepth = 0;
-    let undoKind: EditKind | null = null;
-    let redoKind: EditKind | null = null;
+    let undoKind: HistoryKind | null = null;
+    let redoKind: HistoryKind | null = null;
     for (const h of this.history) {
       if (h.undone === 0) {
         undoDepth++;
@@ -166,22 +213,43 @@ function toRecord(r: SegRow): SegmentRecord {
     bbox: { ...r.bbox },
     classSource: r.classSource as SegmentRecord['classSource'],
     classConfidence: r.classConfidence,
+    edited: r.edited,
   };
 }
 
+/** A row as a record with the classifier version too (what versions and re-segmenting keep exactly). */
+function fullRecord(r: SegRow): SegmentRecord & { classModel: number | null } {
+  return { ...toRecord(r), classModel: r.classModel ?? null };
+}
+
 /**
- * Where class changes made by main (cluster assignment, classifier) come from; edits from the
- * renderer carry none and are a person's. Confidence per segment id; model = classifier version.
+ * Where class changes made by main come from; edits from the renderer carry none and are a
+ * person's (so are 'person' ones: a class a person gives a whole cluster). 'keep' leaves each
+ * segment's source as it is (merging classes). Confidence per segment id; model = classifier version.
  */
 export interface ClassProvenance {
-  source: 'cluster' | 'classifier';
+  source: 'cluster' | 'classifier' | 'import' | 'person' | 'keep';
   confidence?: ReadonlyMap<number, number>;
   model?: number | null;
 }
 
 function rowData(r: SegRow): RowData {
-  return { id: r.id, classId: r.classId, classSource: r.classSource, classConfidence: r.classConfidence, source: r.source, verified: r.verified, clusterId: r.clusterId };
+  return {
+    id: r.id,
+    classId: r.classId,
+    classSource: r.classSource,
+    classConfidence: r.classConfidence,
+    classModel: r.classModel ?? null,
+    source: r.source,
+    verified: r.verified,
+    edited: r.edited,
+    clusterId: r.clusterId,
+  };
 }
+
+const sameRowData = (a: RowData, b: RowData) =>
+  a.classId === b.classId && a.classSource === b.classSource && a.classConfidence === b.classConfidence && (a.classModel ?? null) === (b.classModel ?? null) &&
+  a.source === b.source && a.verified === b.verified && a.edited === b.edited && a.clusterId === b.clusterId;
 
 function opsKind(ops: readonly EditOp[]): EditKind {
   return ops[0]!.kind;
@@ -315,7 +383,7 @@ export class EditStore {
     }
     // A table row may name an id at or above next_id (older databases): never hand it out again.
     for (const id of st.rows.keys()) if (id >= st.nextId) st.nextId = id + 1;
-    st.history = kinds.filter((k) => k.undone === 0 || k.undone === 1).map((k) => ({ seq: k.seq, kind: (k.kind as EditKind | null) ?? null, undone: k.undone as 0 | 1 }));
+    st.history = kinds.filter((k) => k.undone === 0 || k.undone === 1).map((k) => ({ seq: k.seq, kind: (k.kind as HistoryKind | null) ?? null, undone: k.undone as 0 | 1 }));
     st.sinceCheckpoint = reapply.length + revert.length;
     if (st.sinceCheckpoint === 0) st.blob = new Uint8Array(seg.checkpoint.buffer, seg.checkpoint.byteOffset, seg.checkpoint.byteLength);
     if (st.sinceCheckpoint > 0) this.scheduleCheckpoint(st);
@@ -432,7 +500,11 @@ export class EditStore {
 
   // ---------------------------------------------------------------- applying
 
-  async apply(a: EditApplyArgs & { provenance?: ClassProvenance }): Promise<EditAck> {
+  /**
+   * Applies edit operations as one history entry. `version` (an automatic result such as the
+   * classifier's classes) also keeps the map and rows as they were as a version, saying what replaced them.
+   */
+  async apply(a: EditApplyArgs & { provenance?: ClassProvenance; version?: string }): Promise<EditAck> {
     this.store.getImage(a.imageId);
     const ops = a.ops ?? (a.op ? [a.op] : []);
     if (ops.length === 0) throw new ServiceError('invalid-argument', 'edit.apply needs an edit operation (op or ops).');
@@ -440,15 +512,22 @@ export class EditStore {
       const st = await this.state(a.imageId);
       if (!st) throw new ServiceError('not-found', `Image ${a.imageId} has no segmentation yet. Segment it, or start an empty one to draw in (edit.open with create: the app does this when you paint on an unsegmented image).`);
       if (a.expectRevision !== undefined && a.expectRevision !== st.revision) return this.ack(st, 'stale', emptyPatch(), [], []);
-      return this.applyOps(st, ops, a);
+      // The queue holds the map still while it is compressed for the version.
+      const before = a.version !== undefined ? { compressed: await compressLabels(st.labels.data), rows: [...st.rows.values()].filter((r) => r.area > 0).sort((x, y) => x.id - y.id).map(fullRecord) } : null;
+      return this.applyOps(st, ops, a, before);
     });
   }
 
-  private applyOps(st: ImageState, ops: EditOp[], a: EditApplyArgs & { provenance?: ClassProvenance }): EditAck {
+  private applyOps(st: ImageState, ops: EditOp[], a: EditApplyArgs & { provenance?: ClassProvenance; version?: string }, before: { compressed: Uint8Array; rows: SegmentRecord[] } | null = null): EditAck {
     const prov = a.provenance;
-    const newSource = (classId: number | null) => (classId === null ? null : (prov?.source ?? 'person'));
-    const newConfidence = (id: number, classId: number | null) => (classId === null ? null : (prov?.confidence?.get(id) ?? null));
-    const newModel = (classId: number | null) => (classId === null || prov?.source !== 'classifier' ? null : (prov.model ?? null));
+    const keep = prov?.source === 'keep';
+    /** A person made this edit (from the renderer, the CLI, or a class given to a cluster): their classes, their pixels. */
+    const byPerson = !prov || prov.source === 'person';
+    const handEdit = !prov;
+    const newSource = (id: number, classId: number | null) => (classId === null ? null : keep ? (st.rows.get(id)?.classSource ?? 'person') : (prov?.source ?? 'person'));
+    const newConfidence = (id: number, classId: number | null) => (classId === null ? null : keep ? (st.rows.get(id)?.classConfidence ?? null) : (prov?.confidence?.get(id) ?? null));
+    const newModel = (id: number, classId: number | null) =>
+      classId === null ? null : keep ? (st.rows.get(id)?.classModel ?? null) : prov?.source !== 'classifier' ? null : (prov.model ?? null);
     const map = st.labels;
     // Working table: geometry and meta as the edits of this gesture change them, one op after another.
     const geo = new Map<number, { area: number; bbox: Box }>();
@@ -467,7 +546,7 @@ export class EditStore {
       return (geo.get(id)?.area ?? 0) > 0 ? { classId: null, verified: false } : undefined;
     };
     for (const op of ops) {
-      if (op.kind === 'setClass' && op.classId !== null && !this.db.prepare('SELECT id FROM classes WHERE id = ?').get(op.classId)) {
+      if (op.kind === 'setClass' && op.classId !== null && !this.db.prepare('SELECT id FROM classes WHERE id = ? AND deleted = 0').get(op.classId)) {
         throw new ServiceError('invalid-argument', `Class ${op.classId} does not exist in this project. Create it first (classes.create) or pick another.`);
       }
     }
@@ -503,7 +582,19 @@ export class EditStore {
     let patch = emptyPatch();
     for (const p of patches) if (!isEmptyPatch(p)) patch = combinePatches(patch, p);
     const metaNet = netMeta(metaChanges);
-    if (isEmptyPatch(patch) && metaNet.length === 0) {
+    // A person giving a segment the class it already has (from the classifier, a phase map or an
+    // import) makes it theirs: the class source changes though the class does not.
+    const confirmed = new Set<number>();
+    if (byPerson) {
+      for (const op of ops) {
+        if (op.kind !== 'setClass' || op.classId === null) continue;
+        for (const id of op.ids) {
+          const r = st.rows.get(id);
+          if (r && r.area > 0 && r.classId === op.classId && metaOf(id)?.classId === op.classId && r.classSource !== 'person') confirmed.add(id);
+        }
+      }
+    }
+    if (isEmptyPatch(patch) && metaNet.length === 0 && confirmed.size === 0) {
       for (let k = patches.length - 1; k >= 0; k--) applyPatch(map, patches[k]!, 'inverse');
       return this.ack(st, 'unchanged', emptyPatch(), [], []);
     }
@@ -521,14 +612,26 @@ export class EditStore {
     }
     const parentOf = new Map<number, number>();
     for (const [nid, from] of derived) if (!parentOf.has(nid)) parentOf.set(nid, from);
+    // Hand-edited: segments a person's edit gave pixels to, or named (the segment split, filled,
+    // erased from, cut by a polygon). Neighbours that only lost pixels to them are not marked.
+    const handEdited = new Set<number>();
+    if (handEdit) {
+      for (let r = 3; r < patch.runs.length; r += 4) if (patch.runs[r] !== 0) handEdited.add(patch.runs[r]!);
+      for (const op of ops) {
+        if (op.kind === 'splitByLine') handEdited.add(op.segmentId);
+        else if (op.kind === 'fillHoles') handEdited.add(op.id);
+        else if (op.kind === 'brush' && op.mode === 'erase' && op.onlyInto !== undefined) handEdited.add(op.onlyInto);
+        else if (op.kind === 'polygon' && op.mode === 'subtract' && typeof op.target === 'number') handEdited.add(op.target);
+      }
+    }
     const source = a.source ?? defaultSource(ops);
     const classFrom = a.classFrom !== undefined ? st.rows.get(a.classFrom) : undefined;
     const newRows: SegRow[] = created.map((id) => {
       const g = geo.get(id)!;
       const parent = parentOf.has(id) ? st.rows.get(parentOf.get(id)!) : undefined;
       const base: RowData = parent
-        ? { id, classId: parent.classId, classSource: parent.classSource, classConfidence: parent.classConfidence, source: parent.source, verified: false, clusterId: null }
-        : { id, classId: classFrom?.classId ?? null, classSource: classFrom?.classId != null ? 'person' : null, classConfidence: null, source, verified: false, clusterId: null };
+        ? { id, classId: parent.classId, classSource: parent.classSource, classConfidence: parent.classConfidence, classModel: parent.classModel ?? null, source: parent.source, verified: false, edited: handEdited.has(id) || parent.edited, clusterId: null }
+        : { id, classId: classFrom?.classId ?? null, classSource: classFrom?.classId != null ? 'person' : null, classConfidence: null, source, verified: false, edited: handEdited.has(id), clusterId: null };
       const m = meta.get(id);
       return { ...base, ...(m ? { classId: m.classId, verified: m.verified } : {}), area: g.area, bbox: g.bbox };
     });
@@ -537,9 +640,11 @@ export class EditStore {
     for (const c of metaNet) {
       if (c.field !== 'classId') continue;
       const r = st.rows.get(c.id);
-      classProv.push([c.id, r?.classSource ?? null, r?.classConfidence ?? null, newSource(c.new), newConfidence(c.id, c.new)]);
+      classProv.push([c.id, r?.classSource ?? null, r?.classConfidence ?? null, newSource(c.id, c.new), newConfidence(c.id, c.new), r?.classModel ?? null, newModel(c.id, c.new)]);
     }
     const info: LogInfo = { v: 1, meta: metaNet, classProv, removed: removedRows.map(rowData), created: newRows.map(rowData) };
+    const editedOn: number[] = [];
+    const sourceOnly: ClassProv[] = [];
     const opJson = JSON.stringify(ops.length === 1 ? ops[0] : ops);
     const encoded = isEmptyPatch(patch) ? null : encodePatch(patch);
     const checkpoint = this.syncCheckpoint(st);
@@ -550,14 +655,23 @@ export class EditStore {
     for (const id of changed) {
       const r = st.rows.get(id);
       const g = geo.get(id)!;
-      after.set(id, r ? { ...r, area: g.area, bbox: g.bbox } : { id, classId: null, classSource: null, classConfidence: null, source, verified: false, clusterId: null, area: g.area, bbox: g.bbox });
+      const marked = handEdited.has(id);
+      if (r && marked && !r.edited) editedOn.push(id);
+      after.set(id, r ? { ...r, area: g.area, bbox: g.bbox, edited: r.edited || marked } : { id, classId: null, classSource: null, classConfidence: null, source, verified: false, edited: marked, clusterId: null, area: g.area, bbox: g.bbox });
     }
     for (const c of metaNet) {
       const r = after.get(c.id) ?? st.rows.get(c.id);
       if (!r) continue;
       if (c.field === 'verified') after.set(c.id, { ...r, verified: c.new });
-      else after.set(c.id, { ...r, classId: c.new, classSource: newSource(c.new), classConfidence: newConfidence(c.id, c.new), classModel: newModel(c.new) });
+      else after.set(c.id, { ...r, classId: c.new, classSource: newSource(c.id, c.new), classConfidence: newConfidence(c.id, c.new), classModel: newModel(c.id, c.new) });
     }
+    for (const id of confirmed) {
+      const r = after.get(id) ?? st.rows.get(id)!;
+      sourceOnly.push([id, r.classSource, r.classConfidence, 'person', null, r.classModel ?? null, null]);
+      after.set(id, { ...r, classSource: 'person', classConfidence: null, classModel: null });
+    }
+    if (editedOn.length) info.editedOn = editedOn;
+    if (sourceOnly.length) info.sourceOnly = sourceOnly;
 
     let seq = 0;
     try {
@@ -571,6 +685,11 @@ export class EditStore {
         this.writeRows(st.imageId, removed, [...after.values()]);
         this.db.prepare('UPDATE segmentations SET next_id = max(next_id, ?) WHERE image_id = ?').run(nextId, st.imageId);
         this.db.prepare("UPDATE images SET status = 'in-review' WHERE id = ? AND status IN ('new', 'auto-segmented')").run(st.imageId);
+        if (before && a.version !== undefined) {
+          const side = currentSide(this.store, st.imageId) ?? { engine: st.engine, settings: null, madeAt: null };
+          insertVersion(this.store, { imageId: st.imageId, side, replacedBy: a.version, editCount: editCountSince(this.store, st.imageId) - 1, labels: st.labels, compressed: before.compressed, segments: before.rows, nextId: st.nextId });
+          pruneVersions(this.store, st.imageId, versionLimit(this.store));
+        }
         if (checkpoint) this.storeCheckpoint(st, checkpoint, seq, st.history.filter((h) => h.undone === 0).length + 1);
       })();
     } catch (e) {
@@ -588,6 +707,99 @@ export class EditStore {
     return this.ack(st, 'applied', patch, [...after.values()].map(toRecord), removed);
   }
 
+  // ---------------------------------------------------------------- replacing the whole map
+
+  /**
+   * Replaces the image's map by a new one (re-segmenting, importing labels, restoring a version) as
+   * ONE undoable history entry whose patch is the difference of the maps; the replaced map and its
+   * rows are kept as a version in the same transaction. Null when the image has no segmentation.
+   */
+  async replace(imageId: number, r: Replacement): Promise<ReplaceOutcome | null> {
+    const image = this.store.getImage(imageId);
+    return this.serial(imageId, async () => {
+      const st = await this.state(imageId);
+      if (!st) return null;
+      const beforeRows = [...st.rows.values()].filter((x) => x.area > 0).sort((a, b) => a.id - b.id);
+      const next = await r.build({ labels: st.labels, segments: beforeRows.map(fullRecord), nextId: st.nextId });
+      if (next.labels.width !== st.labels.width || next.labels.height !== st.labels.height) {
+        throw new ServiceError('invalid-argument', `The new segmentation of ${image.name} is ${next.labels.width}x${next.labels.height} px; the image is ${st.labels.width}x${st.labels.height}.`);
+      }
+      const afterRows = new Map<number, SegRow>();
+      for (const g of next.stats ?? segmentStats(next.labels)) {
+        const d = next.rows.get(g.id);
+        afterRows.set(g.id, {
+          id: g.id,
+          classId: d?.classId ?? null,
+          classSource: d?.classId == null ? null : (d.classSource ?? null),
+          classConfidence: d?.classId == null ? null : (d.classConfidence ?? null),
+          classModel: d?.classId == null ? null : (d.classModel ?? null),
+          source: d?.source ?? 'auto',
+          verified: d?.verified ?? false,
+          edited: d?.edited ?? false,
+          clusterId: d?.clusterId ?? null,
+          area: g.area,
+          bbox: g.bbox,
+        });
+      }
+      const beforeById = new Map(beforeRows.map((x) => [x.id, x]));
+      const before: RowData[] = [];
+      const after: RowData[] = [];
+      const write: SegRow[] = [];
+      const removed: number[] = [];
+      for (const b of beforeRows) {
+        const a = afterRows.get(b.id);
+        if (!a) removed.push(b.id);
+        if (!a || !sameRowData(rowData(a), rowData(b))) before.push(rowData(b));
+      }
+      for (const a of afterRows.values()) {
+        const b = beforeById.get(a.id);
+        const same = b !== undefined && sameRowData(rowData(a), rowData(b));
+        if (!same) after.push(rowData(a));
+        if (!same || a.area !== b.area || a.bbox.x !== b.bbox.x || a.bbox.y !== b.bbox.y || a.bbox.width !== b.bbox.width || a.bbox.height !== b.bbox.height) write.push(a);
+      }
+      const patch = diffToPatch(st.labels, next.labels);
+      if (isEmptyPatch(patch) && before.length === 0 && after.length === 0) {
+        return { status: 'unchanged', seq: st.cursor, versionId: null, segments: afterRows.size, kept: next.kept, history: st.historyState() };
+      }
+      // The replaced map for its version, compressed while the queue holds the map still.
+      const compressed = await compressLabels(st.labels.data);
+      const side0 = currentSide(this.store, imageId) ?? { engine: st.engine, settings: null, madeAt: null };
+      const editCount = editCountSince(this.store, imageId);
+      const status: ImageStatus = r.status ?? (next.kept > 0 || image.status === 'verified' ? 'in-review' : 'auto-segmented');
+      const info: LogInfo = { v: 1, meta: [], classProv: [], removed: [], created: [], replace: { before, after }, segmentation: { before: side0, after: r.side } };
+      const nextId = Math.max(st.nextId, next.nextId);
+      applyPatch(st.labels, patch, 'forward');
+      const checkpoint = this.syncCheckpoint(st);
+      let seq = 0;
+      let versionId = 0;
+      try {
+        this.db.transaction(() => {
+          this.discardRedo(st);
+          const op = JSON.stringify({ kind: 'resegment', engine: r.side.engine, replacedBy: r.replacedBy });
+          seq = Number(this.db.prepare('INSERT INTO edit_log (image_id, op, patch, info) VALUES (?, ?, ?, ?)').run(imageId, op, isEmptyPatch(patch) ? null : blob(encodePatch(patch)), JSON.stringify(info)).lastInsertRowid);
+          this.writeRows(imageId, removed, write);
+          this.db.prepare('UPDATE segmentations SET engine = ?, settings = ?, made_at = ?, next_id = max(next_id, ?) WHERE image_id = ?').run(r.side.engine, r.side.settings, r.side.madeAt, nextId, imageId);
+          this.store.setStatus(imageId, status);
+          versionId = insertVersion(this.store, { imageId, side: side0, replacedBy: r.replacedBy, editCount, labels: st.labels, compressed, segments: beforeRows.map(fullRecord), nextId: st.nextId });
+          pruneVersions(this.store, imageId, versionLimit(this.store));
+          if (checkpoint) this.storeCheckpoint(st, checkpoint, seq, st.history.filter((h) => h.undone === 0).length + 1);
+        })();
+      } catch (e) {
+        st.pendingBase = null;
+        applyPatch(st.labels, patch, 'inverse');
+        throw new ServiceError('io', `Saving the new segmentation of ${image.name} to ${this.store.dir} failed: ${(e as Error).message}. The previous segmentation is unchanged; check free disk space and try again.`);
+      }
+      for (const id of removed) st.rows.delete(id);
+      for (const w of write) st.rows.set(w.id, w);
+      st.nextId = nextId;
+      st.engine = r.side.engine;
+      st.history = st.history.filter((h) => h.undone === 0);
+      st.history.push({ seq, kind: 'resegment', undone: 0 });
+      this.afterChange(st, checkpoint, seq);
+      return { status: 'applied', seq, versionId, segments: afterRows.size, kept: next.kept, history: st.historyState() };
+    });
+  }
+
   /** Entries that could be redone die when a new edit is made: deleted, or kept as 'discarded' while the checkpoint contains them. */
   private discardRedo(st: ImageState): void {
     if (st.history.some((h) => h.undone === 1)) st.lowestDiscard = Math.min(st.lowestDiscard, st.cursor);
@@ -597,14 +809,14 @@ export class EditStore {
 
   private writeRows(imageId: number, removed: readonly number[], rows: readonly SegRow[]): void {
     const del = this.db.prepare('DELETE FROM segments WHERE image_id = ? AND id = ?');
-    const upsert = this.db.prepare(`INSERT INTO segments (image_id, id, class_id, class_source, class_confidence, class_model, source, verified, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    const upsert = this.db.prepare(`INSERT INTO segments (image_id, id, class_id, class_source, class_confidence, class_model, source, verified, edited, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT(image_id, id) DO UPDATE SET class_id = excluded.class_id, class_source = excluded.class_source, class_confidence = excluded.class_confidence, class_model = excluded.class_model,
-        source = excluded.source, verified = excluded.verified, cluster_id = excluded.cluster_id, area = excluded.area,
+        source = excluded.source, verified = excluded.verified, edited = excluded.edited, cluster_id = excluded.cluster_id, area = excluded.area,
         bbox_x = excluded.bbox_x, bbox_y = excluded.bbox_y, bbox_w = excluded.bbox_w, bbox_h = excluded.bbox_h`);
     for (const id of removed) del.run(imageId, id);
     for (const r of rows) {
-      upsert.run(imageId, r.id, r.classId, r.classSource, r.classConfidence, r.classModel ?? null, r.source, r.verified ? 1 : 0, r.clusterId, r.area, r.bbox.x, r.bbox.y, r.bbox.width, r.bbox.height);
+      upsert.run(imageId, r.id, r.classId, r.classSource, r.classConfidence, r.classModel ?? null, r.source, r.verified ? 1 : 0, r.edited ? 1 : 0, r.clusterId, r.area, r.bbox.x, r.bbox.y, r.bbox.width, r.bbox.height);
     }
   }
 
@@ -664,30 +876,54 @@ export class EditStore {
       const meta = which === 'undo' ? invertMeta(info.meta) : info.meta;
       const restore = new Map((which === 'undo' ? info.removed : info.created).map((r) => [r.id, r]));
       const after = new Map<number, SegRow>();
+      const rowOf = (id: number) => after.get(id) ?? st.rows.get(id);
+      if (info.replace) {
+        // A whole-map replacement: the rows of this side, with the geometry the patch gives them.
+        const stats = new Map(changes.stats.map((x) => [x.id, x]));
+        for (const r of which === 'undo' ? info.replace.before : info.replace.after) {
+          const g = stats.get(r.id) ?? st.rows.get(r.id);
+          if (g && g.area > 0) after.set(r.id, { ...r, edited: r.edited === true, area: g.area, bbox: g.bbox });
+        }
+      }
       for (const s of changes.stats) {
+        if (after.has(s.id)) continue;
         const r = st.rows.get(s.id);
         const back = restore.get(s.id);
         if (r && r.area > 0) after.set(s.id, { ...r, area: s.area, bbox: s.bbox });
-        else if (back) after.set(s.id, { ...back, area: s.area, bbox: s.bbox });
-        else after.set(s.id, { id: s.id, classId: null, classSource: null, classConfidence: null, source: 'brush', verified: false, clusterId: null, area: s.area, bbox: s.bbox });
+        else if (back) after.set(s.id, { ...back, edited: back.edited === true, area: s.area, bbox: s.bbox }); // older entries lack `edited`
+        else after.set(s.id, { id: s.id, classId: null, classSource: null, classConfidence: null, source: 'brush', verified: false, edited: false, clusterId: null, area: s.area, bbox: s.bbox });
       }
       for (const c of meta) {
-        const r = after.get(c.id) ?? st.rows.get(c.id);
+        const r = rowOf(c.id);
         if (!r) continue;
         if (c.field === 'verified') after.set(c.id, { ...r, verified: c.new });
         else {
           const prov = info.classProv.find((p) => p[0] === c.id);
-          const [src, conf] = prov ? (which === 'undo' ? [prov[1], prov[2]] : [prov[3], prov[4]]) : [c.new === null ? null : 'person', null];
-          after.set(c.id, { ...r, classId: c.new, classSource: src, classConfidence: conf, classModel: src === 'classifier' ? (r.classModel ?? null) : null });
+          const [src, conf, model] = prov ? (which === 'undo' ? [prov[1], prov[2], prov[5]] : [prov[3], prov[4], prov[6]]) : [c.new === null ? null : 'person', null, null];
+          after.set(c.id, { ...r, classId: c.new, classSource: src, classConfidence: conf, classModel: model !== undefined ? model : src === 'classifier' ? (r.classModel ?? null) : null });
         }
       }
+      for (const p of info.sourceOnly ?? []) {
+        const r = rowOf(p[0]);
+        if (r) after.set(p[0], which === 'undo' ? { ...r, classSource: p[1], classConfidence: p[2], classModel: p[5] ?? null } : { ...r, classSource: p[3], classConfidence: p[4], classModel: p[6] ?? null });
+      }
+      for (const id of info.editedOn ?? []) {
+        const r = rowOf(id);
+        if (r) after.set(id, { ...r, edited: which === 'redo' });
+      }
+      const seg = info.segmentation ? (which === 'undo' ? info.segmentation.before : info.segmentation.after) : null;
+      // A class deleted since is given back to segments: it comes back into the list.
+      const classIds = new Set<number>();
+      for (const r of after.values()) if (r.classId !== null) classIds.add(r.classId);
       const removed = changes.removed;
       const checkpoint = this.syncCheckpoint(st);
       const newCursor = which === 'undo' ? (st.history.slice(0, idx).reverse().find((h) => h.undone === 0)?.seq ?? st.baseSeq) : item.seq;
       try {
         this.db.transaction(() => {
           this.db.prepare('UPDATE edit_log SET undone = ? WHERE seq = ?').run(which === 'undo' ? 1 : 0, item.seq);
+          reviveClasses(this.store, classIds);
           this.writeRows(imageId, removed, [...after.values()]);
+          if (seg) this.db.prepare('UPDATE segmentations SET engine = ?, settings = ?, made_at = ? WHERE image_id = ?').run(seg.engine, seg.settings, seg.madeAt, imageId);
           if (checkpoint) this.storeCheckpoint(st, checkpoint, newCursor, st.history.filter((h) => h.undone === 0).length + (which === 'undo' ? -1 : 1));
         })();
       } catch (e) {
@@ -697,6 +933,7 @@ export class EditStore {
       }
       for (const id of removed) st.rows.delete(id);
       for (const r of after.values()) st.rows.set(r.id, r);
+      if (seg) st.engine = seg.engine;
       item.undone = which === 'undo' ? 1 : 0;
       this.afterChange(st, checkpoint, newCursor);
       return { ...st.historyState(), status: 'applied', patch: bytes, direction, upserted: [...after.values()].map(toRecord), removed };
@@ -837,38 +1074,16 @@ export class EditStore {
 
   // ---------------------------------------------------------------- classes and review state
 
-  createClass(name: string, color?: string): ClassRecord {
-    const taken = this.db.prepare('SELECT id FROM classes WHERE name = ?').get(name);
-    if (taken) throw new ServiceError('invalid-argument', `A class named "${name}" already exists. Pick another name.`);
-    const count = (this.db.prepare('SELECT count(*) AS n FROM classes').get() as { n: number }).n;
-    const colour = color ?? DEFAULT_CLASS_COLOURS[count % DEFAULT_CLASS_COLOURS.length]!;
-    const id = Number(this.db.prepare('INSERT INTO classes (name, color) VALUES (?, ?)').run(name, colour).lastInsertRowid);
-    return { id, name, color: colour };
+  createClass(name?: string, color?: string, value?: number | null): ClassRecord {
+    return createClass(this.store, name, color, value);
   }
 
-  updateClass(id: number, name?: string, color?: string): ClassRecord {
-    const row = this.db.prepare('SELECT id, name, color FROM classes WHERE id = ?').get(id) as ClassRecord | undefined;
-    if (!row) throw new ServiceError('not-found', `Class ${id} does not exist in this project.`);
-    if (name !== undefined && name !== row.name && this.db.prepare('SELECT id FROM classes WHERE name = ?').get(name)) {
-      throw new ServiceError('invalid-argument', `A class named "${name}" already exists. Pick another name.`);
-    }
-    const next = { id, name: name ?? row.name, color: color ?? row.color };
-    this.db.prepare('UPDATE classes SET name = ?, color = ? WHERE id = ?').run(next.name, next.color, id);
-    return next;
+  updateClass(id: number, name?: string, color?: string, value?: number | null): ClassRecord {
+    return updateClass(this.store, id, { ...(name !== undefined ? { name } : {}), ...(color !== undefined ? { color } : {}), ...(value !== undefined ? { value } : {}) });
   }
 
   ensureClasses(count: number): ClassRecord[] {
-    this.db.transaction(() => {
-      let n = (this.db.prepare('SELECT count(*) AS n FROM classes').get() as { n: number }).n;
-      let k = 1;
-      while (n < count) {
-        const name = `Class ${k++}`;
-        if (this.db.prepare('SELECT id FROM classes WHERE name = ?').get(name)) continue;
-        this.db.prepare('INSERT INTO classes (name, color) VALUES (?, ?)').run(name, DEFAULT_CLASS_COLOURS[n % DEFAULT_CLASS_COLOURS.length]!);
-        n++;
-      }
-    })();
-    return this.store.listClasses();
+    return ensureClasses(this.store, count);
   }
 }
 
@@ -876,7 +1091,7 @@ function parseInfo(text: string | null): LogInfo {
   if (!text) return { v: 1, meta: [], classProv: [], removed: [], created: [] };
   try {
     const v = JSON.parse(text) as Partial<LogInfo>;
-    return { v: 1, meta: v.meta ?? [], classProv: v.classProv ?? [], removed: v.removed ?? [], created: v.created ?? [] };
+    return { ...v, v: 1, meta: v.meta ?? [], classProv: v.classProv ?? [], removed: v.removed ?? [], created: v.created ?? [] };
   } catch {
     throw new ServiceError('io', 'An entry of the edit history is damaged (its undo record is not valid JSON). Restore the project from its last backup.');
   }

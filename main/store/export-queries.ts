@@ -2,6 +2,7 @@
 // class provenance per segment, finding or creating classes, and setting segment classes.
 import type { ClassRecord } from '../../app/types';
 import type { ProjectStore } from './project-store';
+import { ensureClassNamed } from './classes';
 
 /** Segmentation engine and last change of every segmented image. */
 export function segmentationInfo(store: ProjectStore): Map<number, { engine: string; updatedAt: string }> {
@@ -15,29 +16,12 @@ export function classConfidences(store: ProjectStore, imageId: number): Map<numb
   return new Map(rows.map((r) => [r.id, r.class_confidence]));
 }
 
-/** A fixed, distinguishable palette for classes created without a colour. */
-const DEFAULT_COLORS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46f0f0', '#f032e6', '#bcf60c', '#fabebe', '#008080', '#e6beff', '#9a6324'];
-
-export function defaultClassColor(index: number): string {
-  return DEFAULT_COLORS[index % DEFAULT_COLORS.length]!;
-}
-
-function normalColor(c: string | null | undefined): string | null {
-  const m = /^#?([0-9a-f]{6})$/i.exec(c ?? '');
-  return m ? `#${m[1]!.toLowerCase()}` : null;
-}
-
 /**
- * The class with this name (names are unique, compared exactly), created with `color` (or a
- * palette colour) when missing. `created` says which happened.
+ * The class with this name (names are unique among live classes, compared exactly), created with
+ * `color` (or a default colour) when missing. `created` says which happened.
  */
-export function ensureClass(store: ProjectStore, name: string, color?: string | null): { record: ClassRecord; created: boolean } {
-  const found = store.db.prepare('SELECT id, name, color FROM classes WHERE name = ?').get(name) as ClassRecord | undefined;
-  if (found) return { record: found, created: false };
-  const count = (store.db.prepare('SELECT count(*) AS n FROM classes').get() as { n: number }).n;
-  const c = normalColor(color) ?? defaultClassColor(count);
-  const info = store.db.prepare('INSERT INTO classes (name, color) VALUES (?, ?)').run(name, c);
-  return { record: { id: Number(info.lastInsertRowid), name, color: c }, created: true };
+export function ensureClass(store: ProjectStore, name: string, color?: string | null, value?: number | null): { record: ClassRecord; created: boolean } {
+  return ensureClassNamed(store, name, color, value);
 }
 
 /**

@@ -107,6 +107,73 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: 'segment provenance (imported classes, hand-edited segments), class values and deletion, segmentation versions',
+    // SQLite cannot widen a CHECK constraint in place, so the segments table is rebuilt. Class
+    // sources of older projects: a 'cluster' class outside pixel k-means phase maps was given by a
+    // person from the cluster menu (now 'person'); a class without a source is an imported one on
+    // imported segments and a person's otherwise. Segments drawn by hand (brush, SAM prompt) count
+    // as edited; earlier hand edits of automatic segments were not recorded and cannot be known.
+    sql: `
+      CREATE TABLE segments_v5 (
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        id INTEGER NOT NULL,
+        class_id INTEGER REFERENCES classes(id) ON DELETE SET NULL,
+        class_source TEXT CHECK (class_source IN ('person','classifier','cluster','import')),
+        class_confidence REAL,
+        class_model INTEGER,
+        source TEXT NOT NULL CHECK (source IN ('auto','prompt','brush','import')),
+        verified INTEGER NOT NULL DEFAULT 0,
+        edited INTEGER NOT NULL DEFAULT 0,
+        cluster_id INTEGER,
+        area INTEGER NOT NULL,
+        bbox_x INTEGER NOT NULL,
+        bbox_y INTEGER NOT NULL,
+        bbox_w INTEGER NOT NULL,
+        bbox_h INTEGER NOT NULL,
+        PRIMARY KEY (image_id, id)
+      ) WITHOUT ROWID;
+      INSERT INTO segments_v5 (image_id, id, class_id, class_source, class_confidence, class_model, source, verified, edited, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h)
+        SELECT image_id, id, class_id,
+          CASE
+            WHEN class_id IS NULL THEN NULL
+            WHEN class_source = 'cluster' AND image_id NOT IN (SELECT image_id FROM segmentations WHERE engine = 'pixel-kmeans') THEN 'person'
+            WHEN class_source IS NULL AND source = 'import' THEN 'import'
+            WHEN class_source IS NULL THEN 'person'
+            ELSE class_source
+          END,
+          class_confidence, class_model, source, verified,
+          CASE WHEN source IN ('brush', 'prompt') THEN 1 ELSE 0 END,
+          cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h
+        FROM segments;
+      DROP TABLE segments;
+      ALTER TABLE segments_v5 RENAME TO segments;
+      ALTER TABLE classes ADD COLUMN value INTEGER;
+      ALTER TABLE classes ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE segmentations ADD COLUMN settings TEXT;
+      ALTER TABLE segmentations ADD COLUMN made_at TEXT;
+      UPDATE segmentations SET made_at = updated_at;
+      CREATE TABLE segmentation_versions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        engine TEXT NOT NULL,
+        settings TEXT,
+        made_at TEXT,
+        replaced_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+        replaced_by TEXT NOT NULL,
+        edit_count INTEGER NOT NULL,
+        segment_count INTEGER NOT NULL,
+        person_count INTEGER NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        next_id INTEGER NOT NULL,
+        labels BLOB NOT NULL,
+        segments BLOB NOT NULL
+      );
+      CREATE INDEX segmentation_versions_image ON segmentation_versions(image_id, id);
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

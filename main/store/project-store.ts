@@ -2,10 +2,13 @@
 // Owns the better-sqlite3 handle; every write happens in a transaction.
 import Database from 'better-sqlite3';
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { removeOrphanImages } from './orphans';
+import { resolveInside } from '../fs/contain';
 import { storageError } from '../fs/storage-errors';
 import { join, basename, resolve } from 'node:path';
 import { ServiceError } from '../../app/errors';
 import type { Box, ClassRecord, ImageRecord, ImageStatus, LabelMap, SegmentRecord, SegmentSource } from '../../app/types';
+import { listClasses } from './classes';
 import { latestVersion, migrations } from './migrations';
 import { compressLabels, decompressLabels } from './labels-codec';
 import { SEGMENT_COLUMNS, segmentFromDb, type SegmentDbRow } from './segment-rows';
@@ -56,7 +59,17 @@ export interface SegmentInput {
   bbox: Box;
   source: SegmentSource;
   classId?: number | null;
+  classSource?: SegmentRecord['classSource'];
+  classConfidence?: number | null;
   verified?: boolean;
+  edited?: boolean;
+}
+
+/** How an automatic segmentation was made, kept with it (and with every earlier version). */
+export interface SegmentationMeta {
+  engine: string;
+  /** The engine's settings (JSON), or null when there are none to tell. */
+  settings?: unknown;
 }
 
 function toImageRecord(r: ImageRow): ImageRecord {
@@ -117,8 +130,8 @@ export class ProjectStore {
     }
     mkdirSync(join(abs, IMAGES_DIR), { recursive: true });
     const store = ProjectStore.openFile(abs, false);
-    // An import killed mid-write leaves `<name>.part` (never a row): remove it once the lock is ours.
-    for (const f of readdirSync(join(abs, IMAGES_DIR))) if (f.endsWith('.part')) rmSync(join(abs, IMAGES_DIR, f), { force: true });
+    // An import killed before its row was committed leaves a file (or `<name>.part`) no row refers to: remove it once the lock is ours.
+    removeOrphanImages(store.db, abs, IMAGES_DIR);
     return store;
   }
 
@@ -187,17 +200,55 @@ export class ProjectStore {
     return toImageRecord(row);
   }
 
+  hasImage(id: number): boolean {
+    return this.db.prepare('SELECT 1 FROM images WHERE id = ?').get(id) !== undefined;
+  }
+
   findImageByHash(hash: string, page: number): ImageRecord | null {
     const row = this.db.prepare(`${ProjectStore.imageSelect} WHERE i.hash = ? AND i.page = ?`).get(hash, page) as ImageRow | undefined;
     return row ? toImageRecord(row) : null;
   }
 
-  /** Inserts the given pages of one file in one transaction: either all appear or none. */
+  /** Inserts the given pages of one file in one transaction: either all appear or none. Ids of removed images are never handed out again. */
   insertImages(images: NewImage[]): ImageRecord[] {
-    const ins = this.db.prepare(`INSERT INTO images (name, file, page, hash, width, height, channels, bit_depth, pixel_size_um, thumbnail)
-      VALUES (@name, @file, @page, @hash, @width, @height, @channels, @bitDepth, @pixelSizeUm, @thumbnail)`);
-    const ids = this.db.transaction(() => images.map((im) => Number(ins.run({ ...im, thumbnail: Buffer.from(im.thumbnail) }).lastInsertRowid)))();
+    const ins = this.db.prepare(`INSERT INTO images (id, name, file, page, hash, width, height, channels, bit_depth, pixel_size_um, thumbnail)
+      VALUES (@id, @name, @file, @page, @hash, @width, @height, @channels, @bitDepth, @pixelSizeUm, @thumbnail)`);
+    const ids = this.db.transaction(() =>
+      images.map((im) => {
+        const max = (this.db.prepare('SELECT max(id) AS m FROM images').get() as { m: number | null }).m ?? 0;
+        const removed = Number(this.getSetting('images.maxRemovedId') ?? 0);
+        return Number(ins.run({ ...im, id: Math.max(max, removed) + 1, thumbnail: Buffer.from(im.thumbnail) }).lastInsertRowid);
+      }),
+    )();
     return ids.map((id) => this.getImage(id));
+  }
+
+  /**
+   * Removes images from the project: their rows with everything hanging on them (segmentation,
+   * versions, history, clusterings) in one transaction, then their files when no other image row
+   * (another page of the same file) refers to them. Returns the files removed.
+   */
+  removeImages(ids: readonly number[]): string[] {
+    const files = new Set<string>();
+    this.db.transaction(() => {
+      for (const id of ids) files.add(this.getImage(id).file);
+      const maxRemoved = Math.max(Number(this.getSetting('images.maxRemovedId') ?? 0), ...ids);
+      this.setSetting('images.maxRemovedId', String(maxRemoved));
+      const del = this.db.prepare('DELETE FROM images WHERE id = ?');
+      for (const id of ids) del.run(id);
+    })();
+    const gone: string[] = [];
+    for (const file of files) {
+      if (this.db.prepare('SELECT 1 FROM images WHERE file = ?').get(file)) continue;
+      try {
+        // Only a file inside the project: a damaged row must not reach anything else.
+        rmSync(resolveInside(this.dir, file, 'image file'), { force: true });
+        gone.push(file);
+      } catch {
+        // Left for the orphan sweep when the project next opens.
+      }
+    }
+    return gone;
   }
 
   thumbnail(id: number): Uint8Array {
@@ -218,8 +269,9 @@ export class ProjectStore {
 
   // ---- classes ----
 
+  /** Live classes in id order (deleted ones keep their rows for undo; see store/classes.ts). */
   listClasses(): ClassRecord[] {
-    return this.db.prepare('SELECT id, name, color FROM classes ORDER BY id').all() as ClassRecord[];
+    return listClasses(this);
   }
 
   // ---- segmentations ----
@@ -228,17 +280,20 @@ export class ProjectStore {
    * Replaces the segmentation of an image: the compressed label map checkpoint and its segment
    * rows, in one transaction, and clears the image's edit log (it described the old map).
    */
-  saveSegmentation(imageId: number, labels: LabelMap, segments: SegmentInput[], engine: string, compressed: Uint8Array, status: ImageStatus = 'auto-segmented'): void {
+  saveSegmentation(imageId: number, labels: LabelMap, segments: SegmentInput[], engine: string | SegmentationMeta, compressed: Uint8Array, status: ImageStatus = 'auto-segmented'): void {
     const nextId = segments.reduce((m, s) => Math.max(m, s.id), 0) + 1;
-    const upsert = this.db.prepare(`INSERT INTO segmentations (image_id, width, height, checkpoint, engine, next_id, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+    const meta = typeof engine === 'string' ? { engine } : engine;
+    const settings = meta.settings === undefined || meta.settings === null ? null : JSON.stringify(meta.settings);
+    const upsert = this.db.prepare(`INSERT INTO segmentations (image_id, width, height, checkpoint, engine, next_id, settings, made_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now'))
       ON CONFLICT(image_id) DO UPDATE SET width = excluded.width, height = excluded.height, checkpoint = excluded.checkpoint,
-        engine = excluded.engine, next_id = excluded.next_id, updated_at = excluded.updated_at`);
+        engine = excluded.engine, next_id = excluded.next_id, settings = excluded.settings, made_at = excluded.made_at, updated_at = excluded.updated_at,
+        checkpoint_seq = 0, base_seq = 0`);
     const del = this.db.prepare('DELETE FROM segments WHERE image_id = ?');
     const delLog = this.db.prepare('DELETE FROM edit_log WHERE image_id = ?');
     this.db.transaction(() => {
       this.getImage(imageId);
-      upsert.run(imageId, labels.width, labels.height, Buffer.from(compressed.buffer, compressed.byteOffset, compressed.byteLength), engine, nextId);
+      upsert.run(imageId, labels.width, labels.height, Buffer.from(compressed.buffer, compressed.byteOffset, compressed.byteLength), meta.engine, nextId, settings);
       del.run(imageId);
       delLog.run(imageId);
       this.insertSegments(imageId, segments);
@@ -254,11 +309,17 @@ export class ProjectStore {
    */
   insertSegments(imageId: number, segments: SegmentInput[]): void {
     const BATCH = 64;
-    const row = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-    const sql = (n: number) => `INSERT INTO segments (image_id, id, class_id, source, verified, area, bbox_x, bbox_y, bbox_w, bbox_h) VALUES ${Array(n).fill(row).join(',')}`;
+    const row = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+    const sql = (n: number) =>
+      `INSERT INTO segments (image_id, id, class_id, class_source, class_confidence, source, verified, edited, area, bbox_x, bbox_y, bbox_w, bbox_h) VALUES ${Array(n).fill(row).join(',')}`;
     this.segmentInsert ??= { one: this.db.prepare(sql(1)), many: this.db.prepare(sql(BATCH)) };
     const args: (number | string | null)[] = [];
-    const push = (s: SegmentInput) => args.push(imageId, s.id, s.classId ?? null, s.source, s.verified ? 1 : 0, s.area, s.bbox.x, s.bbox.y, s.bbox.width, s.bbox.height);
+    const push = (s: SegmentInput) => {
+      const cls = s.classId ?? null;
+      // A class without a stated source came with the segments: imported ones are 'import', others automatic ('cluster').
+      const src = cls === null ? null : (s.classSource ?? (s.source === 'import' ? 'import' : 'cluster'));
+      args.push(imageId, s.id, cls, src, cls === null ? null : (s.classConfidence ?? null), s.source, s.verified ? 1 : 0, s.edited ? 1 : 0, s.area, s.bbox.x, s.bbox.y, s.bbox.width, s.bbox.height);
+    };
     let i = 0;
     for (; i + BATCH <= segments.length; i += BATCH) {
       args.length = 0;

@@ -2,16 +2,17 @@
 // (its in-memory rows), so a new column is added in one place.
 import type { SegmentRecord, SegmentSource } from '../../app/types';
 
-export const SEGMENT_COLUMNS = 'id, class_id, class_source, class_confidence, class_model, source, verified, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h';
+export const SEGMENT_COLUMNS = 'id, class_id, class_source, class_confidence, class_model, source, verified, edited, cluster_id, area, bbox_x, bbox_y, bbox_w, bbox_h';
 
 export interface SegmentDbRow {
   id: number;
   class_id: number | null;
-  class_source: 'person' | 'classifier' | 'cluster' | null;
+  class_source: 'person' | 'classifier' | 'cluster' | 'import' | null;
   class_confidence: number | null;
   class_model: number | null;
   source: SegmentSource;
   verified: number;
+  edited: number;
   cluster_id: number | null;
   area: number;
   bbox_x: number;
@@ -28,6 +29,7 @@ export function segmentFromDb(r: SegmentDbRow): Required<SegmentRecord> {
     classConfidence: r.class_confidence,
     source: r.source,
     verified: r.verified === 1,
+    edited: r.edited === 1,
     clusterId: r.cluster_id,
     area: r.area,
     bbox: { x: r.bbox_x, y: r.bbox_y, width: r.bbox_w, height: r.bbox_h },

@@ -1,7 +1,10 @@
 // The panel beside the canvas, two tabs: Edit (the hovered or selected segment with its class
-// source, the selection, classes with their 1-9 keys, clean-up, overlay, review state) and Clusters.
-import { useState, type ReactNode } from 'react';
+// source, the selection, the class legend with its 1-9 keys, clean-up, overlay, review state,
+// versions) and Clusters.
+import type { ReactNode } from 'react';
 import type { ClassRecord, ImageStatus, SegmentRecord } from '../../app/types';
+import { classSourceLabel, isPersonMade } from '../../app/provenance';
+import { ClassLegend } from './classes/ClassLegend';
 import type { EditorDocument } from '../editor/document';
 import type { Observable } from '../editor/observable';
 import type { HoverInfo } from './Viewer';
@@ -15,9 +18,8 @@ interface Props {
   hover: Observable<HoverInfo | null>;
   classes: ClassRecord[];
   onAssignClass(classId: number | null): void;
-  onRenameClass(id: number, name: string): void;
-  onRecolourClass(id: number, colour: string): void;
   onCreateClass(): void;
+  onManageClasses(): void;
   onToggleVerified(): void;
   minArea: number;
   onMinArea(n: number): void;
@@ -30,6 +32,11 @@ interface Props {
   onOutlinesOnly(v: boolean): void;
   colourByClass: boolean;
   onColourByClass(v: boolean): void;
+  /** Overlay shows only segments whose class the classifier predicted. */
+  onlyPredicted: boolean;
+  onOnlyPredicted(v: boolean): void;
+  /** The Versions section (segmentation history) of the open image. */
+  versions?: ReactNode;
   imageStatus: ImageStatus | null;
   onToggleReviewed(): void;
   toolHint: string;
@@ -71,60 +78,29 @@ function SegmentInfo({ s, classes }: { s: SegmentRecord; classes: ClassRecord[] 
         <>
           <dt>Class from</dt>
           <dd data-testid="class-source">
-            {s.classSource === 'classifier' ? (
-              <>
-                classifier{' '}
-                {s.classConfidence != null && (
-                  <span className={s.classConfidence < 0.6 ? 'warn-text' : 'muted'} title="Classifier confidence: low ones come first with N">
-                    {s.classConfidence < 0.005 ? '<1' : (s.classConfidence * 100).toFixed(0)} % sure
-                  </span>
-                )}
-              </>
-            ) : s.classSource === 'cluster' ? (
-              'cluster assignment'
-            ) : (
-              'you'
+            <span className={`badge source-${s.classSource}`} title={s.classSource === 'person' ? 'A training label: predictions never overwrite it' : s.classSource === 'import' ? 'From an imported label map: a training label' : 'Automatic: your key, the cluster menu or verifying makes it yours'}>
+              {classSourceLabel(s.classSource)}
+            </span>
+            {s.classSource === 'classifier' && s.classConfidence != null && (
+              <span className={s.classConfidence < 0.6 ? 'warn-text' : 'muted'} title="Classifier confidence: low ones come first with N">
+                {' '}
+                {s.classConfidence < 0.005 ? '<1' : (s.classConfidence * 100).toFixed(0)} % sure
+              </span>
             )}
+          </dd>
+        </>
+      )}
+      {isPersonMade(s) && (
+        <>
+          <dt>Yours</dt>
+          <dd className="ok" data-testid="segment-yours" title="Re-segmenting keeps this segment exactly unless you choose to replace everything">
+            {[s.verified ? 'verified' : null, s.edited ? 'edited by hand' : null, s.classSource === 'person' && s.classId !== null ? 'your class' : null].filter(Boolean).join(', ')}
           </dd>
         </>
       )}
       <dt>Verified</dt>
       <dd className={s.verified ? 'ok' : 'muted'}>{s.verified ? 'yes' : 'no'}</dd>
     </dl>
-  );
-}
-
-function ClassRow({ c, index, onAssign, onRename, onRecolour, enabled }: { c: ClassRecord; index: number; onAssign(): void; onRename(name: string): void; onRecolour(colour: string): void; enabled: boolean }) {
-  const [editing, setEditing] = useState(false);
-  const [name, setName] = useState(c.name);
-  return (
-    <li className="class-row">
-      <input type="color" value={c.color} onChange={(e) => onRecolour(e.target.value)} title="Class colour" />
-      {editing ? (
-        <input
-          autoFocus
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          onBlur={() => {
-            setEditing(false);
-            if (name.trim() && name !== c.name) onRename(name.trim());
-          }}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') (e.target as HTMLInputElement).blur();
-            if (e.key === 'Escape') {
-              setName(c.name);
-              setEditing(false);
-            }
-            e.stopPropagation();
-          }}
-        />
-      ) : (
-        <button className="link class-name" disabled={!enabled} onClick={onAssign} onDoubleClick={() => setEditing(true)} title="Assign to the selection (double-click to rename)">
-          {c.name}
-        </button>
-      )}
-      {index < 9 && <kbd>{index + 1}</kbd>}
-    </li>
   );
 }
 
@@ -187,14 +163,7 @@ export function SidePanel(p: Props) {
           </section>
           <section>
             <h3>Classes</h3>
-            <ul className="class-list" data-testid="class-list">
-              {p.classes.map((c, i) => (
-                <ClassRow key={c.id} c={c} index={i} enabled={selected.length > 0} onAssign={() => p.onAssignClass(c.id)} onRename={(n) => p.onRenameClass(c.id, n)} onRecolour={(col) => p.onRecolourClass(c.id, col)} />
-              ))}
-            </ul>
-            <button className="small" onClick={p.onCreateClass}>
-              Add class
-            </button>
+            <ClassLegend classes={p.classes} segments={doc ? doc.segments.values() : null} canAssign={selected.length > 0} onAssign={(id) => p.onAssignClass(id)} onCreate={p.onCreateClass} onManage={p.onManageClasses} />
           </section>
           <section>
             <h3>Clean up</h3>
@@ -224,6 +193,9 @@ export function SidePanel(p: Props) {
             <label className="inline">
               <input type="checkbox" checked={p.colourByClass} onChange={(e) => p.onColourByClass(e.target.checked)} /> Colour by class
             </label>
+            <label className="inline" title="Show only segments whose class the classifier predicted (to review them); others are hidden">
+              <input type="checkbox" checked={p.onlyPredicted} onChange={(e) => p.onOnlyPredicted(e.target.checked)} data-testid="only-predicted" /> Only predicted
+            </label>
           </section>
           <section>
             <h3>Image</h3>
@@ -237,6 +209,7 @@ export function SidePanel(p: Props) {
               {doc ? `${doc.undoDepth} to undo · ${doc.redoDepth} to redo${p.saving ? ' · saving…' : ''}` : ''}
             </p>
           </section>
+          {p.versions}
         </>
       )}
     </aside>

@@ -141,6 +141,7 @@ export class EditorDocument {
         this.nextId = r.nextId;
         this.applyChanges(r.segmentChanges, r.derivedFrom, op, options, ops, keep, created, removed, changed);
         this.applyMeta(r.meta, keep, changed);
+        if (op.kind === 'setClass') this.confirmClasses(op.ids, op.classId, keep, changed);
       }
     } catch (e) {
       for (let k = patches.length - 1; k >= 0; k--) applyPatch(this.labels, patches[k]!, 'inverse');
@@ -226,8 +227,21 @@ export class EditorDocument {
       const cur = this.segments.get(m.id);
       if (!cur) continue;
       keep(m.id);
-      this.segments.set(m.id, m.field === 'classId' ? { ...cur, classId: m.new } : { ...cur, verified: m.new });
+      // A class given here is the person's (main records it so too).
+      this.segments.set(m.id, m.field === 'classId' ? { ...cur, classId: m.new, classSource: m.new === null ? null : 'person', classConfidence: null } : { ...cur, verified: m.new });
       changed.add(m.id);
+    }
+  }
+
+  /** A person giving segments the class they already have from an automatic source makes it theirs (main does the same). */
+  private confirmClasses(ids: readonly number[], classId: number | null, keep: (id: number) => void, changed: Set<number>): void {
+    if (classId === null) return;
+    for (const id of ids) {
+      const cur = this.segments.get(id);
+      if (!cur || cur.classId !== classId || cur.classSource === 'person') continue;
+      keep(id);
+      this.segments.set(id, { ...cur, classSource: 'person', classConfidence: null });
+      changed.add(id);
     }
   }
 

@@ -84,6 +84,8 @@ export interface OverlaySettings {
   classColours: Map<number, string> | null;
   /** Colour segments by a grouping (their cluster) instead; takes precedence over classColours. */
   groupColours?: { colours: Map<number, string>; groupOf(id: number): number | null } | null;
+  /** Draw only segments whose row passes this test (e.g. "only predicted"); null draws all. */
+  showOnly?: ((s: SegmentRecord) => boolean) | null;
 }
 
 export interface InteractionScene {
@@ -147,7 +149,8 @@ export class CanvasView {
   }
 
   setOverlay(s: OverlaySettings): void {
-    const restyle = s.opacity !== this.overlay.opacity || s.outlinesOnly !== this.overlay.outlinesOnly || s.classColours !== this.overlay.classColours || s.groupColours !== this.overlay.groupColours;
+    const restyle =
+      s.opacity !== this.overlay.opacity || s.outlinesOnly !== this.overlay.outlinesOnly || s.classColours !== this.overlay.classColours || s.groupColours !== this.overlay.groupColours || s.showOnly !== this.overlay.showOnly;
     this.overlay = s;
     if (restyle) {
       this.applyPalette();
@@ -160,6 +163,8 @@ export class CanvasView {
     const groups = this.overlay.groupColours;
     if (groups) this.palette.useClasses(groups.colours, (id) => groups.groupOf(id));
     else this.palette.useClasses(this.overlay.classColours, segs ? (id) => segs.get(id)?.classId ?? null : null);
+    const only = this.overlay.showOnly;
+    this.palette.useFilter(only && segs ? (id) => { const r = segs.get(id); return r !== undefined && only(r); } : null);
   }
 
   /** Pixels in `box` changed (null: everything): their overlay tiles at every level are rebuilt when next drawn. */
@@ -175,12 +180,12 @@ export class CanvasView {
       // Outlines read the neighbouring sample, 2^L pixels away.
       for (const k of tilesInBox(growBox(box, 1 << L), L, width, height)) this.overlayTiles.delete(tileKey(k));
     }
-    if (this.overlay.classColours || this.overlay.groupColours) this.applyPalette();
+    if (this.overlay.classColours || this.overlay.groupColours || this.overlay.showOnly) this.applyPalette();
   }
 
   /** Class colours follow segment-table changes (a class assigned) without pixel changes. */
   restyleClasses(): void {
-    if (!this.overlay.classColours) return;
+    if (!this.overlay.classColours && !this.overlay.showOnly) return;
     this.applyPalette();
     this.overlayTiles.clear();
   }

@@ -18,6 +18,9 @@ export function parseHexColour(hex: string): [number, number, number] {
   return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
 }
 
+/** A palette answer meaning "draw nothing for this segment" (never a colour: palette colours have no alpha bits). */
+export const HIDDEN = 0xff000000;
+
 /** Segment colours (RGB words without alpha), by id or by class; a typed table for small ids. */
 export class Palette {
   private table = new Uint32Array(0);
@@ -25,6 +28,7 @@ export class Palette {
   private readonly big = new Map<number, number>();
   private byClass: Map<number, number> | null = null;
   private classOf: ((id: number) => number | null) | null = null;
+  private shown: ((id: number) => boolean) | null = null;
 
   /** Colour segments by their class (unclassified ones grey) instead of by id. */
   useClasses(classColours: Map<number, string> | null, classOf: ((id: number) => number | null) | null): void {
@@ -35,7 +39,13 @@ export class Palette {
     this.big.clear();
   }
 
+  /** Draw only the segments `shown` accepts (e.g. only those with a predicted class); null draws all. */
+  useFilter(shown: ((id: number) => boolean) | null): void {
+    this.shown = shown;
+  }
+
   colour(id: number): number {
+    if (this.shown && !this.shown(id)) return HIDDEN;
     if (id < this.table.length && this.known[id]) return this.table[id]!;
     let c: number;
     if (this.byClass && this.classOf) {
@@ -128,8 +138,8 @@ export function renderOverlayTile(labels: LabelMap, r: TileRect, style: OverlayS
       if (id !== lastId) {
         lastId = id;
         const c = palette.colour(id);
-        fill = fillA === 0 ? 0 : c | fillA;
-        line = c | lineA;
+        fill = fillA === 0 || c === HIDDEN ? 0 : c | fillA;
+        line = c === HIDDEN ? 0 : c | lineA;
       }
       out[o] = s[k - 1] !== id || s[k + 1] !== id || s[k - sw] !== id || s[k + sw] !== id ? line : fill;
     }

@@ -1,7 +1,8 @@
 // The crash test: a child process works on a project through the service and is killed with
 // SIGKILL at random moments, again and again (during edits, segmentation writes, imports, exports
 // and migrations). After every kill the project must open, pass PRAGMA integrity_check, hold every
-// step the child acknowledged, and contain no half-written image or dataset.
+// step the child acknowledged, and contain no half-written image or dataset and no image file
+// without its row.
 // Run alone: node --import tsx test/crash/run.ts [--kills 200] [--seed 1]   (after npm run build)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
@@ -213,6 +214,9 @@ export async function runCrashTest(options: { kills?: number; seed?: number; log
         }
       }
       for (const f of readdirSync(join(dir, 'images'))) if (f.endsWith('.part')) fail(`half-written image ${f} left under images/`);
+      // An import killed between writing its file and committing its row leaves a file that opening removes.
+      const rowFiles = new Set(store.listImages().map((im) => im.file.replace(/^images\//, '')));
+      for (const f of readdirSync(join(dir, 'images'))) if (!rowFiles.has(f)) fail(`image file ${f} has no row (orphan of a killed import)`);
       // A dataset folder is complete or absent.
       for (const f of readdirSync(exportRoot)) {
         if (f.startsWith('.')) {

@@ -61,7 +61,7 @@ test('clustering is deterministic and its clusters are the true phases; one clic
   const ack = await svc.call('cluster.assignClass', { imageId, clusterId: 0, classId: cls!.id });
   assert.equal(ack.status, 'applied');
   assert.equal(ack.upserted.length, a.clusters[0]!.size);
-  assert.ok(ack.upserted.every((s) => s.classId === cls!.id && s.classSource === 'cluster'));
+  assert.ok(ack.upserted.every((s) => s.classId === cls!.id && s.classSource === 'person'));
   const after = (await svc.call('cluster.get', { imageId }))!;
   assert.equal(after.clusters[0]!.classId, cls!.id);
   assert.equal(after.stale, false, 'a class change does not change the label map');

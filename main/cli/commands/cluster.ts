@@ -5,6 +5,7 @@ import { ServiceError } from '../../../app/errors';
 import { FeatureGroupSchema, type FeatureGroupName } from '../../../app/contract/cluster';
 import type { GrainLabService } from '../../service';
 import { withProject, runJob } from '../common';
+import { confirmPlan, type KeepFlags } from '../ask';
 
 interface Selection {
   image?: string[];
@@ -23,6 +24,8 @@ async function pickImages(svc: GrainLabService, dir: string, o: Selection, segme
   if (out.length === 0) throw new ServiceError('not-found', `None of the chosen images is segmented yet. Run 'grainlab segment ${dir} --all' first.`);
   return out;
 }
+
+const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
 
 function kOption(v: string, lo: number, hi: number): number | 'auto' {
   if (v === 'auto') return 'auto';
@@ -70,16 +73,25 @@ export function registerClusterCommands(program: Command): void {
     .action(async (dir: string, o: { model: 'auto' | 'nearest-centroid' | 'logreg'; image?: string[]; quiet?: boolean }) => {
       await withProject(dir, async (svc) => {
         const info = await svc.call('classify.train', { model: o.model });
-        console.log(`classifier v${info.version} (${info.model}) trained on ${info.trainedOn.segments} segments of ${info.trainedOn.images} image(s)${info.cvAccuracy !== null ? `, cross-validated accuracy ${(info.cvAccuracy * 100).toFixed(1)} %` : ''}`);
-        const { jobId } = await svc.call('classify.applyToImages', o.image ? { imageIds: o.image.map(Number) } : {});
+        console.log(`classifier v${info.version} (${info.model}) trained on ${info.trainedOn.segments} segments of ${info.trainedOn.images} image(s)`);
+        const names = new Map((await svc.call('classes.list', {})).map((c) => [c.id, c.name]));
+        if (info.cv) {
+          console.log(`  stratified ${info.cv.folds}-fold cross-validation: accuracy ${pct(info.cvAccuracy!)}, balanced accuracy ${pct(info.cv.balancedAccuracy)}`);
+          for (const c of info.trainedOn.perClass) console.log(`  ${(names.get(c.classId) ?? `class ${c.classId}`).padEnd(20)} ${String(c.count).padStart(6)} examples  recall ${pct(info.cv.recall.find((r) => r.classId === c.classId)?.recall ?? 0)}`);
+        } else console.log('  too few examples per class for cross-validation (each class needs at least 2)');
+        for (const w of info.warnings ?? []) console.log(`  warning: ${w}`);
+        const ids = o.image ? o.image.map(Number) : (await svc.call('images.list', {})).filter((i) => i.segmentCount > 0).map((i) => i.id);
+        if (ids.length === 0) throw new ServiceError('not-found', `No image in ${dir} is segmented yet. Run 'grainlab segment ${dir} --all' first.`);
+        await confirmPlan(svc, ids, { quiet: !!o.quiet }, 'Predicting classes on', 'classify');
+        const { jobId } = await svc.call('classify.applyToImages', { imageIds: ids });
         await runJob(svc, jobId, !!o.quiet);
-        console.log('classes applied; segments a person labelled or verified were kept');
+        console.log('classes applied; classes a person gave, imported classes and verified segments were kept');
       });
     });
 
   program
     .command('phases')
-    .description('Pixel k-means phase map: each pixel gets the phase of its intensity cluster; regions become segments with classes "Phase 1".. (darkest first). Replaces the segmentation.')
+    .description('Pixel k-means phase map: each pixel gets the phase of its intensity cluster; regions become segments with classes "Phase 1".. (darkest first). A new version of the segmentation; segments a person made are kept.')
     .argument('<dir>', 'project folder')
     .option('--image <id...>', 'image ids')
     .option('--all', 'every image')
@@ -87,11 +99,15 @@ export function registerClusterCommands(program: Command): void {
     .option('--texture', 'add local contrast (5x5 standard deviation) to the intensity')
     .option('--smooth <px>', 'majority-filter radius before regions are formed (0 = off)', '1')
     .option('--min-area <px>', 'regions smaller than this join a neighbour', '16')
+    .option('--keep', 'images with a segmentation: keep the segments a person made and replace the rest (default)')
+    .option('--replace', 'images with a segmentation: replace everything, also what a person made (it stays in the replaced version)')
+    .option('-y, --yes', 'go ahead without asking when images hold corrections a person made')
     .option('--quiet', 'no progress output')
-    .action(async (dir: string, o: Selection & { k: string; texture?: boolean; smooth: string; minArea: string; quiet?: boolean }) => {
+    .action(async (dir: string, o: Selection & KeepFlags & { k: string; texture?: boolean; smooth: string; minArea: string; quiet?: boolean }) => {
       await withProject(dir, async (svc) => {
         const imageIds = await pickImages(svc, dir, o, false);
-        const { jobId } = await svc.call('segment.pixelKMeans', { imageIds, k: kOption(o.k, 2, 8) as number | 'auto', texture: !!o.texture, smooth: Number(o.smooth), minArea: Number(o.minArea) });
+        const keep = await confirmPlan(svc, imageIds, o, 'Making phase maps of');
+        const { jobId } = await svc.call('segment.pixelKMeans', { imageIds, k: kOption(o.k, 2, 8) as number | 'auto', texture: !!o.texture, smooth: Number(o.smooth), minArea: Number(o.minArea), keep });
         await runJob(svc, jobId, !!o.quiet);
         for (const id of imageIds) console.log(`image ${id}: ${(await svc.call('segmentation.get', { imageId: id }))!.segments.length} phase regions`);
       });

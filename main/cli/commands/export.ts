@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ServiceError } from '../../../app/errors';
 import type { ExportFormat, LabelKind, ProjectStats, SemanticValue } from '../../../app/contract/export';
+import { confirmPlan, keepPolicy, type KeepFlags } from '../ask';
 import { withProject, runJob } from '../common';
 import { parseClassesFile } from '../../export/import';
 
@@ -114,9 +115,13 @@ export function registerExportCommands(program: Command): void {
     .addOption(new Option('--kind <kind>', 'what the files hold').choices(['coco', 'instance', 'semantic', 'boundary', 'labelme', 'geojson', 'cvat', 'imagej']).makeOptionMandatory())
     .option('--classes <file>', 'semantic maps: class table (JSON list of {value, name, color?}); default: a classes.json next to the files')
     .option('--onto-segments', "semantic maps: keep each image's segments and set their classes (majority value) instead of replacing them")
+    .option('--class-names <list>', "semantic maps: names of values, e.g. '0=matrix,1=ferrite' (instead of a class table)")
     .option('--skip-segmented', 'leave images that already have a segmentation alone')
+    .option('--keep', 'images with a segmentation: keep the segments and classes a person made, replace the rest (default)')
+    .option('--replace', 'images with a segmentation: replace everything, also what a person made (it stays in the replaced version)')
+    .option('-y, --yes', 'go ahead without asking when images hold corrections a person made')
     .option('-q, --quiet', 'no progress output')
-    .action(async (dir: string, files: string[], o: { kind: LabelKind; classes?: string; ontoSegments?: boolean; skipSegmented?: boolean; quiet?: boolean }) => {
+    .action(async (dir: string, files: string[], o: KeepFlags & { kind: LabelKind; classes?: string; classNames?: string; ontoSegments?: boolean; skipSegmented?: boolean; quiet?: boolean }) => {
       let classes: SemanticValue[] | undefined;
       if (o.classes) {
         const f = resolve(o.classes);
@@ -128,18 +133,25 @@ export function registerExportCommands(program: Command): void {
         }
         classes = parseClassesFile(text, f);
       }
+      if (o.classNames) classes = [...(classes ?? []), ...parseClassNames(o.classNames)];
       await withProject(dir, async (svc) => {
-        const { jobId } = await svc.call('labels.import', {
+        const args = {
           kind: o.kind,
           paths: files.map((f) => resolve(f)),
           ...(classes ? { classes } : {}),
-          semanticMode: o.ontoSegments ? 'classes' : 'replace',
-          ifSegmented: o.skipSegmented ? 'skip' : 'replace',
-        });
+          semanticMode: o.ontoSegments ? ('classes' as const) : ('replace' as const),
+          ifSegmented: o.skipSegmented ? ('skip' as const) : ('replace' as const),
+        };
+        // Which images the files go to, then the question (a dry run writes nothing).
+        const dry = await svc.call('labels.import', { ...args, dryRun: true });
+        await runJob(svc, dry.jobId, true);
+        const targets = [...new Set((await svc.call('labels.importResult', { jobId: dry.jobId }))?.imported.map((i) => i.imageId) ?? [])];
+        const keep = targets.length ? await confirmPlan(svc, targets, o, o.ontoSegments ? 'Giving classes to' : 'Importing labels into') : keepPolicy(o);
+        const { jobId } = await svc.call('labels.import', { ...args, keep });
         await runJob(svc, jobId, !!o.quiet);
         const res = await svc.call('labels.importResult', { jobId });
         if (!res) throw new ServiceError('internal', 'The import finished but left no summary.');
-        for (const i of res.imported) console.log(`${i.action.padEnd(8)} ${i.imageName}: ${i.segments} segments from ${i.file}`);
+        for (const i of res.imported) console.log(`${i.action.padEnd(8)} ${i.imageName}: ${i.segments} segments from ${i.file}${i.kept ? ` (${i.kept} of yours kept)` : ''}`);
         for (const s of res.skipped) console.log(`skipped  ${s.file}: ${s.message}`);
         if (res.classesCreated.length) console.log(`new classes: ${res.classesCreated.join(', ')}`);
         for (const f of res.failed) console.error(`failed   ${f.message}`);
@@ -175,4 +187,13 @@ export function registerExportCommands(program: Command): void {
         else printStats(stats);
       });
     });
+}
+
+/** '0=matrix,1=ferrite' -> class table entries. */
+function parseClassNames(text: string): SemanticValue[] {
+  return text.split(',').map((part) => {
+    const m = /^\s*(\d+)\s*=\s*(.+?)\s*$/.exec(part);
+    if (!m || Number(m[1]) > 65535) throw new ServiceError('invalid-argument', `--class-names: '${part}' is not value=name (e.g. 0=matrix,1=ferrite).`);
+    return { value: Number(m[1]), name: m[2]! };
+  });
 }

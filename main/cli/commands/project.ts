@@ -7,6 +7,7 @@ import { newService, withProject, describe, runJob } from '../common';
 import { addClassicFlags, classicFromFlags, defined, num, CLASSIC_FLAG_KEYS, type ClassicFlags } from '../classic-flags';
 import type { GrainLabService } from '../../service';
 import { calibrationNote, length } from './calibrate';
+import { confirmPlan, type KeepFlags } from '../ask';
 
 export function registerProjectCommands(program: Command): void {
   program
@@ -45,6 +46,7 @@ export function registerProjectCommands(program: Command): void {
         for (const im of await svc.call('images.list', {})) {
           if (res.imported.some((r) => r.id === im.id)) console.log(`imported ${describe(im, calibrationNote(cal.get(im.id)))}`);
         }
+        for (const e of res.existing) console.log(`already  ${e.name} is in the project as #${e.image.id} (${e.image.name})`);
         for (const f of res.failed) console.error(`failed   ${f.message}`);
         if (res.failed.length > 0) {
           throw new ServiceError('bad-image', `${res.failed.length} of ${files.length} file(s) could not be imported (see above); the others were.`);
@@ -74,7 +76,10 @@ export function registerProjectCommands(program: Command): void {
     .option('--crop-layers <n>', "sam: crop layers, or 'auto' (default)")
     .option('--max-crops <n>', 'sam: most crops (encoder runs) per image (default 21)')
     .option('--single-mask', 'sam: only the best mask per prompt')
-    .option('--fill-gaps', 'sam: fill uncovered pixels from neighbouring segments (grain maps)');
+    .option('--fill-gaps', 'sam: fill uncovered pixels from neighbouring segments (grain maps)')
+    .option('--keep', 'images with a segmentation: keep the segments a person made (verified, edited by hand, given a class) and replace the rest (default)')
+    .option('--replace', 'images with a segmentation: replace everything, also what a person made (it stays in the replaced version)')
+    .option('-y, --yes', 'go ahead without asking when images hold corrections a person made');
   addClassicFlags(segment).action(async (dir: string, o: SegmentFlags) => {
       if (!o.all && !o.image) throw new ServiceError('invalid-argument', 'Say which images to segment: --image <id...> or --all.');
       await withProject(dir, async (svc) => {
@@ -82,7 +87,8 @@ export function registerProjectCommands(program: Command): void {
         const ids = o.all ? images.map((i) => i.id) : o.image!.map((s) => Number(s));
         if (ids.length === 0) throw new ServiceError('not-found', `The project ${dir} has no images. Import some first (grainlab import).`);
         for (const id of ids) if (!images.some((i) => i.id === id)) throw new ServiceError('not-found', `Image ${id} is not in ${dir}. Run 'grainlab info ${dir}' to list image ids.`);
-        const { jobId } = await svc.call('segment.auto', { imageIds: ids, engine: o.engine, ...(o.engine === 'sam' ? { sam: samOptions(o) } : await classicArgs(svc, o)) });
+        const keep = await confirmPlan(svc, ids, o, 'Segmenting');
+        const { jobId } = await svc.call('segment.auto', { imageIds: ids, engine: o.engine, keep, ...(o.engine === 'sam' ? { sam: samOptions(o) } : await classicArgs(svc, o)) });
         await runJob(svc, jobId, !!o.quiet);
         const stats = o.engine === 'sam' ? await svc.call('sam.runStats', { jobId }) : null;
         for (const im of await svc.call('images.list', {})) {
@@ -122,7 +128,7 @@ async function classicArgs(svc: GrainLabService, o: SegmentFlags): Promise<{ cla
   return changed ? { classic: classicFromFlags(o, preset.settings) } : { preset: preset.name };
 }
 
-interface SegmentFlags extends ClassicFlags {
+interface SegmentFlags extends ClassicFlags, KeepFlags {
   preset?: string;
   image?: string[];
   all?: boolean;

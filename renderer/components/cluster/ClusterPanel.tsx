@@ -13,6 +13,7 @@ import { PhaseMapSection } from './PhaseMapSection';
 import { PropagationSection } from './PropagationSection';
 import { pct, segmentThumbnail } from './thumbnail';
 import { useTrackedJob } from './useTrackedJob';
+import { isTrainingLabel } from '../../../app/provenance';
 
 const GROUPS: { id: FeatureGroupName; label: string; title: string }[] = [
   { id: 'intensity', label: 'Intensity', title: 'Mean, spread and percentiles of the raw values' },
@@ -37,8 +38,12 @@ export interface ClusterPanelProps {
   onClusterSelect(v: boolean): void;
   colourByCluster: boolean;
   onColourByCluster(v: boolean): void;
-  /** The project's other segmented images (for "Apply to other images"). */
-  otherImageIds: number[];
+  /** The images chosen in the image list (for "Apply to chosen images"). */
+  chosenImageIds: number[];
+  askSegmenting(imageIds: number[], verb: string): Promise<'person' | 'none' | null>;
+  askClassifying(imageIds: number[]): Promise<boolean>;
+  /** Asks whether a class for a whole cluster should also replace classes a person gave some members (true), keep them (false), or not be given (null). */
+  askOverwrite(conflicts: number, className: string): Promise<boolean | null>;
   /** Selects these segments on the canvas. */
   onSelect(ids: number[]): void;
   /** Runs a call that edits this image in main as one undoable step and follows its acknowledgement. */
@@ -147,8 +152,19 @@ export function ClusterPanel(p: ClusterPanelProps) {
       classId = list[list.length - 1]!.id;
       p.onChanged();
     }
-    const ack = await guarded(() => p.applyEdit((rev) => client.call('cluster.assignClass', { imageId, clusterId, classId, expectRevision: rev })));
-    if (ack?.status === 'unchanged') onError(new Error('Nothing to change: every member already has that class, is verified, or has a class you gave it yourself.'));
+    // Members whose class is already a training label (yours, imported, verified) and differs: ask.
+    const conflicts = (members.get(clusterId) ?? []).filter((id) => {
+      const r = p.doc?.segments.get(id);
+      return r && r.classId !== classId && isTrainingLabel(r);
+    }).length;
+    let overwrite = false;
+    if (conflicts > 0) {
+      const answer = await p.askOverwrite(conflicts, classId === null ? 'no class' : (p.classes.find((c) => c.id === classId)?.name ?? 'the class'));
+      if (answer === null) return;
+      overwrite = answer;
+    }
+    const ack = await guarded(() => p.applyEdit((rev) => client.call('cluster.assignClass', { imageId, clusterId, classId, overwrite, expectRevision: rev })));
+    if (ack?.status === 'unchanged') onError(new Error('Nothing to change: every member already has that class from you (or keeps the class you gave it).'));
     await reload().catch(() => {});
   };
 
@@ -275,7 +291,7 @@ export function ClusterPanel(p: ClusterPanelProps) {
                         value=""
                         disabled={disabled}
                         onChange={(e) => void assign(c.id, e.target.value)}
-                        title="Give every segment of the cluster this class: one undoable step (verified segments and classes you set yourself are kept)"
+                        title="Give every segment of the cluster this class as your class (it trains the classifier): one undoable step; asks before changing classes you gave members yourself"
                         data-testid={`cluster-class-${c.id}`}
                       >
                         <option value="" disabled>
@@ -305,9 +321,9 @@ export function ClusterPanel(p: ClusterPanelProps) {
           </>
         )}
       </section>
-      <PropagationSection imageId={imageId} doc={p.doc} otherImageIds={p.otherImageIds} applyEdit={p.applyEdit} onChanged={p.onChanged} onError={onError} />
+      <PropagationSection imageId={imageId} doc={p.doc} chosenImageIds={p.chosenImageIds} classes={p.classes} askClassifying={p.askClassifying} applyEdit={p.applyEdit} onChanged={p.onChanged} onError={onError} />
       <FractionsSection imageId={imageId} doc={p.doc} classes={p.classes} applyEdit={p.applyEdit} onError={onError} />
-      <PhaseMapSection imageId={imageId} doc={p.doc} onChanged={p.onChanged} onError={onError} />
+      <PhaseMapSection imageId={imageId} doc={p.doc} onChanged={p.onChanged} onError={onError} askSegmenting={p.askSegmenting} />
     </div>
   );
 }

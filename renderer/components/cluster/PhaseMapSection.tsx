@@ -1,5 +1,6 @@
 // "Phase map (pixel k-means)" in the Clusters tab: k-means on pixel intensities (optionally local
-// texture) replaces the image's segmentation with one segment per connected phase region.
+// texture) gives the image a new segmentation with one segment per connected phase region; like
+// every automatic result it asks first when the image holds corrections and keeps them by default.
 import { useState } from 'react';
 import { getClient } from '../../client';
 import type { EditorDocument } from '../../editor/document';
@@ -10,6 +11,8 @@ interface Props {
   doc: EditorDocument | null;
   onChanged(): void;
   onError(e: unknown): void;
+  /** Asks before replacing segmentations (null: the person cancelled). */
+  askSegmenting(imageIds: number[], verb: string): Promise<'person' | 'none' | null>;
 }
 
 export function PhaseMapSection(p: Props) {
@@ -21,10 +24,15 @@ export function PhaseMapSection(p: Props) {
   const [smooth, setSmooth] = useState(1);
   const [minArea, setMinArea] = useState(16);
 
-  const run = () => {
-    const edited = p.doc !== null && (p.doc.undoDepth > 0 || p.doc.redoDepth > 0);
-    if (edited && !window.confirm('This image has edits. A pixel k-means phase map replaces its segmentation (your edits are lost from it). Continue?')) return;
-    void job.start(() => client.call('segment.pixelKMeans', { imageIds: [p.imageId], k, texture, smooth, minArea }), p.onChanged);
+  const run = async () => {
+    let keep: 'person' | 'none' | null;
+    try {
+      keep = await p.askSegmenting([p.imageId], 'Phase map');
+    } catch (e) {
+      p.onError(e);
+      return;
+    }
+    if (keep) void job.start(() => client.call('segment.pixelKMeans', { imageIds: [p.imageId], k, texture, smooth, minArea, keep }), p.onChanged);
   };
 
   return (
@@ -58,7 +66,7 @@ export function PhaseMapSection(p: Props) {
         </label>
       </div>
       <div className="row">
-        <button className="small" disabled={job.running} onClick={run} title="k-means on pixel intensities: a phase map in one click, as segments with classes Phase 1… (darkest first); replaces the segmentation" data-testid="phase-map">
+        <button className="small" disabled={job.running} onClick={() => void run()} title="k-means on pixel intensities: a phase map in one click, as segments with classes Phase 1… (darkest first); a new version of the segmentation that keeps your segments" data-testid="phase-map">
           Make phase map
         </button>
         {job.running && (

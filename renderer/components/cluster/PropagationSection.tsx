@@ -1,11 +1,12 @@
-// Class propagation in the Clusters tab: the classifier's status (version, model, training rows,
-// cross-validated accuracy, background retraining), "Train & predict" on this image and
-// "Apply to other images" as a job.
+// Class propagation in the Clusters tab: the classifier's status (version, model, training rows per
+// class, stratified cross-validation with balanced accuracy and per-class recall, warnings,
+// background retraining), "Train & predict" on this image and "Apply to chosen images" as a job.
 import { useEffect, useState } from 'react';
 import type { ClassifierInfo } from '../../../app/contract/cluster';
 import type { EditAck } from '../../../app/contract/edit';
 import { getClient } from '../../client';
 import type { EditorDocument } from '../../editor/document';
+import type { ClassRecord } from '../../../app/types';
 import { pct } from './thumbnail';
 import { useTrackedJob } from './useTrackedJob';
 
@@ -15,7 +16,11 @@ export const LOW_CONFIDENCE = 0.6;
 interface Props {
   imageId: number;
   doc: EditorDocument | null;
-  otherImageIds: number[];
+  /** The images chosen in the image list (project-wide actions work on them). */
+  chosenImageIds: number[];
+  classes: ClassRecord[];
+  /** Says what applying to these images will change, and asks; true to go on. */
+  askClassifying(imageIds: number[]): Promise<boolean>;
   applyEdit(call: (expectRevision: string) => Promise<EditAck | null>): Promise<EditAck | null>;
   onChanged(): void;
   onError(e: unknown): void;
@@ -74,14 +79,23 @@ export function PropagationSection(p: Props) {
     }
   };
 
-  const applyToOthers = () =>
-    job.start(
-      () => client.call('classify.applyToImages', { imageIds: p.otherImageIds }),
+  const chosen = p.chosenImageIds;
+  const applyToChosen = async () => {
+    try {
+      if (!(await p.askClassifying(chosen))) return;
+    } catch (e) {
+      onError(e);
+      return;
+    }
+    await job.start(
+      () => client.call('classify.applyToImages', { imageIds: chosen }),
       () => {
-        setResult(`Classes predicted on ${p.otherImageIds.length} other image${p.otherImageIds.length === 1 ? '' : 's'}.`);
+        setResult(`Classes predicted on ${chosen.length} chosen image${chosen.length === 1 ? '' : 's'}.`);
         p.onChanged();
       },
     );
+  };
+  const nameOf = (id: number) => p.classes.find((c) => c.id === id)?.name ?? `class ${id}`;
 
   const disabled = busy || job.running;
   return (
@@ -96,7 +110,7 @@ export function PropagationSection(p: Props) {
             <br />
             <span className="muted">
               trained on {info.trainedOn.segments} segment{info.trainedOn.segments === 1 ? '' : 's'} in {info.trainedOn.images} image{info.trainedOn.images === 1 ? '' : 's'}
-              {info.cvAccuracy !== null ? ` · CV accuracy ${pct(info.cvAccuracy, 0)}` : ' · too few rows for CV'}
+              {info.cv ? ` · ${info.cv.folds}-fold stratified CV: balanced accuracy ${pct(info.cv.balancedAccuracy, 0)} (accuracy ${pct(info.cvAccuracy ?? 0, 0)})` : ' · too few examples per class for cross-validation'}
             </span>
             {info.training ? (
               <span className="retraining" data-testid="classifier-training">
@@ -111,18 +125,46 @@ export function PropagationSection(p: Props) {
           <span className="muted">Give a class to a few segments of each kind (keys 1-9 or a whole cluster), then train.</span>
         )}
       </p>
+      {info && (
+        <table className="classifier-report small-text" data-testid="classifier-report">
+          <thead>
+            <tr>
+              <th>class</th>
+              <th title="Training examples: segments with your class, an imported class or verified">examples</th>
+              <th title="Held-out examples of the class predicted as the class (stratified cross-validation)">recall</th>
+            </tr>
+          </thead>
+          <tbody>
+            {info.trainedOn.perClass.map((c) => {
+              const r = info.cv?.recall.find((x) => x.classId === c.classId)?.recall;
+              return (
+                <tr key={c.classId}>
+                  <td>{nameOf(c.classId)}</td>
+                  <td>{c.count}</td>
+                  <td className={r !== undefined && r < 0.6 ? 'warn-text' : undefined}>{r === undefined ? '–' : pct(r, 0)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {info?.warnings?.map((w) => (
+        <p key={w} className="warn-text small-text" data-testid="classifier-warning">
+          {w}
+        </p>
+      ))}
       <div className="row">
         <button className="small primary" disabled={!p.doc || disabled} onClick={() => void trainAndPredict()} data-testid="train-predict" title="Train on the classes you gave (and verified segments) in the project, then label the other segments of this image (one undoable step)">
           Train &amp; predict
         </button>
         <button
           className="small"
-          disabled={!info || disabled || p.otherImageIds.length === 0}
-          onClick={() => void applyToOthers()}
-          data-testid="apply-other-images"
-          title={p.otherImageIds.length === 0 ? 'No other segmented image in the project' : 'Label the segments of the other segmented images (segments you labelled or verified are kept)'}
+          disabled={!info || disabled || chosen.length === 0}
+          onClick={() => void applyToChosen()}
+          data-testid="apply-chosen-images"
+          title={chosen.length === 0 ? 'Choose images in the list (Ctrl-click, Shift-click)' : 'Predict classes on the chosen images (your classes, imported ones and verified segments are kept); says what will change first'}
         >
-          Apply to other images{p.otherImageIds.length ? ` (${p.otherImageIds.length})` : ''}
+          Apply to chosen images ({chosen.length})
         </button>
         {job.running && (
           <button className="small" onClick={job.cancel} title="Cancel">

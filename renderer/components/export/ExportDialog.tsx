@@ -23,7 +23,7 @@ const FORMATS: { id: ExportFormat; label: string; hint: string }[] = [
   { id: 'yolo', label: 'YOLO segmentation', hint: 'labels/<split>/*.txt with normalised polygons and data.yaml (segments need a class).' },
 ];
 
-export function ExportDialog({ onClose, imageCount }: { onClose(): void; imageCount: number }) {
+export function ExportDialog({ onClose, imageCount, chosen }: { onClose(): void; imageCount: number; chosen: number[] }) {
   const client = getClient();
   const job = useJob();
   const [format, setFormat] = useState<ExportFormat>('coco');
@@ -33,6 +33,7 @@ export function ExportDialog({ onClose, imageCount }: { onClose(): void; imageCo
   const [ratios, setRatios] = useState<[number, number, number]>([6, 2, 2]);
   const [seed, setSeed] = useState(42);
   const [verifiedImages, setVerifiedImages] = useState(false);
+  const [onlyChosen, setOnlyChosen] = useState(chosen.length > 1);
   const [verifiedSegments, setVerifiedSegments] = useState(false);
   const [tiling, setTiling] = useState(false);
   const [tileSize, setTileSize] = useState(512);
@@ -80,6 +81,7 @@ export function ExportDialog({ onClose, imageCount }: { onClose(): void; imageCo
         format,
         ratios,
         seed,
+        ...(onlyChosen && chosen.length > 0 ? { imageIds: chosen } : {}),
         verifiedImages,
         verifiedSegments,
         tile: tiling ? { size: tileSize, overlap } : null,
@@ -183,6 +185,14 @@ export function ExportDialog({ onClose, imageCount }: { onClose(): void; imageCo
           </div>
           <div className="gl-row">
             <label className="inline">
+              <input type="radio" checked={!onlyChosen} disabled={running} onChange={() => setOnlyChosen(false)} /> All images
+            </label>
+            <label className="inline" title="The images chosen in the image list (Ctrl-click, Shift-click)">
+              <input type="radio" checked={onlyChosen} disabled={running || chosen.length === 0} onChange={() => setOnlyChosen(true)} data-testid="export-chosen" /> Chosen images ({chosen.length})
+            </label>
+          </div>
+          <div className="gl-row">
+            <label className="inline">
               <input type="checkbox" checked={verifiedImages} disabled={running} onChange={(e) => setVerifiedImages(e.target.checked)} /> Only verified images
             </label>
             <label className="inline">
@@ -244,7 +254,7 @@ export function ExportDialog({ onClose, imageCount }: { onClose(): void; imageCo
               </button>
             ) : (
               <>
-                <span className="muted small">{imageCount} image(s) in the project; only segmented ones are exported.</span>
+                <span className="muted small">{onlyChosen ? `${chosen.length} chosen` : imageCount} image(s); only segmented ones are exported.</span>
                 <button onClick={onClose}>Close</button>
                 <button className="primary" disabled={!dest.trim()} onClick={() => void start()} data-testid="export-start">
                   Export

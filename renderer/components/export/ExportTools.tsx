@@ -10,11 +10,13 @@ import './export.css';
 export interface ExportToolsProps {
   images: ImageRecord[];
   selected: number | null;
+  /** Images chosen in the image list: export and measurements can work on them. */
+  chosen: number[];
   /** Called after something changed image records (pixel size), so the app can refresh its list. */
   onChanged(): void;
 }
 
-export function ExportTools({ images, selected, onChanged }: ExportToolsProps) {
+export function ExportTools({ images, selected, chosen, onChanged }: ExportToolsProps) {
   const [open, setOpen] = useState<'export' | 'import' | null>(null);
   const [measure, setMeasure] = useState(false);
   return (
@@ -28,9 +30,9 @@ export function ExportTools({ images, selected, onChanged }: ExportToolsProps) {
       <button className={measure ? 'gl-toggle-on' : undefined} onClick={() => setMeasure((m) => !m)} disabled={images.length === 0} title="Grain statistics, ASTM grain size, phase fractions and plots" data-testid="measurements-open">
         Measurements
       </button>
-      {open === 'export' && <ExportDialog imageCount={images.length} onClose={() => setOpen(null)} />}
+      {open === 'export' && <ExportDialog imageCount={images.length} chosen={chosen} onClose={() => setOpen(null)} />}
       {open === 'import' && <ImportLabelsDialog onClose={() => setOpen(null)} />}
-      {measure && <MeasurementsPanel images={images} selected={selected} onClose={() => setMeasure(false)} onChanged={onChanged} />}
+      {measure && <MeasurementsPanel images={images} selected={selected} chosen={chosen} onClose={() => setMeasure(false)} onChanged={onChanged} />}
     </>
   );
 }

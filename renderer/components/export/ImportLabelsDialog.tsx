@@ -1,7 +1,12 @@
 // The Import-labels dialog: COCO JSON, instance / semantic label maps or grain-boundary maps,
-// uploaded as files and matched to project images by file name; progress, then what happened.
+// uploaded as files and matched to project images by file name. A dry run first finds the images
+// the files go to; when some already have a segmentation the dialog says what will change (and
+// keeps the segments a person made unless told otherwise); then progress, then what happened.
 import { useEffect, useState } from 'react';
-import type { ImportLabelsSummary, LabelKind, SemanticValue } from '../../../app/contract/export';
+import type { ImportLabelsArgs, ImportLabelsSummary, LabelKind, SemanticValue } from '../../../app/contract/export';
+import type { BatchPlan } from '../../../app/contract/versions';
+import type { GrainLabClient } from '../../../app/contract';
+import { planBody } from '../dialogs/batch';
 import { getClient } from '../../client';
 import { percent, useJob } from './useJob';
 import { errorText, Modal } from './Modal';
@@ -24,6 +29,45 @@ function parseClassTable(text: string): SemanticValue[] {
   });
 }
 
+/** '0=matrix, 1=ferrite' -> class table entries (throws naming the bad part). */
+export function parseValueNames(text: string): SemanticValue[] {
+  return text
+    .split(/[,;\n]/)
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const m = /^(\d+)\s*=\s*(.+)$/.exec(part);
+      if (!m || Number(m[1]) > 65535) throw new Error(`"${part}" is not value=name (e.g. 0=matrix, 1=ferrite).`);
+      return { value: Number(m[1]), name: m[2]!.trim() };
+    });
+}
+
+/** Runs a labels.import job (a dry run here) to its end and returns its summary. */
+function importSummary(client: Pick<GrainLabClient, 'call' | 'on'>, args: Omit<ImportLabelsArgs, 'dryRun'> & { dryRun: boolean }): Promise<ImportLabelsSummary> {
+  return new Promise((resolve, reject) => {
+    const ended = new Map<string, string>();
+    let id: string | null = null;
+    const finish = (jobId: string, state: string) => {
+      off();
+      if (state !== 'done') return reject(new Error('Checking the files failed; nothing was imported.'));
+      client.call('labels.importResult', { jobId }).then((r) => (r ? resolve(r) : reject(new Error('The check left no result.'))), reject);
+    };
+    const off = client.on('onDidProgress', (e) => {
+      if (e.state === 'running') return;
+      if (e.jobId === id) finish(e.jobId, e.state);
+      else ended.set(e.jobId, e.state);
+    });
+    client.call('labels.import', args).then(({ jobId }) => {
+      id = jobId;
+      const st = ended.get(jobId);
+      if (st) finish(jobId, st);
+    }, (e: unknown) => {
+      off();
+      reject(e);
+    });
+  });
+}
+
 export function ImportLabelsDialog({ onClose }: { onClose(): void }) {
   const client = getClient();
   const job = useJob();
@@ -32,7 +76,10 @@ export function ImportLabelsDialog({ onClose }: { onClose(): void }) {
   const [classFile, setClassFile] = useState<File | null>(null);
   const [onto, setOnto] = useState(false);
   const [skip, setSkip] = useState(false);
-  const [phase, setPhase] = useState<'form' | 'running' | 'done'>('form');
+  const [keepMine, setKeepMine] = useState(true);
+  const [valueNames, setValueNames] = useState('');
+  const [plan, setPlan] = useState<{ plan: BatchPlan; args: ImportLabelsArgs } | null>(null);
+  const [phase, setPhase] = useState<'form' | 'checking' | 'confirm' | 'running' | 'done'>('form');
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<ImportLabelsSummary | null>(null);
   const ev = job.event;
@@ -53,21 +100,40 @@ export function ImportLabelsDialog({ onClose }: { onClose(): void }) {
     }
   }, [ev, phase, client]);
 
+  const run = async (args: ImportLabelsArgs) => {
+    setPhase('running');
+    job.track(null);
+    const { jobId } = await client.call('labels.import', args);
+    job.track(jobId);
+  };
+
   const start = async () => {
     setError(null);
     try {
-      const classes = classFile ? parseClassTable(await classFile.text()) : undefined;
+      const table = classFile ? parseClassTable(await classFile.text()) : [];
+      const named = kind === 'semantic' ? parseValueNames(valueNames) : [];
+      const classes = table.length + named.length > 0 ? [...table, ...named] : undefined;
       const payload = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-      setPhase('running');
-      job.track(null);
-      const { jobId } = await client.call('labels.import', {
+      const args: ImportLabelsArgs = {
         kind,
         files: payload,
         ...(classes ? { classes } : {}),
         semanticMode: kind === 'semantic' && onto ? 'classes' : 'replace',
         ifSegmented: skip ? 'skip' : 'replace',
-      });
-      job.track(jobId);
+        keep: keepMine ? 'person' : 'none',
+        dryRun: false,
+      };
+      // Which images the files go to: when some already have a segmentation, say what will change first.
+      setPhase('checking');
+      const dry = await importSummary(client, { ...args, dryRun: true });
+      const targets = [...new Set(dry.imported.map((i) => i.imageId))];
+      const p = targets.length ? await client.call('segment.plan', { imageIds: targets, keep: args.keep }) : null;
+      if (p && p.images.some((i) => i.segmented) && !(kind === 'semantic' && onto)) {
+        setPlan({ plan: p, args });
+        setPhase('confirm');
+        return;
+      }
+      await run(args);
     } catch (e) {
       setError(errorText(e));
       setPhase('form');
@@ -75,7 +141,22 @@ export function ImportLabelsDialog({ onClose }: { onClose(): void }) {
   };
 
   const k = KINDS.find((x) => x.id === kind)!;
-  const running = phase === 'running';
+  const running = phase === 'running' || phase === 'checking';
+  if (phase === 'confirm' && plan) {
+    return (
+      <Modal title="Import labels" onClose={() => setPhase('form')} testId="import-dialog">
+        <div className="gl-form" data-testid="import-plan">
+          {planBody(plan.plan, 'Importing labels into')}
+        </div>
+        <div className="gl-actions">
+          <button onClick={() => setPhase('form')}>Back</button>
+          <button className="primary" onClick={() => void run(plan.args).catch((e: unknown) => { setError(errorText(e)); setPhase('form'); })} data-testid="import-confirm">
+            Import{plan.args.keep === 'person' && plan.plan.totals.kept > 0 ? `, keeping your ${plan.plan.totals.kept} segments` : ''}
+          </button>
+        </div>
+      </Modal>
+    );
+  }
   return (
     <Modal title="Import labels" onClose={running ? undefined : onClose} testId="import-dialog">
       {phase === 'done' && result ? (
@@ -87,7 +168,7 @@ export function ImportLabelsDialog({ onClose }: { onClose(): void }) {
           <ul className="gl-results">
             {result.imported.map((i) => (
               <li key={`${i.file}-${i.imageId}`}>
-                ✓ {i.imageName}: {i.segments} segments {i.action === 'classes' ? '(classes set)' : i.action === 'replaced' ? '(replaced the previous segmentation)' : ''}
+                ✓ {i.imageName}: {i.segments} segments {i.action === 'classes' ? '(classes set)' : i.action === 'replaced' ? `(a new version${i.kept ? `; ${i.kept} of your segments kept` : ''}; Ctrl+Z or Versions bring the previous one back)` : ''}
               </li>
             ))}
             {result.skipped.map((s) => (
@@ -129,19 +210,26 @@ export function ImportLabelsDialog({ onClose }: { onClose(): void }) {
                 Class table (optional JSON)
                 <input type="file" accept=".json,application/json" disabled={running} onChange={(e) => setClassFile(e.target.files?.[0] ?? null)} />
               </label>
+              <label>
+                Names of values (optional, e.g. 0=matrix, 1=ferrite; other values become "class &lt;value&gt;")
+                <input type="text" value={valueNames} disabled={running} onChange={(e) => setValueNames(e.target.value)} placeholder="0=matrix, 1=ferrite" data-testid="import-value-names" />
+              </label>
               <label className="inline">
                 <input type="checkbox" checked={onto} disabled={running} onChange={(e) => setOnto(e.target.checked)} /> Keep the current segments and only set their classes
               </label>
             </>
           )}
+          <label className="inline" title="Segments you verified, edited by hand or gave a class (and classes you gave) stay as they are">
+            <input type="checkbox" checked={keepMine} disabled={running} onChange={(e) => setKeepMine(e.target.checked)} data-testid="import-keep" /> Keep what I made (verified, hand-edited segments, my classes)
+          </label>
           <label className="inline">
             <input type="checkbox" checked={skip} disabled={running} onChange={(e) => setSkip(e.target.checked)} /> Leave images that already have a segmentation alone
           </label>
-          {!skip && !(kind === 'semantic' && onto) && <p className="muted small">An imported segmentation replaces the image's current one (its edit history too).</p>}
+          {!skip && !(kind === 'semantic' && onto) && <p className="muted small">An imported segmentation becomes the image's new version: one step you can undo, the previous one kept under Versions.</p>}
           {running && (
             <div className="gl-progress">
-              <progress max={100} value={percent(ev)} />
-              <span className="muted small">{ev?.message ?? 'Uploading…'}</span>
+              <progress max={100} value={phase === 'checking' ? 0 : percent(ev)} />
+              <span className="muted small">{phase === 'checking' ? 'Checking which images the files go to…' : (ev?.message ?? 'Uploading…')}</span>
             </div>
           )}
           {error && <p className="gl-error">{error}</p>}

@@ -29,10 +29,10 @@ function ChartBox({ name, children, svg }: { name: string; children: ReactNode; 
   );
 }
 
-export function MeasurementsPanel({ images, selected, onClose, onChanged }: { images: ImageRecord[]; selected: number | null; onClose(): void; onChanged(): void }) {
+export function MeasurementsPanel({ images, selected, chosen, onClose, onChanged }: { images: ImageRecord[]; selected: number | null; chosen: number[]; onClose(): void; onChanged(): void }) {
   const client = getClient();
   const current = images.find((i) => i.id === selected) ?? null;
-  const [scope, setScope] = useState<'image' | 'project'>(current ? 'image' : 'project');
+  const [scope, setScope] = useState<'image' | 'chosen' | 'project'>(current ? 'image' : 'project');
   const [excludeEdge, setExcludeEdge] = useState(false);
   const [log, setLog] = useState(false);
   const [bins, setBins] = useState(0);
@@ -47,7 +47,7 @@ export function MeasurementsPanel({ images, selected, onClose, onChanged }: { im
 
   useEffect(() => setPx(current?.pixelSizeUm ? String(current.pixelSizeUm) : ''), [current?.id, current?.pixelSizeUm]);
 
-  const ids = scope === 'image' && current ? [current.id] : undefined;
+  const ids = scope === 'image' && current ? [current.id] : scope === 'chosen' && chosen.length > 0 ? chosen : undefined;
   const idKey = ids ? ids.join(',') : 'all';
   const refresh = useCallback(() => {
     if (scope === 'image' && !current) {
@@ -123,6 +123,9 @@ export function MeasurementsPanel({ images, selected, onClose, onChanged }: { im
         <div className="gl-row">
           <label className="inline">
             <input type="radio" checked={scope === 'image'} disabled={!current} onChange={() => setScope('image')} /> This image
+          </label>
+          <label className="inline" title="The images chosen in the image list (Ctrl-click, Shift-click)">
+            <input type="radio" checked={scope === 'chosen'} disabled={chosen.length === 0} onChange={() => setScope('chosen')} data-testid="scope-chosen" /> Chosen ({chosen.length})
           </label>
           <label className="inline">
             <input type="radio" checked={scope === 'project'} onChange={() => setScope('project')} data-testid="scope-project" /> All images
