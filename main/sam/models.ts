@@ -3,7 +3,9 @@
 // from a USB stick, and checking them.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { checkRegularFile, readTextFile } from '../fs/read';
+import { MAX_SMALL_FILE_BYTES } from '../../app/limits';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -11,6 +13,9 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { ServiceError } from '../../app/errors';
 import bundledManifestJson from '../../models/manifest.json';
+
+/** Largest model file read (SAM ViT-H float32 is 2.5 GB). */
+const MAX_MODEL_FILE_BYTES = 16 * 2 ** 30;
 
 const FileSchema = z
   .object({
@@ -70,7 +75,7 @@ export function bundledManifest(): ModelManifest {
 export async function loadManifest(path: string): Promise<ModelManifest> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readTextFile(path, { what: 'model manifest', maxBytes: MAX_SMALL_FILE_BYTES });
   } catch (e) {
     throw new ServiceError('not-found', `Cannot read the model manifest "${path}": ${(e as Error).message}.`, path);
   }
@@ -189,6 +194,7 @@ export function resolveModelPaths(manifest: ModelManifest, id: string, dirs: rea
 }
 
 export async function sha256File(path: string): Promise<string> {
+  await checkRegularFile(path, { what: 'model file', maxBytes: MAX_MODEL_FILE_BYTES });
   const h = createHash('sha256');
   await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), h);
   return h.digest('hex');
@@ -494,6 +500,8 @@ export async function importModel(manifest: ModelManifest, id: string, sources: 
   try {
     for (const [f, s] of plan) {
       const temp = tempPathFor(options.destDir, f.file);
+      // A device such as /dev/zero would stream forever: regular files only.
+      await checkRegularFile(s, { what: 'model file', maxBytes: MAX_MODEL_FILE_BYTES });
       const r = await copyHashing(createReadStream(s, { highWaterMark: 1 << 20 }), temp, () => {});
       staged.push({ f, temp, origin: s, ...r });
       const verdict = judge(f, r.bytes, r.sha256, null, await looksLikeOnnx(temp));
