@@ -8,7 +8,7 @@ import { readTextFileSync } from './fs/read';
 import { MAX_SMALL_FILE_BYTES } from '../app/limits';
 import { join } from 'node:path';
 import { contract, isMethodName, type Args, type Events, type EventName, type MethodName, type Result, type AppInfo } from '../app/contract';
-import { storageError } from './fs/storage-errors';
+import { damagedDatabaseError, storageError } from './fs/storage-errors';
 import { resolveChosenPath } from './fs/contain';
 import { ServiceError } from '../app/errors';
 import type { ProjectInfo } from '../app/types';
@@ -94,7 +94,7 @@ export class GrainLabService {
       return await (call ? runAsCall(call, () => handler(parsed.data)) : handler(parsed.data));
     } catch (e) {
       // A full or read-only disk says so in one clear sentence, whichever layer hit it.
-      throw storageError(e, this.store?.dir ?? null) ?? e;
+      throw storageError(e, this.store?.dir ?? null) ?? damagedDatabaseError(e, this.store?.dir ?? null) ?? e;
     }
   }
 
