@@ -6,13 +6,13 @@ import { writeFile, mkdir, rename } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { readTextFileSync } from './fs/read';
 import { MAX_SMALL_FILE_BYTES } from '../app/limits';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { contract, isMethodName, type Args, type Events, type EventName, type MethodName, type Result, type AppInfo } from '../app/contract';
 import { damagedDatabaseError, storageError } from './fs/storage-errors';
 import { resolveChosenPath } from './fs/contain';
 import { ServiceError } from '../app/errors';
 import type { ProjectInfo } from '../app/types';
-import { ProjectStore } from './store/project-store';
+import { DB_FILE, ProjectStore } from './store/project-store';
 import { projectKey } from './store/open-checks';
 import { runAsCall, type CallContext } from './jobs/call-context';
 import { JobManager } from './jobs/jobs';
@@ -46,17 +46,11 @@ export class GrainLabService {
     };
     this.handlers = {
       'app.info': () => this.appInfo(),
-      'project.create': async (a) => {
-        const dir = resolveChosenPath(a.path, 'project folder');
-        // The open project is closed first, so creating where it lies is told "already exists".
-        await this.closeProject();
-        return this.openStore(ProjectStore.create(dir, a.name));
-      },
+      'project.create': (a) => this.openStore(ProjectStore.create(resolveChosenPath(a.path, 'project folder'), a.name)),
       'project.open': async (a) => {
         const dir = resolveChosenPath(a.path, 'project folder');
         // Opening the project that is already open here is not an error: it stays open as it is.
         if (this.store && sameProject(this.store.dir, dir)) return this.projectInfo(this.store);
-        await this.closeProject();
         return this.openStore(ProjectStore.open(dir));
       },
       'project.close': async () => {
@@ -191,8 +185,10 @@ export class GrainLabService {
   }
 }
 
+/** Whether two project paths (a folder, or its project.sqlite) name the same project. */
 function sameProject(a: string, b: string): boolean {
-  return projectKey(a) === projectKey(b);
+  const folder = (p: string) => (basename(p) === DB_FILE ? dirname(p) : p);
+  return projectKey(folder(a)) === projectKey(folder(b));
 }
 
 /**

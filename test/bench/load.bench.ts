@@ -90,6 +90,25 @@ nonReader.once('connect', () => {
   });
 });
 
+// When the server drops the non-reader: its own socket is paused (it reads nothing, not even the
+// close), so the kernel's table of TCP connections tells: its end leaves ESTABLISHED (01) once the
+// server has closed the connection. Watched from the start, alongside the other clients.
+function linuxTcp(): string {
+  return ['/proc/net/tcp', '/proc/net/tcp6'].map((f) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch {
+      return '';
+    }
+  }).join('');
+}
+const dropWatch = setInterval(() => {
+  const localPort = nonReader.localPort?.toString(16).toUpperCase().padStart(4, '0');
+  if (nonReaderDroppedAt !== null || !localPort) return;
+  const table = linuxTcp();
+  if (table && !new RegExp(`:${localPort} [0-9A-F]+:[0-9A-F]{4} 01 `).test(table)) nonReaderDroppedAt = (performance.now() - t0) / 1000;
+}, 250);
+
 // ---- well-behaved clients
 const plan: { method: MethodName; args: (k: number) => unknown }[] = [
   { method: 'images.pixels', args: (k) => ({ id: ids[k % ids.length]! }) },
@@ -137,22 +156,9 @@ async function client(n: number): Promise<{ latencies: number[]; errors: number 
 
 const results = await Promise.all(Array.from({ length: CLIENTS }, (_, n) => client(n)));
 const seconds = (performance.now() - t0) / 1000;
-// The non-reader: wait (up to the server's stall limit and a little) until the server has dropped
-// it. Its own socket is paused (it reads nothing, not even the close), so the kernel's table of TCP
-// connections tells: its end leaves ESTABLISHED (01) once the server has closed the connection.
-for (let i = 0; i < 900 && nonReaderDroppedAt === null; i++) {
-  await new Promise((r) => setTimeout(r, 100));
-  const state = ['/proc/net/tcp', '/proc/net/tcp6'].map((f) => {
-    try {
-      return readFileSync(f, 'utf8');
-    } catch {
-      return '';
-    }
-  }).join('');
-  if (!state) break; // not Linux: the figure stays unknown
-  const localPort = nonReader.localPort?.toString(16).toUpperCase().padStart(4, '0');
-  if (localPort && !new RegExp(`:${localPort} [0-9A-F]+:[0-9A-F]{4} 01 `).test(state)) nonReaderDroppedAt = (performance.now() - t0) / 1000;
-}
+// The non-reader: wait (up to the server's stall limit and a little) until the server has dropped it.
+for (let i = 0; i < 900 && nonReaderDroppedAt === null && linuxTcp() !== ''; i++) await new Promise((r) => setTimeout(r, 100));
+clearInterval(dropWatch);
 // Still serving after all of it?
 const after = new WebSocket(wsUrl);
 const alive = await new Promise<boolean>((resolve) => {
