@@ -1,4 +1,4 @@
-// Builds the renderer (React + Konva) into dist/renderer; relative paths so Electron can load it from file://.
+// Builds the renderer (React + Konva) into dist/renderer; relative paths, so the same build loads from Electron's app:// origin and from the web binding.
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 

@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'unsupported'
   | 'io'
   | 'locked'
+  /** The open project cannot be written (read-only disk or folder); it can be viewed and exported. */
+  | 'read-only'
   | 'cancelled'
   | 'model'
   | 'internal';

@@ -85,4 +85,6 @@ export interface ProjectInfo {
   name: string;
   schemaVersion: number;
   imageCount: number;
+  /** The project's disk or folder cannot be written: it can be viewed, measured and exported, not changed. */
+  readOnly: boolean;
 }

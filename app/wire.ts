@@ -2,6 +2,7 @@
 // (label maps, pixels, masks) cross as binary, never as JSON arrays of numbers.
 import { ExtensionCodec, encode, decode } from '@msgpack/msgpack';
 import type { EventName, Events, MethodName, Reply } from './contract';
+import { MAX_MESSAGE_BYTES } from './limits';
 
 type TypedCtor = Uint16ArrayConstructor | Uint32ArrayConstructor | Int32ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor | Int16ArrayConstructor | Uint8ClampedArrayConstructor;
 const typed: [number, TypedCtor][] = [
@@ -39,5 +40,5 @@ export function encodeMessage(m: ClientMessage | ServerMessage): Uint8Array {
 
 /** Decodes one frame; limits keep a hostile frame from allocating without bound. */
 export function decodeMessage(bytes: Uint8Array): unknown {
-  return decode(bytes, { extensionCodec: codec, maxStrLength: 64 * 1024 * 1024, maxBinLength: 2 ** 31 - 1, maxArrayLength: 10_000_000, maxMapLength: 100_000, maxExtLength: 2 ** 31 - 1 });
+  return decode(bytes, { extensionCodec: codec, maxStrLength: 64 * 1024 * 1024, maxBinLength: MAX_MESSAGE_BYTES, maxArrayLength: 10_000_000, maxMapLength: 100_000, maxExtLength: MAX_MESSAGE_BYTES });
 }

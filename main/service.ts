@@ -3,14 +3,18 @@
 // Handlers live in main/handlers/<domain>.ts and share a ServiceContext.
 import { EventEmitter } from 'node:events';
 import { writeFile, mkdir, rename } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readTextFileSync } from './fs/read';
+import { MAX_SMALL_FILE_BYTES } from '../app/limits';
+import { basename, dirname, join } from 'node:path';
 import { contract, isMethodName, type Args, type Events, type EventName, type MethodName, type Result, type AppInfo } from '../app/contract';
-import { storageError } from './fs/storage-errors';
+import { damagedDatabaseError, storageError } from './fs/storage-errors';
 import { resolveChosenPath } from './fs/contain';
 import { ServiceError } from '../app/errors';
 import type { ProjectInfo } from '../app/types';
-import { ProjectStore } from './store/project-store';
+import { DB_FILE, ProjectStore } from './store/project-store';
+import { projectKey } from './store/open-checks';
+import { runAsCall, type CallContext } from './jobs/call-context';
 import { JobManager } from './jobs/jobs';
 import type { Handlers, ServiceContext, ServiceOptions } from './handlers/context';
 import { imageHandlers } from './handlers/images';
@@ -47,7 +51,12 @@ export class GrainLabService {
     this.handlers = {
       'app.info': () => this.appInfo(),
       'project.create': (a) => this.openStore(ProjectStore.create(resolveChosenPath(a.path, 'project folder'), a.name)),
-      'project.open': (a) => this.openStore(ProjectStore.open(resolveChosenPath(a.path, 'project folder'))),
+      'project.open': async (a) => {
+        const dir = resolveChosenPath(a.path, 'project folder');
+        // Opening the project that is already open here is not an error: it stays open as it is.
+        if (this.store && sameProject(this.store.dir, dir)) return this.projectInfo(this.store);
+        return this.openStore(ProjectStore.open(dir));
+      },
       'project.close': async () => {
         await this.closeProject();
         return null;
@@ -68,20 +77,25 @@ export class GrainLabService {
     };
   }
 
-  /** Validates `rawArgs` against the contract and runs the method. Throws ServiceError on bad input. */
-  async invoke<M extends MethodName>(method: M, rawArgs: unknown): Promise<Result<M>> {
+  /**
+   * Validates `rawArgs` against the contract and runs the method. Throws ServiceError on bad input.
+   * `call` says who it is for: a binding passes the caller's signal, aborted when the caller leaves,
+   * which stops long imports and cancels the jobs the call started (main/jobs/call-context.ts).
+   */
+  async invoke<M extends MethodName>(method: M, rawArgs: unknown, call?: CallContext): Promise<Result<M>> {
     if (!isMethodName(method)) throw new ServiceError('invalid-argument', `Unknown method '${String(method)}'.`);
     const parsed = contract[method].args.safeParse(rawArgs ?? {});
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ');
       throw new ServiceError('invalid-argument', `Invalid arguments for ${method}: ${detail}`);
     }
+    if (this.store?.readOnly && !READ_ONLY_METHODS.has(method)) this.store.assertWritable(`${describe(method)}`);
     const handler = this.handlers[method] as (a: unknown) => Promise<Result<M>> | Result<M>;
     try {
-      return await handler(parsed.data);
+      return await (call ? runAsCall(call, () => handler(parsed.data)) : handler(parsed.data));
     } catch (e) {
       // A full or read-only disk says so in one clear sentence, whichever layer hit it.
-      throw storageError(e, this.store?.dir ?? null) ?? e;
+      throw storageError(e, this.store?.dir ?? null) ?? damagedDatabaseError(e, this.store?.dir ?? null) ?? e;
     }
   }
 
@@ -119,7 +133,7 @@ export class GrainLabService {
   }
 
   private projectInfo(store: ProjectStore): ProjectInfo {
-    return { path: store.dir, name: store.name, schemaVersion: store.schemaVersion, imageCount: store.listImages().length };
+    return { path: store.dir, name: store.name, schemaVersion: store.schemaVersion, imageCount: store.listImages().length, readOnly: store.readOnly };
   }
 
   private async closeProject(): Promise<void> {
@@ -141,7 +155,7 @@ export class GrainLabService {
 
   private recentProjects(): string[] {
     try {
-      const list = JSON.parse(readFileSync(this.recentFile(), 'utf8')) as unknown;
+      const list = JSON.parse(readTextFileSync(this.recentFile(), { what: 'recent-projects list', maxBytes: MAX_SMALL_FILE_BYTES })) as unknown;
       return Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string' && existsSync(join(p, 'project.sqlite'))) : [];
     } catch {
       return [];
@@ -176,4 +190,39 @@ export class GrainLabService {
       ],
     };
   }
+}
+
+/** Whether two project paths (a folder, or its project.sqlite) name the same project. */
+function sameProject(a: string, b: string): boolean {
+  const folder = (p: string) => (basename(p) === DB_FILE ? dirname(p) : p);
+  return projectKey(folder(a)) === projectKey(folder(b));
+}
+
+/**
+ * What an open read-only project still allows: viewing, measuring and exporting elsewhere (and
+ * opening, closing, cancelling). Every other method that acts on the open project, including any
+ * added later, is refused with a clear message before its handler runs.
+ */
+const READ_ONLY_METHODS: ReadonlySet<string> = new Set<MethodName>([
+  'app.info', 'project.create', 'project.open', 'project.close', 'project.current', 'project.recent',
+  'images.list', 'images.thumbnail', 'images.pixels', 'classes.list', 'segmentation.get', 'jobs.cancel',
+  'edit.open', 'edit.history', 'cluster.get', 'classify.status',
+  'export.dataset', 'export.result', 'labels.importResult', 'stats.compute', 'stats.csv',
+  'sam.status', 'sam.runStats', 'sam.verify',
+  'classes.export', 'presets.list', 'presets.export', 'calibration.list', 'segmentation.settings', 'segment.plan', 'segment.preview',
+  'versions.list', 'versions.get',
+]);
+
+/** A method as the person knows it, for the read-only refusal. */
+function describe(method: string): string {
+  if (method.startsWith('images.import')) return 'Importing images';
+  if (method === 'labels.import') return 'Importing labels';
+  if (method.startsWith('edit.') || method.startsWith('classes.') || method === 'images.setStatus' || method === 'images.setPixelSize') return 'Editing';
+  if (method.startsWith('segment')) return 'Segmenting';
+  if (method.startsWith('versions.')) return 'Restoring a segmentation version';
+  if (method.startsWith('presets.')) return 'Changing segmentation presets';
+  if (method.startsWith('calibration.')) return 'Calibrating';
+  if (method.startsWith('cluster.') || method.startsWith('classify.')) return 'Changing classes or clusters';
+  if (method.startsWith('sam.')) return 'Prompting SAM';
+  return `'${method}'`;
 }

@@ -711,7 +711,12 @@ export function App() {
         <span className="project-name" title={project.path} data-testid="project-name">
           {project.name}
         </span>
-        <button onClick={() => fileInput.current?.click()} data-testid="import-button" title="Import PNG, JPEG or TIFF files (or drop them on the window)">
+        {project.readOnly && (
+          <span className="readonly-badge" data-testid="read-only" title="This project's disk or folder cannot be written. You can view, measure and export it to another folder; copy the project to a writable disk to edit it.">
+            Read-only
+          </span>
+        )}
+        <button disabled={project.readOnly} onClick={() => fileInput.current?.click()} data-testid="import-button" title="Import PNG, JPEG or TIFF files (or drop them on the window)">
           Import…
         </button>
         <input
@@ -739,7 +744,7 @@ export function App() {
           <input type="checkbox" checked={invert} onChange={(e) => setInvert(e.target.checked)} /> Dark objects
         </label>
         <span className="split-button">
-          <button className="primary" disabled={selected === null || running} onClick={() => selected !== null && void segment([selected])} data-testid="segment-button" title="Auto-segment this image (S)">
+          <button className="primary" disabled={selected === null || running || project.readOnly} onClick={() => selected !== null && void segment([selected])} data-testid="segment-button" title="Auto-segment this image (S)">
             Segment
           </button>
           <MenuButton

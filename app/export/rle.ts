@@ -242,6 +242,9 @@ export function toCocoRle(rle: Rle, format: 'compressed' | 'uncompressed'): Coco
 
 /** Reads either COCO RLE form, validating size, counts and their total against the limits. */
 export function fromCocoRle(obj: CocoRle, limits?: RleLimits): Rle {
+  // Untrusted JSON may not have the declared shape at all.
+  if (typeof obj !== 'object' || obj === null || !Array.isArray(obj.size) || obj.size.length !== 2) throw new Error('RLE size must be [height, width]');
+  if (typeof obj.counts !== 'string' && !Array.isArray(obj.counts)) throw new Error('RLE counts must be a string or a list of integers');
   const [h, w] = obj.size;
   if (typeof obj.counts === 'string') return rleCountsFromString(obj.counts, h, w, limits);
   checkSize(h, w, limits);

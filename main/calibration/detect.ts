@@ -1,7 +1,7 @@
 // Finds an image's pixel size in the metadata its microscope wrote: vendor TIFF tags first, then an
 // ImageJ description, then a sidecar file beside the image (JEOL, Hitachi, TESCAN), and last the
 // TIFF/PNG resolution tags (often only a print DPI, so values that look like one are ignored).
-import { readFile, stat } from 'node:fs/promises';
+import { readRegularFile } from '../fs/read';
 import { basename, dirname, extname, join } from 'node:path';
 import { latin1, parseFei, parseHitachi, parseImageJ, parseJeol, parseTescan, parseZeiss, tescanText, type DetectedCalibration } from '../../app/calibration/vendors';
 import { readTiffTags, tagNumber } from './tiff-tags';
@@ -42,9 +42,7 @@ export function calibrationFromTiff(bytes: Uint8Array, page: number): DetectedCa
 
 async function readSmall(path: string): Promise<string | null> {
   try {
-    const s = await stat(path);
-    if (!s.isFile() || s.size > MAX_SIDECAR_BYTES) return null;
-    return latin1(await readFile(path));
+    return latin1(await readRegularFile(path, { what: 'calibration sidecar', maxBytes: MAX_SIDECAR_BYTES }));
   } catch {
     return null;
   }

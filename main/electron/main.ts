@@ -1,17 +1,22 @@
-// Electron main process: one window, the contract over IPC, and nothing else let in.
-import { app, BrowserWindow, ipcMain, session, dialog } from 'electron';
+// Electron main process: one window showing the renderer from the app:// origin, the contract
+// over IPC, and nothing else let in.
+import { app, BrowserWindow, ipcMain, protocol, session, dialog } from 'electron';
+import { readFile } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { GrainLabService } from '../service';
 import { eventNames } from '../../app/contract';
 import { CALL_CHANNEL, EVENT_CHANNEL_PREFIX } from './preload-api';
 import { mainWindowOptions } from './window-options';
 import { callHandler, lockContents, lockSession, type ContentsLike, type SessionLike } from './security';
+import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolHandler } from './app-protocol';
 import { appRoot } from '../paths';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const rendererIndex = join(appRoot(), 'dist', 'renderer', 'index.html');
-const rendererUrl = pathToFileURL(rendererIndex).href;
+const rendererDir = join(appRoot(), 'dist', 'renderer');
+
+// Must happen before the app is ready: app:// becomes a standard, secure origin of its own.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
 let window: BrowserWindow | null = null;
 
@@ -19,17 +24,19 @@ async function createWindow(service: GrainLabService) {
   window = new BrowserWindow(mainWindowOptions(join(here, 'preload.cjs')));
   lockContents(window.webContents as unknown as ContentsLike);
   window.once('ready-to-show', () => window?.show());
-  await window.loadFile(rendererIndex);
+  await window.loadURL(APP_INDEX_URL);
   return service;
 }
 
 app.whenReady().then(async () => {
   const service = new GrainLabService({ userDataDir: app.getPath('userData'), binding: 'electron', version: app.getVersion() });
 
+  // readFile is Electron's asar-aware one: in a package the renderer lives inside app.asar.
+  protocol.handle(APP_SCHEME, appProtocolHandler(rendererDir, (file) => readFile(file)));
   lockSession(session.defaultSession as unknown as SessionLike);
   const handle = callHandler(
     (method, args) => service.invoke(method as Parameters<GrainLabService['invoke']>[0], args),
-    () => (window ? { contents: window.webContents, pageUrl: rendererUrl } : null),
+    () => (window ? { contents: window.webContents, pageUrl: APP_INDEX_URL } : null),
   );
   ipcMain.handle(CALL_CHANNEL, (e, method: unknown, args: unknown) => handle(e, method, args));
   for (const name of eventNames) {

@@ -4,7 +4,8 @@
 // remote requests, and IPC calls only from our own page with arguments validated by the contract.
 import { isMethodName, type Reply } from '../../app/contract';
 import { toErrorData } from '../../app/errors';
-import { CONTENT_SECURITY_POLICY } from '../server/web-server';
+import { CONTENT_SECURITY_POLICY } from '../server/static-files';
+import { isAppUrl } from './app-protocol';
 
 interface PreventableEvent {
   preventDefault(): void;
@@ -34,9 +35,12 @@ export function lockContents(wc: ContentsLike): void {
   wc.on('will-attach-webview', (e) => e.preventDefault());
 }
 
-/** Only the app's own files (and in-memory blob/data URLs the renderer makes) may load. */
-export function isLocalUrl(url: string): boolean {
-  return url.startsWith('file://') || url.startsWith('devtools://') || url.startsWith('blob:') || url.startsWith('data:');
+/**
+ * Only the app's own origin (app://grainlab, its blobs) and the data: URLs the renderer makes may
+ * load; file:// is not trusted (the renderer is not loaded from it), nor any remote or other local origin.
+ */
+export function isTrustedUrl(url: string): boolean {
+  return isAppUrl(url) || url.startsWith('data:') || url.startsWith('devtools://');
 }
 
 /** Denies every permission, adds the CSP to every response and cancels every remote request. */
@@ -46,7 +50,7 @@ export function lockSession(session: SessionLike): void {
   session.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
-  session.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isLocalUrl(details.url) }));
+  session.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isTrustedUrl(details.url) }));
 }
 
 export interface CallSender {
@@ -65,7 +69,7 @@ export function callHandler(
   return async (e, method, args) => {
     const o = ours();
     const url = (e.senderFrame?.url ?? '').split('?')[0]!.split('#')[0]!;
-    if (!o || e.sender !== o.contents || url !== o.pageUrl) {
+    if (!o || e.sender !== o.contents || url !== o.pageUrl || !isAppUrl(url)) {
       return { ok: false, error: { code: 'invalid-argument', message: 'Refused: the request did not come from the GrainLab window.' } };
     }
     if (!isMethodName(method)) return { ok: false, error: { code: 'invalid-argument', message: `Unknown method '${String(method)}'.` } };

@@ -2,7 +2,8 @@
 // Presets describe the public sets in ../shared/data; any folder laid out the same way works with
 // an explicit kind and label encoding.
 import { readdirSync, existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../fs/read';
+import { MAX_IMAGE_FILE_BYTES } from '../../app/limits';
 import { join, extname, basename } from 'node:path';
 import { ServiceError } from '../../app/errors';
 import type { RasterImage, LabelMap } from '../../app/types';
@@ -87,9 +88,10 @@ export interface LoadedPair {
 }
 
 export async function loadPair(pair: LabelledPair, preset: EvalPreset): Promise<LoadedPair> {
-  const image = await decodeImage(await readFile(pair.imagePath), pair.imagePath);
+  const read = (p: string) => readRegularFile(p, { what: 'image file', maxBytes: MAX_IMAGE_FILE_BYTES });
+  const image = await decodeImage(await read(pair.imagePath), pair.imagePath);
   // Decoded like an image so 16-bit instance maps keep their ids (sharp's raw output would be 8-bit).
-  const label = await decodeImage(await readFile(pair.labelPath), pair.labelPath);
+  const label = await decodeImage(await read(pair.labelPath), pair.labelPath);
   if (label.width !== image.width || label.height !== image.height) {
     throw new ServiceError('bad-image', `${pair.labelPath}: ${label.width}x${label.height} does not match its image (${image.width}x${image.height}).`, pair.labelPath);
   }

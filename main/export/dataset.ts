@@ -7,10 +7,9 @@
 //   png:  instances/<split>/<stem>.png (16-bit), semantic/<split>/<stem>.png (8-bit indexed),
 //         boundaries/<split>/<stem>.png, previews/<split>/<stem>.png, classes.json, segments.csv
 //   yolo: labels/<split>/<stem>.txt, data.yaml
-import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { ExportOptions, ExportSummary, SplitName } from '../../app/contract/export';
-import { resolveInside } from '../fs/contain';
 import { ServiceError } from '../../app/errors';
 import type { Box, ClassRecord, ImageRecord, LabelMap, RasterImage, SegmentRecord } from '../../app/types';
 import {
@@ -34,7 +33,8 @@ import {
 import { toCsv, type CsvValue } from '../../app/stats/csv';
 import type { ProjectStore } from '../store/project-store';
 import { classConfidences, hasEditLog, segmentationInfo } from '../store/export-queries';
-import { decodeImage } from '../images/io';
+import { decodeImage, extensionFor } from '../images/io';
+import { readProjectImage, sniffImageFormat } from '../images/stored';
 import { encodePng } from './png';
 import { StagedFolder } from './staging';
 import { uniqueStems } from './names';
@@ -103,11 +103,6 @@ class Files {
     const abs = await this.dir(rel);
     await writeFile(abs, data);
     this.bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
-  }
-  async copy(from: string, rel: string): Promise<void> {
-    const abs = await this.dir(rel);
-    await copyFile(from, abs);
-    this.bytes += (await stat(abs)).size;
   }
 }
 
@@ -202,6 +197,9 @@ export async function exportDataset(run: ExportRun, opts: ExportOptions): Promis
         const copyable = !opts.tile && im.page === 0 && fileUse.get(im.file) === 1;
         let raster: RasterImage | null = null;
         if (opts.copyImages && !copyable) raster = await loadRaster(store, im);
+        // Copied as stored, under the extension of what the bytes are (not what the file was called).
+        const original = opts.copyImages && copyable ? await readProjectImage(store.dir, im, run.signal) : null;
+        const copyExt = original ? extensionFor(sniffImageFormat(original) ?? 'png') : extname(im.file).toLowerCase() || '.png';
         counts[splitName].images++;
         for (const [k, box] of boxes.entries()) {
           if (run.signal.aborted) throw cancelled(stage.dest);
@@ -209,7 +207,7 @@ export async function exportDataset(run: ExportRun, opts: ExportOptions): Promis
           const crop = box ? cropLabelMap(seg.labels, box) : null;
           const labels = crop ? crop.labels : seg.labels;
           const stem = box ? `${stems.get(im.id)!}_x${box.x}_y${box.y}` : stems.get(im.id)!;
-          const ext = copyable ? extname(im.file).toLowerCase() || '.png' : '.png';
+          const ext = copyable ? copyExt : '.png';
           const segments: ItemSegment[] = [];
           for (const [lid, b] of segmentBoxes(labels)) {
             const sourceId = crop ? crop.ids[lid - 1]! : lid;
@@ -236,7 +234,7 @@ export async function exportDataset(run: ExportRun, opts: ExportOptions): Promis
           const item: ExportItem = { split: splitName, image: im, stem, imageFile: `${stem}${ext}`, tile: box, labels, segments };
           if (opts.copyImages) {
             const rel = `images/${splitName}/${item.imageFile}`;
-            if (copyable) await files.copy(resolveInside(store.dir, im.file, 'image file'), rel);
+            if (original) await files.write(rel, original);
             else await files.write(rel, await encodePng(box ? cropRaster(raster!, box) : raster!, { level: 3 }));
           }
           await writer.add(item);
@@ -327,14 +325,7 @@ export async function exportDataset(run: ExportRun, opts: ExportOptions): Promis
 }
 
 async function loadRaster(store: ProjectStore, im: ImageRecord): Promise<RasterImage> {
-  const abs = resolveInside(store.dir, im.file, 'image file');
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(abs);
-  } catch {
-    throw new ServiceError('not-found', `The image file ${abs} is missing from the project. Restore it or export without images.`, abs);
-  }
-  return decodeImage(bytes, im.name, im.page);
+  return decodeImage(await readProjectImage(store.dir, im), im.name, im.page);
 }
 
 function makeWriter(opts: ExportOptions, files: Files, classes: readonly ClassRecord[], appVersion: string, createdAt: string, warnings: string[]): FormatWriter {

@@ -4,7 +4,6 @@
 // segmentation (editable like any other) with source 'import', like every automatic result: a new
 // version, one undoable step, the segments a person made kept unless told otherwise. Semantic map
 // values stay the classes' label values, so a PNG export writes the same values back.
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ImportLabelsSummary, LabelKind, SemanticValue } from '../../app/contract/export';
@@ -19,7 +18,9 @@ import { mayAutoClass, type KeepPolicy } from '../../app/provenance';
 import { editStoreFor } from '../store/edits';
 import type { EditOp } from '../../app/edit';
 import { currentLabels } from './labels';
-import { decodeImage } from '../images/io';
+import { checkPixelLimit, decodeImage } from '../images/io';
+import { decodeText, parseJsonText, readTextFile } from '../fs/read';
+import { MAX_SMALL_FILE_BYTES } from '../../app/limits';
 import { decodePng, pngHeader } from './png';
 import { ImageMatcher } from './names';
 import { importInterchangeFile, isInterchangeFormat, type InterchangeImporter } from './interchange';
@@ -180,12 +181,8 @@ class Importer implements InterchangeImporter {
   }
 
   private async coco(src: LabelSource, bytes: Uint8Array): Promise<void> {
-    let json: unknown;
-    try {
-      json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
-    } catch (e) {
-      throw new Error(`${basename(src.name)} is not JSON (${(e as Error).message}); a COCO file is a JSON object with images, categories and annotations`);
-    }
+    // A byte-order mark (as Windows editors write) is dropped; a parse error never quotes the file.
+    const json = parseJsonText(decodeText(bytes), basename(src.name), 'a COCO file is a JSON object with images, categories and annotations.');
     let coco: ValidatedCoco;
     try {
       coco = validateCoco(json);
@@ -386,7 +383,7 @@ async function findClassesFile(path: string): Promise<SemanticValue[] | null> {
   let d = dirname(path);
   for (let k = 0; k < 4; k++) {
     const f = join(d, 'classes.json');
-    if (existsSync(f)) return parseClassesFile(await readFile(f, 'utf8'), f);
+    if (existsSync(f)) return parseClassesFile(await readTextFile(f, { what: 'class table', maxBytes: MAX_SMALL_FILE_BYTES }), f);
     const up = dirname(d);
     if (up === d) break;
     d = up;
@@ -396,12 +393,7 @@ async function findClassesFile(path: string): Promise<SemanticValue[] | null> {
 
 /** Reads a classes.json (an export's, or a bare list of {value, name, color?, classId?}). */
 export function parseClassesFile(text: string, file: string): SemanticValue[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ServiceError('invalid-argument', `${file} is not JSON (${(e as Error).message}).`, file);
-  }
+  const json = parseJsonText(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file, 'a class table is a list of {value, name} or {"values": [...]}.');
   const outer = ClassesFileSchema.safeParse(json);
   if (!outer.success) throw new ServiceError('invalid-argument', `${file} is not a class table: expected a list of {value, name} or {"values": [...]}.`, file);
   const list = Array.isArray(outer.data) ? outer.data : outer.data.values;
@@ -421,6 +413,8 @@ export function parseClassesFile(text: string, file: string): SemanticValue[] {
 /** Decodes a label image exactly: PNG by our decoder (palette indices and 16-bit kept), others by sharp. */
 async function decodeLabelImage(bytes: Uint8Array, name: string): Promise<LabelImage> {
   const h = pngHeader(bytes);
+  // The one pixel policy, from the header, before the PNG decoder allocates anything.
+  if (h) checkPixelLimit(basename(name), bytes.byteLength, h.width, h.height);
   if (h && !h.interlaced) {
     const png = await decodePng(bytes);
     return fromSamples(png.width, png.height, png.channels, png.bitDepth, png.data, png.palette ?? null);

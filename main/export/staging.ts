@@ -5,6 +5,7 @@
 // The staging folder is `.<name>.grainlab-partial-<pid>-<random>` beside the destination; the
 // pid lets a later export recognise (and remove) leftovers of a process that died mid-way.
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { makeDirs } from '../fs/dirs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { assertReplaceableDataset } from '../fs/contain';
@@ -93,11 +94,7 @@ export class StagedFolder {
       if (!(await stat(abs)).isDirectory()) throw new ServiceError('invalid-argument', `${abs} is a file, not a folder. Choose another destination.`, abs);
       assertReplaceableDataset(abs);
     }
-    try {
-      await mkdir(parent, { recursive: true });
-    } catch (e) {
-      throw new ServiceError('io', `Cannot create the folder ${parent}: ${(e as Error).message}. Choose a writable location.`, parent);
-    }
+    await makeDirs(parent, 'destination folder');
     await removeStaleStaging(abs);
     const tmp = join(parent, `.${basename(abs)}.${PARTIAL}-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {

@@ -21,3 +21,11 @@ export function storageError(e: unknown, where: string | null): ServiceError | n
   }
   return null;
 }
+
+/** A ServiceError for a damaged database (SQLite found corruption while reading), or null. */
+export function damagedDatabaseError(e: unknown, where: string | null): ServiceError | null {
+  const code = (e as { code?: unknown }).code;
+  if (code !== 'SQLITE_CORRUPT' && code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT_INDEX') return null;
+  const place = where ? `The project database in ${where}` : 'The project database';
+  return new ServiceError('io', `${place} is damaged (${(e as Error).message}). Restore project.sqlite from a backup (project.sqlite.bak-v* beside it, or your own); GrainLab changed nothing.`, where ?? undefined);
+}

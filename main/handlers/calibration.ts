@@ -1,10 +1,9 @@
 // Service handlers: image calibration (list, set typed or from a scale bar, detect from the stored
 // files, project default).
-import { readFile } from 'node:fs/promises';
+import { readProjectImage } from '../images/stored';
 import type { calibrationMethods } from '../../app/contract/calibration';
 import { umPerPxFromScaleBar } from '../../app/calibration/units';
 import { ServiceError } from '../../app/errors';
-import { resolveInside } from '../fs/contain';
 import { probeImage } from '../images/io';
 import type { Handlers, ServiceContext } from './context';
 import { applyDetected, calibrationOverview, imageCalibration, mayApplyDetected, projectDefault, setCalibration, setProjectDefault } from '../calibration/store';
@@ -39,13 +38,7 @@ export function calibrationHandlers(ctx: ServiceContext): Handlers<CalibrationMe
       const images = a.imageIds ? a.imageIds.map((i) => store.getImage(i)) : store.listImages();
       const out = [];
       for (const im of images) {
-        const abs = resolveInside(store.dir, im.file, 'image file');
-        let bytes: Uint8Array;
-        try {
-          bytes = await readFile(abs);
-        } catch {
-          throw new ServiceError('not-found', `The image file ${abs} is missing from the project. Restore it from a backup or re-import ${im.name}.`, abs);
-        }
+        const bytes = await readProjectImage(store.dir, im);
         const probed = await probeImage(bytes, im.name);
         const page = probed.pages[im.page];
         const detected = await detectCalibration(bytes, im.page, { path: null, width: im.width, format: probed.format, resolutionUm: page?.pixelSizeUm ?? null });

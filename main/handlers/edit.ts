@@ -18,8 +18,10 @@ export function editHandlers(ctx: ServiceContext): Handlers<EditMethods> {
   });
   return {
     'edit.open': async (a) => {
-      const had = a.create ? await edits().history(a.imageId) : true;
-      const snap = await edits().open(a.imageId, a.create, a.encoding);
+      // A read-only project is shown as it is: no empty segmentation is made for an image without one.
+      const create = a.create && !ctx.project().readOnly;
+      const had = create ? await edits().history(a.imageId) : true;
+      const snap = await edits().open(a.imageId, create, a.encoding);
       if (!had && snap) ctx.emit('onDidChangeImage', { imageId: a.imageId, reason: 'updated' });
       return snap;
     },

@@ -1,9 +1,11 @@
 // Service handlers: Dataset export, segmentation import and measurements.
 // Export and import run as jobs (progress, cancel); their summaries are kept for `*.result` calls.
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { resolveChosenPath } from '../fs/contain';
+import { readRegularFile } from '../fs/read';
+import { callerSignal } from '../jobs/call-context';
+import { MAX_IMAGE_FILE_BYTES, MAX_JSON_FILE_BYTES } from '../../app/limits';
 import type { exportMethods, ExportSummary, ImportLabelsSummary } from '../../app/contract/export';
 import { ServiceError } from '../../app/errors';
 import type { Handlers, ServiceContext } from './context';
@@ -57,10 +59,11 @@ export function exportHandlers(ctx: ServiceContext): Handlers<ExportMethods> {
 
     'labels.import': (a) => {
       const store = ctx.project();
+      const signal = callerSignal();
       const sources: LabelSource[] = [
         ...(a.paths ?? []).map((p): LabelSource => {
           const abs = resolveChosenPath(p, 'label file', store.dir);
-          return { name: abs, path: abs, load: () => readLabelFile(abs) };
+          return { name: abs, path: abs, load: () => readRegularFile(abs, { what: 'label file', maxBytes: a.kind === 'coco' ? MAX_JSON_FILE_BYTES : MAX_IMAGE_FILE_BYTES, signal }) };
         }),
         ...(a.files ?? []).map((f): LabelSource => ({ name: basename(f.name), path: null, load: async () => f.bytes })),
       ];
@@ -91,13 +94,4 @@ export function exportHandlers(ctx: ServiceContext): Handlers<ExportMethods> {
       return { files: statsCsvFiles(stats, measured) };
     },
   };
-}
-
-async function readLabelFile(abs: string): Promise<Uint8Array> {
-  try {
-    return await readFile(abs);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ServiceError('not-found', code === 'ENOENT' ? `${abs}: no such file. Check the path.` : `${abs}: cannot be read (${code}).`, abs);
-  }
 }

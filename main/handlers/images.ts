@@ -1,14 +1,18 @@
 // Image handlers: import (files or paths), list, thumbnails, raw pixels, calibration.
-import { readFile, writeFile, rename, rm } from 'node:fs/promises';
+import { writeFile, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, basename, extname, resolve } from 'node:path';
+import { basename } from 'node:path';
 import type { ImportResult } from '../../app/contract';
 import { resolveChosenPath, resolveInside } from '../fs/contain';
 import { storageError } from '../fs/storage-errors';
 import { ServiceError } from '../../app/errors';
 import type { ImageRecord, RasterImage } from '../../app/types';
 import { IMAGES_DIR, type NewImage, type ProjectStore } from '../store/project-store';
-import { probeImage, decodeImage, makeThumbnail, contentHash } from '../images/io';
+import { probeImage, decodePages, decodeImage, makeThumbnail, contentHash, extensionFor } from '../images/io';
+import { readRegularFile } from '../fs/read';
+import { readProjectImage } from '../images/stored';
+import { callerSignal } from '../jobs/call-context';
+import { MAX_IMAGE_FILE_BYTES } from '../../app/limits';
 import type { Handlers, ServiceContext } from './context';
 import type { DetectedCalibration } from '../../app/calibration/vendors';
 import { detectCalibration } from '../calibration/detect';
@@ -23,7 +27,8 @@ export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
     'images.importPaths': (a) => {
       // Every path is checked before anything is imported.
       const paths = a.paths.map((p) => resolveChosenPath(p, 'image file', ctx.currentProject()?.dir ?? null));
-      return importFiles(ctx, paths.map((p) => ({ name: basename(p), path: p, load: () => readImageFile(p) })));
+      const signal = callerSignal();
+      return importFiles(ctx, paths.map((p) => ({ name: basename(p), path: p, load: () => readRegularFile(p, { what: 'image file', maxBytes: MAX_IMAGE_FILE_BYTES, signal }) })));
     },
     'images.thumbnail': (a) => ({ png: ctx.project().thumbnail(a.id) }),
     'images.pixels': (a) => loadPixels(ctx.project(), a.id),
@@ -51,9 +56,13 @@ export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
  */
 async function importFiles(ctx: ServiceContext, files: { name: string; path: string | null; load: () => Promise<Uint8Array> }[]): Promise<ImportResult> {
   const store = ctx.project();
+  store.assertWritable();
+  // The caller's signal: an import stops between pages when the client that asked has gone.
+  const signal = callerSignal();
   const fallbackUm = projectDefault(store);
   const result: ImportResult = { imported: [], existing: [], failed: [] };
   for (const f of files) {
+    if (signal?.aborted) throw new ServiceError('cancelled', `Import stopped: the window that asked for it was closed. ${result.imported.length} image(s) were imported before that and are kept.`);
     let stored: string | null = null;
     let partial: string | null = null;
     try {
@@ -66,9 +75,9 @@ async function importFiles(ctx: ServiceContext, files: { name: string; path: str
         for (const im of existing as ImageRecord[]) result.existing.push({ name: f.name, image: im });
         continue;
       }
-      const ext = extname(f.name).toLowerCase() || `.${probed.format}`;
-      const file = `${IMAGES_DIR}/${hash.slice(0, 16)}${ext}`;
-      const abs = join(store.dir, file);
+      // Stored under the extension of what the file is, whatever it was called (a TIFF named .png).
+      const file = `${IMAGES_DIR}/${hash.slice(0, 16)}${extensionFor(probed.format)}`;
+      const abs = resolveInside(store.dir, file, 'image file');
       if (!existsSync(abs)) {
         // Write beside, then rename: a crash never leaves a half-written image under its final name.
         partial = `${abs}.part`;
@@ -79,25 +88,31 @@ async function importFiles(ctx: ServiceContext, files: { name: string; path: str
       }
       const rows: NewImage[] = [];
       const calibrations: (DetectedCalibration | null)[] = [];
-      for (const p of probed.pages) {
-        if (existing[p.page]) continue;
-        const raster = await decodeImage(bytes, f.name, p.page);
-        // The microscope's own pixel size (vendor tags, sidecar), else the resolution tags.
-        const detected = await detectCalibration(bytes, p.page, { path: f.path, width: raster.width, format: probed.format, resolutionUm: p.pixelSizeUm });
-        calibrations.push(detected);
-        rows.push({
-          name: probed.pages.length > 1 ? `${f.name} [page ${p.page + 1}]` : f.name,
-          file,
-          page: p.page,
-          hash,
-          width: raster.width,
-          height: raster.height,
-          channels: raster.channels,
-          bitDepth: raster.bitDepth,
-          pixelSizeUm: detected?.umPerPx ?? fallbackUm,
-          thumbnail: await makeThumbnail(raster),
-        });
-      }
+      const multi = probed.pages.length > 1;
+      await decodePages(
+        bytes,
+        f.name,
+        probed,
+        async (page, raster) => {
+          if (existing[page]) return;
+          // The microscope's own pixel size (vendor tags, sidecar), else the resolution tags.
+          const detected = await detectCalibration(bytes, page, { path: f.path, width: raster.width, format: probed.format, resolutionUm: probed.pages[page]!.pixelSizeUm });
+          calibrations.push(detected);
+          rows.push({
+            name: multi ? `${f.name} [page ${page + 1}]` : f.name,
+            file,
+            page,
+            hash,
+            width: raster.width,
+            height: raster.height,
+            channels: raster.channels,
+            bitDepth: raster.bitDepth,
+            pixelSizeUm: detected?.umPerPx ?? fallbackUm,
+            thumbnail: await makeThumbnail(raster),
+          });
+        },
+        signal,
+      );
       const inserted = store.db.transaction(() => {
         const ims = store.insertImages(rows);
         ims.forEach((im, k) => {
@@ -113,6 +128,7 @@ async function importFiles(ctx: ServiceContext, files: { name: string; path: str
     } catch (e) {
       // Nothing half-written stays behind (on a full disk, the part file holds space too).
       for (const leftover of [stored, partial]) if (leftover) await rm(leftover, { force: true }).catch(() => {});
+      if (e instanceof ServiceError && e.code === 'cancelled') throw e;
       // A full or read-only project disk is said as such, not as a bad image.
       const disk = storageError(e, store.dir);
       const message = disk ? `${f.name}: ${disk.message}` : e instanceof ServiceError ? e.message : `${f.name}: ${(e as Error).message}`;
@@ -125,22 +141,5 @@ async function importFiles(ctx: ServiceContext, files: { name: string; path: str
 /** Decodes an image's stored file to raw pixels (16-bit kept). */
 export async function loadPixels(store: ProjectStore, id: number): Promise<RasterImage> {
   const im = store.getImage(id);
-  const abs = resolveInside(store.dir, im.file, 'image file');
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(abs);
-  } catch {
-    throw new ServiceError('not-found', `The image file ${abs} is missing from the project. Restore it from a backup or re-import ${im.name}.`, abs);
-  }
-  return decodeImage(bytes, im.name, im.page);
-}
-
-async function readImageFile(p: string): Promise<Uint8Array> {
-  const abs = resolve(p);
-  try {
-    return await readFile(abs);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ServiceError('not-found', code === 'ENOENT' ? `${abs}: no such file. Check the path.` : `${abs}: cannot be read (${code}). Check permissions.`, abs);
-  }
+  return decodeImage(await readProjectImage(store.dir, im), im.name, im.page);
 }

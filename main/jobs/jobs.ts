@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { toErrorData, ServiceError } from '../../app/errors';
 import { storageError } from '../fs/storage-errors';
 import type { ProgressEvent } from '../../app/contract';
+import { callerSignal } from './call-context';
 
 export interface JobContext {
   signal: AbortSignal;
@@ -19,6 +20,11 @@ export class JobManager {
   start(title: string, total: number, body: (ctx: JobContext) => Promise<void>): string {
     const jobId = randomUUID();
     const controller = new AbortController();
+    // A job started for a caller that goes away (its WebSocket closed) is cancelled with it.
+    const caller = callerSignal();
+    const stop = () => controller.abort();
+    if (caller?.aborted) controller.abort();
+    else caller?.addEventListener('abort', stop, { once: true });
     let last: ProgressEvent = { jobId, title, done: 0, total, state: 'running' };
     let lastSent = 0;
     const send = (e: ProgressEvent, force = false) => {
@@ -44,6 +50,7 @@ export class JobManager {
         const err = toErrorData(storageError(e, null) ?? e);
         send(cancelled ? { ...last, state: 'cancelled', message: 'Cancelled' } : { ...last, state: 'failed', error: err, message: err.message }, true);
       } finally {
+        caller?.removeEventListener('abort', stop);
         this.running.delete(jobId);
       }
     })();

@@ -1,7 +1,9 @@
 // Which SAM models this installation knows and where their files are looked for: the bundled
 // manifest plus any `manifest.json` a models folder holds (a lab's own export), searched in the
 // order project models/ -> app models/ -> the user's models folder.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readTextFileSync } from '../fs/read';
+import { MAX_SMALL_FILE_BYTES } from '../../app/limits';
 import { join } from 'node:path';
 import { ServiceError } from '../../app/errors';
 import { bundledManifest, defaultUserModelsDir, parseManifest, type ModelEntry, type ModelManifest } from './models';
@@ -34,7 +36,7 @@ export function loadCatalog(dirs: readonly string[], projectDir: string | null =
     const file = join(d, MANIFEST_FILE);
     if (!existsSync(file)) return [];
     try {
-      const models = parseManifest(JSON.parse(readFileSync(file, 'utf8')), file).models;
+      const models = parseManifest(JSON.parse(readTextFileSync(file, { what: 'model manifest', maxBytes: MAX_SMALL_FILE_BYTES })), file).models;
       for (const m of models) origin.set(m, file);
       return models;
     } catch (e) {

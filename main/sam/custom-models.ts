@@ -2,13 +2,15 @@
 // <encoder.onnx> <decoder.onnx>` copies the pair into a models folder under a name they give, after
 // loading it to recognise its family, and records it in that folder's manifest.json with sha256, size,
 // family and what it was derived from. `grainlab models remove <id>` takes a model out again.
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readTextFileSync } from '../fs/read';
+import { MAX_SMALL_FILE_BYTES } from '../../app/limits';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ServiceError } from '../../app/errors';
 import { MANIFEST_FILE, type ModelCatalog } from './catalog';
 import type { InstalledFile, PairInspector } from './install';
-import { copyHashing, looksLikeOnnx, sidecarOf, tempPathFor } from './model-files';
+import { copyHashing, looksLikeOnnx, openModelStream, sidecarOf, tempPathFor } from './model-files';
 import { locateFile, parseManifest, type ModelEntry, type ModelManifest } from './models';
 
 export interface CustomImportOptions {
@@ -43,7 +45,7 @@ export function customModelId(name: string): string {
 function readFolderManifest(file: string): ModelManifest {
   if (!existsSync(file)) return { version: 1, models: [] };
   try {
-    return parseManifest(JSON.parse(readFileSync(file, 'utf8')), file);
+    return parseManifest(JSON.parse(readTextFileSync(file, { what: 'model manifest', maxBytes: MAX_SMALL_FILE_BYTES })), file);
   } catch (e) {
     if (e instanceof ServiceError) throw new ServiceError('model', `${e.message} Fix or move it before importing or removing models there.`, file);
     throw new ServiceError('model', `The model manifest "${file}" cannot be read: ${(e as Error).message}. Fix or move it before importing or removing models there.`, file);
@@ -88,7 +90,7 @@ export async function importCustomModel(o: CustomImportOptions): Promise<{ entry
   try {
     for (const role of ['encoder', 'decoder'] as const) {
       const temp = tempPathFor(o.destDir, files[role]);
-      staged.push({ role, temp, ...(await copyHashing(createReadStream(sources[role], { highWaterMark: 1 << 20 }), temp, () => {})) });
+      staged.push({ role, temp, ...(await copyHashing(await openModelStream(sources[role]), temp, () => {})) });
     }
     const family = await o.inspect(staged[0]!.temp, staged[1]!.temp).catch((e: unknown) => {
       // Name the person's files, not the temp copies, in the signature message.

@@ -3,13 +3,12 @@
 // checked against its manifest entry, and only when all files of the model are good — and, for files
 // whose source publishes no checksum, the pair loads as the manifest's family — are they renamed into
 // place, so a bad download or stick installs nothing.
-import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { SamFamily } from '../../app/contract/sam';
 import { ServiceError } from '../../app/errors';
-import { copyHashing, expectedSummary, judge, measureStaged, sha256File, tempPathFor, writeSidecar, checkFile } from './model-files';
+import { copyHashing, expectedSummary, judge, measureStaged, openModelStream, sha256File, tempPathFor, writeSidecar, checkFile } from './model-files';
 import { findModelEntry, locateFile, type ModelEntry, type ModelFileEntry, type ModelManifest, type ModelRole } from './models';
 import { FAMILY_NAMES } from './signature';
 
@@ -252,7 +251,7 @@ export async function importModel(manifest: ModelManifest, id: string, sources: 
   try {
     for (const [f, s] of plan) {
       const temp = tempPathFor(options.destDir, f.file);
-      const r = await copyHashing(createReadStream(s, { highWaterMark: 1 << 20 }), temp, () => {});
+      const r = await copyHashing(await openModelStream(s), temp, () => {});
       const x = { f, temp, origin: s, ...r };
       staged.push(x);
       await checkStaged(x, 'The copy');

@@ -9,13 +9,26 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ModelFileEntry } from './models';
+import { checkRegularFile } from '../fs/read';
+
+/** Largest model file read (SAM ViT-H float32 is 2.5 GB). */
+export const MAX_MODEL_FILE_BYTES = 16 * 2 ** 30;
+
+/**
+ * A model file opened for streaming, after checking it is a regular file of a sane size: a device
+ * such as /dev/zero would stream forever and a FIFO would block.
+ */
+export async function openModelStream(path: string): Promise<Readable> {
+  await checkRegularFile(path, { what: 'model file', maxBytes: MAX_MODEL_FILE_BYTES });
+  return createReadStream(path, { highWaterMark: 1 << 20 });
+}
 
 /** Relative tolerance for approxSize: covers MB vs MiB (4.9%) and rounding. */
 const APPROX_SIZE_TOLERANCE = 0.06;
 
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
-  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), h);
+  await pipeline(await openModelStream(path), h);
   return h.digest('hex');
 }
 
@@ -24,7 +37,7 @@ export async function gitBlobSha1File(path: string): Promise<string> {
   const bytes = (await stat(path)).size;
   const h = createHash('sha1');
   h.update(`blob ${bytes}\0`);
-  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), h);
+  await pipeline(await openModelStream(path), h);
   return h.digest('hex');
 }
 

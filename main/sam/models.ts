@@ -3,7 +3,8 @@
 // `grainlab models list | verify`: where model files are, and checking them. Installing is
 // main/sam/install.ts; custom models are main/sam/custom-models.ts.
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readTextFile } from '../fs/read';
+import { MAX_SMALL_FILE_BYTES } from '../../app/limits';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -98,7 +99,7 @@ export function bundledManifest(): ModelManifest {
 export async function loadManifest(path: string): Promise<ModelManifest> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readTextFile(path, { what: 'model manifest', maxBytes: MAX_SMALL_FILE_BYTES });
   } catch (e) {
     throw new ServiceError('not-found', `Cannot read the model manifest "${path}": ${(e as Error).message}.`, path);
   }

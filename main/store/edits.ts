@@ -369,6 +369,7 @@ export class EditStore {
     const segs = db
       .prepare(`SELECT ${SEGMENT_COLUMNS} FROM segments WHERE image_id = ?`)
       .all(imageId) as SegmentDbRow[];
+    this.store.checkSegmentationSize(imageId, seg.width, seg.height);
     const data = await decompressLabels(seg.checkpoint, seg.width * seg.height);
     const labels: LabelMap = { width: seg.width, height: seg.height, data };
     try {
@@ -991,6 +992,7 @@ export class EditStore {
   }
 
   private scheduleCheckpoint(st: ImageState): void {
+    if (this.store.readOnly) return;
     if (st.timer) clearTimeout(st.timer);
     st.timer = setTimeout(() => {
       st.timer = null;
@@ -1008,7 +1010,7 @@ export class EditStore {
    * takes to compress.
    */
   private async writeCheckpoint(st: ImageState): Promise<boolean> {
-    if (!this.db.open || st.sinceCheckpoint === 0 || st.checkpointing) return false;
+    if (!this.db.open || this.store.readOnly || st.sinceCheckpoint === 0 || st.checkpointing) return false;
     st.checkpointing = true;
     try {
       const snap = await this.serial(st.imageId, () => {

@@ -12,6 +12,8 @@ import { listClasses } from './classes';
 import { latestVersion, migrations } from './migrations';
 import { compressLabels, decompressLabels } from './labels-codec';
 import { SEGMENT_COLUMNS, segmentFromDb, type SegmentDbRow } from './segment-rows';
+import { makeDirsSync } from '../fs/dirs';
+import { checkDatabaseFile, checkGrainLabSchema, checkImagesFolder, checkLabelMapSize, claimProject, projectWritable, readOnlyCopy, releaseProject } from './open-checks';
 
 export const DB_FILE = 'project.sqlite';
 export const IMAGES_DIR = 'images';
@@ -94,10 +96,17 @@ export class ProjectStore {
   readonly dir: string;
   readonly db: Database.Database;
   readonly name: string;
+  /** Opened from a read-only disk or folder: reads work, every change is refused (assertWritable). */
+  readonly readOnly: boolean;
+  private readonly key: string;
+  private readonly tempDir: string | null;
 
-  private constructor(dir: string, db: Database.Database) {
+  private constructor(dir: string, db: Database.Database, key: string, tempDir: string | null = null) {
     this.dir = dir;
     this.db = db;
+    this.key = key;
+    this.readOnly = tempDir !== null;
+    this.tempDir = tempDir;
     this.name = this.getSetting('name') ?? basename(dir);
   }
 
@@ -107,40 +116,74 @@ export class ProjectStore {
     if (existsSync(join(abs, DB_FILE))) {
       throw new ServiceError('invalid-argument', `A GrainLab project already exists in ${abs}. Open it instead.`, abs);
     }
-    if (existsSync(abs) && readdirSync(abs).length > 0) {
+    makeDirsSync(abs, 'project folder');
+    if (readdirSync(abs).length > 0) {
       throw new ServiceError('invalid-argument', `The folder ${abs} is not empty. Choose an empty or new folder for a project.`, abs);
     }
-    try {
-      mkdirSync(join(abs, IMAGES_DIR), { recursive: true });
-    } catch (e) {
-      throw new ServiceError('io', `Cannot create the project folder ${abs}: ${(e as Error).message}. Choose a writable location.`, abs);
-    }
+    makeDirsSync(join(abs, IMAGES_DIR), 'project folder');
     const store = ProjectStore.openFile(abs, true);
     store.setSetting('name', name?.trim() || basename(abs));
     (store as { name: string }).name = name?.trim() || basename(abs);
     return store;
   }
 
-  /** Opens an existing project folder (or its project.sqlite), migrating the schema forward if needed. */
+  /**
+   * Opens an existing project folder (or its project.sqlite), migrating the schema forward if
+   * needed. Nothing is written before the database is known to be GrainLab's; a project that
+   * cannot be written opens read-only.
+   */
   static open(dirOrFile: string): ProjectStore {
     let abs = resolve(dirOrFile);
     if (abs.endsWith(DB_FILE)) abs = resolve(abs, '..');
-    if (!existsSync(join(abs, DB_FILE))) {
+    const file = join(abs, DB_FILE);
+    if (!existsSync(file)) {
       throw new ServiceError('not-found', `No GrainLab project in ${abs} (${DB_FILE} is missing). Create a project there or pick another folder.`, abs);
     }
-    mkdirSync(join(abs, IMAGES_DIR), { recursive: true });
+    checkDatabaseFile(file);
+    const hasImages = checkImagesFolder(abs, IMAGES_DIR);
+    if (!projectWritable(abs, file)) return ProjectStore.openReadOnly(abs, file);
     const store = ProjectStore.openFile(abs, false);
-    // An import killed before its row was committed leaves a file (or `<name>.part`) no row refers to: remove it once the lock is ours.
-    removeOrphanImages(store.db, abs, IMAGES_DIR);
+    try {
+      if (!hasImages) mkdirSync(join(abs, IMAGES_DIR));
+      // An import killed before its row was committed leaves a file (or `<name>.part`) no row refers
+      // to: remove it once the lock is ours (images/ is known not to be a link out, checkImagesFolder).
+      removeOrphanImages(store.db, abs, IMAGES_DIR);
+    } catch (e) {
+      store.close();
+      throw storageError(e, abs) ?? e;
+    }
     return store;
+  }
+
+  /** A project on a read-only disk or folder: its database is read from a private copy (see open-checks). */
+  private static openReadOnly(dir: string, file: string): ProjectStore {
+    const key = claimProject(dir);
+    let copy: { file: string; tempDir: string } | null = null;
+    let db: Database.Database | null = null;
+    try {
+      copy = readOnlyCopy(file);
+      db = new Database(copy.file, { fileMustExist: true, ...nativeBindingOption() });
+      checkGrainLabSchema(db, file);
+      migrate(db, copy.file);
+      db.pragma('query_only = ON');
+      return new ProjectStore(dir, db, key, copy.tempDir);
+    } catch (e) {
+      db?.close();
+      if (copy) rmSync(copy.tempDir, { recursive: true, force: true });
+      releaseProject(key);
+      if (e instanceof ServiceError) throw e;
+      throw new ServiceError('io', `Cannot read the project database ${file}: ${(e as Error).message}. If the file is damaged, restore it from a backup (*.bak-v* beside it).`, file);
+    }
   }
 
   private static openFile(dir: string, fresh: boolean): ProjectStore {
     const file = join(dir, DB_FILE);
+    const key = claimProject(dir);
     let db: Database.Database;
     try {
       db = new Database(file, { fileMustExist: !fresh, timeout: 250, ...nativeBindingOption() });
     } catch (e) {
+      releaseProject(key);
       throw readOnlyError(dir) ?? new ServiceError('io', `Cannot open the project database ${file}: ${(e as Error).message}. If the file is damaged, restore it from a backup (*.bak-v* beside it).`, file);
     }
     try {
@@ -148,28 +191,46 @@ export class ProjectStore {
       // from the first write until close, and the OS drops it if the process dies, so a crash
       // never leaves a stale lock behind. Set before WAL so the WAL needs no shared memory.
       db.pragma('locking_mode = EXCLUSIVE');
+      // Reads only, before anything below writes: an empty or foreign database stays untouched.
+      if (!fresh) checkGrainLabSchema(db, file);
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
       db.pragma('synchronous = NORMAL');
       db.exec('BEGIN IMMEDIATE; COMMIT');
     } catch (e) {
       db.close();
+      releaseProject(key);
       if ((e as { code?: string }).code === 'SQLITE_BUSY') {
         throw new ServiceError('locked', `The project ${dir} is open in another GrainLab window or process. Close it there (or wait for that command to finish), then open it here.`, dir);
       }
+      if (e instanceof ServiceError) throw e;
       throw readOnlyError(dir) ?? new ServiceError('io', `Cannot open the project database ${file}: ${(e as Error).message}. If the file is damaged, restore it from a backup (*.bak-v* beside it).`, file);
     }
     try {
       migrate(db, file);
     } catch (e) {
       db.close();
+      releaseProject(key);
       throw e;
     }
-    return new ProjectStore(dir, db);
+    return new ProjectStore(dir, db, key);
+  }
+
+  /** Throws a clear 'read-only' error when the project cannot be changed. */
+  assertWritable(what = 'This change'): void {
+    if (!this.readOnly) return;
+    throw new ServiceError('read-only', `${what} is not possible: the project ${this.dir} is open read-only (its disk or folder cannot be written). Viewing, measuring and exporting to another folder work; copy the project to a writable disk to edit it.`, this.dir);
+  }
+
+  /** Refuses a stored label map whose size is not its image's (see checkLabelMapSize). */
+  checkSegmentationSize(imageId: number, width: number, height: number): void {
+    checkLabelMapSize(this.getImage(imageId), width, height);
   }
 
   close(): void {
     if (this.db.open) this.db.close();
+    releaseProject(this.key);
+    if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
   }
 
   get schemaVersion(): number {
@@ -338,6 +399,7 @@ export class ProjectStore {
       | { width: number; height: number; checkpoint: Buffer; engine: string; next_id: number; updated_at: string }
       | undefined;
     if (!row) return null;
+    this.checkSegmentationSize(imageId, row.width, row.height);
     const data = await decompressLabels(row.checkpoint, row.width * row.height);
     return { imageId, labels: { width: row.width, height: row.height, data }, engine: row.engine, nextId: row.next_id, updatedAt: row.updated_at };
   }

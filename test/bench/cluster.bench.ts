@@ -13,6 +13,7 @@ import { seededRandom } from '../../app/random';
 import type { GreyImage, LabelMap } from '../../app/types';
 import { PRESETS, listPairs, loadPair } from '../../main/eval/datasets';
 import { peakRssMiB, writeResult, type BenchRow } from './common';
+import { clusterStallRows } from './cluster-stall';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -225,5 +226,6 @@ async function runSet(name: 'uhcs' | 'super_ni', rows: BenchRow[]): Promise<void
 const rows: BenchRow[] = [];
 await runSet('uhcs', rows);
 await runSet('super_ni', rows);
+rows.push(...(await clusterStallRows()));
 rows.push({ metric: 'peak memory', value: peakRssMiB(), unit: 'MiB' });
 writeResult('cluster', rows);

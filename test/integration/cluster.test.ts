@@ -172,20 +172,24 @@ test('a large image is clustered off the service thread (features and k-means in
   });
   // Edits (review state: the geometry stays, so the clustering stays current) go on meanwhile.
   const latencies: number[] = [];
+  let ackedWhileClustering = 0;
   for (let n = 0; !done; n++) {
     const t = performance.now();
     const ack = await svc.call('edit.apply', { imageId, op: { kind: 'setVerified', ids: [1 + (n % 40)], verified: n % 80 < 40 } });
     latencies.push(performance.now() - t);
+    if (!done) ackedWhileClustering++;
     assert.equal(ack.status, 'applied');
     await new Promise((r) => setTimeout(r, 20));
   }
   await clustering;
   longestStall = Math.max(longestStall, performance.now() - last);
   clearInterval(timer);
-  // How long the thread stalls is a benchmark figure (`npm run bench`, cluster section), not an
-  // assertion: a busy CI machine stretches it. What must hold is that edits were served at all.
+  // How long the thread stalls is a benchmark figure (`npm run bench`, cluster section:
+  // test/bench/cluster-stall.ts), not an assertion: a busy CI machine stretches it. Nor is how many
+  // edits fit in (that depends on the machine's speed). What must hold is that edits were
+  // acknowledged before the clustering finished.
   t.diagnostic(`${latencies.length} edits while clustering, slowest ${Math.max(...latencies).toFixed(0)} ms; longest stall ${longestStall.toFixed(0)} ms`);
-  assert.ok(latencies.length >= 10, `edits were acknowledged while the clustering ran (${latencies.length})`);
+  assert.ok(ackedWhileClustering >= 1, `edits were acknowledged while the clustering ran (${ackedWhileClustering})`);
   const a = (await svc.call('cluster.get', { imageId }))!;
   assert.equal(a.k, 2);
   assert.equal(a.stale, false);

@@ -124,7 +124,7 @@ test('full disk: clear error for edits, imports and exports; the project stays u
   }
 });
 
-test('read-only disk: opening a project there says so clearly; on a writable disk it opens with everything', async (t) => {
+test('read-only disk: the project opens read-only (view, measure, export elsewhere); changes are refused clearly; nothing on the disk is touched', async (t) => {
   const mnt = mkdtempSync(join(tmpdir(), 'gl-ro-'));
   if (!tryMount(mnt)) {
     t.skip('cannot mount a tmpfs here (needs root on Linux) to make a real read-only disk');
@@ -135,18 +135,27 @@ test('read-only disk: opening a project there says so clearly; on a writable dis
     const { svc, imageId } = await setUp(dir);
     const segments = (await svc.call('segmentation.get', { imageId }))!.segments.length;
     await svc.call('project.close', {});
+    const before = readdirSync(dir).sort();
     // A file system cannot become read-only under open files; the project is closed first, as on a
     // write-protected share or a card whose lock switch was flipped.
     execFileSync('mount', ['-o', 'remount,ro', mnt]);
-    const e = await svc.call('project.open', { path: dir }).then(
-      () => null,
-      (x: Error & { code?: string }) => x,
-    );
-    assert.ok(e, 'opening is refused');
-    assert.equal(e.code, 'io');
-    assert.match(e.message, /read-only.*copy the project to a writable disk/);
+    const info = await svc.call('project.open', { path: dir });
+    assert.equal(info.readOnly, true, 'the project says it is read-only');
+    await usable(svc, imageId, segments);
+    assert.ok((await svc.call('edit.open', { imageId, create: true }))!.segments.length === segments, 'the editor view opens');
+    assert.ok((await svc.call('stats.compute', {})).images[0]!.segmented, 'measurements work');
+    const out = join(mkdtempSync(join(tmpdir(), 'gl-ro-out-')), 'ds');
+    await runToEnd(svc, () => svc.call('export.dataset', { dest: out, format: 'coco' }));
+    assert.ok(existsSync(join(out, 'dataset-card.json')), 'an export to a writable folder works');
+    const refused = (e: Error & { code?: string }) => e.code === 'read-only' && /is open read-only.*copy the project to a writable disk/.test(e.message);
+    await assert.rejects(svc.call('edit.apply', { imageId, op: brush(70) }), refused);
+    await assert.rejects(svc.call('images.importFiles', { files: [{ name: 'b.png', bytes: await pngGrey8(64, 64) }] }), refused);
+    await assert.rejects(svc.call('segment.auto', { imageIds: [imageId] }), refused);
+    await assert.rejects(svc.call('images.setPixelSize', { id: imageId, umPerPx: 0.5 }), refused);
+    await svc.call('project.close', {});
+    assert.deepEqual(readdirSync(dir).sort(), before, 'no file was added on the read-only disk');
     execFileSync('mount', ['-o', 'remount,rw', mnt]);
-    await svc.call('project.open', { path: dir });
+    assert.equal((await svc.call('project.open', { path: dir })).readOnly, false);
     await usable(svc, imageId, segments);
     assert.equal((await svc.call('edit.apply', { imageId, op: brush(70) })).status, 'applied');
     await svc.dispose();
@@ -205,13 +214,11 @@ test('read-only project folder (file permissions): imports and opening say so; r
   for (const f of files) chmodSync(f, 0o444);
   chmodSync(dir, 0o555);
   try {
-    const e = await svc.call('project.open', { path: dir }).then(
-      () => null,
-      (x: Error & { code?: string }) => x,
-    );
-    assert.ok(e, 'opening a project GrainLab cannot write to is refused');
-    assert.equal(e.code, 'io');
-    assert.match(e.message, /read-only \(or not writable for you\).*copy the project to a writable disk/);
+    // A project GrainLab cannot write to opens read-only: readable, and every change refused clearly.
+    assert.equal((await svc.call('project.open', { path: dir })).readOnly, true);
+    await usable(svc, imageId, after);
+    await assert.rejects(svc.call('edit.apply', { imageId, op: brush(75) }), (e: Error & { code?: string }) => e.code === 'read-only' && /copy the project to a writable disk/.test(e.message));
+    await svc.call('project.close', {});
   } finally {
     chmodSync(dir, 0o755);
     for (const f of files) chmodSync(f, 0o644);

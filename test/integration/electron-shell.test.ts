@@ -4,9 +4,11 @@ import assert from 'node:assert/strict';
 import { mainWindowOptions } from '../../main/electron/window-options';
 import { buildPreloadApi, CALL_CHANNEL, type IpcLike } from '../../main/electron/preload-api';
 import { contract, methodNames } from '../../app/contract';
-import { callHandler, isLocalUrl, lockContents, lockSession } from '../../main/electron/security';
+import { callHandler, isTrustedUrl, lockContents, lockSession } from '../../main/electron/security';
+import { APP_INDEX_URL, APP_ORIGIN, appFilePath, appProtocolHandler } from '../../main/electron/app-protocol';
 import { GrainLabService } from '../../main/service';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -86,8 +88,14 @@ test('session: permissions denied, a strict CSP on every response, remote reques
   };
   assert.equal(cancelled('https://example.com/x.js'), true);
   assert.equal(cancelled('http://127.0.0.1:8080/'), true);
-  assert.equal(cancelled('file:///app/dist/renderer/index.html'), false);
-  assert.equal(isLocalUrl('blob:file:///abc'), true);
+  assert.equal(cancelled(APP_INDEX_URL), false);
+  assert.equal(cancelled(`${APP_ORIGIN}/assets/index.js`), false);
+  assert.equal(cancelled('file:///app/dist/renderer/index.html'), true, 'file:// is not our origin');
+  assert.equal(cancelled('file:///etc/passwd'), true);
+  assert.equal(cancelled('app://other/index.html'), true, 'only our host of the app scheme');
+  assert.equal(isTrustedUrl(`blob:${APP_ORIGIN}/0b1c`), true);
+  assert.equal(isTrustedUrl('blob:file:///abc'), false);
+  assert.equal(isTrustedUrl('blob:https://evil.example/abc'), false);
 });
 
 test('IPC: only our window and page may call; unknown methods and invalid arguments are refused', async () => {
@@ -99,17 +107,19 @@ test('IPC: only our window and page may call; unknown methods and invalid argume
       invoked.push(m);
       return svc.invoke(m as 'app.info', a);
     },
-    () => ({ contents: ours, pageUrl: 'file:///app/index.html' }),
+    () => ({ contents: ours, pageUrl: APP_INDEX_URL }),
   );
-  const fromOther = await handle({ sender: { id: 'other' }, senderFrame: { url: 'file:///app/index.html' } }, 'app.info', {});
+  const fromOther = await handle({ sender: { id: 'other' }, senderFrame: { url: APP_INDEX_URL } }, 'app.info', {});
   assert.ok(!fromOther.ok && /did not come from the GrainLab window/.test(fromOther.error.message));
   const otherPage = await handle({ sender: ours, senderFrame: { url: 'https://evil.example/index.html' } }, 'app.info', {});
   assert.ok(!otherPage.ok);
-  const unknown = await handle({ sender: ours, senderFrame: { url: 'file:///app/index.html#x' } }, 'fs.readFile', {});
+  const fileOrigin = await handle({ sender: ours, senderFrame: { url: 'file:///app/index.html' } }, 'app.info', {});
+  assert.ok(!fileOrigin.ok, 'a file:// page is not our page');
+  const unknown = await handle({ sender: ours, senderFrame: { url: `${APP_INDEX_URL}#x` } }, 'fs.readFile', {});
   assert.ok(!unknown.ok && /Unknown method/.test(unknown.error.message));
-  const bad = await handle({ sender: ours, senderFrame: { url: 'file:///app/index.html' } }, 'project.open', { path: 42 });
+  const bad = await handle({ sender: ours, senderFrame: { url: APP_INDEX_URL } }, 'project.open', { path: 42 });
   assert.ok(!bad.ok && bad.error.code === 'invalid-argument' && /Invalid arguments for project\.open/.test(bad.error.message));
-  const good = await handle({ sender: ours, senderFrame: { url: 'file:///app/index.html?x=1' } }, 'app.info', {});
+  const good = await handle({ sender: ours, senderFrame: { url: `${APP_INDEX_URL}?x=1` } }, 'app.info', {});
   assert.ok(good.ok);
   assert.deepEqual(invoked, ['project.open', 'app.info'], 'refused calls never reach the service');
   await svc.dispose();
@@ -118,8 +128,8 @@ test('IPC: only our window and page may call; unknown methods and invalid argume
 test('IPC: every contract method validates its arguments before its handler runs', async () => {
   const ours = { id: 'main-window' };
   const svc = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-ipc-')), binding: 'electron' });
-  const handle = callHandler((m, a) => svc.invoke(m as 'app.info', a), () => ({ contents: ours, pageUrl: 'file:///app/index.html' }));
-  const from = { sender: ours, senderFrame: { url: 'file:///app/index.html' } };
+  const handle = callHandler((m, a) => svc.invoke(m as 'app.info', a), () => ({ contents: ours, pageUrl: APP_INDEX_URL }));
+  const from = { sender: ours, senderFrame: { url: APP_INDEX_URL } };
   const accepted: string[] = [];
   const refusedBySchema = async (m: string, bad: unknown) => {
     const r = await handle(from, m, bad);
@@ -140,7 +150,7 @@ test('IPC: every contract method validates its arguments before its handler runs
   await svc.dispose();
 });
 
-test('CSP: the page itself carries the same strict policy (file:// pages get no response headers to add it to)', () => {
+test('CSP: the page itself carries the same strict policy as the headers of app:// and the web binding', () => {
   const html = readFileSync(new URL('../../renderer/index.html', import.meta.url), 'utf8');
   const meta = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]+)"/i.exec(html);
   assert.ok(meta, 'renderer/index.html has a CSP meta tag');
@@ -154,15 +164,78 @@ test('CSP: the page itself carries the same strict policy (file:// pages get no 
   assert.doesNotMatch(meta[1]!, /https?:\/\/|\*\.|'unsafe-eval'/, 'no remote origin is allowed anywhere');
 });
 
-test('the Electron main process wires every lock: window options, session, all contents, one IPC channel', () => {
+test('the Electron main process wires every lock: app:// origin, window options, session, all contents, one IPC channel', () => {
   const src = readFileSync(new URL('../../main/electron/main.ts', import.meta.url), 'utf8');
+  assert.match(src, /protocol\.registerSchemesAsPrivileged\(\[\{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES \}\]\)/);
+  assert.match(src, /protocol\.handle\(APP_SCHEME, appProtocolHandler\(rendererDir/);
   assert.match(src, /new BrowserWindow\(mainWindowOptions\(/);
   assert.match(src, /lockSession\(session\.defaultSession/);
   assert.match(src, /app\.on\('web-contents-created',[^\n]*lockContents\(contents/);
   assert.match(src, /ipcMain\.handle\(CALL_CHANNEL, [^\n]*handle\(e, method, args\)\)/);
   assert.equal(src.match(/ipcMain\.(handle|on|once)\(/g)?.length, 1, 'exactly one IPC entry point');
-  assert.doesNotMatch(src, /openExternal|loadURL\(|nodeIntegration|enableRemoteModule/, 'no remote page, no way out to the shell');
+  assert.deepEqual(src.match(/loadURL\([^)]*\)/g), ['loadURL(APP_INDEX_URL)'], 'the window loads only our app:// page');
+  assert.match(src, /pageUrl: APP_INDEX_URL/, 'IPC is accepted from that page only');
+  assert.doesNotMatch(src, /openExternal|loadFile\(|file:\/\/|nodeIntegration|enableRemoteModule/, 'no file:// page, no remote page, no way out to the shell');
   const preload = readFileSync(new URL('../../main/electron/preload.ts', import.meta.url), 'utf8');
   assert.equal(preload.match(/exposeInMainWorld\(/g)?.length, 1);
   assert.match(preload, /exposeInMainWorld\('grainlab', buildPreloadApi\(ipcRenderer\)\)/);
+});
+
+test('app:// serves the renderer folder only: the page and its assets with the CSP; escapes, other hosts and other methods refused', async () => {
+  const root = join(mkdtempSync(join(tmpdir(), 'gl-app-')), 'renderer');
+  mkdirSync(join(root, 'assets'), { recursive: true });
+  writeFileSync(join(root, 'index.html'), '<!doctype html>');
+  writeFileSync(join(root, 'assets', 'index.js'), 'console.log(1)');
+  writeFileSync(join(root, '..', 'outside.txt'), 'secret');
+  const reads: string[] = [];
+  const handler = appProtocolHandler(root, async (f) => {
+    reads.push(f);
+    return new Uint8Array(readFileSync(f));
+  });
+  const page = await handler({ url: APP_INDEX_URL, method: 'GET' });
+  assert.equal(page.status, 200);
+  assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
+  assert.equal(page.headers.get('content-security-policy'), CONTENT_SECURITY_POLICY);
+  assert.equal(await page.text(), '<!doctype html>');
+  assert.equal((await handler({ url: `${APP_ORIGIN}/`, method: 'GET' })).status, 200, '/ is the page');
+  const js = await handler({ url: `${APP_ORIGIN}/assets/index.js?v=1`, method: 'GET' });
+  assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
+  reads.length = 0;
+  for (const url of [`${APP_ORIGIN}/../outside.txt`, `${APP_ORIGIN}/..%2foutside.txt`, `${APP_ORIGIN}/%2e%2e/outside.txt`, `${APP_ORIGIN}/%`, `${APP_ORIGIN}/a%00.js`, 'app://evil/index.html', 'file:///etc/passwd', `${APP_ORIGIN}/missing.js`]) {
+    assert.equal((await handler({ url, method: 'GET' })).status, 404, url);
+  }
+  assert.ok(reads.every((f) => f.startsWith(root)), 'nothing outside the renderer folder was read');
+  assert.equal((await handler({ url: APP_INDEX_URL, method: 'POST' })).status, 405);
+  assert.equal(appFilePath(root, `${APP_ORIGIN}/assets/index.js`), join(root, 'assets', 'index.js'));
+});
+
+test('fuses (electron-builder.yml): no run-as-node, no NODE_OPTIONS or --inspect, app only from an integrity-checked asar, cookies encrypted, no file:// privileges; the config validates', async () => {
+  const yml = readFileSync(new URL('../../electron-builder.yml', import.meta.url), 'utf8');
+  const block = /^electronFuses:\n((?:[ ]{2}\w+: \w+\n)+)/m.exec(yml);
+  assert.ok(block, 'electron-builder.yml has an electronFuses block');
+  const fuses = Object.fromEntries(block[1]!.trim().split('\n').map((l) => l.trim().split(': ')).map(([k, v]) => [k, v === 'true']));
+  assert.deepEqual(fuses, {
+    runAsNode: false,
+    enableNodeOptionsEnvironmentVariable: false,
+    enableNodeCliInspectArguments: false,
+    enableEmbeddedAsarIntegrityValidation: true,
+    onlyLoadAppFromAsar: true,
+    enableCookieEncryption: true,
+    grantFileProtocolExtraPrivileges: false,
+    loadBrowserProcessSpecificV8Snapshot: false,
+  });
+  // electron-builder's own schema check, as `npm run dist` runs it.
+  const req = createRequire(import.meta.url);
+  const { validateConfiguration } = req('app-builder-lib/out/util/config/config') as { validateConfiguration(c: unknown, l: unknown): Promise<void> };
+  const { DebugLogger } = req('builder-util') as { DebugLogger: new (on: boolean) => unknown };
+  const { load } = req('js-yaml') as { load(t: string): unknown };
+  await validateConfiguration(load(yml), new DebugLogger(false));
+});
+
+test('Electron is the current supported major, and its install script stays denied', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string>; allowScripts: Record<string, boolean> };
+  const installed = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('electron/package.json'), 'utf8')) as { version: string };
+  assert.ok(Number(installed.version.split('.')[0]) >= 45, `Electron ${installed.version}`);
+  assert.match(pkg.devDependencies.electron!, /^\^45\./);
+  assert.equal(pkg.allowScripts.electron, false, "npm ci never runs Electron's download");
 });

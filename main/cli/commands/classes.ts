@@ -1,7 +1,9 @@
 // CLI commands for classes and labels: `grainlab classes` (list, add, rename, recolour, set, merge,
 // delete, export, import) and `grainlab label` (a person's class for segments by id, for a whole
 // cluster, or from a label map), so every class workflow of the app can be scripted.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { readTextFile } from '../../fs/read';
+import { MAX_SMALL_FILE_BYTES } from '../../../app/limits';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ServiceError } from '../../../app/errors';
@@ -155,7 +157,7 @@ export function registerClassCommands(program: Command): void {
       const abs = resolve(file);
       let json: unknown;
       try {
-        json = JSON.parse(await readFile(abs, 'utf8'));
+        json = JSON.parse(await readTextFile(abs, { what: 'class list', maxBytes: MAX_SMALL_FILE_BYTES }));
       } catch (e) {
         throw new ServiceError('invalid-argument', `${abs}: not a readable JSON file (${(e as Error).message}).`, abs);
       }
@@ -187,7 +189,7 @@ export function registerClassCommands(program: Command): void {
       await withProject(dir, async (svc) => {
         const imageId = o.image !== undefined ? int('--image', o.image, 1) : undefined;
         if (o.map) {
-          const classes = o.classes ? parseClassesFile(await readFile(resolve(o.classes), 'utf8'), resolve(o.classes)) : undefined;
+          const classes = o.classes ? parseClassesFile(await readTextFile(resolve(o.classes), { what: 'class table', maxBytes: MAX_SMALL_FILE_BYTES }), resolve(o.classes)) : undefined;
           const { jobId } = await svc.call('labels.import', {
             kind: 'semantic',
             paths: [resolve(o.map)],

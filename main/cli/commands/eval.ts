@@ -2,7 +2,9 @@
 // public sets in ../shared/data, with any classic setting the `segment` command takes, and prints
 // a table; --json/--md write a report.
 import { Option, type Command } from 'commander';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { readTextFile } from '../../fs/read';
+import { MAX_SMALL_FILE_BYTES } from '../../../app/limits';
 import { basename, resolve } from 'node:path';
 import { ServiceError } from '../../../app/errors';
 import type { ClassicOptions } from '../../../app/contract';
@@ -120,7 +122,7 @@ async function readSettingsFile(spec: string): Promise<Partial<ClassicOptions>> 
   const name = hash > 0 ? spec.slice(hash + 1) : undefined;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readTextFile(file, { what: 'settings file', maxBytes: MAX_SMALL_FILE_BYTES });
   } catch {
     throw new ServiceError('not-found', `${file}: cannot read the settings file. Check the path.`, file);
   }

@@ -1,6 +1,9 @@
 // CLI commands for curated datasets and measurements: export, import-labels, stats.
 import { Option, type Command } from 'commander';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { readTextFile } from '../../fs/read';
+import { makeDirs } from '../../fs/dirs';
+import { MAX_SMALL_FILE_BYTES } from '../../../app/limits';
 import { join, resolve } from 'node:path';
 import { ServiceError } from '../../../app/errors';
 import type { ExportFormat, LabelKind, ProjectStats, SemanticValue } from '../../../app/contract/export';
@@ -125,13 +128,7 @@ export function registerExportCommands(program: Command): void {
       let classes: SemanticValue[] | undefined;
       if (o.classes) {
         const f = resolve(o.classes);
-        let text: string;
-        try {
-          text = await readFile(f, 'utf8');
-        } catch {
-          throw new ServiceError('not-found', `${f}: cannot read the class table. Check the path.`, f);
-        }
-        classes = parseClassesFile(text, f);
+        classes = parseClassesFile(await readTextFile(f, { what: 'class table', maxBytes: MAX_SMALL_FILE_BYTES }), f);
       }
       if (o.classNames) classes = [...(classes ?? []), ...parseClassNames(o.classNames)];
       await withProject(dir, async (svc) => {
@@ -178,7 +175,7 @@ export function registerExportCommands(program: Command): void {
         }
         if (o.csv) {
           const out = resolve(o.csv);
-          await mkdir(out, { recursive: true });
+          await makeDirs(out, 'output folder');
           const { files } = await svc.call('stats.csv', args);
           for (const f of files) await writeFile(join(out, f.name), f.text);
           if (!o.json) console.error(`wrote ${files.map((f) => f.name).join(', ')} to ${out}`);

@@ -1,7 +1,9 @@
 // `grainlab presets`: named classic-engine settings saved in a project (list, save, delete) and
 // moved between projects as JSON (export, import). `grainlab segment --preset NAME` uses one.
 import { Option, type Command } from 'commander';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { readTextFile } from '../../fs/read';
+import { MAX_SMALL_FILE_BYTES } from '../../../app/limits';
 import { resolve } from 'node:path';
 import { ServiceError } from '../../../app/errors';
 import type { SegmentationPreset } from '../../../app/contract/presets';
@@ -84,7 +86,7 @@ export function registerPresetCommands(program: Command): void {
       const abs = resolve(file);
       let json: string;
       try {
-        json = await readFile(abs, 'utf8');
+        json = await readTextFile(abs, { what: 'presets file', maxBytes: MAX_SMALL_FILE_BYTES });
       } catch {
         throw new ServiceError('not-found', `${abs}: cannot read the presets file. Check the path.`, abs);
       }

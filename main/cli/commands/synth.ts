@@ -1,7 +1,8 @@
 // `grainlab synth`: writes seeded synthetic micrographs with exact ground truth (app/synth), as a
 // labelled folder (images/ + labels/) that `grainlab eval` and `grainlab import` read.
 import { Option, type Command } from 'commander';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { makeDirs } from '../../fs/dirs';
 import { join, resolve } from 'node:path';
 import { ServiceError } from '../../../app/errors';
 import { generateGrains, generatePhases, type PhaseStructure } from '../../../app/synth';
@@ -42,8 +43,8 @@ export function registerSynthCommands(program: Command): void {
       const seed0 = int('seed', o.seed, 0, 2 ** 31 - 1);
       const bitDepth = Number(o.bits) as 8 | 16;
       const out = resolve(dir);
-      await mkdir(join(out, 'images'), { recursive: true });
-      await mkdir(join(out, 'labels'), { recursive: true });
+      await makeDirs(join(out, 'images'), 'output folder');
+      await makeDirs(join(out, 'labels'), 'output folder');
       const progress = new ProgressWriter();
       for (let i = 0; i < count; i++) {
         const seed = seed0 + i;
