@@ -118,8 +118,8 @@ export interface ImportedLabels {
   imageId: number;
   imageName: string;
   segments: number;
-  /** 'replaced' when the image had a segmentation before, 'classes' when only classes were set. */
-  action: 'created' | 'replaced' | 'classes';
+  /** 'replaced' when the image had a segmentation before, 'classes' when only classes were set, 'unchanged' when the file equals the current segmentation. */
+  action: 'created' | 'replaced' | 'unchanged' | 'classes';
   /** Segments a person made that were kept (replaced images). */
   kept?: number;
 }

@@ -54,7 +54,8 @@ export interface VersionLabels {
 /** What happened to one image when an automatic result was saved. */
 export interface SavedResult {
   imageId: number;
-  action: 'created' | 'replaced';
+  /** 'unchanged': the result equals the current segmentation, so nothing was stored (no step, no version). */
+  action: 'created' | 'replaced' | 'unchanged';
   segments: number;
   /** Segments a person made that were kept exactly as they were. */
   kept: number;

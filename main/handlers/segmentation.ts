@@ -68,7 +68,8 @@ function runPerImage(
       const settings = { ...engine.settings, ...resolved, ...(engine.preset ? { preset: engine.preset } : {}) };
       const saved = await saveAutomaticResult(store, im.id, { labels: result.labels, source: 'auto' }, { engine: engine.name, settings, keep: engine.keep });
       ctx.emit('onDidChangeImage', { imageId: im.id, reason: 'segmented' });
-      job.progress((i + 1) * 100, `${im.name}: ${saved.segments} segments${saved.kept ? ` (${saved.kept} of yours kept)` : ''}`);
+      const note = saved.action === 'unchanged' ? ' (the same as the current segmentation: nothing changed)' : saved.kept ? ` (${saved.kept} of yours kept)` : '';
+      job.progress((i + 1) * 100, `${im.name}: ${saved.segments} segments${note}`);
     }
   });
 }

@@ -54,7 +54,7 @@ export async function saveAutomaticResult(store: ProjectStore, imageId: number, 
     },
   });
   if (outcome) {
-    return { imageId, action: 'replaced', segments: outcome.segments, kept: outcome.kept, versionId: outcome.versionId, history: outcome.history };
+    return { imageId, action: outcome.status === 'unchanged' ? 'unchanged' : 'replaced', segments: outcome.segments, kept: outcome.kept, versionId: outcome.versionId, history: outcome.history };
   }
   // No segmentation yet: this is the first one.
   const stats = segmentStats(result.labels);

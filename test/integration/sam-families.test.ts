@@ -73,9 +73,10 @@ function bestSegmentIoU(labels: Uint32Array, width: number, region: Box): number
   return best;
 }
 
-function waitJob(svc: GrainLabService, jobId: string): Promise<ProgressEvent> {
+function waitJob(svc: GrainLabService, jobId: string, messages: string[] = []): Promise<ProgressEvent> {
   return new Promise((resolve) => {
     const off = svc.on('onDidProgress', (e) => {
+      if (e.jobId === jobId && e.message) messages.push(e.message);
       if (e.jobId === jobId && e.state !== 'running') {
         off();
         resolve(e);
@@ -174,13 +175,16 @@ for (const m of FAMILY_MODELS) {
       assert.ok(maskIoU(c.box, c.mask, SQUARES[k]!) > 0.85, `${m.id}: IoU ${maskIoU(c.box, c.mask, SQUARES[k]!)}`);
     }
     const { jobId } = await svc.call('segment.auto', { imageIds: [imageId], engine: 'sam', sam: { prompts: 'matsam', ...TINY_FILTERS } });
-    const end = await waitJob(svc, jobId);
+    const messages: string[] = [];
+    const end = await waitJob(svc, jobId, messages);
     assert.equal(end.state, 'done', end.message);
     const stats = (await svc.call('sam.runStats', { jobId }))![0]!;
     assert.equal(stats.model, m.id);
     assert.ok(stats.decoderCalls > 0);
     const seg = (await svc.call('segmentation.get', { imageId }))!;
-    assert.equal(seg.engine, `sam:${m.id}:matsam`);
+    // A result equal to the current segmentation is no new step, so the engine on record stays
+    // the one that made it first (tiny-sam2-orig-size has tiny-sam2's weights); the job says so.
+    if (seg.engine !== `sam:${m.id}:matsam`) assert.ok(messages.some((x) => x.includes('nothing changed')), `${m.id}: ${seg.engine}; ${messages.join(' | ')}`);
     for (const sq of SQUARES) assert.ok(bestSegmentIoU(seg.labels, W, sq) > 0.85, `${m.id}: square at ${sq.x},${sq.y}`);
   });
 }

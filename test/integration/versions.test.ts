@@ -163,7 +163,7 @@ test('nothing changes, nothing is stored: the same result twice is no new step',
   const { dir, imageId, map } = await segmentedProject(W, H, 20, 4);
   const store = ProjectStore.open(dir);
   const r = await saveAutomaticResult(store, imageId, { labels: map, source: 'auto' }, { engine: 'test', keep: 'person' });
-  assert.equal(r.action, 'replaced');
+  assert.equal(r.action, 'unchanged');
   assert.equal(r.versionId, null);
   assert.equal((await editStoreFor(store).history(imageId))!.undoDepth, 0);
   assert.equal(listVersions(store, imageId).length, 0);
