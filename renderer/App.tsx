@@ -501,21 +501,17 @@ export function App() {
     [selection, classes, client, runEdit, onError],
   );
 
-  /** Undo/redo: this session's own edits show at once; older ones when main sends their patch. */
+  /** Undo/redo are main's: the canvas shows the step when main answers with its patch. */
   const stepHistory = (which: 'undo' | 'redo') => {
     const s = sessionRef.current;
     if (!s) return;
     // Undoing (or redoing) a re-segmentation changes the whole map, engine and classes: reload.
     const whole = (which === 'undo' ? s.doc.undoKind : s.doc.redoKind) === 'resegment';
-    const started = which === 'undo' ? s.undo() : s.redo();
-    const drawn = () => {
+    void (which === 'undo' ? s.undo() : s.redo()).then((did) => {
+      if (!did) return;
       viewer.current?.drawNow();
       recordCommit(which);
-    };
-    if (started.local) drawn();
-    void started.done.then((did) => {
-      if (did && !started.local) drawn();
-      if (did && whole) {
+      if (whole) {
         void s.reload().then(() => viewer.current?.drawNow(), onError);
         void refreshImages().catch(() => {});
         void refreshClasses().catch(() => {});
