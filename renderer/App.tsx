@@ -33,7 +33,7 @@ import { createTools, isPromptTool } from './tools';
 import { nextUnverified } from './tools/geometry';
 import type { Intent, ToolContext, ToolDocument, ToolId } from './tools/types';
 import { actionForKey, type ActionContext } from './actions/registry';
-import { debugHooks, recordCommit } from './viewer/debug';
+import { debugHooks, markInput, recordCommit } from './debug';
 import { useQuestions } from './components/dialogs/useQuestions';
 import { VersionsPanel } from './components/versions/VersionsPanel';
 import { ClassManager } from './components/classes/ClassManager';
@@ -198,7 +198,7 @@ export function App() {
     const old = sessionRef.current;
     if (old && old !== s) old.dispose();
     sessionRef.current = s;
-    debugHooks.session = s;
+    if (debugHooks) debugHooks.session = s;
     setSession(s);
   }, []);
 
@@ -630,7 +630,7 @@ export function App() {
         e.preventDefault();
         return;
       }
-      debugHooks.inputStart = e.timeStamp;
+      markInput(e.timeStamp);
       const tool = tools[toolRef.current];
       if (tool.onKey({ key: e.key, shift: e.shiftKey, alt: e.altKey, ctrl: e.ctrlKey || e.metaKey }, toolContext())) {
         e.preventDefault();
@@ -640,13 +640,13 @@ export function App() {
       }
       const action = actionForKey(e);
       if (!action) {
-        debugHooks.inputStart = 0;
+        markInput(0);
         return;
       }
       e.preventDefault();
       const ctx = ctxRef.current;
       if (action.enabled && !action.enabled(ctx)) {
-        debugHooks.inputStart = 0;
+        markInput(0);
         return;
       }
       action.run(ctx);
