@@ -2,7 +2,7 @@
 // add/subtract switch and the brush size.
 import { TOOLS } from '../tools';
 import type { ToolId } from '../tools/types';
-import { ACTIONS, type ActionContext } from '../actions/registry';
+import { ACTIONS, isEnabled, runAction, type ActionContext } from '../actions/registry';
 
 interface Props {
   tool: ToolId;
@@ -27,7 +27,7 @@ export function ToolStrip({ tool, onTool, polygonSubtract, onPolygonSubtract, br
       ))}
       <span className="strip-sep" />
       {ACTIONS.filter((a) => a.toolbar).map((a) => (
-        <button key={a.id} className="tool-button action" disabled={a.enabled ? !a.enabled(actions) : false} onClick={() => a.run(actions)} title={`${a.label} (${a.keys.join(', ')})`} data-testid={`action-${a.id}`}>
+        <button key={a.name} className="tool-button action" disabled={!isEnabled(a, actions)} onClick={() => runAction(a, actions)} title={`${a.label} (${a.keys.join(', ')})`} data-testid={`action-${a.name}`}>
           <span className="glyph">{a.glyph ?? a.short ?? a.label}</span>
           <span className="key">{a.keys[0]!.replace('Ctrl+', '^').replace('Shift+', '⇧').replace('Delete', 'Del')}</span>
         </button>
