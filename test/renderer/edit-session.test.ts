@@ -43,7 +43,7 @@ class FakeMain {
       this.calls.push({ method, args });
       const answer = () => this.answer(method, args);
       if (!this.hold) return Promise.resolve().then(answer);
-      return new Promise((resolve, reject) => this.held.push(() => Promise.resolve().then(answer).then(resolve, reject)));
+      return new Promise<unknown>((resolve, reject) => this.held.push(() => void Promise.resolve().then(answer).then(resolve, reject)));
     }) as SessionClient['call'],
   };
 
