@@ -41,15 +41,25 @@ class Idle extends StateNode<BoundaryTool> {
   }
 }
 
-class Pressing extends StateNode<BoundaryTool> {
-  readonly id = 'pressing' as const;
-  private press: Press = { points: [], source: 0, into: 0 };
+/** A state with the button held: the press, followed as the pointer moves. */
+abstract class Held extends StateNode<BoundaryTool> {
+  protected press: Press = { points: [], source: 0, into: 0 };
   override onEnter(info: unknown): void {
     this.press = info as Press;
+  }
+  override onExit(): void {
+    this.press = { points: [], source: 0, into: 0 };
   }
   override onPointerMove(p: PointerInput, ctx: ToolContext): void {
     this.tool.hover(p, ctx);
     track(this.press, p, ctx);
+  }
+}
+
+class Pressing extends Held {
+  readonly id = 'pressing' as const;
+  override onPointerMove(p: PointerInput, ctx: ToolContext): void {
+    super.onPointerMove(p, ctx);
     const first = this.press.points[0]!;
     if (Math.hypot(p.x - first[0], p.y - first[1]) > 3 * p.pixelSize) this.tool.transition('dragging', this.press);
   }
@@ -67,19 +77,8 @@ class Pressing extends StateNode<BoundaryTool> {
   }
 }
 
-class Dragging extends StateNode<BoundaryTool> {
+class Dragging extends Held {
   readonly id = 'dragging' as const;
-  private press: Press = { points: [], source: 0, into: 0 };
-  override onEnter(info: unknown): void {
-    this.press = info as Press;
-  }
-  override onExit(): void {
-    this.press = { points: [], source: 0, into: 0 };
-  }
-  override onPointerMove(p: PointerInput, ctx: ToolContext): void {
-    this.tool.hover(p, ctx);
-    track(this.press, p, ctx);
-  }
   override onPointerUp(p: PointerInput, ctx: ToolContext): void {
     const { points: pts, source, into } = this.press;
     const last = pts[pts.length - 1]!;
