@@ -6,13 +6,13 @@ import type { Viewport } from '../app/view/viewport';
 import type { EditSession } from './editor/session';
 import type { CanvasView } from './viewer/canvas-view';
 
-export interface CommitTiming {
+interface CommitTiming {
   label: string;
   /** From the input event (pointer-up or key) to the redrawn overlay, ms. */
   ms: number;
 }
 
-export interface DebugHooks {
+interface DebugHooks {
   /** Time stamp (performance.now() base) of the input that started the current edit. */
   inputStart: number;
   commits: CommitTiming[];

@@ -58,7 +58,7 @@ export const ACTIONS: readonly Action[] = [
   segmentImage,
 ];
 
-export interface KeyLike {
+interface KeyLike {
   key: string;
   ctrlKey: boolean;
   metaKey: boolean;

@@ -9,14 +9,14 @@ import type { Intent, ToolId } from '../tools/types';
 export type ActionGroup = 'Tools' | 'Edit' | 'Selection' | 'Classes and review' | 'View' | 'Images';
 
 /** The open image's segmentation as actions read it. */
-export interface ActionDocument {
+interface ActionDocument {
   readonly segments: ReadonlyMap<number, SegmentRecord>;
   /** Entries main's history can undo / redo. */
   readonly undoDepth: number;
   readonly redoDepth: number;
 }
 
-export interface ActionSelection {
+interface ActionSelection {
   readonly ids: readonly number[];
   /** The one selected segment, or null. */
   readonly single: number | null;

@@ -5,7 +5,7 @@ import type { Point } from '../../app/edit';
 import { StateNode, StateTool } from './state-node';
 import type { PointerInput, PreviewShape, ToolContext } from './types';
 
-export type StrokeState = 'idle' | 'stroking';
+type StrokeState = 'idle' | 'stroking';
 
 class StrokeIdle extends StateNode<StrokeTool> {
   readonly id = 'idle' as const;
@@ -20,7 +20,7 @@ class StrokeIdle extends StateNode<StrokeTool> {
   }
 }
 
-export class Stroking extends StateNode<StrokeTool> {
+class Stroking extends StateNode<StrokeTool> {
   readonly id = 'stroking' as const;
   points: Point[] = [];
   override onEnter(info: unknown): void {

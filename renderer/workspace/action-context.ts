@@ -11,7 +11,7 @@ import type { ToolState } from './tools';
 import type { ViewSettings } from './view-settings';
 import type { ToolId } from '../tools/types';
 
-export interface ActionContextDeps {
+interface ActionContextDeps {
   images: Images;
   image: OpenImage;
   selection: Selection;

@@ -6,7 +6,7 @@ import type { SelectMode } from '../editor/selection';
 import type { OverlaySettings } from '../viewer/canvas-view';
 
 /** With cluster selection on, a clicked segment stands for every (still existing) segment of its cluster. */
-export function expandToClusters(ids: readonly number[], state: ClusterState | null, exists: (id: number) => boolean): number[] {
+function expandToClusters(ids: readonly number[], state: ClusterState | null, exists: (id: number) => boolean): number[] {
   if (!state || ids.length !== 1) return [...ids];
   const row = state.segmentIds.indexOf(ids[0]!);
   if (row < 0) return [...ids];

@@ -27,7 +27,7 @@ export interface OpenImage {
   redo(): void;
 }
 
-export interface OpenImageDeps {
+interface OpenImageDeps {
   client: GrainLabClient;
   toasts: Toasts;
   selected: number | null;

@@ -9,7 +9,7 @@ function typingIn(t: EventTarget | null): boolean {
   return t instanceof HTMLElement && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.isContentEditable);
 }
 
-export interface KeyboardDeps {
+interface KeyboardDeps {
   tool: () => Tool;
   toolContext: () => ToolContext;
   /** The action context of the latest render. */

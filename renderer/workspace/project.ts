@@ -5,7 +5,7 @@ import type { GrainLabClient } from '../../app/contract';
 import type { ProjectInfo } from '../../app/types';
 import type { Toasts } from './toasts';
 
-export interface ProjectState {
+interface ProjectState {
   project: ProjectInfo | null;
   /** Main answered whether a project is open. */
   loaded: boolean;

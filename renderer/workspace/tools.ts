@@ -43,7 +43,7 @@ export function useToolState() {
 
 export type ToolState = ReturnType<typeof useToolState>;
 
-export interface ToolInputDeps {
+interface ToolInputDeps {
   state: ToolState;
   image: OpenImage;
   selectedRef: { readonly current: number | null };
