@@ -139,7 +139,7 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
         void imports.importFiles(Array.from(e.dataTransfer.files));
       }}
     >
-      <Toolbar project={project} images={images} jobs={jobs} sam={sam} onImport={(f) => void imports.importFiles(f)} onClusters={() => view.setPanelTab('clusters')} onClose={onClose} onError={onError} />
+      <Toolbar project={project} images={images} jobs={jobs} sam={sam} actions={actions} onImport={(f) => void imports.importFiles(f)} onClose={onClose} onError={onError} />
       <aside className="sidebar">
         <div className="sidebar-head">
           Images <span className="muted">({images.images.length})</span>
@@ -174,7 +174,7 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
               onContextMenu={(x, y) => view.setMenu({ x, y })}
               onToolInput={tools.changed}
             />
-            <ToolStrip tool={tools.toolId} onTool={switchTool} polygonSubtract={tools.polygonSubtract} onPolygonSubtract={tools.setPolygonSubtract} brushRadius={tools.brushRadius} onBrushRadius={tools.setBrushRadius} disabled={false} actions={actions} />
+            <ToolStrip tool={tools.toolId} polygonSubtract={tools.polygonSubtract} onPolygonSubtract={tools.setPolygonSubtract} brushRadius={tools.brushRadius} onBrushRadius={tools.setBrushRadius} disabled={false} actions={actions} />
           </>
         ) : (
           <div className="placeholder-stage muted">{images.images.length ? 'Select an image on the left.' : 'Import micrographs to begin: Import… or drop files here.'}</div>

@@ -1,6 +1,7 @@
-// The actions registry: every one-shot command (one file each in this folder) in the order the
-// help overlay lists them, and the keyboard lookup. The tool strip, the canvas context menu, the
-// keyboard and the "?" help all read it, so a command and its keys are declared once. DOM-free.
+// The actions registry: every one-shot command (one file each in this folder, or one file for a
+// family such as the class keys) in the order the help overlay lists them, and the keyboard
+// lookup. The tool strip, the Segment menu, the canvas context menu, the keyboard and the "?"
+// help all read it, so a command and its keys are declared once. DOM-free.
 import { brushLarger, brushSmaller } from './brush-size';
 import { clearSelection } from './clear-selection';
 import { clusterSelect } from './cluster-select';
@@ -16,6 +17,7 @@ import { polygonMode } from './polygon-mode';
 import { redo } from './redo';
 import { reviewImage } from './review-image';
 import { segmentImage } from './segment';
+import { openClusters, phaseMap, segmentAll, segmentChosen } from './segment-menu';
 import { selectAll } from './select-all';
 import { classActions, clearClass } from './set-class';
 import { toolActions } from './tool';
@@ -56,6 +58,10 @@ export const ACTIONS: readonly Action[] = [
   nextImage,
   previousImage,
   segmentImage,
+  segmentChosen,
+  segmentAll,
+  phaseMap,
+  openClusters,
 ];
 
 interface KeyLike {
@@ -112,10 +118,16 @@ export function runAction(a: Action, ctx: ActionContext): boolean {
   return true;
 }
 
-/** Actions by group, in declaration order, for the help overlay. */
+/** The actions of a toolbar menu, in declaration order. */
+export function menuActions(menu: NonNullable<Action['menu']>): Action[] {
+  return ACTIONS.filter((a) => a.menu === menu);
+}
+
+/** Actions that have keys, by group, in declaration order, for the help overlay. */
 export function actionsByGroup(): [ActionGroup, Action[]][] {
   const groups = new Map<ActionGroup, Action[]>();
   for (const a of ACTIONS) {
+    if (a.keys.length === 0) continue;
     const list = groups.get(a.group) ?? [];
     list.push(a);
     groups.set(a.group, list);

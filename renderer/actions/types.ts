@@ -39,6 +39,10 @@ export interface ActionContext {
   /** The open image's record and the project's images in list order. */
   readonly image: ImageRecord | null;
   readonly images: readonly ImageRecord[];
+  /** Images chosen in the list (project-wide commands work on them). */
+  readonly chosen: readonly number[];
+  /** A job (segmentation, phase map…) is running. */
+  readonly running: boolean;
   readonly classes: readonly ClassRecord[];
   /** The side panel's "delete smaller than" area, px. */
   readonly minArea: number;
@@ -55,8 +59,10 @@ export interface ActionContext {
   ensureClasses(count: number): Promise<readonly ClassRecord[] | null>;
   setImageStatus(imageId: number, status: ImageStatus): void;
   openImage(imageId: number): void;
-  /** Auto-segments these images (asks first when corrections are at stake). */
-  segment(imageIds: number[]): void;
+  /** Auto-segments these images (asks first when corrections are at stake; `verb` names the command in the question). */
+  segment(imageIds: number[], verb?: string): void;
+  /** Pixel k-means phase map of one image (asks first when it holds corrections). */
+  phaseMap(imageId: number): void;
   notify(kind: 'info' | 'error', text: string): void;
   readonly view: {
     fit(): void;
@@ -85,6 +91,12 @@ export interface Action {
   glyph?: string;
   /** Shown in the canvas context menu. */
   context?: boolean;
+  /** Shown in a toolbar menu ('segment': the arrow beside Segment), with this tooltip. */
+  menu?: 'segment';
+  title?: string;
+  /** The menu's text when it depends on the context (counts), else `label`. */
+  caption?(ctx: ActionContext): string;
+  testId?: string;
 }
 
 export const hasImage = (c: ActionContext): boolean => c.hasImage;

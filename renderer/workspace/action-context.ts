@@ -45,6 +45,8 @@ export function buildActionContext(d: ActionContextDeps): ActionContext {
     tool: d.tools.toolId,
     image: images.current,
     images: images.images,
+    chosen: images.chosen,
+    running: d.jobs.running,
     classes: images.classes,
     minArea: view.minArea,
     clusterSelect: clusters.select,
@@ -56,7 +58,8 @@ export function buildActionContext(d: ActionContextDeps): ActionContext {
     ensureClasses: images.ensureClasses,
     setImageStatus: (imageId, status) => void d.setImageStatus(imageId, status).catch(d.onError),
     openImage: images.open,
-    segment: (ids) => void d.jobs.segment(ids),
+    segment: (ids, verb) => void d.jobs.segment(ids, verb),
+    phaseMap: (imageId) => void d.jobs.pixelKMeans(imageId),
     notify: d.notify,
     view: {
       fit: () => viewer.current?.fit(),

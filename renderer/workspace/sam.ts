@@ -16,6 +16,7 @@ export interface SamPrompting {
 }
 
 export function useSamPrompting(client: GrainLabClient, toasts: Toasts, promptTools: readonly PromptTool[], onToolChanged: () => void): SamPrompting {
+  const { toast } = toasts;
   const [status, setStatus] = useState<SamStatus | null>(null);
   const statusRef = useRef(status);
   statusRef.current = status;
@@ -50,11 +51,11 @@ export function useSamPrompting(client: GrainLabClient, toasts: Toasts, promptTo
       } catch (e) {
         if (mine !== seq.current) return;
         tool.setCandidate(null, doc());
-        toasts.toast('error', errorText(e));
+        toast('error', errorText(e));
       }
       changed.current();
     },
-    [client, toasts, check],
+    [client, toast, check],
   );
 
   return { status, check, prompt };

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EditOp } from '../../app/edit';
 import type { ClassRecord, ImageRecord, SegmentRecord } from '../../app/types';
-import { ACTIONS, actionByName, actionForKey, actionsByGroup, isEnabled, keyCombo, runAction } from '../../renderer/actions/registry';
+import { ACTIONS, actionByName, actionForKey, actionsByGroup, isEnabled, keyCombo, menuActions, runAction } from '../../renderer/actions/registry';
 import type { ActionContext, Toggle } from '../../renderer/actions/types';
 import { resizeBrush } from '../../renderer/actions/brush-size';
 import { TOOLS } from '../../renderer/tools';
@@ -20,7 +20,7 @@ interface Fake extends ActionContext {
   brush: number;
 }
 
-function fake(over: { segments?: SegmentRecord[] | null; selection?: number[]; undoDepth?: number; redoDepth?: number; pending?: number; classes?: ClassRecord[]; images?: ImageRecord[]; image?: ImageRecord | null; clusterSelect?: boolean; hasClusters?: boolean; hasImage?: boolean } = {}): Fake {
+function fake(over: { chosen?: number[]; running?: boolean; segments?: SegmentRecord[] | null; selection?: number[]; undoDepth?: number; redoDepth?: number; pending?: number; classes?: ClassRecord[]; images?: ImageRecord[]; image?: ImageRecord | null; clusterSelect?: boolean; hasClusters?: boolean; hasImage?: boolean } = {}): Fake {
   const calls: string[] = [];
   const segments = over.segments === null ? null : new Map((over.segments ?? [seg(1, 10), seg(2, 100), seg(3, 4)]).map((s) => [s.id, s]));
   const f: Fake = {
@@ -48,6 +48,8 @@ function fake(over: { segments?: SegmentRecord[] | null; selection?: number[]; u
     tool: 'select',
     image: over.image === undefined ? image(1) : over.image,
     images: over.images ?? [image(1), image(2), image(3)],
+    chosen: over.chosen ?? [],
+    running: over.running ?? false,
     classes: over.classes ?? [],
     minArea: 50,
     clusterSelect: over.clusterSelect ?? false,
@@ -66,7 +68,8 @@ function fake(over: { segments?: SegmentRecord[] | null; selection?: number[]; u
     },
     setImageStatus: (id, status) => calls.push(`status:${id}:${status}`),
     openImage: (id) => calls.push(`open:${id}`),
-    segment: (ids) => calls.push(`segment:${ids.join(',')}`),
+    segment: (ids, verb) => calls.push(`segment:${ids.join(',')}${verb ? `:${verb}` : ''}`),
+    phaseMap: (id) => calls.push(`phase:${id}`),
     notify: (kind, text) => calls.push(`${kind}:${text}`),
     view: {
       fit: () => calls.push('fit'),
@@ -114,7 +117,7 @@ test('key tests: combos as typed, one action per key, every tool has a key, help
   assert.equal(new Set(all).size, all.length, 'no key is bound twice');
   for (const t of TOOLS) assert.equal(actionForKey(k(t.key.toLowerCase()))!.name, `tool.${t.id}`);
   const listed = actionsByGroup().flatMap(([, list]) => list.map((a) => a.name));
-  assert.deepEqual(listed.sort(), ACTIONS.map((a) => a.name).sort());
+  assert.deepEqual(listed.sort(), ACTIONS.filter((a) => a.keys.length > 0).map((a) => a.name).sort(), 'help lists every action that has a key');
   assert.ok(ACTIONS.filter((a) => a.toolbar).every((a) => a.glyph || a.short), 'toolbar actions have something to draw');
 });
 
@@ -202,4 +205,16 @@ test('perform: edits, selection, review, navigation and view reach the context',
   assert.equal(b.brush, 8);
   assert.equal(resizeBrush(0.5, 0.8), 0.5);
   assert.equal(resizeBrush(480, 1.25), 500);
+});
+
+test('the Segment menu reads the registry: captions with counts, predicates, perform', () => {
+  assert.deepEqual(menuActions('segment').map((a) => a.testId ?? a.name), ['segment-chosen', 'segment-all', 'phase-map-menu', 'view.clusters']);
+  const f = fake({ chosen: [2, 3] });
+  assert.deepEqual(menuActions('segment').map((a) => a.caption?.(f) ?? a.label), ['Segment chosen images (2)', 'Segment all images (3)', 'Phase map (pixel k-means)…', 'Cluster segments…']);
+  for (const a of menuActions('segment')) assert.ok(runAction(a, f), a.name);
+  assert.deepEqual(f.calls, ['segment:2,3:Segment 2 chosen images', 'segment:1,2,3:Segment all 3 images', 'phase:1', 'clusters-tab']);
+  const busy = fake({ chosen: [1], running: true });
+  assert.deepEqual(menuActions('segment').map((a) => isEnabled(a, busy)), [false, false, false, true], 'nothing new starts while a job runs');
+  assert.equal(isEnabled(named('image.segmentChosen'), fake()), false, 'nothing chosen');
+  assert.equal(isEnabled(named('image.phaseMap'), fake({ image: null })), false, 'no open image');
 });

@@ -2,6 +2,7 @@
 // Segment split button, export tools, the SAM model badge and Close.
 import { useRef } from 'react';
 import type { ProjectInfo } from '../../../app/types';
+import { isEnabled, menuActions, runAction, type ActionContext } from '../../actions/registry';
 import { ExportTools } from '../export/ExportTools';
 import { MenuButton } from '../MenuButton';
 import type { Images } from '../../workspace/images';
@@ -15,13 +16,13 @@ interface Props {
   images: Images;
   jobs: Jobs;
   sam: SamPrompting;
+  actions: ActionContext;
   onImport(files: File[]): void;
-  onClusters(): void;
   onClose(): void;
   onError(e: unknown): void;
 }
 
-export function Toolbar({ project, images, jobs, sam, onImport, onClusters, onClose, onError }: Props) {
+export function Toolbar({ project, images, jobs, sam, actions, onImport, onClose, onError }: Props) {
   const fileInput = useRef<HTMLInputElement>(null);
   const { selected, chosen } = images;
   const all = images.images;
@@ -74,18 +75,13 @@ export function Toolbar({ project, images, jobs, sam, onImport, onClusters, onCl
           title="More ways to segment"
           testId="segment-menu"
           disabled={all.length === 0}
-          items={[
-            {
-              label: `Segment chosen images (${chosen.length})`,
-              title: 'Auto-segment the images chosen in the list (Ctrl-click, Shift-click); says what will change first',
-              disabled: running || chosen.length === 0,
-              testId: 'segment-chosen',
-              run: () => void jobs.segment(chosen, `Segment ${chosen.length} chosen image${chosen.length === 1 ? '' : 's'}`),
-            },
-            { label: `Segment all images (${all.length})`, title: 'Auto-segment every image in the project; says what will change first', disabled: running, testId: 'segment-all', run: () => void jobs.segment(all.map((i) => i.id), `Segment all ${all.length} images`) },
-            { label: 'Phase map (pixel k-means)…', title: 'k-means on pixel intensities gives this image a phase map (options in the Clusters tab)', disabled: selected === null || running, testId: 'phase-map-menu', run: () => selected !== null && void jobs.pixelKMeans(selected) },
-            { label: 'Cluster segments…', title: 'Open the Clusters tab', disabled: selected === null, run: onClusters },
-          ]}
+          items={menuActions('segment').map((a) => ({
+            label: a.caption?.(actions) ?? a.label,
+            ...(a.title ? { title: a.title } : {}),
+            disabled: !isEnabled(a, actions),
+            ...(a.testId ? { testId: a.testId } : {}),
+            run: () => runAction(a, actions),
+          }))}
         />
       </span>
       <span className="sep" />
