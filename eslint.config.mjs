@@ -41,6 +41,23 @@ export default tseslint.config(
     ),
   },
   {
+    // The renderer's client reads the type of what the Electron preload exposes from its one
+    // definition in main/electron/preload-api.ts; a type import only, so no main/ code runs here.
+    files: ['renderer/client.ts'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: [...nodeBuiltins, 'electron', 'better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', '**/main/**', '!**/main/electron/preload-api'], message: 'renderer/ talks to main/ only through the contract.' },
+            { group: ['**/main/electron/preload-api'], allowTypeImports: true, message: 'Only the PreloadApi type may come from main/.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['scripts/**/*.mjs', 'bin/**/*.mjs', 'eslint.config.mjs', 'vite.config.ts'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

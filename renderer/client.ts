@@ -3,11 +3,8 @@
 import type { Args, EventName, Events, GrainLabClient, MethodName, Reply, Result } from '../app/contract';
 import { ServiceError, type ServiceErrorData } from '../app/errors';
 import { decodeMessage, encodeMessage, type ServerMessage } from '../app/wire';
-
-interface PreloadApi {
-  methods: Record<MethodName, (args: unknown) => Promise<Reply<unknown>>>;
-  on(event: EventName, listener: (payload: unknown) => void): () => void;
-}
+// The one definition of what the Electron preload exposes (a type only: nothing of main/ runs here).
+import type { PreloadApi } from '../main/electron/preload-api';
 
 declare global {
   interface Window {

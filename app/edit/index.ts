@@ -1,9 +1,9 @@
-// Edit operations on label maps with invertible patches, and per-image undo/redo history.
+// Edit operations on label maps with invertible patches.
 // Typical use: validate an op with EditOpSchema; applyEdit(map, op, { nextId, bboxes, areas,
 // meta }) changes the map and returns { patch, meta, segmentChanges, nextId }; main/ stores
-// encodePatch(patch) with the op in the edit log and updates the segment table from
-// segmentChanges; EditHistory.record(op, patch, meta) feeds undo/redo, whose steps are applied
-// with applyPatch(map, step.patch, step.direction) and re-measured with measurePatch.
+// encodePatch(patch) with the op in its edit log (the one undo history) and updates the segment
+// table from segmentChanges; undo/redo apply a stored patch with applyPatch(map, patch,
+// 'inverse' | 'forward') and re-measure with measurePatch.
 // The renderer can pass measure: false for instant previews.
 export {
   type LabelPatch,
@@ -46,5 +46,4 @@ export {
 } from './ops';
 export { type MeasureOptions, type SegmentChanges, measurePatch } from './measure';
 export { type MaskRle, type Point, type RowSpans, maskToRle, rleToMask, polygonSpans, strokeSpans, maskSpans, spanArea } from './spans';
-export { type HistoryEntry, type HistoryOptions, type HistoryStep, EditHistory, HistoryByImage, stepPatch } from './history';
 export { EditOpSchema } from './schema';

@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { segmentStats } from '../labelmap';
 import type { LabelMap } from '../types';
 import { measurePatch } from './measure';
-import { applyEdit, type EditOp, type SegmentMeta } from './ops';
-import { applyPatch, decodePatch, diffToPatch, encodePatch, invertPatch } from './patch';
-import { EditHistory } from './history';
+import { applyEdit, invertMeta, type EditOp, type MetaChange, type SegmentMeta } from './ops';
+import { applyPatch, combinePatches, decodePatch, diffToPatch, emptyPatch, encodePatch, invertPatch, type LabelPatch } from './patch';
 import { areaLookup, bboxLookup, cloneMap, maxId, prng, punchHoles, randInt, randomOp, voronoiMap } from './testkit';
 import { ServiceError } from '../errors';
 
@@ -138,6 +137,12 @@ test('random edits invert exactly, match a brute-force diff, round-trip encoding
 });
 
 test('random edit sequences with gestures: undo all restores the original, redo all the final map', () => {
+  // History entries as main's edit log keeps them: a gesture's patches combined into one, its
+  // meta changes in order; undo applies the inverse, newest entry first.
+  interface Entry {
+    patch: LabelPatch;
+    meta: MetaChange[];
+  }
   for (let seed = 1; seed <= 6; seed++) {
     const rng = prng(seed * 104729);
     const map = voronoiMap(rng, randInt(rng, 64, 128), randInt(rng, 64, 96), randInt(rng, 8, 30));
@@ -145,9 +150,9 @@ test('random edit sequences with gestures: undo all restores the original, redo 
     const original = cloneMap(map);
     const meta = metaTable(map, rng);
     const originalMeta = new Map([...meta].map(([k, v]) => [k, { ...v }]));
-    const history = new EditHistory();
+    const entries: Entry[] = [];
     let nextId = maxId(map) + 1;
-    let gestureOpen = false;
+    let gesture: Entry | null = null;
     const applyMeta = (changes: { id: number; field: 'classId' | 'verified'; new: number | boolean | null }[]) => {
       for (const c of changes) {
         const m = meta.get(c.id)!;
@@ -156,13 +161,10 @@ test('random edit sequences with gestures: undo all restores the original, redo 
       }
     };
     for (let step = 0; step < 40; step++) {
-      if (!gestureOpen && rng() < 0.15) {
-        history.beginGesture();
-        gestureOpen = true;
-      } else if (gestureOpen && rng() < 0.3) {
-        history.endGesture();
-        gestureOpen = false;
-      }
+      if (!gesture && rng() < 0.15) {
+        gesture = { patch: emptyPatch(), meta: [] };
+        entries.push(gesture);
+      } else if (gesture && rng() < 0.3) gesture = null;
       const op: EditOp = randomOp(rng, map, meta);
       let res;
       try {
@@ -174,23 +176,23 @@ test('random edit sequences with gestures: undo all restores the original, redo 
       nextId = res.nextId;
       for (const id of res.segmentChanges.created) if (!meta.has(id)) meta.set(id, { classId: null, verified: false });
       applyMeta(res.meta);
-      history.record(op, res.patch, res.meta);
+      if (gesture) {
+        gesture.patch = combinePatches(gesture.patch, res.patch);
+        gesture.meta.push(...res.meta);
+      } else entries.push({ patch: res.patch, meta: res.meta });
     }
-    if (gestureOpen) history.endGesture();
     const final = cloneMap(map);
     const finalMeta = new Map([...meta].map(([k, v]) => [k, { ...v }]));
-    let undos = 0;
-    for (let step = history.undo(); step; step = history.undo()) {
-      applyPatch(map, step.patch, step.direction);
-      applyMeta(step.meta);
-      undos++;
+    assert.ok(entries.length > 0);
+    for (const e of [...entries].reverse()) {
+      applyPatch(map, e.patch, 'inverse');
+      applyMeta(invertMeta(e.meta));
     }
-    assert.ok(undos > 0);
     assert.deepEqual(map.data, original.data, `seed ${seed}: undo all`);
     for (const [id, m] of originalMeta) assert.deepEqual(meta.get(id), m, `seed ${seed}: meta of ${id} after undo`);
-    for (let step = history.redo(); step; step = history.redo()) {
-      applyPatch(map, step.patch, step.direction);
-      applyMeta(step.meta);
+    for (const e of entries) {
+      applyPatch(map, e.patch, 'forward');
+      applyMeta(e.meta);
     }
     assert.deepEqual(map.data, final.data, `seed ${seed}: redo all`);
     for (const [id, m] of finalMeta) assert.deepEqual(meta.get(id), m, `seed ${seed}: meta of ${id} after redo`);

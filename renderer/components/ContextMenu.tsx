@@ -1,7 +1,7 @@
 // Right-click menu on the canvas: the registry's context actions, enabled or not for the current
 // selection, with their shortcuts.
 import { useEffect } from 'react';
-import { ACTIONS, type ActionContext } from '../actions/registry';
+import { ACTIONS, isEnabled, runAction, type ActionContext } from '../actions/registry';
 
 export function ContextMenu({ x, y, ctx, onClose }: { x: number; y: number; ctx: ActionContext; onClose(): void }) {
   useEffect(() => {
@@ -18,11 +18,11 @@ export function ContextMenu({ x, y, ctx, onClose }: { x: number; y: number; ctx:
     <div className="context-menu" style={{ left: x, top: y }} data-testid="context-menu" onPointerDown={(e) => e.stopPropagation()} onContextMenu={(e) => e.preventDefault()}>
       {items.map((a) => (
         <button
-          key={a.id}
-          disabled={a.enabled ? !a.enabled(ctx) : false}
+          key={a.name}
+          disabled={!isEnabled(a, ctx)}
           onClick={() => {
             onClose();
-            a.run(ctx);
+            runAction(a, ctx);
           }}
         >
           <span>{a.label}</span>

@@ -34,7 +34,7 @@ export function HelpOverlay({ onClose }: { onClose(): void }) {
               <table>
                 <tbody>
                   {list.map((a) => (
-                    <tr key={a.id}>
+                    <tr key={a.name}>
                       <td className="keys">
                         {a.keys.map((k) => (
                           <kbd key={k}>{k}</kbd>

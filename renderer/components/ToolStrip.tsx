@@ -1,12 +1,12 @@
-// The vertical tool strip beside the canvas: one button per tool (with its key), the polygon
-// add/subtract switch and the brush size.
+// The vertical tool strip beside the canvas: one button per tool (its tool action from the
+// registry, with its key), the registry's toolbar actions, the polygon add/subtract switch and
+// the brush size.
 import { TOOLS } from '../tools';
 import type { ToolId } from '../tools/types';
-import { ACTIONS, type ActionContext } from '../actions/registry';
+import { ACTIONS, actionByName, isEnabled, runAction, type ActionContext } from '../actions/registry';
 
 interface Props {
   tool: ToolId;
-  onTool(id: ToolId): void;
   polygonSubtract: boolean;
   onPolygonSubtract(v: boolean): void;
   brushRadius: number;
@@ -16,18 +16,18 @@ interface Props {
   actions: ActionContext;
 }
 
-export function ToolStrip({ tool, onTool, polygonSubtract, onPolygonSubtract, brushRadius, onBrushRadius, disabled, actions }: Props) {
+export function ToolStrip({ tool, polygonSubtract, onPolygonSubtract, brushRadius, onBrushRadius, disabled, actions }: Props) {
   return (
     <div className="tool-strip" data-testid="tool-strip">
       {TOOLS.map((t) => (
-        <button key={t.id} className={`tool-button${tool === t.id ? ' active' : ''}`} disabled={disabled} onClick={() => onTool(t.id)} title={`${t.label} (${t.key})`} data-testid={`tool-${t.id}`} aria-pressed={tool === t.id}>
+        <button key={t.id} className={`tool-button${tool === t.id ? ' active' : ''}`} disabled={disabled} onClick={() => runAction(actionByName(`tool.${t.id}`)!, actions)} title={`${t.label} (${t.key})`} data-testid={`tool-${t.id}`} aria-pressed={tool === t.id}>
           <span className="glyph">{t.glyph}</span>
           <span className="key">{t.key}</span>
         </button>
       ))}
       <span className="strip-sep" />
       {ACTIONS.filter((a) => a.toolbar).map((a) => (
-        <button key={a.id} className="tool-button action" disabled={a.enabled ? !a.enabled(actions) : false} onClick={() => a.run(actions)} title={`${a.label} (${a.keys.join(', ')})`} data-testid={`action-${a.id}`}>
+        <button key={a.name} className="tool-button action" disabled={!isEnabled(a, actions)} onClick={() => runAction(a, actions)} title={`${a.label} (${a.keys.join(', ')})`} data-testid={`action-${a.name}`}>
           <span className="glyph">{a.glyph ?? a.short ?? a.label}</span>
           <span className="key">{a.keys[0]!.replace('Ctrl+', '^').replace('Shift+', '⇧').replace('Delete', 'Del')}</span>
         </button>

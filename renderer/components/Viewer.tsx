@@ -13,7 +13,7 @@ import type { EditSession } from '../editor/session';
 import type { Selection } from '../editor/selection';
 import type { Observable } from '../editor/observable';
 import type { PointerInput, Tool, ToolContext } from '../tools/types';
-import { debugHooks } from '../viewer/debug';
+import { debugHooks, markInput, recordFrame } from '../debug';
 
 /** Height of the strip the floating Contrast box covers at the top of the canvas: a fitted image starts below it. */
 const FIT_INSET_TOP = 44;
@@ -121,8 +121,7 @@ export const Viewer = forwardRef<ViewerHandle, Props>(function Viewer(props, ref
     if (p.image) imageLayer.current?.draw();
     if (p.overlay) overlayLayer.current?.draw();
     if (p.ui) uiLayer.current?.draw();
-    debugHooks.frames.push(performance.now() - t0);
-    if (debugHooks.frames.length > 2000) debugHooks.frames.splice(0, 1000);
+    recordFrame(performance.now() - t0);
     if (p.image || p.overlay) prefetchRef.current();
   }, []);
 
@@ -237,6 +236,7 @@ export const Viewer = forwardRef<ViewerHandle, Props>(function Viewer(props, ref
   );
 
   useEffect(() => {
+    if (!debugHooks) return;
     debugHooks.viewer = {
       canvas,
       setView,
@@ -361,7 +361,7 @@ export const Viewer = forwardRef<ViewerHandle, Props>(function Viewer(props, ref
     if (toolDown.current !== e.pointerId) return;
     toolDown.current = null;
     if (el.hasPointerCapture(e.pointerId)) el.releasePointerCapture(e.pointerId);
-    debugHooks.inputStart = e.timeStamp;
+    markInput(e.timeStamp);
     tool.onPointerUp(input(e), latest.current.toolContext());
     afterTool();
   };

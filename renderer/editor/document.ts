@@ -33,9 +33,6 @@ export interface LocalEdit {
   changed: number[];
   removed: number[];
   nextId: number;
-  /** Segment records of every touched id before and after the edit (undefined = absent), for local undo/redo. */
-  before: Map<number, SegmentRecord | undefined>;
-  after: Map<number, SegmentRecord | undefined>;
 }
 
 export interface LocalEditOptions {
@@ -156,8 +153,6 @@ export class EditorDocument {
     for (const p of patches) if (!isEmptyPatch(p)) patch = combinePatches(patch, p);
     for (const id of created) if (removed.has(id)) created.delete(id);
     this.savedRecord = null;
-    const after = new Map<number, SegmentRecord | undefined>();
-    for (const id of saved.keys()) after.set(id, this.segments.get(id));
     const result: LocalEdit = {
       patch,
       pixels: patchPixelCount(patch),
@@ -165,8 +160,6 @@ export class EditorDocument {
       changed: [...changed].filter((id) => !created.has(id) && this.segments.has(id)),
       removed: [...removed].filter((id) => !this.segments.has(id) && !created.has(id)),
       nextId: this.nextId,
-      before: saved,
-      after,
     };
     const touched = created.size + removed.size + changed.size > 0;
     if (!isEmptyPatch(patch) || touched) this.notify({ box: isEmptyPatch(patch) ? null : patch.box, segments: touched });
@@ -243,25 +236,6 @@ export class EditorDocument {
       this.segments.set(id, { ...cur, classSource: 'person', classConfidence: null });
       changed.add(id);
     }
-  }
-
-  /**
-   * Undoes or redoes one of this session's own edits locally, before main confirms: its patch in
-   * `direction` and the segment records it had on that side.
-   */
-  applyLocalStep(patch: LabelPatch, direction: 'forward' | 'inverse', records: Map<number, SegmentRecord | undefined>): void {
-    applyPatch(this.labels, patch, direction);
-    for (const [id, rec] of records) {
-      if (rec) this.segments.set(id, rec);
-      else this.segments.delete(id);
-    }
-    this.notify({ box: isEmptyPatch(patch) ? null : patch.box, segments: true });
-  }
-
-  /** Reverts a local edit that main refused or never saw. */
-  revertLocal(patch: LabelPatch): void {
-    applyPatch(this.labels, patch, 'inverse');
-    this.notify({ box: patch.box, segments: true });
   }
 
   /** Takes main's rows (authoritative class, source and geometry) and history state from an acknowledgement. */

@@ -1,10 +1,11 @@
 // One open image being edited: the local document, and the ordered conversation with main that
-// persists each edit (edit.apply) and performs undo/redo. Edits show at once; main's answers are
-// checked against the local result and any disagreement reloads main's map. DOM-free.
+// persists each edit (edit.apply) and performs undo/redo. Edits show at once (optimistically);
+// main's answers are checked against the local result and any disagreement reloads main's map.
+// The undo history is main's alone (its persisted edit log, which survives reloads): undo and redo
+// are requests to main, and the renderer applies the patch main answers with. DOM-free.
 import type { GrainLabClient } from '../../app/contract';
 import type { EditAck } from '../../app/contract/edit';
-import { emptyPatch, encodePatch, type EditOp, type LabelPatch } from '../../app/edit';
-import type { SegmentRecord } from '../../app/types';
+import type { EditOp } from '../../app/edit';
 import { EditorDocument, type DocumentChange, type LocalEdit, type LocalEditOptions } from './document';
 import { canInflate, withLabels } from './inflate';
 
@@ -16,29 +17,14 @@ export interface SessionLogEntry {
   status?: string;
 }
 
-/** One of this session's own edits, kept so undo/redo can show at once, before main confirms. */
-interface LocalStep {
-  patch: LabelPatch;
-  before: Map<number, SegmentRecord | undefined>;
-  after: Map<number, SegmentRecord | undefined>;
-}
-
-export interface StepStarted {
-  /** The step was applied locally right away (main confirms later). */
-  local: boolean;
-  /** Resolves when main answered: true when the step happened. */
-  done: Promise<boolean>;
-}
+/** How many requests the session's log keeps (the oldest are dropped first). */
+export const SESSION_LOG_LIMIT = 500;
 
 export interface SessionHandlers {
   /** A message for the user (main refused an edit, the map was reloaded...). */
   onMessage?(kind: 'info' | 'error', text: string): void;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  /** Most entries kept in `log` (default SESSION_LOG_LIMIT). */
+  logLimit?: number;
 }
 
 function errorText(e: unknown): string {
@@ -47,15 +33,13 @@ function errorText(e: unknown): string {
 
 export class EditSession {
   doc: EditorDocument;
-  /** Every request sent to main, in order (read by tests and the benchmark). */
+  /** The latest requests sent to main, in order, at most `logLimit` (read by tests and the benchmark). */
   readonly log: SessionLogEntry[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private inFlight = 0;
   private readonly listeners = new Set<(c: DocumentChange) => void>();
   private offDoc: () => void;
   private disposed = false;
-  private undoStack: LocalStep[] = [];
-  private redoStack: LocalStep[] = [];
 
   constructor(
     private readonly client: SessionClient,
@@ -86,6 +70,13 @@ export class EditSession {
     return () => this.listeners.delete(fn);
   }
 
+  private record(entry: SessionLogEntry): SessionLogEntry {
+    this.log.push(entry);
+    const limit = this.handlers.logLimit ?? SESSION_LOG_LIMIT;
+    if (this.log.length > limit) this.log.splice(0, this.log.length - limit);
+    return entry;
+  }
+
   private emit(c: DocumentChange): void {
     for (const fn of this.listeners) fn(c);
   }
@@ -112,17 +103,13 @@ export class EditSession {
   }
 
   /**
-   * Applies edits locally now (one undo entry) and sends them to main. Returns the local result,
+   * Applies edits locally now and sends them to main (which records them as one undo entry). Returns the local result,
    * or null when the edits changed nothing. Throws when an edit is invalid (nothing is changed).
    */
   edit(ops: EditOp[], options: LocalEditOptions = {}): LocalEdit | null {
     const local = this.doc.applyLocal(ops, options);
     if (local.pixels === 0 && local.created.length + local.changed.length + local.removed.length === 0) return null;
-    const entry: SessionLogEntry = { kind: 'edit', ops };
-    this.log.push(entry);
-    this.undoStack.push({ patch: local.patch, before: local.before, after: local.after });
-    if (this.undoStack.length > 200) this.undoStack.shift();
-    this.redoStack = [];
+    const entry = this.record({ kind: 'edit', ops });
     void this.enqueue(async () => {
       let ack: EditAck;
       try {
@@ -161,12 +148,11 @@ export class EditSession {
    * Runs a service call that edits this image in main as one history entry (a class for a whole
    * cluster, classifier predictions, phase-fraction guidance) and follows its acknowledgement
    * like an own edit: queued behind pending edits, sent with the revision it was made against,
-   * its rows taken, and a local undo step kept so Ctrl+Z shows at once. Class-only changes carry
+   * its rows taken (main's history holds the step, so Ctrl+Z takes it back). Class-only changes carry
    * no pixels; an ack that changed pixels, or a refused one, reloads main's map.
    */
   applyRemote(call: (expectRevision: string) => Promise<EditAck | null>): Promise<EditAck | null> {
-    const entry: SessionLogEntry = { kind: 'edit' };
-    this.log.push(entry);
+    const entry = this.record({ kind: 'edit' });
     return this.enqueue(async () => {
       let ack: EditAck | null;
       try {
@@ -183,56 +169,38 @@ export class EditSession {
         await this.reload();
         return ack;
       }
-      const ids = [...ack.upserted.map((s) => s.id), ...ack.removed];
-      const before = new Map<number, SegmentRecord | undefined>(ids.map((id) => [id, this.doc.segments.get(id)]));
       this.doc.applyAck(ack);
-      const after = new Map<number, SegmentRecord | undefined>(ids.map((id) => [id, this.doc.segments.get(id)]));
-      this.undoStack.push({ patch: emptyPatch(), before, after });
-      if (this.undoStack.length > 200) this.undoStack.shift();
-      this.redoStack = [];
       this.doc.notify({ box: null, segments: true });
       return ack;
     });
   }
 
-  undo(): StepStarted {
+  /** Asks main to undo its newest entry; resolves true when something was undone (then shown). */
+  undo(): Promise<boolean> {
     return this.step('undo');
   }
 
-  redo(): StepStarted {
+  /** Asks main to redo its newest undone entry; resolves true when something was redone (then shown). */
+  redo(): Promise<boolean> {
     return this.step('redo');
   }
 
   /**
-   * Undo/redo are main's (its history spans sessions), but a step of this session's own edits is
-   * shown at once from the patch kept here; main's answer must then carry the same patch.
+   * Undo/redo are main's (its history spans sessions and reloads): queued behind pending edits,
+   * sent with the revision they were made against, and shown by applying main's patch.
    */
-  private step(which: 'undo' | 'redo'): StepStarted {
-    const entry: SessionLogEntry = { kind: which };
-    this.log.push(entry);
-    const local = (which === 'undo' ? this.undoStack : this.redoStack).pop() ?? null;
-    if (local) {
-      this.doc.applyLocalStep(local.patch, which === 'undo' ? 'inverse' : 'forward', which === 'undo' ? local.before : local.after);
-      (which === 'undo' ? this.redoStack : this.undoStack).push(local);
-    }
-    const done = this.enqueue(async () => {
+  private step(which: 'undo' | 'redo'): Promise<boolean> {
+    const entry = this.record({ kind: which });
+    return this.enqueue(async () => {
+      if (this.disposed) return false;
       try {
         const r = await this.client.call(which === 'undo' ? 'edit.undo' : 'edit.redo', { imageId: this.doc.imageId, expectRevision: this.doc.revision });
         entry.status = r.status;
-        if (r.status === 'stale' || (local && r.status !== 'applied')) {
+        if (r.status === 'stale') {
           await this.reload();
           return false;
         }
         if (r.status === 'nothing') return false;
-        if (local) {
-          if (!sameBytes(r.patch, encodePatch(local.patch))) {
-            await this.reload();
-            return true;
-          }
-          this.doc.applyAck(r);
-          this.emit({ box: null, segments: true });
-          return true;
-        }
         try {
           this.doc.applyStep(r);
         } catch {
@@ -246,7 +214,6 @@ export class EditSession {
         return false;
       }
     });
-    return { local: local !== null, done };
   }
 
   /** Replaces the local copy with main's current map (after a disagreement or a change from elsewhere). */
@@ -257,8 +224,6 @@ export class EditSession {
     const snap = await withLabels(raw);
     if (this.disposed) return;
     this.offDoc();
-    this.undoStack = [];
-    this.redoStack = [];
     this.doc = new EditorDocument(snap);
     this.offDoc = this.doc.onChange((c) => this.emit(c));
     this.emit({ box: null, segments: true, all: true });

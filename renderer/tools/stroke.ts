@@ -1,60 +1,78 @@
-// What the pointer tools share: Escape abandons the gesture under way (GestureTool); the drawing
-// tools (brush, eraser, merge by line, split by line, grain boundary) also collect a left-button
-// stroke as a polyline (StrokeTool).
+// The drawing tools (brush, eraser, merge by line, split by line, grain boundary) collect a
+// left-button stroke as a polyline: states '<tool>.idle' and '<tool>.stroking'. The stroke exists
+// only while stroking; the tool says what a stroke means in strokeStart/strokeMove/strokeEnd.
 import type { Point } from '../../app/edit';
-import type { KeyInput, PointerInput } from './types';
+import { StateNode, StateTool } from './state-node';
+import type { PointerInput, PreviewShape, ToolContext } from './types';
 
-export abstract class GestureTool {
-  readonly usesRightButton: boolean = false;
-  abstract get busy(): boolean;
-  abstract onCancel(): void;
+type StrokeState = 'idle' | 'stroking';
 
-  onKey(k: KeyInput): boolean {
-    if (k.key === 'Escape' && this.busy) {
-      this.onCancel();
-      return true;
-    }
-    return false;
+class StrokeIdle extends StateNode<StrokeTool> {
+  readonly id = 'idle' as const;
+  override onPointerDown(p: PointerInput, ctx: ToolContext): void {
+    if (p.button === 0) this.tool.transition('stroking', { p, ctx });
+  }
+  override onPointerMove(p: PointerInput, ctx: ToolContext): void {
+    this.tool.hover(p, ctx);
+  }
+  override preview(): PreviewShape[] {
+    return this.tool.cursor();
   }
 }
 
-export abstract class StrokeTool extends GestureTool {
-  protected points: Point[] | null = null;
-
-  get busy(): boolean {
-    return this.points !== null;
-  }
-
-  /** Starts a stroke at a left-button press; false (nothing started) for other buttons. */
-  protected beginStroke(p: PointerInput): boolean {
-    if (p.button !== 0) return false;
+class Stroking extends StateNode<StrokeTool> {
+  readonly id = 'stroking' as const;
+  points: Point[] = [];
+  override onEnter(info: unknown): void {
+    const { p, ctx } = info as { p: PointerInput; ctx: ToolContext };
     this.points = [[p.x, p.y]];
-    return true;
+    this.tool.strokeStart(p, ctx);
   }
-
-  /**
-   * Adds the pointer position to the stroke when it moved at least `minStep` image pixels (or about
-   * one screen pixel when zoomed out); returns the stroke, or null when none is under way.
-   */
-  protected extendStroke(p: PointerInput, minStep: number): Point[] | null {
+  override onExit(): void {
+    this.points = [];
+  }
+  override onPointerMove(p: PointerInput, ctx: ToolContext): void {
+    this.tool.hover(p, ctx);
     const pts = this.points;
-    if (!pts) return null;
     const last = pts[pts.length - 1]!;
-    if (Math.hypot(p.x - last[0], p.y - last[1]) >= Math.max(minStep, p.pixelSize)) pts.push([p.x, p.y]);
-    return pts;
+    // Samples closer than minStep (or about a screen pixel when zoomed out) add nothing.
+    if (Math.hypot(p.x - last[0], p.y - last[1]) >= Math.max(this.tool.minStep, p.pixelSize)) pts.push([p.x, p.y]);
+    this.tool.strokeMove(pts, p, ctx);
   }
-
-  /** Ends the stroke at the release point and returns its polyline, or null when none was under way. */
-  protected endStroke(p: PointerInput): Point[] | null {
+  override onPointerUp(p: PointerInput, ctx: ToolContext): void {
     const pts = this.points;
-    if (!pts) return null;
-    this.points = null;
     const last = pts[pts.length - 1]!;
     if (last[0] !== p.x || last[1] !== p.y) pts.push([p.x, p.y]);
-    return pts;
+    this.tool.transition('idle');
+    this.tool.strokeEnd(pts, p, ctx);
+  }
+  override preview(): PreviewShape[] {
+    return [...this.tool.strokePreview(this.points), ...this.tool.cursor()];
+  }
+}
+
+export abstract class StrokeTool extends StateTool<StrokeState> {
+  protected readonly initial = 'idle' as const;
+  /** Smallest step between stroke samples, image pixels. */
+  readonly minStep: number = 0.5;
+
+  constructor() {
+    super();
+    this.states(new StrokeIdle(this), new Stroking(this));
   }
 
-  onCancel(): void {
-    this.points = null;
+  /** The stroke so far (empty unless stroking). */
+  protected get stroke(): Point[] {
+    return this.stateIf<Stroking>('stroking')?.points ?? [];
+  }
+
+  hover(_p: PointerInput, _ctx: ToolContext): void {}
+  strokeStart(_p: PointerInput, _ctx: ToolContext): void {}
+  strokeMove(_points: Point[], _p: PointerInput, _ctx: ToolContext): void {}
+  abstract strokeEnd(points: Point[], p: PointerInput, ctx: ToolContext): void;
+  abstract strokePreview(points: Point[]): PreviewShape[];
+  /** The brush cursor, for tools that have one. */
+  cursor(): PreviewShape[] {
+    return [];
   }
 }

@@ -1,5 +1,5 @@
-// What a canvas tool is: a small state machine fed with pointer and key input in image
-// coordinates, emitting intents (edits, selections, SAM prompts) and describing its preview.
+// What a canvas tool is: a small state machine (named child states, state-node.ts) fed with
+// pointer and key input in image coordinates, emitting intents (edits, selections, SAM prompts) and describing its preview.
 // Tools never touch the DOM, Konva or storage, so they run headless in tests.
 import type { EditOp, Point } from '../../app/edit';
 import type { Box, LabelMap, SegmentRecord, SegmentSource } from '../../app/types';
@@ -71,6 +71,8 @@ export type PreviewShape =
 
 export interface Tool {
   readonly id: ToolId;
+  /** The tool's active state, "<tool>.<state>" (e.g. "sam.candidate"); see state-node.ts. */
+  readonly path: string;
   /** True while a gesture is under way (the host keeps pointer capture, Escape cancels it). */
   readonly busy: boolean;
   onPointerDown(p: PointerInput, ctx: ToolContext): void;

@@ -162,7 +162,7 @@ async function main(): Promise<void> {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     const tOpen = performance.now();
-    await page.goto(`${server.url}#image=${p.imageId}`);
+    await page.goto(`${server.url}&debug=1#image=${p.imageId}`);
     await until(page, `!!(window.__grainlab && window.__grainlab.session && window.__grainlab.viewer && window.__grainlab.session.doc.labels.data.length === ${SIZE * SIZE})`, 180_000);
     await page.getByTestId('statusbar').filter({ hasText: `${p.segments} segments` }).waitFor({ timeout: 60_000 });
     rows.push({ metric: 'open image (pixels + label map + first frame)', value: performance.now() - tOpen, unit: 'ms' });

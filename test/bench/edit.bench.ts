@@ -2,10 +2,9 @@
 // Run: node --import tsx app/edit/edit.bench.ts   (about a minute; needs ~2 GB of memory)
 import { segmentStats } from '../../app/labelmap';
 import type { Box } from '../../app/types';
-import { EditHistory } from '../../app/edit/history';
 import { measurePatch } from '../../app/edit/measure';
 import { applyEdit, type EditContext, type EditOp } from '../../app/edit/ops';
-import { applyPatch, encodePatch, patchPixelCount, type LabelPatch } from '../../app/edit/patch';
+import { applyPatch, combinePatches, emptyPatch, encodePatch, isEmptyPatch, patchPixelCount, type LabelPatch } from '../../app/edit/patch';
 import type { Point } from '../../app/edit/spans';
 import { maxId, prng, voronoiMap } from '../../app/edit/testkit';
 
@@ -141,26 +140,26 @@ bench('merge two neighbours, bboxes but no areas', (k) => ({ kind: 'merge', ids:
 bench('merge two neighbours, no table (full scans)', (k) => ({ kind: 'merge', ids: [pickId(k), neighbour(pickId(k))] }), 3, 'nothing');
 bench('deleteSmallerThan(8000)', () => ({ kind: 'deleteSmallerThan', minArea: 8000 }), 3);
 
-// The renderer's pattern: one pointer move = one 2-point brush op, grouped into one history entry.
+// The renderer's pattern: one pointer move = one 2-point brush op, combined into one history
+// entry the way main's edit log (and the renderer's applyLocal) combine a gesture's patches.
 for (const round of [0, 1, 2]) {
-  const h = new EditHistory();
   const target = pickId(5 + round);
   const pts = stroke(99 + round, 200, 8, target);
   const before = map.data.slice();
   let perMove = 0;
-  h.beginGesture();
+  const patches: LabelPatch[] = [];
   for (let i = 1; i < pts.length; i++) {
     const op: EditOp = { kind: 'brush', mode: 'paint', points: [pts[i - 1]!, pts[i]!], radius: 20, target };
     const a = performance.now();
     const res = applyEdit(map, op, { ...ctx(), measure: false });
     perMove = Math.max(perMove, performance.now() - a);
-    h.record(op, res.patch, res.meta);
+    patches.push(res.patch);
   }
   const c0 = performance.now();
-  h.endGesture();
+  let gesture = emptyPatch();
+  for (const p of patches) if (!isEmptyPatch(p)) gesture = combinePatches(gesture, p);
   const c1 = performance.now();
-  const step = h.undo()!;
-  applyPatch(map, step.patch, step.direction);
+  applyPatch(map, gesture, 'inverse');
   const c2 = performance.now();
   let same = true;
   for (let i = 0; i < before.length; i++) if (before[i] !== map.data[i]) same = false;

@@ -34,6 +34,8 @@ export async function startHarness(viewport = { width: 1360, height: 820 }): Pro
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
   const page = await browser.newPage({ viewport });
+  // The tests read the app's debug hooks (window.__grainlab), which are off by default.
+  await page.addInitScript('window.__grainlabDebug = true;');
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   return {

@@ -125,7 +125,7 @@ test('SAM prompt tool: unavailable without a model, then click, candidate, Enter
     assert.ok(cover(after.labels!, id, SQUARES[1]!).inside > 0.8 * 48 * 48, 'the segment is now the blue square');
     assert.equal(after.segments.length, 1);
     assert.equal(after.undoDepth, 2);
-    assert.equal(await session.undo().done, true);
+    assert.equal(await session.undo(), true);
     assert.ok(cover((await svc.call('edit.open', { imageId }))!.labels!, id, SQUARES[0]!).inside > 0.8 * 48 * 48, 'undo brings the red square back');
     session.dispose();
   } finally {

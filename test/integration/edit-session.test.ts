@@ -46,23 +46,21 @@ test('local edits, main and undo/redo stay in step; stale edits reload', async (
     assert.equal(s.doc.segment(ids[12]!)!.area, 80, 'the replaced segment is exactly the mask');
 
     const u1 = s.undo();
-    assert.equal(u1.local, true, 'undo of this session\u2019s own edit shows at once');
-    assert.equal(s.doc.segment(ids[0]!)!.verified, false, 'before main answers');
-    assert.equal(await u1.done, true);
-    assert.equal(await s.undo().done, true);
+    assert.equal(s.doc.segment(ids[0]!)!.verified, true, 'undo is main\u2019s: nothing changes before it answers');
+    assert.equal(await u1, true);
+    assert.equal(s.doc.segment(ids[0]!)!.verified, false, 'main\u2019s patch and rows are shown');
+    assert.equal(await s.undo(), true);
     assert.equal(firstDifference(s.doc.labels.data, await mainLabels(svc, p.imageId)), -1);
     assert.equal(s.doc.segment(ids[0]!)!.verified, false);
     // A new session (a reload) undoes older entries with main's patch.
     const fresh = (await EditSession.open(svc, p.imageId))!;
-    const u2 = fresh.undo();
-    assert.equal(u2.local, false);
-    assert.equal(await u2.done, true);
+    assert.equal(await fresh.undo(), true);
     assert.equal(firstDifference(fresh.doc.labels.data, await mainLabels(svc, p.imageId)), -1);
-    assert.equal(await fresh.redo().done, true);
+    assert.equal(await fresh.redo(), true);
     fresh.dispose();
     await s.externalChange();
     await s.flush();
-    assert.equal(await s.redo().done, true);
+    assert.equal(await s.redo(), true);
     assert.equal(firstDifference(s.doc.labels.data, await mainLabels(svc, p.imageId)), -1);
     assert.equal(s.doc.redoDepth, 1);
 

@@ -1,14 +1,15 @@
 // Brush and eraser: one stroke (pointer down to up) is one edit with the whole polyline, painted
 // into the selected segment or a new one; the eraser clears pixels (only the selected segment's
 // when one is selected). Alt while painting protects other segments (paints empty pixels only).
-import type { Point } from '../../../app/edit';
-import type { BrushOp } from '../../../app/edit';
-import type { PointerInput, PreviewShape, Tool, ToolContext } from '../types';
+// States: 'brush.idle' (a cursor follows the pointer) and 'brush.stroking'.
+import type { BrushOp, Point } from '../../../app/edit';
+import type { PointerInput, PreviewShape, ToolContext } from '../types';
 import { StrokeTool } from '../stroke';
 
-export class BrushTool extends StrokeTool implements Tool {
+export class BrushTool extends StrokeTool {
   readonly id: 'brush' | 'eraser';
-  private hover: Point | null = null;
+  override readonly minStep = 0.25;
+  private at: Point | null = null;
   private protect = false;
   private radius = 8;
 
@@ -17,22 +18,17 @@ export class BrushTool extends StrokeTool implements Tool {
     this.id = mode === 'paint' ? 'brush' : 'eraser';
   }
 
-  onPointerDown(p: PointerInput, ctx: ToolContext): void {
-    if (!this.beginStroke(p)) return;
+  override hover(p: PointerInput, ctx: ToolContext): void {
+    this.at = [p.x, p.y];
+    this.radius = ctx.brushRadius;
+  }
+
+  override strokeStart(p: PointerInput, ctx: ToolContext): void {
     this.protect = p.alt;
     this.radius = ctx.brushRadius;
   }
 
-  onPointerMove(p: PointerInput, ctx: ToolContext): void {
-    this.hover = [p.x, p.y];
-    this.radius = ctx.brushRadius;
-    // Samples closer than about a screen pixel add nothing: the stroke sweeps discs between samples.
-    this.extendStroke(p, 0.25);
-  }
-
-  onPointerUp(p: PointerInput, ctx: ToolContext): void {
-    const pts = this.endStroke(p);
-    if (!pts) return;
+  strokeEnd(pts: Point[], _p: PointerInput, ctx: ToolContext): void {
     const sel = ctx.selection.length === 1 ? ctx.selection[0]! : null;
     let op: BrushOp;
     if (this.mode === 'erase') {
@@ -43,11 +39,12 @@ export class BrushTool extends StrokeTool implements Tool {
     ctx.emit({ type: 'edit', ops: [op], label: this.mode === 'paint' ? 'Brush' : 'Erase', source: 'brush', ...(this.mode === 'paint' && sel === null ? { select: 'created' as const } : {}) });
   }
 
-  preview(): PreviewShape[] {
-    const out: PreviewShape[] = [];
-    if (this.points) out.push({ kind: 'stroke', points: this.points, radius: this.radius, erase: this.mode === 'erase' });
-    if (this.hover) out.push({ kind: 'cursor', x: this.hover[0], y: this.hover[1], radius: this.radius, erase: this.mode === 'erase' });
-    return out;
+  strokePreview(points: Point[]): PreviewShape[] {
+    return [{ kind: 'stroke', points, radius: this.radius, erase: this.mode === 'erase' }];
+  }
+
+  override cursor(): PreviewShape[] {
+    return this.at ? [{ kind: 'cursor', x: this.at[0], y: this.at[1], radius: this.radius, erase: this.mode === 'erase' }] : [];
   }
 
   hint(): string {

@@ -1,23 +1,15 @@
 // Merge by line: draw across segments and all of them become one (the first one crossed keeps its
 // id). A click toggles a segment in the selection; M merges the selection.
+// States: 'merge.idle', 'merge.stroking'.
+import type { Point } from '../../../app/edit';
 import { idsAlong } from '../geometry';
-import type { PointerInput, PreviewShape, Tool, ToolContext } from '../types';
+import type { PointerInput, PreviewShape, ToolContext } from '../types';
 import { StrokeTool } from '../stroke';
 
-export class MergeTool extends StrokeTool implements Tool {
+export class MergeTool extends StrokeTool {
   readonly id = 'merge' as const;
 
-  onPointerDown(p: PointerInput): void {
-    this.beginStroke(p);
-  }
-
-  onPointerMove(p: PointerInput): void {
-    this.extendStroke(p, 0.5);
-  }
-
-  onPointerUp(p: PointerInput, ctx: ToolContext): void {
-    const pts = this.endStroke(p);
-    if (!pts) return;
+  strokeEnd(pts: Point[], p: PointerInput, ctx: ToolContext): void {
     const ids = idsAlong(ctx.doc, pts);
     if (ids.length < 2) {
       const id = ctx.doc.labelAt(p.x, p.y);
@@ -27,8 +19,8 @@ export class MergeTool extends StrokeTool implements Tool {
     ctx.emit({ type: 'edit', ops: [{ kind: 'merge', ids, target: ids[0]! }], label: 'Merge', select: 'target' });
   }
 
-  preview(): PreviewShape[] {
-    return this.points ? [{ kind: 'line', points: this.points, colour: '#4cc38a' }] : [];
+  strokePreview(points: Point[]): PreviewShape[] {
+    return [{ kind: 'line', points, colour: '#4cc38a' }];
   }
 
   hint(): string {

@@ -2,9 +2,14 @@
 // draws a box; the candidate mask is shown live; Enter accepts it as a new segment (or replaces
 // the selected one), Shift+Enter fills only empty pixels, Escape discards. Carve (split by SAM):
 // clicks inside one segment carve the part SAM finds out of it as a new segment.
+// States: 'sam.idle' (no answer shown) → (press) 'sam.pointing' → (drag) 'sam.boxing'; a release
+// sends the prompt: 'sam.waiting' → (answer) 'sam.candidate'. The press point, the dragged box and
+// the answer exist only in the states that have them; the points and box of the prompt itself
+// stay until accepted or discarded.
 import { maskToRle, type EditOp } from '../../../app/edit';
 import type { Box } from '../../../app/types';
 import { boxFromCorners } from '../geometry';
+import { StateNode, StateTool } from '../state-node';
 import type { KeyInput, PointerInput, PreviewShape, PromptPoint, Tool, ToolContext, ToolDocument } from '../types';
 
 /** A SAM answer as the tools need it: a mask over its box (1 = inside). */
@@ -29,39 +34,140 @@ function countOnes(mask: Uint8Array): number {
   return n;
 }
 
-abstract class PromptBase implements PromptTool {
-  abstract readonly id: 'sam' | 'carve';
-  readonly usesRightButton = true;
+type PromptState = 'idle' | 'pointing' | 'boxing' | 'waiting' | 'candidate';
+
+/** What a press or a pending prompt carries along: the answer shown until the next one arrives. */
+interface Shown {
+  shown: Candidate | null;
+}
+
+class Idle extends StateNode<PromptBase> {
+  readonly id = 'idle' as const;
+  override onPointerDown(p: PointerInput, ctx: ToolContext): void {
+    this.tool.press(p, ctx, null);
+  }
+}
+
+class Pointing extends StateNode<PromptBase> {
+  readonly id = 'pointing' as const;
+  down!: PointerInput;
+  shown: Candidate | null = null;
+  override onEnter(info: unknown): void {
+    ({ down: this.down, shown: this.shown } = info as Shown & { down: PointerInput });
+  }
+  override onPointerMove(p: PointerInput): void {
+    const d = this.down;
+    if (d.button === 0 && this.tool.allowsBox() && Math.hypot(p.x - d.x, p.y - d.y) > 4 * p.pixelSize) this.tool.transition('boxing', { down: d, to: p, shown: this.shown });
+  }
+  override onPointerUp(_p: PointerInput, ctx: ToolContext): void {
+    if (this.tool.addPoint(this.down, ctx)) this.tool.request(ctx, this.shown);
+    else this.tool.rest(this.shown);
+  }
+}
+
+class Boxing extends StateNode<PromptBase> {
+  readonly id = 'boxing' as const;
+  down!: PointerInput;
+  to!: PointerInput;
+  shown: Candidate | null = null;
+  override onEnter(info: unknown): void {
+    ({ down: this.down, to: this.to, shown: this.shown } = info as Shown & { down: PointerInput; to: PointerInput });
+  }
+  override onPointerMove(p: PointerInput): void {
+    this.to = p;
+  }
+  override onPointerUp(p: PointerInput, ctx: ToolContext): void {
+    const d = this.down;
+    const b = boxFromCorners(d.x, d.y, p.x, p.y);
+    const x = Math.max(0, b.x);
+    const y = Math.max(0, b.y);
+    this.tool.setBox({ x, y, width: Math.max(1, Math.min(ctx.doc.width, b.x + b.width) - x), height: Math.max(1, Math.min(ctx.doc.height, b.y + b.height) - y) });
+    this.tool.request(ctx, this.shown);
+  }
+  override preview(): PreviewShape[] {
+    return [{ kind: 'box', box: boxFromCorners(this.down.x, this.down.y, this.to.x, this.to.y), colour: '#ffd700' }];
+  }
+}
+
+class Waiting extends StateNode<PromptBase> {
+  readonly id = 'waiting' as const;
+  shown: Candidate | null = null;
+  override onEnter(info: unknown): void {
+    this.shown = (info as Shown).shown;
+  }
+  override onPointerDown(p: PointerInput, ctx: ToolContext): void {
+    this.tool.press(p, ctx, this.shown);
+  }
+}
+
+class Answered extends StateNode<PromptBase> {
+  readonly id = 'candidate' as const;
+  candidate!: Candidate;
+  override onEnter(info: unknown): void {
+    this.candidate = info as Candidate;
+  }
+  override onPointerDown(p: PointerInput, ctx: ToolContext): void {
+    this.tool.press(p, ctx, this.candidate);
+  }
+}
+
+abstract class PromptBase extends StateTool<PromptState> implements PromptTool {
+  abstract override readonly id: 'sam' | 'carve';
+  override readonly usesRightButton = true;
+  protected readonly initial = 'idle' as const;
+  /** The prompt: its points and box stay until accepted or discarded. */
   protected points: PromptPoint[] = [];
   protected box: Box | null = null;
-  protected candidate: Candidate | null = null;
   protected version = 0;
-  private down: PointerInput | null = null;
-  private dragTo: PointerInput | null = null;
-  private available: boolean | null = null;
+  private availability: 'checking' | 'available' | 'unavailable' = 'checking';
   private unavailable = 'Checking for a SAM model…';
-  waiting = false;
 
-  get busy(): boolean {
-    return this.down !== null;
+  constructor() {
+    super();
+    this.states(new Idle(this), new Pointing(this), new Boxing(this), new Waiting(this), new Answered(this));
+  }
+
+  /** A press is under way (pointer down). */
+  override get busy(): boolean {
+    return this.current.id === 'pointing' || this.current.id === 'boxing';
+  }
+
+  get waiting(): boolean {
+    return this.current.id === 'waiting';
+  }
+
+  /** The answer shown: the candidate, or the previous answer while a press or a refinement is under way. */
+  protected get candidate(): Candidate | null {
+    const s = this.current as StateNode & Partial<Shown> & { candidate?: Candidate };
+    return s.candidate ?? s.shown ?? null;
   }
 
   get status(): string {
-    if (this.available === false) return this.unavailable;
+    if (this.availability === 'unavailable') return this.unavailable;
     if (this.waiting) return 'SAM is thinking…';
-    if (this.candidate) return `Candidate: ${countOnes(this.candidate.mask)} px, score ${this.candidate.score.toFixed(2)} · Enter accepts · Esc discards`;
+    const c = this.candidate;
+    if (c) return `Candidate: ${countOnes(c.mask)} px, score ${c.score.toFixed(2)} · Enter accepts · Esc discards`;
     return '';
   }
 
   setAvailability(available: boolean, message: string): void {
-    this.available = available;
+    this.availability = available ? 'available' : 'unavailable';
     this.unavailable = message;
   }
 
   setCandidate(c: Candidate | null, doc: ToolDocument): void {
-    this.waiting = false;
-    this.candidate = c ? this.adapt(c, doc) : null;
+    const answer = c ? this.adapt(c, doc) : null;
     this.version++;
+    const s = this.current;
+    // A press under way keeps going; the answer is shown under it.
+    if (s instanceof Pointing || s instanceof Boxing) s.shown = answer;
+    else this.rest(answer);
+  }
+
+  /** With no press or prompt under way: the answer if there is one, else idle. */
+  rest(answer: Candidate | null): void {
+    if (answer) this.transition('candidate', answer);
+    else this.transition('idle');
   }
 
   /** Lets a subclass restrict the candidate (carve keeps only the chosen segment's pixels). */
@@ -69,61 +175,47 @@ abstract class PromptBase implements PromptTool {
     return c;
   }
 
-  onPointerDown(p: PointerInput, ctx: ToolContext): void {
-    if (this.available === false) {
+  press(p: PointerInput, ctx: ToolContext, shown: Candidate | null): void {
+    if (this.availability === 'unavailable') {
       ctx.emit({ type: 'message', kind: 'info', text: this.unavailable });
       return;
     }
     if (p.button !== 0 && p.button !== 2) return;
-    this.down = p;
-    this.dragTo = null;
+    this.transition('pointing', { down: p, shown });
   }
 
-  onPointerMove(p: PointerInput): void {
-    if (this.down && this.down.button === 0 && this.allowsBox() && Math.hypot(p.x - this.down.x, p.y - this.down.y) > 4 * p.pixelSize) this.dragTo = p;
-  }
-
-  onPointerUp(p: PointerInput, ctx: ToolContext): void {
-    const d = this.down;
-    if (!d) return;
-    this.down = null;
-    if (this.dragTo) {
-      this.dragTo = null;
-      const b = boxFromCorners(d.x, d.y, p.x, p.y);
-      const x = Math.max(0, b.x);
-      const y = Math.max(0, b.y);
-      this.box = { x, y, width: Math.max(1, Math.min(ctx.doc.width, b.x + b.width) - x), height: Math.max(1, Math.min(ctx.doc.height, b.y + b.height) - y) };
-    } else {
-      if (!this.addPoint(d, ctx)) return;
-    }
-    this.request(ctx);
-  }
-
-  protected allowsBox(): boolean {
+  allowsBox(): boolean {
     return true;
   }
 
+  setBox(b: Box): void {
+    this.box = b;
+  }
+
   /** Adds a click as a prompt point; false when the click should not prompt. */
-  protected addPoint(p: PointerInput, _ctx: ToolContext): boolean {
+  addPoint(p: PointerInput, _ctx: ToolContext): boolean {
     this.points.push({ x: p.x, y: p.y, label: p.button === 2 || p.alt ? 0 : 1 });
     return true;
   }
 
-  protected request(ctx: ToolContext): void {
+  /** Sends the prompt (refining the answer shown, if any); with nothing to send, back to idle. */
+  request(ctx: ToolContext, shown: Candidate | null): void {
     if (this.points.length === 0 && !this.box) {
-      this.setCandidate(null, ctx.doc);
+      this.version++;
+      this.transition('idle');
       return;
     }
-    this.waiting = true;
-    ctx.emit({ type: 'prompt', points: this.points.map((q) => ({ ...q })), box: this.box ? { ...this.box } : null, refine: this.candidate !== null });
+    this.transition('waiting', { shown });
+    ctx.emit({ type: 'prompt', points: this.points.map((q) => ({ ...q })), box: this.box ? { ...this.box } : null, refine: shown !== null });
   }
 
-  protected abstract accept(ctx: ToolContext, emptyOnly: boolean): void;
+  protected abstract accept(ctx: ToolContext, candidate: Candidate, emptyOnly: boolean): void;
 
-  onKey(k: KeyInput, ctx: ToolContext): boolean {
+  override onKey(k: KeyInput, ctx: ToolContext): boolean {
     if (k.key === 'Enter') {
-      if (!this.candidate) return false;
-      this.accept(ctx, k.shift);
+      const c = this.candidate;
+      if (!c) return false;
+      this.accept(ctx, c, k.shift);
       this.clear();
       return true;
     }
@@ -135,8 +227,7 @@ abstract class PromptBase implements PromptTool {
     if (k.key === 'Backspace' && (this.points.length > 0 || this.box)) {
       if (this.points.length > 0) this.points.pop();
       else this.box = null;
-      this.candidate = null;
-      this.request(ctx);
+      this.request(ctx, null);
       return true;
     }
     return false;
@@ -145,34 +236,29 @@ abstract class PromptBase implements PromptTool {
   protected clear(): void {
     this.points = [];
     this.box = null;
-    this.candidate = null;
-    this.waiting = false;
     this.version++;
+    this.transition('idle');
   }
 
-  onCancel(): void {
-    this.down = null;
-    this.dragTo = null;
+  override onCancel(): void {
     this.clear();
   }
 
-  preview(): PreviewShape[] {
+  override preview(): PreviewShape[] {
     const out: PreviewShape[] = [];
-    if (this.candidate) out.push({ kind: 'mask', box: this.candidate.box, mask: this.candidate.mask, colour: [255, 215, 0], version: this.version });
+    const c = this.candidate;
+    if (c) out.push({ kind: 'mask', box: c.box, mask: c.mask, colour: [255, 215, 0], version: this.version });
     if (this.box) out.push({ kind: 'box', box: this.box, colour: '#ffd700' });
-    if (this.down && this.dragTo) out.push({ kind: 'box', box: boxFromCorners(this.down.x, this.down.y, this.dragTo.x, this.dragTo.y), colour: '#ffd700' });
+    out.push(...this.current.preview());
     if (this.points.length) out.push({ kind: 'prompts', points: this.points });
     return out;
   }
-
-  abstract hint(): string;
 }
 
 export class SamPromptTool extends PromptBase {
   readonly id = 'sam' as const;
 
-  protected accept(ctx: ToolContext, emptyOnly: boolean): void {
-    const c = this.candidate!;
+  protected accept(ctx: ToolContext, c: Candidate, emptyOnly: boolean): void {
     if (countOnes(c.mask) === 0) return;
     const mask = maskToRle(c.mask, c.box);
     const sel = ctx.selection.length === 1 ? ctx.selection[0]! : null;
@@ -191,11 +277,11 @@ export class CarveTool extends PromptBase {
   readonly id = 'carve' as const;
   private segmentId = 0;
 
-  protected override allowsBox(): boolean {
+  override allowsBox(): boolean {
     return false;
   }
 
-  protected override addPoint(p: PointerInput, ctx: ToolContext): boolean {
+  override addPoint(p: PointerInput, ctx: ToolContext): boolean {
     if (this.segmentId === 0) {
       const sel = ctx.selection.length === 1 ? ctx.selection[0]! : 0;
       const here = ctx.doc.labelAt(p.x, p.y);
@@ -223,8 +309,7 @@ export class CarveTool extends PromptBase {
     return { box: { ...box }, mask: out, score: c.score };
   }
 
-  protected accept(ctx: ToolContext): void {
-    const c = this.candidate!;
+  protected accept(ctx: ToolContext, c: Candidate): void {
     const n = countOnes(c.mask);
     const seg = ctx.doc.segment(this.segmentId);
     if (n === 0 || !seg || n >= seg.area) {

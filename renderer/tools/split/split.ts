@@ -1,26 +1,25 @@
 // Split by line: draw a cut across a segment; the pieces on either side become separate segments.
 // The cut segment is the selected one when the line crosses it, else the one the line crosses most.
 // Shift cuts along the straight line from start to end. A click without drawing selects.
+// States: 'split.idle', 'split.stroking' (the line being drawn).
 import type { Point } from '../../../app/edit';
 import { countsAlong, mostCrossed } from '../geometry';
-import type { PointerInput, PreviewShape, Tool, ToolContext } from '../types';
+import type { PointerInput, PreviewShape, ToolContext } from '../types';
 import { StrokeTool } from '../stroke';
 
-export class SplitTool extends StrokeTool implements Tool {
+export class SplitTool extends StrokeTool {
   readonly id = 'split' as const;
   private straight = false;
 
-  onPointerDown(p: PointerInput): void {
-    if (this.beginStroke(p)) this.straight = p.shift;
+  override strokeStart(p: PointerInput): void {
+    this.straight = p.shift;
   }
 
-  onPointerMove(p: PointerInput): void {
-    if (this.extendStroke(p, 0.5)) this.straight = this.straight || p.shift;
+  override strokeMove(_pts: Point[], p: PointerInput): void {
+    this.straight = this.straight || p.shift;
   }
 
-  onPointerUp(p: PointerInput, ctx: ToolContext): void {
-    const pts = this.endStroke(p);
-    if (!pts) return;
+  strokeEnd(pts: Point[], p: PointerInput, ctx: ToolContext): void {
     const first = pts[0]!;
     const line: Point[] = this.straight ? [first, [p.x, p.y]] : pts;
     const length = line.reduce((acc, q, i) => (i === 0 ? 0 : acc + Math.hypot(q[0] - line[i - 1]![0], q[1] - line[i - 1]![1])), 0);
@@ -38,9 +37,8 @@ export class SplitTool extends StrokeTool implements Tool {
     ctx.emit({ type: 'edit', ops: [{ kind: 'splitByLine', segmentId, points: line }], label: 'Split' });
   }
 
-  preview(): PreviewShape[] {
-    if (!this.points) return [];
-    const pts = this.straight && this.points.length > 1 ? [this.points[0]!, this.points[this.points.length - 1]!] : this.points;
+  strokePreview(points: Point[]): PreviewShape[] {
+    const pts = this.straight && points.length > 1 ? [points[0]!, points[points.length - 1]!] : points;
     return [{ kind: 'line', points: pts, colour: '#ff6b6b', dashed: true }];
   }
 

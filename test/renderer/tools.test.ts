@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LabelMap } from '../../app/types';
 import { applyEdit, type EditOp } from '../../app/edit';
-import { ToolHarness } from '../../renderer/tools/harness';
+import { ToolHarness } from './harness';
 import { SelectTool } from '../../renderer/tools/select/select';
 import { BrushTool } from '../../renderer/tools/brush/brush';
 import { SplitTool } from '../../renderer/tools/split/split';

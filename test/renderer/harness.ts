@@ -4,10 +4,10 @@
 import { segmentStats } from '../../app/labelmap';
 import type { EditOp } from '../../app/edit';
 import type { LabelMap, SegmentRecord } from '../../app/types';
-import { EditorDocument, type LocalEdit } from '../editor/document';
-import { Selection } from '../editor/selection';
-import { selectionAfterEdit } from '../editor/after-edit';
-import type { Intent, KeyInput, PointerInput, Tool, ToolContext } from './types';
+import { EditorDocument, type LocalEdit } from '../../renderer/editor/document';
+import { Selection } from '../../renderer/editor/selection';
+import { selectionAfterEdit } from '../../renderer/editor/after-edit';
+import type { Intent, KeyInput, PointerInput, Tool, ToolContext } from '../../renderer/tools/types';
 
 export interface HarnessOptions {
   /** Apply edit intents to the document and select-intents to the selection (default true). */

@@ -1,12 +1,10 @@
-// The pure parts of the canvas and the shortcut registry: tile pyramid geometry, overlay tiles
-// (fills and outlines) against a direct per-pixel definition, and keyboard combos.
+// The pure parts of the canvas: tile pyramid geometry and overlay tiles (fills and outlines)
+// against a direct per-pixel definition.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { prng, voronoiMap } from '../../app/edit/testkit';
 import { levelFor, maxLevel, tileRect, tilesInBox, visibleTiles, TILE } from '../../renderer/viewer/tiles';
 import { Palette, renderOverlayTile, renderImageTile, displayLut } from '../../renderer/viewer/overlay';
-import { ACTIONS, actionForKey, actionsByGroup, keyCombo } from '../../renderer/actions/registry';
-import { TOOLS } from '../../renderer/tools';
 
 test('tile pyramid: levels follow the zoom; tiles cover the view; a box maps to the tiles it touches', () => {
   assert.equal(maxLevel(8192, 8192), 4);
@@ -91,30 +89,4 @@ test('image tile: the display window maps raw values; coarse levels average', ()
   renderImageTile(raster, lut, r1, out1);
   assert.equal(out1[0]! & 255, 128, 'a 2x2 block of black and white averages to grey (rounded)');
   assert.equal(out1[0]! >>> 24, 255);
-});
-
-test('shortcuts: one registry, unique keys, combos as typed, every tool has a key, help lists all', () => {
-  const k = (key: string, m: Partial<{ ctrl: boolean; shift: boolean; alt: boolean }> = {}) => ({ key, ctrlKey: !!m.ctrl, metaKey: false, shiftKey: !!m.shift, altKey: !!m.alt });
-  assert.equal(keyCombo(k('z', { ctrl: true })), 'Ctrl+Z');
-  assert.equal(keyCombo(k('Z', { ctrl: true, shift: true })), 'Ctrl+Shift+Z');
-  assert.equal(keyCombo(k('?', { shift: true })), '?');
-  assert.equal(keyCombo(k('Delete', { shift: true })), 'Shift+Delete');
-  assert.equal(actionForKey(k('z', { ctrl: true }))!.id, 'edit.undo');
-  assert.equal(actionForKey(k('Z', { ctrl: true, shift: true }))!.id, 'edit.redo');
-  assert.equal(actionForKey(k('y', { ctrl: true }))!.id, 'edit.redo');
-  assert.equal(actionForKey(k('o'))!.id, 'view.overlay');
-  assert.equal(actionForKey(k('O', { shift: true }))!.id, 'view.outlines');
-  assert.equal(actionForKey(k('m'))!.id, 'edit.merge');
-  assert.equal(actionForKey(k('3'))!.id, 'class.3');
-  assert.equal(actionForKey(k('PageDown'))!.id, 'image.next');
-  assert.equal(actionForKey(k('n'))!.id, 'sel.nextUnverified');
-  assert.equal(actionForKey(k(']'))!.id, 'view.brushLarger');
-  const all = ACTIONS.flatMap((a) => a.keys);
-  assert.equal(new Set(all).size, all.length, 'no key is bound twice');
-  for (const t of TOOLS) assert.equal(actionForKey(k(t.key.toLowerCase()))!.id, `tool.${t.id}`);
-  const listed = actionsByGroup().flatMap(([, list]) => list.map((a) => a.id));
-  assert.deepEqual(listed.sort(), ACTIONS.map((a) => a.id).sort());
-  // The context actions run against a context and respect enabled().
-  const merge = ACTIONS.find((a) => a.id === 'edit.merge')!;
-  assert.equal(merge.context, true);
 });

@@ -1,0 +1,80 @@
+// The actions' view of the workspace (ActionContext), built each render from the hooks.
+import type { RefObject } from 'react';
+import type { ActionContext } from '../actions/types';
+import type { ViewerHandle } from '../components/Viewer';
+import type { Selection } from '../editor/selection';
+import type { Clusters } from './clusters';
+import type { OpenImage } from './edit-session';
+import type { Images } from './images';
+import type { Jobs } from './jobs';
+import type { ToolState } from './tools';
+import type { ViewSettings } from './view-settings';
+import type { ToolId } from '../tools/types';
+
+interface ActionContextDeps {
+  images: Images;
+  image: OpenImage;
+  selection: Selection;
+  selectionIds: readonly number[];
+  tools: ToolState;
+  switchTool(id: ToolId): void;
+  view: ViewSettings;
+  clusters: Clusters;
+  jobs: Jobs;
+  viewer: RefObject<ViewerHandle | null>;
+  notify(kind: 'info' | 'error', text: string): void;
+  onError(e: unknown): void;
+  setImageStatus(imageId: number, status: 'in-review' | 'verified' | 'new' | 'auto-segmented'): Promise<unknown>;
+}
+
+export function buildActionContext(d: ActionContextDeps): ActionContext {
+  const { images, image, selection, view, clusters, viewer } = d;
+  const session = image.session;
+  return {
+    hasImage: images.selected !== null && image.raster !== null,
+    doc: session?.doc ?? null,
+    pending: session?.pending ?? 0,
+    selection: {
+      ids: d.selectionIds,
+      get single() {
+        return selection.single;
+      },
+      apply: (ids, mode) => selection.apply(ids, mode),
+      clear: () => selection.clear(),
+    },
+    tool: d.tools.toolId,
+    image: images.current,
+    images: images.images,
+    chosen: images.chosen,
+    running: d.jobs.running,
+    classes: images.classes,
+    minArea: view.minArea,
+    clusterSelect: clusters.select,
+    hasClusters: clusters.open !== null,
+    edit: (ops, label, intent) => image.runEdit(ops, label, {}, intent),
+    undo: image.undo,
+    redo: image.redo,
+    setTool: d.switchTool,
+    ensureClasses: images.ensureClasses,
+    setImageStatus: (imageId, status) => void d.setImageStatus(imageId, status).catch(d.onError),
+    openImage: images.open,
+    segment: (ids, verb) => void d.jobs.segment(ids, verb),
+    phaseMap: (imageId) => void d.jobs.pixelKMeans(imageId),
+    notify: d.notify,
+    view: {
+      fit: () => viewer.current?.fit(),
+      actualSize: () => viewer.current?.actualSize(),
+      zoomBy: (f) => viewer.current?.zoomBy(f),
+      centreOn: (b) => viewer.current?.centreOn(b),
+    },
+    toggle: (what) => {
+      if (what === 'overlay') view.setOverlayVisible((v) => !v);
+      else if (what === 'outlines') view.setOutlinesOnly((v) => !v);
+      else if (what === 'help') view.setHelpOpen((h) => !h);
+      else if (what === 'polygonSubtract') d.tools.setPolygonSubtract((v) => !v);
+      else clusters.setSelect((v) => !v);
+    },
+    setBrushRadius: (next) => d.tools.setBrushRadius(next),
+    showClustersTab: () => view.setPanelTab('clusters'),
+  };
+}

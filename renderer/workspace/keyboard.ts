@@ -1,0 +1,48 @@
+// Keyboard: the active tool first (Enter, Escape, Backspace in a gesture), then the actions
+// registry; Escape or ? close the help. Keys typed into a field are left alone.
+import { useEffect, useRef } from 'react';
+import { actionForKey, runAction, type ActionContext } from '../actions/registry';
+import { markInput } from '../debug';
+import type { Tool, ToolContext } from '../tools/types';
+
+function typingIn(t: EventTarget | null): boolean {
+  return t instanceof HTMLElement && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.isContentEditable);
+}
+
+interface KeyboardDeps {
+  tool: () => Tool;
+  toolContext: () => ToolContext;
+  /** The action context of the latest render. */
+  actions: ActionContext;
+  helpOpen: boolean;
+  closeHelp(): void;
+  /** A tool used the key: redraw its preview. */
+  toolChanged(): void;
+}
+
+export function useKeyboard(deps: KeyboardDeps): void {
+  const latest = useRef(deps);
+  latest.current = deps;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (typingIn(e.target)) return;
+      const d = latest.current;
+      if (d.helpOpen && (e.key === 'Escape' || e.key === '?')) {
+        d.closeHelp();
+        e.preventDefault();
+        return;
+      }
+      markInput(e.timeStamp);
+      if (d.tool().onKey({ key: e.key, shift: e.shiftKey, alt: e.altKey, ctrl: e.ctrlKey || e.metaKey }, d.toolContext())) {
+        e.preventDefault();
+        d.toolChanged();
+        return;
+      }
+      const action = actionForKey(e);
+      if (action) e.preventDefault();
+      if (!action || !runAction(action, d.actions)) markInput(0);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
