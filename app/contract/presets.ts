@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { method, none, id } from './define';
 // A cycle with app/contract.ts (which merges this group): the schema is only read when a value
 // is parsed, by then both modules are loaded, hence z.lazy.
-import { ClassicOptionsSchema } from '../contract';
+import { ClassicOptionsSchema } from './classic';
 
 const classic = z.lazy(() => ClassicOptionsSchema);
 
