@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { concatRows, segmentFeatures } from './features';
 import { chooseClassifier, crossValidatedAccuracy, predictRows, propagateClasses, trainLogisticRegression, trainNearestCentroid } from './classify';
 import { zScore } from './normalise';
-import { twoPhaseImage } from './synthetic';
+import { twoPhaseImage } from '../../test/support/cluster-synthetic';
 
 const CLASS_A = 7; // arbitrary database class ids
 const CLASS_B = 3;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { segmentFeatures, selectGroups, concatRows, type FeatureMatrix } from './features';
 import { seededRandom } from './random';
-import { twoPhaseImage } from './synthetic';
+import { twoPhaseImage } from '../../test/support/cluster-synthetic';
 import type { GreyImage, LabelMap } from '../types';
 
 const col = (m: FeatureMatrix, row: number, name: string) => {

@@ -5,7 +5,7 @@ import type { LabelMap } from '../types';
 import { EditHistory } from './history';
 import { applyEdit, type BrushOp, type EditOp } from './ops';
 import { applyPatch, patchPixelCount } from './patch';
-import { cloneMap } from './testkit';
+import { cloneMap } from '../../test/support/edit-testkit';
 
 function blank(width: number, height: number): LabelMap {
   return { width, height, data: new Uint32Array(width * height) };

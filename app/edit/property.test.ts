@@ -8,7 +8,7 @@ import { measurePatch } from './measure';
 import { applyEdit, type EditOp, type SegmentMeta } from './ops';
 import { applyPatch, decodePatch, diffToPatch, encodePatch, invertPatch } from './patch';
 import { EditHistory } from './history';
-import { areaLookup, bboxLookup, cloneMap, maxId, prng, punchHoles, randInt, randomOp, voronoiMap } from './testkit';
+import { areaLookup, bboxLookup, cloneMap, maxId, prng, punchHoles, randInt, randomOp, voronoiMap } from '../../test/support/edit-testkit';
 import { ServiceError } from '../errors';
 
 type Stats = ReturnType<typeof segmentStats>;

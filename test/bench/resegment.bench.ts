@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prng, voronoiMap } from '../../app/edit/testkit';
+import { prng, voronoiMap } from '../support/edit-testkit';
 import { segmentStats } from '../../app/labelmap';
 import { ProjectStore, compressLabels } from '../../main/store/project-store';
 import { editStoreFor } from '../../main/store/edits';

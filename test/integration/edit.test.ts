@@ -10,7 +10,7 @@ import { GrainLabService } from '../../main/service';
 import { ProjectStore } from '../../main/store/project-store';
 import { EditStore } from '../../main/store/edits';
 import { applyEdit, type EditOp, type SegmentMeta } from '../../app/edit';
-import { cloneMap, prng, randomOp } from '../../app/edit/testkit';
+import { cloneMap, prng, randomOp } from '../support/edit-testkit';
 import { segmentStats } from '../../app/labelmap';
 import type { LabelMap } from '../../app/types';
 import type { ImageChangedEvent } from '../../app/contract';

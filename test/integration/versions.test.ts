@@ -4,7 +4,7 @@
 // number of versions is bounded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { prng, voronoiMap } from '../../app/edit/testkit';
+import { prng, voronoiMap } from '../support/edit-testkit';
 import type { LabelMap, SegmentRecord } from '../../app/types';
 import { ProjectStore } from '../../main/store/project-store';
 import { editStoreFor } from '../../main/store/edits';

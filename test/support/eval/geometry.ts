@@ -1,6 +1,6 @@
 // Turning pixel regions into the gestures a person would draw: an outline polygon (pixel-corner
 // contour), a stroke along a region's long axis, a cut line ordered along a boundary, simplified.
-import type { Point } from '../edit';
+import type { Point } from '../../../app/edit';
 
 /**
  * A binary mask over a window of the image: mask[(y - y0) * width + (x - x0)] for image pixel
