@@ -11,29 +11,21 @@ import type { Handlers, ServiceContext } from './context';
 
 export type SamMethods = keyof typeof samMethods;
 
-const sessions = new WeakMap<ServiceContext, SamSession>();
-
-/** The SAM session of a service (shared by the SAM and segmentation handlers). */
-export function samSession(ctx: ServiceContext): SamSession {
-  let s = sessions.get(ctx);
-  if (s === undefined) {
-    const session = new SamSession({
-      currentProject: () => ctx.currentProject(),
-      project: () => ctx.project(),
-      jobs: ctx.jobs,
-      appRoot: appRoot(),
-      userModelsDir: () => defaultUserModelsDir(),
-      pixels: (store, id) => loadPixels(store, id),
-    });
-    ctx.onProjectClose(() => session.close());
-    sessions.set(ctx, session);
-    s = session;
-  }
-  return s;
+/** The SAM session of a service, created once by the service and passed to whoever prompts SAM. */
+export function createSamSession(ctx: ServiceContext): SamSession {
+  const session = new SamSession({
+    currentProject: () => ctx.currentProject(),
+    project: () => ctx.project(),
+    jobs: ctx.jobs,
+    appRoot: appRoot(),
+    userModelsDir: () => defaultUserModelsDir(),
+    pixels: (store, id) => loadPixels(store, id),
+  });
+  ctx.onProjectClose(() => session.close());
+  return session;
 }
 
-export function samHandlers(ctx: ServiceContext): Handlers<SamMethods> {
-  const session = samSession(ctx);
+export function samHandlers(ctx: ServiceContext, session: SamSession): Handlers<SamMethods> {
   const models = new SamModelManager(session, ctx.jobs);
   return {
     'sam.status': () => session.status(),

@@ -7,8 +7,8 @@ import { keptIds, type KeepPolicy } from '../../app/provenance';
 import { composeWithKept } from '../../app/segment/compose';
 import type { ImageStatus, LabelMap, SegmentRecord, SegmentSource } from '../../app/types';
 import { segmentStats } from '../../app/labelmap';
-import { editStoreFor, type ReplacementMap } from './edits';
-import { compressLabels, type ProjectStore, type SegmentInput } from './project-store';
+import type { EditStore, ReplacementMap } from './edits';
+import { compressLabels, type SegmentInput } from './project-store';
 
 /** Row data a result gives its segments (by the result's own ids). */
 export type ResultRow = Partial<Pick<SegmentRecord, 'classId' | 'classSource' | 'classConfidence' | 'verified' | 'source'>>;
@@ -30,9 +30,9 @@ export interface SaveOptions {
   status?: ImageStatus;
 }
 
-export async function saveAutomaticResult(store: ProjectStore, imageId: number, result: AutomaticResult, o: SaveOptions): Promise<SavedResult> {
+export async function saveAutomaticResult(edits: EditStore, imageId: number, result: AutomaticResult, o: SaveOptions): Promise<SavedResult> {
+  const store = edits.store;
   const settings = o.settings === undefined || o.settings === null ? null : JSON.stringify(o.settings);
-  const edits = editStoreFor(store);
   const outcome = await edits.replace(imageId, {
     side: { engine: o.engine, settings, madeAt: new Date().toISOString() },
     replacedBy: o.engine,

@@ -12,7 +12,7 @@ import { GrainLabService } from '../../main/service';
 import { ProjectStore, compressLabels } from '../../main/store/project-store';
 import { runCli } from '../../main/cli/index';
 import { runToEnd } from './export-kit';
-import { INLINE_PIXELS } from '../../main/cluster/service';
+import { INLINE_PIXELS } from '../../main/cluster/features';
 import { applyZScore, autoKMeans, fitZScore, kmeansCluster, phaseMap, pointsOf, segmentFeatures } from '../../app/cluster';
 import { featuresInWorker, kmeansInWorker, phaseMapInWorker } from '../../main/jobs/classic-runner';
 
