@@ -20,7 +20,7 @@ import { JobManager } from './jobs/jobs';
 import type { Handlers, ServiceContext, ServiceOptions } from './handlers/context';
 import { imageHandlers } from './handlers/images';
 import { segmentationHandlers } from './handlers/segmentation';
-import { createSamSession, samHandlers } from './handlers/sam';
+import { createSamPrompting, samHandlers } from './handlers/sam';
 import { ClusterService } from './cluster/service';
 import { editHandlers } from './handlers/edit';
 import { exportHandlers } from './handlers/export';
@@ -57,7 +57,7 @@ export class GrainLabService {
       onProjectClose: (hook) => void this.closeHooks.push(hook),
     };
     // The services behind the handlers, created once here and passed to whoever uses them.
-    const sam = createSamSession(ctx);
+    const sam = createSamPrompting(ctx);
     const cluster = new ClusterService(ctx, sam);
     this.handlers = {
       'app.info': () => this.appInfo(),

@@ -19,7 +19,7 @@ import {
 import type { EditStore } from '../store/edits';
 import { isTrainingLabel } from '../../app/provenance';
 import type { ServiceContext } from '../handlers/context';
-import { kmeansInWorker } from '../jobs/classic-runner';
+import { kmeansInWorker } from '../jobs/cluster-runner';
 import { geometryKey, type Features, type SegmentFeatures } from './features';
 import { applyClasses } from './assign';
 

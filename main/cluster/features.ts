@@ -8,8 +8,8 @@ import type { LabelMap, SegmentRecord } from '../../app/types';
 import { applyZScore, fitZScore, segmentFeatures, selectGroups, type FeatureMatrix } from '../../app/cluster';
 import type { EditStore } from '../store/edits';
 import { loadPixels } from '../handlers/images';
-import type { SamSession } from '../sam/session';
-import { featuresInWorker } from '../jobs/classic-runner';
+import type { SamPrompting } from '../sam/prompting';
+import { featuresInWorker } from '../jobs/cluster-runner';
 
 export const ALL_GROUPS: FeatureGroupName[] = ['intensity', 'texture', 'shape', 'boundary'];
 
@@ -54,7 +54,7 @@ export function geometryKey(segments: readonly SegmentRecord[]): string {
 export class SegmentFeatures {
   private readonly features = new Map<number, Features>();
 
-  constructor(private readonly sam: SamSession) {}
+  constructor(private readonly sam: SamPrompting) {}
 
   /** Forgets every image's features (the project closed). */
   clear(): void {

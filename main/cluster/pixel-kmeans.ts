@@ -10,7 +10,7 @@ import { ensureClassNamed } from '../store/classes';
 import { saveAutomaticResult } from '../store/automatic';
 import { loadPixels } from '../handlers/images';
 import type { ServiceContext } from '../handlers/context';
-import { phaseMapInWorker } from '../jobs/classic-runner';
+import { phaseMapInWorker } from '../jobs/cluster-runner';
 import { INLINE_PIXELS } from './features';
 
 export function pixelKMeansJob(ctx: ServiceContext, a: ParsedArgs<'segment.pixelKMeans'>): string {

@@ -12,7 +12,7 @@ import type { EditAck } from '../../app/contract/edit';
 import type { ClassifierInfo, ClusterState, FeatureGroupName, FractionReport, PredictionSet } from '../../app/contract/cluster';
 import type { ParsedArgs } from '../../app/contract';
 import type { ServiceContext } from '../handlers/context';
-import type { SamSession } from '../sam/session';
+import type { SamPrompting } from '../sam/prompting';
 import { SegmentFeatures } from './features';
 import { Clusterings } from './clusterings';
 import { Propagation } from './classifier';
@@ -26,7 +26,7 @@ export class ClusterService {
 
   constructor(
     private readonly ctx: ServiceContext,
-    sam: SamSession,
+    sam: SamPrompting,
   ) {
     this.features = new SegmentFeatures(sam);
     this.propagation = new Propagation(ctx, this.features);

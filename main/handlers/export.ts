@@ -10,7 +10,7 @@ import type { exportMethods, ExportSummary, ImportLabelsSummary } from '../../ap
 import { ServiceError } from '../../app/errors';
 import type { Handlers, ServiceContext } from './context';
 import { checkExportOptions, chooseImages, exportDataset } from '../export/dataset';
-import { importLabels, type LabelSource } from '../export/import';
+import { importLabels, type LabelSource } from '../import/labels';
 import { computeStats, statsCsvFiles, StatsCache } from '../export/stats';
 
 export type ExportMethods = keyof typeof exportMethods;

@@ -9,25 +9,26 @@ import type { ImageRecord } from '../../app/types';
 import type { ProjectStore } from '../store/project-store';
 import type { KeepPolicy } from '../../app/provenance';
 import { saveAutomaticResult } from '../store/automatic';
-import { runClassicInWorker, runSamAutoInWorker, type ClassicResult } from '../jobs/classic-runner';
+import { runClassicInWorker, type ClassicResult } from '../jobs/classic-runner';
+import { runSamAutoInWorker } from '../jobs/sam-auto-runner';
 import type { JobContext } from '../jobs/jobs';
 import { planCrops } from '../jobs/sam-auto';
 import { loadPixels } from './images';
-import type { SamSession } from '../sam/session';
+import type { SamPrompting } from '../sam/prompting';
 import type { Handlers, ServiceContext } from './context';
 import { hasEditLog } from '../store/export-queries';
 import { getPreset } from '../presets/store';
 
 export type SegmentationMethods = 'segment.auto' | 'segmentation.get';
 
-export function segmentationHandlers(ctx: ServiceContext, sam: SamSession): Handlers<SegmentationMethods> {
+export function segmentationHandlers(ctx: ServiceContext, sam: SamPrompting): Handlers<SegmentationMethods> {
   return {
     'segment.auto': (a) => segmentAuto(ctx, sam, a),
     'segmentation.get': (a) => getSegmentation(ctx, a.imageId),
   };
 }
 
-async function segmentAuto(ctx: ServiceContext, sam: SamSession, a: ParsedArgs<'segment.auto'>): Promise<{ jobId: string }> {
+async function segmentAuto(ctx: ServiceContext, sam: SamPrompting, a: ParsedArgs<'segment.auto'>): Promise<{ jobId: string }> {
   const store = ctx.project();
   const images = a.imageIds.map((id) => store.getImage(id));
   if (a.engine === 'sam') return { jobId: await segmentAutoSam(ctx, sam, store, images, a.sam ?? SamAutoOptionsSchema.parse({}), a.keep) };
@@ -85,10 +86,10 @@ function segmentAutoClassic(ctx: ServiceContext, store: ProjectStore, images: Im
  * SAM auto-segmentation. The model is resolved and loaded before the job starts, so a missing,
  * damaged or unsupported model is refused at once with its message and nothing is queued.
  */
-async function segmentAutoSam(ctx: ServiceContext, session: SamSession, store: ProjectStore, images: ImageRecord[], options: SamAutoOptions, keep: KeepPolicy): Promise<string> {
+async function segmentAutoSam(ctx: ServiceContext, sam: SamPrompting, store: ProjectStore, images: ImageRecord[], options: SamAutoOptions, keep: KeepPolicy): Promise<string> {
   // An image over the crop budget is refused before anything runs (the message says what to change).
   for (const im of images) planCrops(im.width, im.height, options, im.name);
-  const { engine, modelId } = await session.engineFor(options.model);
+  const { engine, modelId } = await sam.engineFor(options.model);
   const stats: SamAutoStats[] = [];
   const jobId = runPerImage(
     ctx,
@@ -98,12 +99,12 @@ async function segmentAutoSam(ctx: ServiceContext, session: SamSession, store: P
     { name: `sam:${modelId}:${options.prompts}`, settings: { ...options, model: modelId }, preset: null, keep },
     async (im, job, progress) => {
       const raster = await loadPixels(store, im.id);
-      const r = await runSamAutoInWorker(raster, options, im.name, session.autoCalls(engine, im), job.signal, progress);
+      const r = await runSamAutoInWorker(raster, options, im.name, sam.autoCalls(engine, im), job.signal, progress);
       stats.push({ imageId: im.id, model: modelId, ...r.run });
       return r;
     },
   );
-  session.recordRun(jobId, stats);
+  sam.recordRun(jobId, stats);
   return jobId;
 }
 

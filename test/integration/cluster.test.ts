@@ -14,7 +14,7 @@ import { runCli } from '../../main/cli/index';
 import { runToEnd } from './export-kit';
 import { INLINE_PIXELS } from '../../main/cluster/features';
 import { applyZScore, autoKMeans, fitZScore, kmeansCluster, phaseMap, pointsOf, segmentFeatures } from '../../app/cluster';
-import { featuresInWorker, kmeansInWorker, phaseMapInWorker } from '../../main/jobs/classic-runner';
+import { featuresInWorker, kmeansInWorker, phaseMapInWorker } from '../../main/jobs/cluster-runner';
 
 const W0 = 192;
 

@@ -17,13 +17,13 @@ import { saveAutomaticResult } from '../store/automatic';
 import { mayAutoClass, type KeepPolicy } from '../../app/provenance';
 import type { EditStore } from '../store/edits';
 import type { EditOp } from '../../app/edit';
-import { currentLabels } from './labels';
+import { currentLabels } from '../export/labels';
 import { checkPixelLimit, decodeImage } from '../images/io';
 import { decodeText, parseJsonText, readTextFile } from '../fs/read';
 import { MAX_SMALL_FILE_BYTES } from '../../app/limits';
-import { decodePng, pngHeader } from './png';
-import { ImageMatcher } from './names';
-import { importInterchangeFile, isInterchangeFormat, type InterchangeImporter } from './interchange';
+import { decodePng, pngHeader } from '../export/png';
+import { ImageMatcher } from '../export/names';
+import { importInterchangeFile, isInterchangeFormat, type InterchangeImporter } from '../export/interchange';
 import { z } from 'zod';
 
 export interface LabelSource {

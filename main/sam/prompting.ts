@@ -24,7 +24,7 @@ export const NO_MODEL_HINT =
   'No SAM model installed: segmentation uses the classic engine. Add one with `npx grainlab models fetch sam-vit-b-quant` (internet) ' +
   'or `npx grainlab models import sam-vit-b-quant <files>` (files brought on a USB stick), or put the .onnx files in the project\'s models/ folder.';
 
-export interface SamSessionDeps {
+export interface SamPromptingDeps {
   currentProject(): ProjectStore | null;
   project(): ProjectStore;
   jobs: JobManager;
@@ -78,7 +78,7 @@ export function abortable<T>(p: Promise<T>, signal: AbortSignal, message = 'Canc
   });
 }
 
-export class SamSession {
+export class SamPrompting {
   private loaded: Loaded | null = null;
   private loading: { key: string; promise: Promise<Loaded> } | null = null;
   /** Active model chosen while no project was open. */
@@ -90,7 +90,7 @@ export class SamSession {
   /** Verdicts of model file checks made by this service (install, import, sam.verify). */
   readonly verification = new VerificationRecord();
 
-  constructor(private readonly deps: SamSessionDeps) {}
+  constructor(private readonly deps: SamPromptingDeps) {}
 
   /** The folders models are installed into: the user's, and the open project's models/. */
   folders(): ModelFolders {
@@ -172,7 +172,7 @@ export class SamSession {
     return { engine: done.engine, modelId: done.modelId };
   }
 
-  /** The model the project (or, without one, this session) asked for; null = the default. */
+  /** The model the project (or, without one, this service) asked for; null = the default. */
   private wanted(): string | null {
     const p = this.deps.currentProject();
     return p ? p.getSetting(SAM_MODEL_SETTING) : this.chosen;
