@@ -1,8 +1,9 @@
 // Mask maps for PNG export and import: 16-bit instance maps, 8-bit semantic maps with a palette,
 // colour previews, 1-px grain-boundary maps, and grains from a binary grain-boundary map.
 import type { ClassRecord, GreyImage, LabelMap, RasterImage } from '../types';
-import { segmentColor } from '../labelmap';
+import { markBoundaries, segmentColor } from '../labelmap';
 import { labelMaskComponents } from '../classic/components';
+import { parseHexColor } from '../colour';
 
 export interface InstanceMap16 {
   width: number;
@@ -56,14 +57,6 @@ export function instanceMap16(map: LabelMap, name = 'this image'): InstanceMap16
     out[i] = lastOut;
   }
   return { width, height, data: out, ids };
-}
-
-/** '#rrggbb' (or '#rgb') to bytes; grey for anything unreadable. */
-export function parseHexColor(color: string | null | undefined): [number, number, number] {
-  const m = /^#?([0-9a-f]{6}|[0-9a-f]{3})$/i.exec(color ?? '');
-  if (!m) return [128, 128, 128];
-  const h = m[1]!.length === 3 ? [...m[1]!].map((c) => c + c).join('') : m[1]!;
-  return [parseInt(h.slice(0, 2), 16), parseInt(h.slice(2, 4), 16), parseInt(h.slice(4, 6), 16)];
 }
 
 export interface SemanticMap8 {
@@ -209,31 +202,8 @@ export interface BoundaryMapOptions {
 
 /** Grain-boundary map, 255 = boundary, 0 = interior. */
 export function boundaryMap(map: LabelMap, options: BoundaryMapOptions = {}): GreyImage & { data: Uint8Array } {
-  const { width: w, height: h, data } = map;
-  const both = options.side === 'both-sides';
-  const withBg = options.includeBackground ?? true;
-  const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let x = 0; x < w; x++) {
-      const i = row + x;
-      const v = data[i]!;
-      if (x + 1 < w) {
-        const r = data[i + 1]!;
-        if (r !== v && (withBg || (v !== 0 && r !== 0))) {
-          out[i] = 255;
-          if (both) out[i + 1] = 255;
-        }
-      }
-      if (y + 1 < h) {
-        const d = data[i + w]!;
-        if (d !== v && (withBg || (v !== 0 && d !== 0))) {
-          out[i] = 255;
-          if (both) out[i + w] = 255;
-        }
-      }
-    }
-  }
+  const { width: w, height: h } = map;
+  const out = markBoundaries(map, { bothSides: options.side === 'both-sides', includeBackground: options.includeBackground ?? true, value: 255 });
   if (options.imageBorder) {
     for (let x = 0; x < w; x++) {
       out[x] = 255;

@@ -289,6 +289,40 @@ export function polygonArea(poly: Polygon): number {
 }
 
 /**
+ * The Douglas-Peucker step shared by every simplification: for each chain [a, b] (pairs in
+ * `chains`, end points already kept), keeps the point farthest from the segment a-b when it lies
+ * farther than `tolerance`, and splits there. Iterative, so long outlines cannot overflow the
+ * stack. Marks kept points in `keep`.
+ */
+export function douglasPeucker(X: ArrayLike<number>, Y: ArrayLike<number>, keep: Uint8Array, chains: number[], tolerance: number): void {
+  const tol2 = tolerance * tolerance;
+  const stack = chains.slice();
+  while (stack.length) {
+    const b = stack.pop()!;
+    const a = stack.pop()!;
+    if (b - a < 2) continue;
+    const ax = X[a]!, ay = Y[a]!;
+    const vx = X[b]! - ax, vy = Y[b]! - ay;
+    const len2 = vx * vx + vy * vy;
+    let idx = -1;
+    let dmax = -1;
+    for (let i = a + 1; i < b; i++) {
+      const wx = X[i]! - ax, wy = Y[i]! - ay;
+      const cr = vx * wy - vy * wx;
+      const d2 = len2 === 0 ? wx * wx + wy * wy : (cr * cr) / len2;
+      if (d2 > dmax) {
+        dmax = d2;
+        idx = i;
+      }
+    }
+    if (dmax > tol2) {
+      keep[idx] = 1;
+      stack.push(a, idx, idx, b);
+    }
+  }
+}
+
+/**
  * Douglas-Peucker on a closed polygon: split at vertex 0 and the vertex farthest from it, simplify
  * both chains. Keeps at least three vertices (returns the input when it cannot).
  */
@@ -316,31 +350,7 @@ export function simplifyPolygon(poly: Polygon, tolerance: number): Polygon {
   const keep = new Uint8Array(n + 1);
   keep[0] = 1;
   keep[far] = 1;
-  const tol2 = tolerance * tolerance;
-  const stack: number[] = [0, far, far, n];
-  while (stack.length) {
-    const b = stack.pop()!;
-    const a = stack.pop()!;
-    if (b - a < 2) continue;
-    const ax = X[a]!, ay = Y[a]!;
-    const vx = X[b]! - ax, vy = Y[b]! - ay;
-    const len2 = vx * vx + vy * vy;
-    let idx = -1;
-    let dmax = -1;
-    for (let i = a + 1; i < b; i++) {
-      const wx = X[i]! - ax, wy = Y[i]! - ay;
-      const cr = vx * wy - vy * wx;
-      const d2 = len2 === 0 ? wx * wx + wy * wy : (cr * cr) / len2;
-      if (d2 > dmax) {
-        dmax = d2;
-        idx = i;
-      }
-    }
-    if (dmax > tol2) {
-      keep[idx] = 1;
-      stack.push(a, idx, idx, b);
-    }
-  }
+  douglasPeucker(X, Y, keep, [0, far, far, n], tolerance);
   const out: number[] = [];
   for (let i = 0; i < n; i++) if (keep[i]) out.push(X[i]!, Y[i]!);
   return out.length >= 6 ? out : poly.slice();
