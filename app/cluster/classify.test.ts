@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { concatRows, segmentFeatures } from './features';
+import { segmentFeatures } from './features';
+import { concatRows } from './feature-matrix';
 import { chooseClassifier, crossValidatedAccuracy, predictRows, propagateClasses, trainLogisticRegression, trainNearestCentroid } from './classify';
 import { zScore } from './normalise';
 import { twoPhaseImage } from '../../test/support/cluster-synthetic';
