@@ -1,10 +1,6 @@
 // Label map helpers: allocation, segment statistics, and colour lookup used by overlays and exports.
 import type { Box, LabelMap } from './types';
 
-export function createLabelMap(width: number, height: number): LabelMap {
-  return { width, height, data: new Uint32Array(width * height) };
-}
-
 export interface SegmentStats {
   id: number;
   area: number;

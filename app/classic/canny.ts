@@ -6,7 +6,7 @@ import { connectedComponents } from './components';
 import { correlateSeparable, gaussianKernel, sobelGradients } from './filters';
 import { quantile } from '../image/quantile';
 
-export interface CannyOptions {
+interface CannyOptions {
   /** Gaussian smoothing before the gradient, in pixels. */
   sigma?: number;
   /**
@@ -19,7 +19,7 @@ export interface CannyOptions {
   useQuantiles?: boolean;
 }
 
-export interface CannyResult extends BinaryMask {
+interface CannyResult extends BinaryMask {
   /** Gradient magnitude of the smoothed image (before suppression), for reuse by callers. */
   magnitude: Float32Array;
 }

@@ -10,7 +10,7 @@ export function selectGroups(matrix: FeatureMatrix, groups: readonly FeatureGrou
 }
 
 /** Keeps the given column indices, in the given order. */
-export function selectColumns(matrix: FeatureMatrix, columns: readonly number[]): FeatureMatrix {
+function selectColumns(matrix: FeatureMatrix, columns: readonly number[]): FeatureMatrix {
   const cols = matrix.names.length;
   const rows = matrix.segmentIds.length;
   const out = new Float64Array(rows * columns.length);

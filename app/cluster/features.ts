@@ -6,7 +6,7 @@ import { convexHullPixelCounts } from './hull';
 
 export type FeatureGroup = 'intensity' | 'texture' | 'shape' | 'boundary' | 'embedding';
 
-export const DEFAULT_FEATURE_GROUPS: readonly FeatureGroup[] = ['intensity', 'texture', 'shape', 'boundary'];
+const DEFAULT_FEATURE_GROUPS: readonly FeatureGroup[] = ['intensity', 'texture', 'shape', 'boundary'];
 
 /** One row per segment (ascending segment id), one column per named feature. */
 export interface FeatureMatrix {
@@ -20,7 +20,7 @@ export interface FeatureMatrix {
 }
 
 /** A SAM image embedding, as the encoder returns it ([channels, grid, grid], channel-major). */
-export interface SamEmbedding {
+interface SamEmbedding {
   data: Float32Array;
   /** Width and height of the image the encoder was given (before its longest-side resize). */
   imageWidth: number;

@@ -28,7 +28,7 @@ export interface CalibrationOverview {
 }
 
 const umPerPx = z.number().positive().max(1000);
-export const ScaleBarSchema = z.object({
+const ScaleBarSchema = z.object({
   x0: z.number().finite(),
   y0: z.number().finite(),
   x1: z.number().finite(),

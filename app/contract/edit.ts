@@ -63,7 +63,7 @@ export interface EditSnapshot extends EditHistoryState {
 const source = z.enum(['auto', 'prompt', 'brush', 'import']);
 const revision = z.string().min(1).max(200);
 
-export const EditApplySchema = z
+const EditApplySchema = z
   .object({
     imageId: id,
     /** One edit. */

@@ -4,10 +4,10 @@ import { method, none, id, path } from './define';
 import type { ImageRecord, ProjectInfo, RasterImage } from '../types';
 
 /** Raw bytes; a custom check so both ArrayBuffer- and SharedArrayBuffer-backed arrays are accepted. */
-export const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected binary data (Uint8Array)' });
+const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected binary data (Uint8Array)' });
 const FileBytes = z.object({ name: z.string().min(1).max(1024), bytes });
 
-export interface ImportFailure {
+interface ImportFailure {
   name: string;
   message: string;
 }

@@ -60,7 +60,7 @@ export const contract = {
   ...versionMethods,
 };
 
-export type Contract = typeof contract;
+type Contract = typeof contract;
 export type MethodName = keyof Contract;
 export type Args<M extends MethodName> = z.input<Contract[M]['args']>;
 export type ParsedArgs<M extends MethodName> = z.output<Contract[M]['args']>;

@@ -7,7 +7,7 @@ export interface JobStarted {
   jobId: string;
 }
 
-export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
+type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 export interface ProgressEvent {
   jobId: string;
   title: string;

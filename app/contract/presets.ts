@@ -9,7 +9,7 @@ import { ClassicOptionsSchema } from './classic';
 
 const classic = z.lazy(() => ClassicOptionsSchema);
 
-export const PresetNameSchema = z
+const PresetNameSchema = z
   .string()
   .trim()
   .min(1, 'a preset needs a name')
@@ -38,14 +38,14 @@ export interface SegmentationSettingsRecord {
   at: string;
 }
 
-export const PreviewRegionSchema = z.object({
+const PreviewRegionSchema = z.object({
   x: z.number().int().min(0),
   y: z.number().int().min(0),
   width: z.number().int().min(1),
   height: z.number().int().min(1),
 });
 
-export interface SegmentPreview {
+interface SegmentPreview {
   imageId: number;
   /** The region segmented, in image pixels (the request clamped to the image). */
   region: { x: number; y: number; width: number; height: number };

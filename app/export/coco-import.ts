@@ -6,7 +6,7 @@ import { DEFAULT_MAX_PIXELS, fromCocoRle, rleArea, type CocoRle, type Rle } from
 import { polygonsToRle, type Polygon } from './polygon';
 
 
-export interface CocoImportLimits {
+interface CocoImportLimits {
   /** Largest width*height of one image; default 16384*16384. */
   maxPixelsPerImage?: number;
   /** parseCoco only: largest sum of width*height over all images (label maps held at once); default 16384*16384. */
@@ -17,7 +17,7 @@ export interface CocoImportLimits {
   maxUpsampledPoints?: number;
 }
 
-export interface CocoImportOptions {
+interface CocoImportOptions {
   /**
    * Overlapping annotations: 'later-wins' (default) paints in file order so a later annotation
    * takes the shared pixels; 'smaller-wins' paints larger first so small objects stay whole.
@@ -87,7 +87,7 @@ function formatIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): string 
 }
 
 /** An annotation after validation, with its mask as an RLE (polygons are rasterised lazily). */
-export interface ValidatedAnnotation {
+interface ValidatedAnnotation {
   id: number;
   imageId: number;
   categoryId: number;
@@ -194,7 +194,7 @@ function validateSegmentation(
   }
 }
 
-export interface ImportedSegment {
+interface ImportedSegment {
   /** Id in the imported label map (1..n in annotation order; ids of fully covered annotations are absent). */
   id: number;
   annotationId: number;
@@ -205,7 +205,7 @@ export interface ImportedSegment {
   grainlab: ValidatedAnnotation['grainlab'];
 }
 
-export interface ImportedImage {
+interface ImportedImage {
   id: number;
   fileName: string;
   width: number;

@@ -9,7 +9,7 @@ import type { Box, ClassRecord, LabelMap, SegmentSource } from '../types';
 import { encodeLabelMap, rleArea, rleToBbox, toCocoRle, type CocoRle } from './rle';
 import { polygonsToRle, segmentOutline, type Polygon } from './polygon';
 
-export interface CocoInfo {
+interface CocoInfo {
   description: string;
   version: string;
   year: number;
@@ -18,7 +18,7 @@ export interface CocoInfo {
   date_created: string;
 }
 
-export interface CocoImage {
+interface CocoImage {
   id: number;
   file_name: string;
   width: number;
@@ -26,7 +26,7 @@ export interface CocoImage {
   grainlab?: { pixelSizeUm?: number | null; sourceImageId?: number; sourceImage?: string; tile?: Box | null };
 }
 
-export interface CocoCategory {
+interface CocoCategory {
   id: number;
   name: string;
   supercategory: string;
@@ -34,7 +34,7 @@ export interface CocoCategory {
 }
 
 /** Provenance GrainLab writes beside each annotation. */
-export interface GrainLabAnnotationInfo {
+interface GrainLabAnnotationInfo {
   /** Segment id in the image's label map when exported. */
   segmentId: number;
   source: SegmentSource;
@@ -45,7 +45,7 @@ export interface GrainLabAnnotationInfo {
   edge?: boolean;
 }
 
-export interface CocoAnnotation {
+interface CocoAnnotation {
   id: number;
   image_id: number;
   category_id: number;
@@ -75,7 +75,7 @@ export interface CocoExportSegment {
   confidence?: number | null;
 }
 
-export interface CocoExportImage {
+interface CocoExportImage {
   id: number;
   fileName: string;
   labels: LabelMap;
@@ -86,7 +86,7 @@ export interface CocoExportImage {
   source?: { imageId: number; imageName: string; tile: Box | null };
 }
 
-export interface CocoExportOptions {
+interface CocoExportOptions {
   /**
    * 'rle' (default): compressed RLE, lossless. 'polygon': outer contours (holes are lost).
    * 'auto': polygons unless the segment has holes, then RLE.
@@ -113,7 +113,7 @@ export interface CocoExportOptions {
   firstAnnotationId?: number;
 }
 
-export interface CocoExportReport {
+interface CocoExportReport {
   images: number;
   annotations: number;
   excludedEdge: number;

@@ -5,7 +5,7 @@ import { markBoundaries, segmentColor } from '../labelmap';
 import { labelMaskComponents } from '../classic/components';
 import { parseHexColor } from '../colour';
 
-export interface InstanceMap16 {
+interface InstanceMap16 {
   width: number;
   height: number;
   data: Uint16Array;
@@ -59,7 +59,7 @@ export function instanceMap16(map: LabelMap, name = 'this image'): InstanceMap16
   return { width, height, data: out, ids };
 }
 
-export interface SemanticMap8 {
+interface SemanticMap8 {
   width: number;
   height: number;
   /** `none` = no segment, the class's value (semanticValues) = that class, `unclassified` = segment without a class. */
@@ -69,7 +69,7 @@ export interface SemanticMap8 {
   values: { value: number; classId: number | null; name: string }[];
 }
 
-export interface SemanticValues {
+interface SemanticValues {
   /** Byte of each class. */
   valueOf: Map<number, number>;
   /** Byte of pixels without a segment (0, or the unclassified byte when a class holds 0). */
@@ -83,7 +83,7 @@ export interface SemanticValues {
  * No segment is 0 unless a class holds 0 (then it shares the unclassified byte, both "ignore");
  * unclassified is `unclassified` (default 255), or the highest free byte when a class holds it.
  */
-export function semanticValues(classes: readonly ClassRecord[], unclassified?: number): SemanticValues {
+function semanticValues(classes: readonly ClassRecord[], unclassified?: number): SemanticValues {
   if (classes.length > 254) throw new Error(`an 8-bit semantic map holds at most 254 classes, the project has ${classes.length}`);
   const valueOf = new Map<number, number>();
   const used = new Set<number>();
@@ -187,7 +187,7 @@ export function instancePreviewRgb(map: LabelMap): RasterImage {
   return { width, height, channels: 3, bitDepth: 8, data: out };
 }
 
-export interface BoundaryMapOptions {
+interface BoundaryMapOptions {
   /**
    * 'one-side' (default): for each pair of 4-neighbours with different ids, the left/upper pixel
    * is marked, so lines are 1 px wide and lie on the left/top side of each boundary; 4-connected
@@ -217,7 +217,7 @@ export function boundaryMap(map: LabelMap, options: BoundaryMapOptions = {}): Gr
   return { width: w, height: h, data: out };
 }
 
-export interface BoundaryImportOptions {
+interface BoundaryImportOptions {
   /** A pixel is boundary when its value is above this (default 127, for 8-bit maps). */
   threshold?: number;
   /** Connectivity of grain pixels (default 4, which thin 8-connected lines still separate). */
@@ -285,7 +285,7 @@ function assignToNearest(labels: Uint32Array, w: number, h: number): Uint32Array
   return labels;
 }
 
-export interface ValueRegions {
+interface ValueRegions {
   /** Region id per pixel (1..count in raster order of first pixel), 0 where the value is 0. */
   labels: LabelMap;
   /** The value of each region: values[id - 1]. */

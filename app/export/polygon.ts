@@ -14,7 +14,7 @@ import { decodeMask, rleMerge, type BinaryMask, type Rle } from './rle';
 /** One closed outline [x1, y1, x2, y2, ...] in pixel-corner coordinates (COCO's polygon form). */
 export type Polygon = number[];
 
-export interface PolygonOptions {
+interface PolygonOptions {
   /** Douglas-Peucker tolerance in pixels; 0 (default) keeps every corner, which is lossless. */
   tolerance?: number;
   /** Parts (8-connected components) with fewer pixels are dropped; default 1 (keep all). */
@@ -59,7 +59,7 @@ function padSegment(map: LabelMap, id: number, box: Box): Padded {
 }
 
 /** Bounding box of one id in a label map, or null when it has no pixels. */
-export function segmentBox(map: LabelMap, id: number): Box | null {
+function segmentBox(map: LabelMap, id: number): Box | null {
   const { width: w, height: h, data } = map;
   let x0 = w;
   let y0 = h;
@@ -250,7 +250,7 @@ function euler8(p: Padded): number {
   return (q1 - q3 - 2 * qd) / 4;
 }
 
-export interface SegmentOutline {
+interface SegmentOutline {
   polygons: Polygon[];
   /** The segment encloses background, which polygons cannot express (use RLE). */
   hasHoles: boolean;
@@ -385,7 +385,7 @@ function paddedHasHoles(p: Padded): boolean {
 }
 
 /** Caps for rasterising untrusted polygons. */
-export interface PolygonLimits {
+interface PolygonLimits {
   /** Most outline points after pycocotools' 5x upsampling, summed over a call; default 50 M. */
   maxUpsampledPoints?: number;
 }

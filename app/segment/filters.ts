@@ -42,14 +42,14 @@ export function toWorkingImage(
   return { image: { width: ow, height: oh, data: out }, factor };
 }
 
-export interface Gradient {
+interface Gradient {
   gx: Float32Array;
   gy: Float32Array;
   magnitude: Float32Array;
 }
 
 /** 3x3 Sobel derivatives and their magnitude. */
-export function sobel(img: FloatImage): Gradient {
+function sobel(img: FloatImage): Gradient {
   const { width: w, height: h, data } = img;
   const n = w * h;
   const gx = new Float32Array(n);

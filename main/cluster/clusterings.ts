@@ -24,7 +24,7 @@ import { geometryKey, type Features, type SegmentFeatures } from './features';
 import { applyClasses } from './assign';
 
 /** Okabe-Ito first (colour-blind safe), then more distinct hues. */
-export const CLUSTER_COLOURS = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7', '#8c564b', '#17becf', '#bcbd22', '#7f7f7f', '#9467bd'];
+const CLUSTER_COLOURS = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7', '#8c564b', '#17becf', '#bcbd22', '#7f7f7f', '#9467bd'];
 const clusterColour = (i: number) => CLUSTER_COLOURS[i % CLUSTER_COLOURS.length]!;
 const EXAMPLES = 4;
 
@@ -43,7 +43,7 @@ interface SavedClustering {
 }
 
 /** Up to this many segments k-means (with the silhouette search) runs on the service thread. */
-export const KMEANS_INLINE_ROWS = 2000;
+const KMEANS_INLINE_ROWS = 2000;
 
 export class Clusterings {
   constructor(

@@ -12,7 +12,7 @@ export interface IpcLike {
   removeListener(channel: string, listener: (event: unknown, payload: unknown) => void): void;
 }
 
-export interface PreloadApi {
+interface PreloadApi {
   methods: Record<MethodName, (args: unknown) => Promise<Reply<unknown>>>;
   on(event: EventName, listener: (payload: unknown) => void): () => void;
 }

@@ -53,13 +53,13 @@ export class StatsCache {
   }
 }
 
-export interface MeasuredImage {
+interface MeasuredImage {
   image: ImageRecord;
   grains: GrainMeasurement[];
   stats: ImageStats;
 }
 
-export interface StatsOptions {
+interface StatsOptions {
   imageIds?: number[];
   excludeEdge: boolean;
 }

@@ -9,7 +9,7 @@ import type { ProjectStore } from '../store/project-store';
 import type { Handlers, ServiceContext } from './context';
 import type { ClusterService } from '../cluster/service';
 
-export type ClassMethods = keyof typeof classMethods;
+type ClassMethods = keyof typeof classMethods;
 
 /** Gives every segment of class `from` the class `to` (null: none), one history entry per image. */
 async function reclass(ctx: ServiceContext, cluster: ClusterService, store: ProjectStore, from: number, to: number | null): Promise<ClassChangeSummary> {

@@ -4,7 +4,7 @@ import type { clusterMethods } from '../../app/contract/cluster';
 import type { ClusterService } from '../cluster/service';
 import type { Handlers } from './context';
 
-export type ClusterMethods = keyof typeof clusterMethods;
+type ClusterMethods = keyof typeof clusterMethods;
 
 export function clusterHandlers(svc: ClusterService): Handlers<ClusterMethods> {
   return {

@@ -5,7 +5,7 @@ import type { editMethods } from '../../app/contract/edit';
 import type { Handlers, ServiceContext } from './context';
 import type { ClusterService } from '../cluster/service';
 
-export type EditMethods = keyof typeof editMethods;
+type EditMethods = keyof typeof editMethods;
 
 export function editHandlers(ctx: ServiceContext, cluster: ClusterService): Handlers<EditMethods> {
   const edits = () => ctx.edits();

@@ -13,7 +13,7 @@ import { checkExportOptions, chooseImages, exportDataset } from '../export/datas
 import { importLabels, type LabelSource } from '../import/labels';
 import { computeStats, statsCsvFiles, StatsCache } from '../export/stats';
 
-export type ExportMethods = keyof typeof exportMethods;
+type ExportMethods = keyof typeof exportMethods;
 
 /** Keeps the results of the last few jobs of one kind. */
 class Results<T> {

@@ -9,7 +9,7 @@ import { SamPrompting } from '../sam/prompting';
 import { loadPixels } from './images';
 import type { Handlers, ServiceContext } from './context';
 
-export type SamMethods = keyof typeof samMethods;
+type SamMethods = keyof typeof samMethods;
 
 /** The SAM prompting service, created once by the service and passed to whoever prompts SAM. */
 export function createSamPrompting(ctx: ServiceContext): SamPrompting {

@@ -19,7 +19,7 @@ import type { Handlers, ServiceContext } from './context';
 import { hasEditLog } from '../store/export-queries';
 import { getPreset } from '../presets/store';
 
-export type SegmentationMethods = 'segment.auto' | 'segmentation.get';
+type SegmentationMethods = 'segment.auto' | 'segmentation.get';
 
 export function segmentationHandlers(ctx: ServiceContext, sam: SamPrompting): Handlers<SegmentationMethods> {
   return {

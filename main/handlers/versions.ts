@@ -7,7 +7,7 @@ import type { LabelMap, SegmentRecord } from '../../app/types';
 import { currentSide, editCountSince, listVersions, loadVersion, setVersionLimit, summaryOf, versionLimit } from '../store/versions';
 import type { Handlers, ServiceContext } from './context';
 
-export type VersionMethods = keyof typeof versionMethods;
+type VersionMethods = keyof typeof versionMethods;
 
 /** Nearest-sample downsampling so that no side exceeds maxSide. */
 function downsample(map: LabelMap, maxSide: number): { width: number; height: number; step: number; labels: Uint32Array } {

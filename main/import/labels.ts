@@ -33,7 +33,7 @@ export interface LabelSource {
   load(): Promise<Uint8Array>;
 }
 
-export interface ImportRun {
+interface ImportRun {
   store: ProjectStore;
   /** The project's edit store (labels land as undoable replacements and class edits). */
   edits: EditStore;
@@ -46,7 +46,7 @@ export interface ImportRun {
   checkOpen(): void;
 }
 
-export interface ImportOptions {
+interface ImportOptions {
   kind: LabelKind;
   sources: LabelSource[];
   classes?: SemanticValue[];

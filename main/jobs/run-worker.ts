@@ -76,7 +76,7 @@ export function runInWorker(
 }
 
 /** The worker's final message (its result); which one depends on the request. */
-export type Reply = Exclude<SegmentMessage, { type: 'progress' | 'rpc' | 'error' }>;
+type Reply = Exclude<SegmentMessage, { type: 'progress' | 'rpc' | 'error' }>;
 
 export function expect<T extends Reply['type']>(m: Reply, type: T): Extract<Reply, { type: T }> {
   if (m.type !== type) throw new ServiceError('internal', `The worker answered '${m.type}' where '${type}' was asked for.`);

@@ -7,7 +7,7 @@ import type { ClassicResult } from './classic-runner';
 import type { SamAutoRun } from './sam-auto';
 import { runInWorker, segmentation, type SamEngineCalls } from './run-worker';
 
-export interface SamAutoWorkerResult extends ClassicResult {
+interface SamAutoWorkerResult extends ClassicResult {
   run: SamAutoRun;
 }
 

@@ -6,13 +6,13 @@ import type { RasterImage } from '../../app/types';
 import { percentileWindow as displayPercentileWindow } from '../../app/image/display';
 
 /** Bumped whenever the pixels fed to the encoder change for the same raster; part of the embedding cache key. */
-export const PREPROCESS_VERSION = 1;
+const PREPROCESS_VERSION = 1;
 /** Side of SAM's square input frame. */
 export const SAM_FRAME = 1024;
 export const SAM_PIXEL_MEAN: readonly number[] = [123.675, 116.28, 103.53];
 export const SAM_PIXEL_STD: readonly number[] = [58.395, 57.12, 57.375];
 /** Default display percentiles used to map grey and 16-bit images to 0..255. */
-export const DEFAULT_PERCENTILES: readonly [number, number] = [0.5, 99.5];
+const DEFAULT_PERCENTILES: readonly [number, number] = [0.5, 99.5];
 
 /** Raw-value range mapped linearly onto 0..255 (values outside are clipped). */
 export interface ContrastWindow {
@@ -28,7 +28,7 @@ export interface ContrastWindow {
  * - 'full': the full range of the bit depth (0..255 or 0..65535), no stretch.
  * - an explicit window, e.g. the one the user set in the viewer.
  */
-export type WindowOption = 'auto' | 'full' | ContrastWindow;
+type WindowOption = 'auto' | 'full' | ContrastWindow;
 
 export interface PreprocessOptions {
   window?: WindowOption;

@@ -11,9 +11,9 @@ import type { EditStore, ReplacementMap } from './edits';
 import { compressLabels, type SegmentInput } from './project-store';
 
 /** Row data a result gives its segments (by the result's own ids). */
-export type ResultRow = Partial<Pick<SegmentRecord, 'classId' | 'classSource' | 'classConfidence' | 'verified' | 'source'>>;
+type ResultRow = Partial<Pick<SegmentRecord, 'classId' | 'classSource' | 'classConfidence' | 'verified' | 'source'>>;
 
-export interface AutomaticResult {
+interface AutomaticResult {
   labels: LabelMap;
   /** Source of the result's segments (auto, import). */
   source: SegmentSource;
@@ -21,7 +21,7 @@ export interface AutomaticResult {
   rowOf?(id: number): ResultRow | undefined;
 }
 
-export interface SaveOptions {
+interface SaveOptions {
   engine: string;
   /** The engine's settings as given (stored as JSON with the segmentation and its versions). */
   settings?: unknown;

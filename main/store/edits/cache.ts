@@ -62,7 +62,7 @@ export class ImageState {
 }
 
 /** What the cache tells the checkpoint writer. */
-export interface CacheHooks {
+interface CacheHooks {
   /** A map was loaded with log entries beyond its checkpoint. */
   pending(st: ImageState): void;
   /** A map with entries beyond its checkpoint was evicted. */

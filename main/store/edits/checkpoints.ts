@@ -8,7 +8,7 @@ import { encodeRuns } from '../labels-codec';
 import type { ImageState, LabelMapCache } from './cache';
 import { blob } from './rows';
 
-export interface CheckpointOptions {
+interface CheckpointOptions {
   syncCheckpointPixels: number;
   idleCheckpointMs: number;
   checkpointEvery: number;

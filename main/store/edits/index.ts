@@ -24,7 +24,7 @@ import type { EditParts } from './parts';
 export type { ClassProvenance } from './apply';
 export type { Replacement, ReplacementMap, ReplaceOutcome } from './replace';
 
-export interface EditStoreOptions {
+interface EditStoreOptions {
   /** Maps up to this many pixels are checkpointed inside every edit's transaction (a few ms), so the stored checkpoint is always current. */
   syncCheckpointPixels?: number;
   /** Larger maps are checkpointed after this many ms without edits (and when evicted or the project closes). */
