@@ -1,4 +1,4 @@
-// The one implementation of the contract (app/contract.ts). Both bindings (Electron IPC and the
+// The one implementation of the contract (app/contract/). Both bindings (Electron IPC and the
 // WebSocket server) and the CLI call `invoke`, which validates arguments before any handler runs.
 // Handlers live in main/handlers/<domain>.ts and share a ServiceContext.
 import { EventEmitter } from 'node:events';

@@ -1,6 +1,6 @@
 // Contract group: image calibration (µm per pixel) with where each value came from: the
 // microscope's metadata, the resolution tags, typed, a scale bar measured on the image, or the
-// project's default. Merged into app/contract.ts; each method is declared here once.
+// project's default. Merged into app/contract/index.ts; each method is declared here once.
 import { z } from 'zod';
 import { method, none, id } from './define';
 import type { DetectedCalibration } from '../calibration/vendors';

@@ -1,5 +1,5 @@
 // Contract group: Segment features, clustering, classification and propagation.
-// Merged into app/contract.ts; each method is declared here once.
+// Merged into app/contract/index.ts; each method is declared here once.
 import { z } from 'zod';
 import { method, none, id } from './define';
 import type { EditAck } from './edit';

@@ -1,19 +1,13 @@
 // Contract group: Dataset export, segmentation import and measurements.
-// Merged into app/contract.ts; each method is declared here once.
+// Merged into app/contract/index.ts; each method is declared here once.
 import { z } from 'zod';
-import { method, id, path } from './define';
+import { method, id, path, fileBytes } from './define';
 import type { ClassRecord } from '../types';
 import { KeepSchema } from './versions';
 import type { DatasetCardJson } from '../export/card';
 import type { GrainSummary, PhaseFraction } from '../stats/summary';
 import type { InterceptResult, PlanimetricResult } from '../stats/astm';
 
-// Declared here rather than imported from app/contract.ts, which imports this module (a cycle
-// would leave the schema undefined while this file is evaluated).
-const fileBytes = z.object({
-  name: z.string().min(1).max(1024),
-  bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected binary data (Uint8Array)' }),
-});
 const jobId = z.string().min(1).max(100);
 const ratio = z.number().min(0).max(1000);
 

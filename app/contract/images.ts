@@ -1,11 +1,8 @@
 // Projects and images: the app's identity, opening and closing a project, importing and reading images.
 import { z } from 'zod';
-import { method, none, id, path } from './define';
+import { method, none, id, path, fileBytes } from './define';
 import type { ImageRecord, ProjectInfo, RasterImage } from '../types';
 
-/** Raw bytes; a custom check so both ArrayBuffer- and SharedArrayBuffer-backed arrays are accepted. */
-const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected binary data (Uint8Array)' });
-const FileBytes = z.object({ name: z.string().min(1).max(1024), bytes });
 
 interface ImportFailure {
   name: string;
@@ -40,7 +37,7 @@ export const projectMethods = {
 
 export const imageMethods = {
   'images.list': method<ImageRecord[]>()(none),
-  'images.importFiles': method<ImportResult>()(z.object({ files: z.array(FileBytes).min(1).max(10_000) })),
+  'images.importFiles': method<ImportResult>()(z.object({ files: z.array(fileBytes).min(1).max(10_000) })),
   'images.importPaths': method<ImportResult>()(z.object({ paths: z.array(path).min(1).max(10_000) })),
   'images.thumbnail': method<{ png: Uint8Array }>()(z.object({ id })),
   'images.pixels': method<RasterImage>()(z.object({ id })),

@@ -1,10 +1,8 @@
 // Contract group: named presets of classic-engine settings (saved in the project, exportable as
 // JSON), the settings a segmentation was made with, and the live preview of settings on a region.
-// Merged into app/contract.ts; each method is declared here once.
+// Merged into app/contract/index.ts; each method is declared here once.
 import { z } from 'zod';
 import { method, none, id } from './define';
-// A cycle with app/contract.ts (which merges this group): the schema is only read when a value
-// is parsed, by then both modules are loaded, hence z.lazy.
 import { ClassicOptionsSchema } from './classic';
 
 const classic = z.lazy(() => ClassicOptionsSchema);

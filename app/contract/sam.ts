@@ -1,5 +1,5 @@
 // Contract group: SAM models, interactive prompts and SAM auto-segmentation.
-// Merged into app/contract.ts; each method is declared here once.
+// Merged into app/contract/index.ts; each method is declared here once.
 import { z } from 'zod';
 import { method, none, id, path } from './define';
 import type { Box } from '../types';
