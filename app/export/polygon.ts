@@ -323,6 +323,28 @@ export function douglasPeucker(X: ArrayLike<number>, Y: ArrayLike<number>, keep:
 }
 
 /**
+ * Douglas-Peucker on a closed outline of n points whose coordinates X, Y (length n + 1) repeat the
+ * first point at the end: split at point 0 and the point farthest from it, simplify both chains.
+ * Returns the kept points' marks.
+ */
+export function simplifyClosed(X: ArrayLike<number>, Y: ArrayLike<number>, n: number, tolerance: number): Uint8Array {
+  let far = 0;
+  let best = -1;
+  for (let i = 1; i < n; i++) {
+    const d = (X[i]! - X[0]!) ** 2 + (Y[i]! - Y[0]!) ** 2;
+    if (d > best) {
+      best = d;
+      far = i;
+    }
+  }
+  const keep = new Uint8Array(n + 1);
+  keep[0] = 1;
+  keep[far] = 1;
+  douglasPeucker(X, Y, keep, [0, far, far, n], tolerance);
+  return keep;
+}
+
+/**
  * Douglas-Peucker on a closed polygon: split at vertex 0 and the vertex farthest from it, simplify
  * both chains. Keeps at least three vertices (returns the input when it cannot).
  */
@@ -338,19 +360,7 @@ export function simplifyPolygon(poly: Polygon, tolerance: number): Polygon {
   }
   X[n] = X[0]!;
   Y[n] = Y[0]!;
-  let far = 0;
-  let best = -1;
-  for (let i = 1; i < n; i++) {
-    const d = (X[i]! - X[0]!) ** 2 + (Y[i]! - Y[0]!) ** 2;
-    if (d > best) {
-      best = d;
-      far = i;
-    }
-  }
-  const keep = new Uint8Array(n + 1);
-  keep[0] = 1;
-  keep[far] = 1;
-  douglasPeucker(X, Y, keep, [0, far, far, n], tolerance);
+  const keep = simplifyClosed(X, Y, n, tolerance);
   const out: number[] = [];
   for (let i = 0; i < n; i++) if (keep[i]) out.push(X[i]!, Y[i]!);
   return out.length >= 6 ? out : poly.slice();

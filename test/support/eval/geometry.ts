@@ -1,7 +1,7 @@
 // Turning pixel regions into the gestures a person would draw: an outline polygon (pixel-corner
 // contour), a stroke along a region's long axis, a cut line ordered along a boundary, simplified.
 import type { Point } from '../../../app/edit';
-import { douglasPeucker } from '../../../app/export/polygon';
+import { douglasPeucker, simplifyClosed } from '../../../app/export/polygon';
 
 /**
  * A binary mask over a window of the image: mask[(y - y0) * width + (x - x0)] for image pixel
@@ -162,27 +162,16 @@ export function simplify(points: readonly Point[], tolerance: number, closed = f
   });
   X[n] = X[0]!;
   Y[n] = Y[0]!;
-  const keep = new Uint8Array(n + 1);
-  keep[0] = 1;
-  let chains: number[];
+  let keep: Uint8Array;
   if (closed) {
-    let far = 0;
-    let best = -1;
-    for (let i = 1; i < n; i++) {
-      const d = (X[i]! - X[0]!) ** 2 + (Y[i]! - Y[0]!) ** 2;
-      if (d > best) {
-        best = d;
-        far = i;
-      }
-    }
-    keep[far] = 1;
-    // The closing chain far..n-1 then back to 0: simplified against the point n (= point 0).
-    chains = [0, far, far, n];
+    // The closing chain far..n-1 then back to 0 is simplified against the point n (= point 0).
+    keep = simplifyClosed(X, Y, n, tolerance);
   } else {
+    keep = new Uint8Array(n + 1);
+    keep[0] = 1;
     keep[n - 1] = 1;
-    chains = [0, n - 1];
+    douglasPeucker(X, Y, keep, [0, n - 1], tolerance);
   }
-  douglasPeucker(X, Y, keep, chains, tolerance);
   const out: Point[] = [];
   for (let i = 0; i < n; i++) if (keep[i]) out.push(points[i]!);
   return out;
