@@ -22,12 +22,20 @@ export default tseslint.config(
     files: ['app/**/*.ts'],
     ignores: ['app/**/*.test.ts'],
     rules: restrict(
-      [...nodeBuiltins, 'electron', 'react', 'react-dom', 'konva', 'react-konva', 'better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', '**/main/**', '**/renderer/**', '../main/*', '../renderer/*', '../../main/*', '../../renderer/*'],
-      'app/ is the pure domain layer: it may import app/ and pure libraries only (DESIGN.md, Layers).',
+      [...nodeBuiltins, 'electron', 'react', 'react-dom', 'konva', 'react-konva', 'better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', '**/main/**', '**/renderer/**', '../main/*', '../renderer/*', '../../main/*', '../../renderer/*', '**/test/**', '**/scripts/**'],
+      'app/ is the pure domain layer: it may import app/ and pure libraries only, never test or benchmark code (DESIGN.md, Layers).',
     ),
   },
   {
     files: ['main/**/*.ts'],
+    ignores: ['main/**/*.test.ts'],
+    rules: restrict(
+      ['react', 'react-dom', 'konva', 'react-konva', '**/renderer/**', '../renderer/*', '../../renderer/*', '../../../renderer/*', '**/test/**', '**/scripts/**'],
+      'main/ may import app/, Node and native modules, never the renderer, and never test or benchmark code (DESIGN.md, Layers).',
+    ),
+  },
+  {
+    files: ['main/**/*.test.ts'],
     rules: restrict(
       ['react', 'react-dom', 'konva', 'react-konva', '**/renderer/**', '../renderer/*', '../../renderer/*', '../../../renderer/*'],
       'main/ may import app/, Node and native modules, never the renderer (DESIGN.md, Layers).',

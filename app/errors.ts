@@ -1,6 +1,6 @@
 // Typed errors that cross the process boundary with a message meant for the user.
 
-export type ErrorCode =
+type ErrorCode =
   | 'invalid-argument'
   | 'not-found'
   | 'no-project'

@@ -1,10 +1,6 @@
 // Label map helpers: allocation, segment statistics, and colour lookup used by overlays and exports.
 import type { Box, LabelMap } from './types';
 
-export function createLabelMap(width: number, height: number): LabelMap {
-  return { width, height, data: new Uint32Array(width * height) };
-}
-
 export interface SegmentStats {
   id: number;
   area: number;
@@ -50,4 +46,41 @@ export function segmentColor(id: number): [number, number, number] {
   const m = v - c;
   const [r, g, b] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x];
   return [Math.round((r + m) * 255), Math.round((g + m) * 255), Math.round((b + m) * 255)];
+}
+
+/**
+ * Marks `value` on the pixels at a change of id between 4-neighbours inside the image: the
+ * left/upper pixel of each pair, and with `bothSides` the other one too (as skimage
+ * `find_boundaries(mode='thick')`). Without `includeBackground`, changes to or from id 0 are not
+ * boundaries. The one boundary rule of boundary maps (export) and boundary F1 (metrics).
+ */
+export function markBoundaries(
+  map: { width: number; height: number; data: ArrayLike<number> },
+  options: { bothSides: boolean; includeBackground: boolean; value: number },
+  out: Uint8Array = new Uint8Array(map.width * map.height),
+): Uint8Array {
+  const { width: w, height: h, data } = map;
+  const { bothSides: both, includeBackground: withBg, value } = options;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const i = row + x;
+      const v = data[i]!;
+      if (x + 1 < w) {
+        const r = data[i + 1]!;
+        if (r !== v && (withBg || (v !== 0 && r !== 0))) {
+          out[i] = value;
+          if (both) out[i + 1] = value;
+        }
+      }
+      if (y + 1 < h) {
+        const d = data[i + w]!;
+        if (d !== v && (withBg || (v !== 0 && d !== 0))) {
+          out[i] = value;
+          if (both) out[i + w] = value;
+        }
+      }
+    }
+  }
+  return out;
 }

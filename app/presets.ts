@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ClassicOptionsSchema } from './contract';
 import { SegmentationPresetSchema, type SegmentationPreset } from './contract/presets';
 
-export const PRESET_FILE_FORMAT = 'grainlab-segmentation-presets';
+const PRESET_FILE_FORMAT = 'grainlab-segmentation-presets';
 
 const FileSchema = z.object({
   format: z.literal(PRESET_FILE_FORMAT),

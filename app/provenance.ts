@@ -5,10 +5,9 @@ import type { SegmentRecord } from './types';
 
 /** Where a segment's class came from. `cluster` = an automatic cluster (pixel k-means phases); a class a person gives a whole cluster from the menu is `person`. */
 export type ClassSource = 'person' | 'cluster' | 'classifier' | 'import';
-export const CLASS_SOURCES: readonly ClassSource[] = ['person', 'cluster', 'classifier', 'import'];
 
 /** What the rules read of a segment. */
-export type ProvenanceFields = Pick<SegmentRecord, 'classId' | 'verified'> & { classSource?: ClassSource | null; edited?: boolean };
+type ProvenanceFields = Pick<SegmentRecord, 'classId' | 'verified'> & { classSource?: ClassSource | null; edited?: boolean };
 
 /**
  * A segment a person made: verified, its pixels edited by hand (brush, eraser, polygon, merge,
@@ -44,7 +43,7 @@ export function keptIds(segments: Iterable<ProvenanceFields & { id: number }>, k
 }
 
 /** Counts for the question asked before a batch action. */
-export interface ReplaceCounts {
+interface ReplaceCounts {
   segments: number;
   /** Segments a person made (isPersonMade). */
   personMade: number;

@@ -4,7 +4,7 @@
 export type ImageStatus = 'new' | 'auto-segmented' | 'in-review' | 'verified';
 export type SegmentSource = 'auto' | 'prompt' | 'brush' | 'import';
 export type BitDepth = 8 | 16;
-export type PixelArray = Uint8Array | Uint16Array;
+type PixelArray = Uint8Array | Uint16Array;
 
 /** Raw pixels as decoded, interleaved channels (1 = grey, 3 = RGB, 4 = RGBA). Values unscaled. */
 export interface RasterImage {

@@ -29,7 +29,7 @@ for (const [type, Ctor] of typed) {
   });
 }
 
-export type ClientMessage = { t: 'call'; id: number; method: MethodName; args: unknown };
+type ClientMessage = { t: 'call'; id: number; method: MethodName; args: unknown };
 export type ServerMessage =
   | { t: 'reply'; id: number; reply: Reply<unknown> }
   | { t: 'event'; name: EventName; payload: Events[EventName] };

@@ -1,4 +1,4 @@
-// The one implementation of the contract (app/contract.ts). Both bindings (Electron IPC and the
+// The one implementation of the contract (app/contract/). Both bindings (Electron IPC and the
 // WebSocket server) and the CLI call `invoke`, which validates arguments before any handler runs.
 // Handlers live in main/handlers/<domain>.ts and share a ServiceContext.
 import { EventEmitter } from 'node:events';
@@ -13,13 +13,15 @@ import { resolveChosenPath } from './fs/contain';
 import { ServiceError } from '../app/errors';
 import type { ProjectInfo } from '../app/types';
 import { DB_FILE, ProjectStore } from './store/project-store';
+import { EditStore } from './store/edits';
 import { projectKey } from './store/open-checks';
 import { runAsCall, type CallContext } from './jobs/call-context';
 import { JobManager } from './jobs/jobs';
 import type { Handlers, ServiceContext, ServiceOptions } from './handlers/context';
 import { imageHandlers } from './handlers/images';
 import { segmentationHandlers } from './handlers/segmentation';
-import { samHandlers } from './handlers/sam';
+import { createSamPrompting, samHandlers } from './handlers/sam';
+import { ClusterService } from './cluster/service';
 import { editHandlers } from './handlers/edit';
 import { exportHandlers } from './handlers/export';
 import { clusterHandlers } from './handlers/cluster';
@@ -32,6 +34,8 @@ export type { ServiceOptions } from './handlers/context';
 
 export class GrainLabService {
   private store: ProjectStore | null = null;
+  /** The open project's edit store: every reader and writer of its label maps shares it. */
+  private edits: EditStore | null = null;
   private readonly events = new EventEmitter();
   readonly jobs: JobManager;
   private readonly handlers: Handlers<MethodName>;
@@ -45,9 +49,16 @@ export class GrainLabService {
       jobs: this.jobs,
       project: () => this.project(),
       currentProject: () => this.store,
+      edits: () => {
+        this.project();
+        return this.edits!;
+      },
       emit: (event, payload) => this.emit(event, payload),
       onProjectClose: (hook) => void this.closeHooks.push(hook),
     };
+    // The services behind the handlers, created once here and passed to whoever uses them.
+    const sam = createSamPrompting(ctx);
+    const cluster = new ClusterService(ctx, sam);
     this.handlers = {
       'app.info': () => this.appInfo(),
       'project.create': (a) => this.openStore(ProjectStore.create(resolveChosenPath(a.path, 'project folder'), a.name)),
@@ -65,14 +76,14 @@ export class GrainLabService {
       'project.recent': () => this.recentProjects(),
       'jobs.cancel': (a) => this.jobs.cancel(a.jobId),
       ...imageHandlers(ctx),
-      ...segmentationHandlers(ctx),
-      ...samHandlers(ctx),
-      ...editHandlers(ctx),
+      ...segmentationHandlers(ctx, sam),
+      ...samHandlers(ctx, sam),
+      ...editHandlers(ctx, cluster),
       ...exportHandlers(ctx),
-      ...clusterHandlers(ctx),
+      ...clusterHandlers(cluster),
       ...presetHandlers(ctx),
       ...calibrationHandlers(ctx),
-      ...classHandlers(ctx),
+      ...classHandlers(ctx, cluster),
       ...versionHandlers(ctx),
     };
   }
@@ -128,6 +139,7 @@ export class GrainLabService {
   private async openStore(store: ProjectStore): Promise<ProjectInfo> {
     await this.closeProject();
     this.store = store;
+    this.edits = new EditStore(store);
     await this.rememberRecent(store.dir);
     return this.projectInfo(store);
   }
@@ -145,6 +157,13 @@ export class GrainLabService {
         // Cleanup failing must not keep the project open.
       }
     }
+    // Closing writes the checkpoints of edited maps, so the next open needs no log replay.
+    try {
+      await this.edits?.flushAll();
+    } catch {
+      // As above: a failed checkpoint costs a log replay at the next open, nothing more.
+    }
+    this.edits = null;
     this.store?.close();
     this.store = null;
   }

@@ -17,8 +17,8 @@ const TO_UM: Record<string, number> = {
 };
 
 /** Smallest and largest pixel size accepted from metadata: 1 pm .. 1 mm. */
-export const MIN_PIXEL_UM = 1e-6;
-export const MAX_PIXEL_UM = 1e3;
+const MIN_PIXEL_UM = 1e-6;
+const MAX_PIXEL_UM = 1e3;
 
 export function plausiblePixelSize(um: number | null | undefined): um is number {
   return typeof um === 'number' && Number.isFinite(um) && um >= MIN_PIXEL_UM && um <= MAX_PIXEL_UM;

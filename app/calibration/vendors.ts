@@ -13,7 +13,7 @@
 // ImageJ/Fiji: ImageDescription "ImageJ=...\nunit=micron" with XResolution in pixels per unit.
 import { lengthToUm, plausiblePixelSize, unitToUm } from './units';
 
-export type CalibrationVendor = 'FEI/Thermo Fisher' | 'Zeiss' | 'TESCAN' | 'JEOL' | 'Hitachi' | 'ImageJ' | 'TIFF resolution' | 'PNG resolution';
+type CalibrationVendor = 'FEI/Thermo Fisher' | 'Zeiss' | 'TESCAN' | 'JEOL' | 'Hitachi' | 'ImageJ' | 'TIFF resolution' | 'PNG resolution';
 
 export interface DetectedCalibration {
   umPerPx: number;
@@ -27,7 +27,7 @@ export interface DetectedCalibration {
 }
 
 /** Splits INI-like text into sections of key -> value (keys as written; first value wins). */
-export function parseIni(text: string): Map<string, Map<string, string>> {
+function parseIni(text: string): Map<string, Map<string, string>> {
   const out = new Map<string, Map<string, string>>();
   let section = '';
   out.set(section, new Map());

@@ -4,8 +4,9 @@ import type { GreyImage } from '../types';
 import type { BinaryMask } from './components';
 import { connectedComponents } from './components';
 import { correlateSeparable, gaussianKernel, sobelGradients } from './filters';
+import { quantile } from '../image/quantile';
 
-export interface CannyOptions {
+interface CannyOptions {
   /** Gaussian smoothing before the gradient, in pixels. */
   sigma?: number;
   /**
@@ -18,7 +19,7 @@ export interface CannyOptions {
   useQuantiles?: boolean;
 }
 
-export interface CannyResult extends BinaryMask {
+interface CannyResult extends BinaryMask {
   /** Gradient magnitude of the smoothed image (before suppression), for reuse by callers. */
   magnitude: Float32Array;
 }
@@ -27,39 +28,6 @@ function typeMax(data: GreyImage['data']): number {
   if (data instanceof Uint8Array) return 255;
   if (data instanceof Uint16Array) return 65535;
   return 1;
-}
-
-/** The q-quantile (numpy's linear interpolation) of a float array; exact below 4 M values. */
-export function quantile(values: Float32Array, q: number): number {
-  const n = values.length;
-  if (n === 0) return NaN;
-  if (n <= 1 << 22) {
-    const s = values.slice().sort();
-    const pos = q * (n - 1);
-    const lo = Math.floor(pos);
-    const hi = Math.min(lo + 1, n - 1);
-    return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-  }
-  // Large images: a fine histogram is close enough and avoids sorting tens of millions of floats.
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (!(max > min)) return min;
-  const bins = 1 << 16;
-  const hist = new Float64Array(bins);
-  const scale = (bins - 1) / (max - min);
-  for (let i = 0; i < n; i++) hist[Math.floor((values[i]! - min) * scale)]!++;
-  const target = q * (n - 1);
-  let cum = 0;
-  for (let b = 0; b < bins; b++) {
-    if (cum + hist[b]! > target) return min + (b + (target - cum) / hist[b]!) / scale;
-    cum += hist[b]!;
-  }
-  return max;
 }
 
 /**

@@ -18,7 +18,7 @@ export function toFloat32(image: GreyImage): FloatImage {
 }
 
 /** Maps an out-of-range index into [0, n) for the given border mode; -1 means "use the constant". */
-export function borderIndex(i: number, n: number, mode: BorderMode): number {
+function borderIndex(i: number, n: number, mode: BorderMode): number {
   if (i >= 0 && i < n) return i;
   switch (mode) {
     case 'constant':
@@ -119,7 +119,7 @@ export function correlateSeparable(
   return out;
 }
 
-export interface GaussianOptions {
+interface GaussianOptions {
   /** Kernel radius in standard deviations (scipy's `truncate`). */
   truncate?: number;
   /** Border handling; scikit-image's `filters.gaussian` defaults to 'nearest'. */

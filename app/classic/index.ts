@@ -23,15 +23,15 @@ export { watershed, quantize } from './watershed';
 export { fillHoles, removeSmallObjects, removeSmallHoles, erode, dilate, opening, closing, blackTopHat, whiteTopHat, reconstructByDilation, hMaxima } from './morphology';
 export { mergeSimilarRegions } from './regions';
 
-export interface ClassicProgress {
+interface ClassicProgress {
   (done: number, total: number, stage: string): void;
 }
 
 /** A grey image, or decoded pixels with channels (colour helps grain mode on colour-etched images). */
-export type ClassicImage = GreyImage | RasterImage;
+type ClassicImage = GreyImage | RasterImage;
 
 /** Optional tuning beyond the contract's ClassicOptions. */
-export interface ClassicExtra {
+interface ClassicExtra {
   /** Phase mode: intensity classes, 2 = Otsu, 3..5 = multi-Otsu. */
   classes: number;
   /**
@@ -68,7 +68,7 @@ export interface ClassicExtra {
   mergeContrast: number | undefined;
 }
 
-export const CLASSIC_DEFAULTS: ClassicExtra = {
+const CLASSIC_DEFAULTS: ClassicExtra = {
   classes: 2,
   sigma: undefined,
   threshold: 'otsu',

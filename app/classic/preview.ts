@@ -5,7 +5,7 @@
 import type { ClassicOptions } from '../contract';
 import type { RasterImage } from '../types';
 
-export interface Region {
+interface Region {
   x: number;
   y: number;
   width: number;

@@ -4,9 +4,9 @@ import type { GreyImage } from '../types';
 import type { BinaryMask } from './components';
 import { boxMean } from './filters';
 
-export type Pixels = Uint8Array | Uint16Array | Float32Array;
+type Pixels = Uint8Array | Uint16Array | Float32Array;
 
-export interface Histogram {
+interface Histogram {
   counts: Float64Array;
   /** Intensity at the centre of each bin. */
   centers: Float64Array;

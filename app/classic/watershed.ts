@@ -3,7 +3,7 @@
 import type { GreyImage, LabelMap } from '../types';
 import type { Connectivity } from './components';
 
-export interface WatershedOptions {
+interface WatershedOptions {
   /** 4 (scikit-image's default, connectivity=1) or 8. */
   connectivity?: Connectivity;
   /** Only pixels where the mask is non-zero are flooded; the rest stay 0. */

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { concatRows, segmentFeatures } from './features';
+import { segmentFeatures } from './features';
+import { concatRows } from './feature-matrix';
 import { chooseClassifier, crossValidatedAccuracy, predictRows, propagateClasses, trainLogisticRegression, trainNearestCentroid } from './classify';
 import { zScore } from './normalise';
-import { twoPhaseImage } from './synthetic';
+import { twoPhaseImage } from '../../test/support/cluster-synthetic';
 
 const CLASS_A = 7; // arbitrary database class ids
 const CLASS_B = 3;

@@ -18,7 +18,7 @@ export interface Classifier {
   logits(p: Points): Float64Array;
 }
 
-export interface SegmentPrediction {
+interface SegmentPrediction {
   segmentId: number;
   classId: number;
   /** Probability of the predicted class, in (0, 1]. */
@@ -275,7 +275,7 @@ export function crossValidatedAccuracy(model: ClassifierModel, p: Points, y: Arr
   return correct / n;
 }
 
-export interface ChosenClassifier {
+interface ChosenClassifier {
   classifier: Classifier;
   accuracy: Record<ClassifierModel, number>;
 }
@@ -291,12 +291,12 @@ export function chooseClassifier(p: Points, y: ArrayLike<number>, options: LogRe
   return { classifier: trainClassifier(model, p, y, options), accuracy };
 }
 
-export interface PropagateOptions extends LogRegOptions {
+interface PropagateOptions extends LogRegOptions {
   /** Default 'auto' (chooseClassifier). */
   model?: ClassifierModel | 'auto';
 }
 
-export interface Propagation {
+interface Propagation {
   /** One per unlabelled row, in row order. */
   predictions: SegmentPrediction[];
   /** Row index of each prediction in the matrix. */

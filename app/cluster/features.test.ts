@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { segmentFeatures, selectGroups, concatRows, type FeatureMatrix } from './features';
+import { segmentFeatures, type FeatureMatrix } from './features';
+import { selectGroups, concatRows } from './feature-matrix';
 import { seededRandom } from './random';
-import { twoPhaseImage } from './synthetic';
+import { twoPhaseImage } from '../../test/support/cluster-synthetic';
 import type { GreyImage, LabelMap } from '../types';
 
 const col = (m: FeatureMatrix, row: number, name: string) => {

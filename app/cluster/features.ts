@@ -2,10 +2,11 @@
 // shape, boundary contrast and (optionally) the mean SAM embedding, gathered in one pass over the pixels.
 import { ServiceError } from '../errors';
 import type { GreyImage, LabelMap } from '../types';
+import { convexHullPixelCounts } from './hull';
 
 export type FeatureGroup = 'intensity' | 'texture' | 'shape' | 'boundary' | 'embedding';
 
-export const DEFAULT_FEATURE_GROUPS: readonly FeatureGroup[] = ['intensity', 'texture', 'shape', 'boundary'];
+const DEFAULT_FEATURE_GROUPS: readonly FeatureGroup[] = ['intensity', 'texture', 'shape', 'boundary'];
 
 /** One row per segment (ascending segment id), one column per named feature. */
 export interface FeatureMatrix {
@@ -19,7 +20,7 @@ export interface FeatureMatrix {
 }
 
 /** A SAM image embedding, as the encoder returns it ([channels, grid, grid], channel-major). */
-export interface SamEmbedding {
+interface SamEmbedding {
   data: Float32Array;
   /** Width and height of the image the encoder was given (before its longest-side resize). */
   imageWidth: number;
@@ -540,75 +541,6 @@ function histogramPercentiles(
   });
 }
 
-/**
- * Number of lattice points (pixel centres) inside or on the convex hull of each segment's pixel
- * centres, from its per-row extents: Andrew's monotone chain, then Pick's theorem (A + B/2 + 1).
- */
-function convexHullPixelCounts(n: number, extents: IntList): Float64Array {
-  const rec = extents.data;
-  const nRec = extents.length / 4;
-  // Group records by segment (counting sort keeps each segment's records in row order).
-  const start = new Int32Array(n + 1);
-  for (let r = 0; r < nRec; r++) start[rec[4 * r]! + 1]++;
-  for (let s = 0; s < n; s++) start[s + 1] += start[s]!;
-  const order = new Int32Array(nRec);
-  const fill = start.slice(0, n);
-  for (let r = 0; r < nRec; r++) order[fill[rec[4 * r]!]!++] = r;
-
-  const counts = new Float64Array(n);
-  let px = new Float64Array(64);
-  let py = new Float64Array(64);
-  let hx = new Float64Array(128);
-  let hy = new Float64Array(128);
-  for (let s = 0; s < n; s++) {
-    const rows = start[s + 1]! - start[s]!;
-    if (px.length < 2 * rows) {
-      px = new Float64Array(4 * rows); py = new Float64Array(4 * rows);
-      hx = new Float64Array(8 * rows + 8); hy = new Float64Array(8 * rows + 8);
-    }
-    // The first and last pixel of each row, already sorted by (y, x): no other pixel can be a hull vertex.
-    let m = 0;
-    for (let k = start[s]!; k < start[s + 1]!; k++) {
-      const r = order[k]!;
-      const y = rec[4 * r + 1]!;
-      px[m] = rec[4 * r + 2]!; py[m] = y; m++;
-      if (rec[4 * r + 3]! !== rec[4 * r + 2]!) { px[m] = rec[4 * r + 3]!; py[m] = y; m++; }
-    }
-    counts[s] = hullLatticePoints(px, py, m, hx, hy);
-  }
-  return counts;
-}
-
-function gcd(a: number, b: number): number {
-  while (b) [a, b] = [b, a % b];
-  return a;
-}
-
-/** Lattice points in the convex hull of integer points sorted by (y, x). */
-function hullLatticePoints(px: Float64Array, py: Float64Array, m: number, hx: Float64Array, hy: Float64Array): number {
-  if (m <= 1) return m;
-  const cross = (ax: number, ay: number, bx: number, by: number, cx: number, cy: number) =>
-    (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
-  let k = 0;
-  for (let i = 0; i < m; i++) {
-    while (k >= 2 && cross(hx[k - 2]!, hy[k - 2]!, hx[k - 1]!, hy[k - 1]!, px[i]!, py[i]!) <= 0) k--;
-    hx[k] = px[i]!; hy[k] = py[i]!; k++;
-  }
-  const lower = k + 1;
-  for (let i = m - 2; i >= 0; i--) {
-    while (k >= lower && cross(hx[k - 2]!, hy[k - 2]!, hx[k - 1]!, hy[k - 1]!, px[i]!, py[i]!) <= 0) k--;
-    hx[k] = px[i]!; hy[k] = py[i]!; k++;
-  }
-  // hx/hy is a closed loop (first vertex repeated); a collinear set gives p0 -> p1 -> p0, area 0.
-  let twice = 0;
-  let boundary = 0;
-  for (let i = 0; i < k - 1; i++) {
-    twice += hx[i]! * hy[i + 1]! - hx[i + 1]! * hy[i]!;
-    boundary += gcd(Math.abs(hx[i + 1]! - hx[i]!), Math.abs(hy[i + 1]! - hy[i]!));
-  }
-  return Math.abs(twice) / 2 + boundary / 2 + 1;
-}
-
 /** Mean embedding vector per segment, weighting each grid cell by the segment's pixels in it. */
 function embeddingMeans(
   n: number, cells: Map<number, number>, emb: Float32Array, channels: number, gridCells: number, area: Float64Array,
@@ -625,54 +557,4 @@ function embeddingMeans(
     if (a > 0) for (let ch = 0; ch < channels; ch++) out[s * channels + ch] /= a;
   }
   return out;
-}
-
-/** Keeps only the columns of the given groups (in the matrix's column order). */
-export function selectGroups(matrix: FeatureMatrix, groups: readonly FeatureGroup[]): FeatureMatrix {
-  const keep: number[] = [];
-  matrix.groups.forEach((g, i) => { if (groups.includes(g)) keep.push(i); });
-  return selectColumns(matrix, keep);
-}
-
-/** Keeps the given column indices, in the given order. */
-export function selectColumns(matrix: FeatureMatrix, columns: readonly number[]): FeatureMatrix {
-  const cols = matrix.names.length;
-  const rows = matrix.segmentIds.length;
-  const out = new Float64Array(rows * columns.length);
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < columns.length; j++) out[r * columns.length + j] = matrix.data[r * cols + columns[j]!]!;
-  }
-  return {
-    segmentIds: matrix.segmentIds,
-    names: columns.map((c) => matrix.names[c]!),
-    groups: columns.map((c) => matrix.groups[c]!),
-    data: out,
-  };
-}
-
-/**
- * Stacks the rows of matrices with the same columns (e.g. several images, to normalise and
- * classify them together). Segment ids may repeat across images; `offsets` says where each starts.
- */
-export function concatRows(matrices: readonly FeatureMatrix[]): { matrix: FeatureMatrix; offsets: number[] } {
-  if (matrices.length === 0) throw new ServiceError('invalid-argument', 'No feature matrices to combine.');
-  const first = matrices[0]!;
-  const cols = first.names.length;
-  for (const m of matrices) {
-    if (m.names.length !== cols || m.names.some((name, i) => name !== first.names[i])) {
-      throw new ServiceError('invalid-argument', 'Feature matrices have different columns; compute them with the same feature groups.');
-    }
-  }
-  const rows = matrices.reduce((t, m) => t + m.segmentIds.length, 0);
-  const ids = new Uint32Array(rows);
-  const data = new Float64Array(rows * cols);
-  const offsets: number[] = [];
-  let r = 0;
-  for (const m of matrices) {
-    offsets.push(r);
-    ids.set(m.segmentIds, r);
-    data.set(m.data, r * cols);
-    r += m.segmentIds.length;
-  }
-  return { matrix: { segmentIds: ids, names: [...first.names], groups: [...first.groups], data }, offsets };
 }

@@ -2,7 +2,7 @@
 // 20 %) and the classifier's assignments are shifted toward it as far as the scores allow.
 import { ServiceError } from '../errors';
 
-export interface FractionInput {
+interface FractionInput {
   /** Score columns (as Classifier.classIds). */
   classIds: readonly number[];
   /** n x classIds.length scores of the segments that may change class (e.g. classifier logits). */
@@ -15,12 +15,12 @@ export interface FractionInput {
   fixedAreas?: ReadonlyMap<number, number>;
 }
 
-export interface FractionOptions {
+interface FractionOptions {
   /** Sweeps over the classes in the offset search. Default 50. */
   sweeps?: number;
 }
 
-export interface FractionResult {
+interface FractionResult {
   /** Class id of each of the n segments after guidance. */
   assignments: Int32Array;
   /** Offset added to each class's scores (classIds order) by the search. */

@@ -5,7 +5,7 @@ import { segmentFeatures } from './features';
 import { autoKMeans, clusterMembers, kmeansCluster, mergeClusters, pointsOf, silhouetteScore, splitCluster, type Points } from './kmeans';
 import { zScore } from './normalise';
 import { seededRandom } from './random';
-import { twoPhaseImage } from './synthetic';
+import { twoPhaseImage } from '../../test/support/cluster-synthetic';
 
 /** Gaussian blobs (sum of uniforms), `perBlob` points around each centre. */
 function blobs(centres: number[][], perBlob: number, spread: number, seed: number): { points: Points; truth: Int32Array } {

@@ -22,7 +22,7 @@ export interface ClusterResult {
   inertia: number;
 }
 
-export interface KMeansOptions {
+interface KMeansOptions {
   /** Default 1. Runs with the same seed and input give identical results. */
   seed?: number;
   /** Independent k-means++ starts; the lowest inertia wins. Default 4. */
@@ -49,7 +49,7 @@ function squaredDistance(a: Float64Array, ao: number, b: Float64Array, bo: numbe
 }
 
 /** Number of distinct rows, counting no further than `limit` (k-means++ needs k distinct points). */
-export function distinctRows(p: Points, limit: number): number {
+function distinctRows(p: Points, limit: number): number {
   const seen = new Set<string>();
   const n = rowCount(p);
   for (let r = 0; r < n && seen.size < limit; r++) seen.add(p.data.subarray(r * p.cols, (r + 1) * p.cols).join(','));
@@ -136,7 +136,7 @@ export function kmeansCluster(p: Points, k: number, options: KMeansOptions = {})
   return best!;
 }
 
-export interface SilhouetteOptions {
+interface SilhouetteOptions {
   /**
    * Rows used at most (a seeded sample, as scikit-learn's sample_size). Default 2000; capped at
    * 4000 because the pairwise distances of the sample are held in memory (m^2 doubles).

@@ -12,7 +12,7 @@ export interface ZScoreStats {
   weight: Float64Array;
 }
 
-export interface ZScoreOptions {
+interface ZScoreOptions {
   /**
    * Scale each column by 1/sqrt(number of columns in its group), so every feature group weighs the
    * same in Euclidean distances (otherwise 256 embedding columns drown 5 intensity ones).

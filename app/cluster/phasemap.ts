@@ -44,7 +44,7 @@ export function phaseMap(grey: GreyImage, o: PhaseMapOptions): PhaseMap {
 }
 
 /** Number of phases by silhouette over 2..5 on 2,000 evenly spaced pixel values. */
-export function choosePhaseCount(data: ArrayLike<number>, seed: number): number {
+function choosePhaseCount(data: ArrayLike<number>, seed: number): number {
   const n = data.length;
   const size = Math.min(n, 2000);
   const sample = new Float64Array(size);
@@ -54,7 +54,7 @@ export function choosePhaseCount(data: ArrayLike<number>, seed: number): number 
 }
 
 /** Most frequent class in a (2r+1)² window (ties keep the pixel's own class), with a sliding histogram per row. */
-export function modeFilter(classes: Uint8Array, w: number, h: number, radius: number): Uint8Array {
+function modeFilter(classes: Uint8Array, w: number, h: number, radius: number): Uint8Array {
   const out = new Uint8Array(classes.length);
   let maxC = 0;
   for (let i = 0; i < classes.length; i++) if (classes[i]! > maxC) maxC = classes[i]!;

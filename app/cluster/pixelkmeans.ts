@@ -5,7 +5,7 @@ import type { GreyImage } from '../types';
 import { kmeansCluster } from './kmeans';
 import { sampleIndices } from './random';
 
-export interface PixelKMeansOptions {
+interface PixelKMeansOptions {
   /** Number of classes, 1..255 (lowered when the image has fewer distinct values). */
   k: number;
   /** Add the local standard deviation in a 5x5 window (clipped at the border) as a second channel. */
@@ -19,7 +19,7 @@ export interface PixelKMeansOptions {
   restarts?: number;
 }
 
-export interface PixelKMeansResult {
+interface PixelKMeansResult {
   /** One class per pixel; classes are ordered by mean intensity, 0 = darkest. */
   classes: Uint8Array;
   k: number;

@@ -6,11 +6,11 @@ import { predictRows, trainClassifier } from './classify';
 import type { Points } from './kmeans';
 
 /** Fewer training examples than this in a class gets a warning. */
-export const MIN_EXAMPLES = 5;
+const MIN_EXAMPLES = 5;
 /** A largest/smallest class ratio above this gets a warning. */
-export const MAX_IMBALANCE = 10;
+const MAX_IMBALANCE = 10;
 
-export interface ClassRecall {
+interface ClassRecall {
   classId: number;
   /** Training examples of the class. */
   count: number;

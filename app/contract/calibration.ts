@@ -1,6 +1,6 @@
 // Contract group: image calibration (µm per pixel) with where each value came from: the
 // microscope's metadata, the resolution tags, typed, a scale bar measured on the image, or the
-// project's default. Merged into app/contract.ts; each method is declared here once.
+// project's default. Merged into app/contract/index.ts; each method is declared here once.
 import { z } from 'zod';
 import { method, none, id } from './define';
 import type { DetectedCalibration } from '../calibration/vendors';
@@ -28,7 +28,7 @@ export interface CalibrationOverview {
 }
 
 const umPerPx = z.number().positive().max(1000);
-export const ScaleBarSchema = z.object({
+const ScaleBarSchema = z.object({
   x0: z.number().finite(),
   y0: z.number().finite(),
   x1: z.number().finite(),

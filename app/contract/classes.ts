@@ -1,6 +1,6 @@
 // Contract group: the project's classes. Ids are stable (never reused, kept by rename, recolour and
 // merge); a deleted class keeps its id so undoing an edit that used it brings it back.
-// Merged into app/contract.ts; each method is declared here once.
+// Merged into app/contract/index.ts; each method is declared here once.
 import { z } from 'zod';
 import { method, none, id } from './define';
 import type { ClassRecord } from '../types';

@@ -1,5 +1,5 @@
 // Contract group: Segment features, clustering, classification and propagation.
-// Merged into app/contract.ts; each method is declared here once.
+// Merged into app/contract/index.ts; each method is declared here once.
 import { z } from 'zod';
 import { method, none, id } from './define';
 import type { EditAck } from './edit';
@@ -7,7 +7,7 @@ import { KeepSchema } from './versions';
 
 export const FeatureGroupSchema = z.enum(['intensity', 'texture', 'shape', 'boundary', 'embedding']);
 export type FeatureGroupName = z.infer<typeof FeatureGroupSchema>;
-export const DEFAULT_GROUPS: FeatureGroupName[] = ['intensity', 'texture', 'shape', 'boundary'];
+const DEFAULT_GROUPS: FeatureGroupName[] = ['intensity', 'texture', 'shape', 'boundary'];
 
 /** Where a segment's class came from (segments.class_source); see app/provenance.ts. */
 export type { ClassSource } from '../provenance';
@@ -86,7 +86,7 @@ export interface FractionReport {
 const revision = z.string().min(1).max(200);
 const groups = z.array(FeatureGroupSchema).min(1).max(5);
 
-export const ClusterRunSchema = z.object({
+const ClusterRunSchema = z.object({
   imageId: id,
   groups: groups.default(DEFAULT_GROUPS),
   /** 'auto': best silhouette over kMin..kMax. */
@@ -97,7 +97,7 @@ export const ClusterRunSchema = z.object({
   seed: z.number().int().min(0).max(0x7fffffff).default(1),
 });
 
-export const PixelKMeansSchema = z.object({
+const PixelKMeansSchema = z.object({
   imageIds: z.array(id).min(1).max(100_000),
   /** Number of phases; 'auto' chooses 2..5 by silhouette on a pixel sample. */
   k: z.union([z.literal('auto'), z.number().int().min(2).max(8)]).default('auto'),

@@ -1,5 +1,5 @@
 // Contract group: Editing label maps: apply edit operations, undo/redo, segment classes and review state.
-// Merged into app/contract.ts; each method is declared here once.
+// Merged into app/contract/index.ts; each method is declared here once.
 import { z } from 'zod';
 import { method, id } from './define';
 import { EditOpSchema } from '../edit/schema';
@@ -63,7 +63,7 @@ export interface EditSnapshot extends EditHistoryState {
 const source = z.enum(['auto', 'prompt', 'brush', 'import']);
 const revision = z.string().min(1).max(200);
 
-export const EditApplySchema = z
+const EditApplySchema = z
   .object({
     imageId: id,
     /** One edit. */

@@ -1,27 +1,21 @@
 // Contract group: Dataset export, segmentation import and measurements.
-// Merged into app/contract.ts; each method is declared here once.
+// Merged into app/contract/index.ts; each method is declared here once.
 import { z } from 'zod';
-import { method, id, path } from './define';
+import { method, id, path, fileBytes } from './define';
 import type { ClassRecord } from '../types';
 import { KeepSchema } from './versions';
 import type { DatasetCardJson } from '../export/card';
 import type { GrainSummary, PhaseFraction } from '../stats/summary';
 import type { InterceptResult, PlanimetricResult } from '../stats/astm';
 
-// Declared here rather than imported from app/contract.ts, which imports this module (a cycle
-// would leave the schema undefined while this file is evaluated).
-const fileBytes = z.object({
-  name: z.string().min(1).max(1024),
-  bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected binary data (Uint8Array)' }),
-});
 const jobId = z.string().min(1).max(100);
 const ratio = z.number().min(0).max(1000);
 
 /** coco, png masks, yolo: training data; labelme, geojson (QuPath), cvat, imagej (ROI sets): files other annotation tools open. */
-export const ExportFormatSchema = z.enum(['coco', 'png', 'yolo', 'labelme', 'geojson', 'cvat', 'imagej']);
+const ExportFormatSchema = z.enum(['coco', 'png', 'yolo', 'labelme', 'geojson', 'cvat', 'imagej']);
 export type ExportFormat = z.infer<typeof ExportFormatSchema>;
 
-export const ExportOptionsSchema = z
+const ExportOptionsSchema = z
   .object({
     /** Folder to create for the dataset; written beside it first and renamed into place at the end. */
     dest: path,
@@ -77,11 +71,11 @@ export interface ExportSummary {
   card: DatasetCardJson;
 }
 
-export const LabelKindSchema = z.enum(['coco', 'instance', 'semantic', 'boundary', 'labelme', 'geojson', 'cvat', 'imagej']);
+const LabelKindSchema = z.enum(['coco', 'instance', 'semantic', 'boundary', 'labelme', 'geojson', 'cvat', 'imagej']);
 export type LabelKind = z.infer<typeof LabelKindSchema>;
 
 /** How a semantic map's values become classes (the classes.json an export writes has this shape). */
-export const SemanticValueSchema = z.object({
+const SemanticValueSchema = z.object({
   value: z.number().int().min(0).max(65535),
   name: z.string().min(1).max(200),
   color: z.string().max(20).nullable().optional(),
@@ -90,7 +84,7 @@ export const SemanticValueSchema = z.object({
 });
 export type SemanticValue = z.infer<typeof SemanticValueSchema>;
 
-export const ImportLabelsSchema = z
+const ImportLabelsSchema = z
   .object({
     kind: LabelKindSchema,
     /** Files on the machine running GrainLab (CLI, desktop). */
@@ -113,7 +107,7 @@ export const ImportLabelsSchema = z
   .refine((a) => (a.paths?.length ?? 0) + (a.files?.length ?? 0) > 0, 'give at least one file (paths or files)');
 export type ImportLabelsArgs = z.output<typeof ImportLabelsSchema>;
 
-export interface ImportedLabels {
+interface ImportedLabels {
   file: string;
   imageId: number;
   imageName: string;
@@ -132,7 +126,7 @@ export interface ImportLabelsSummary {
   classesCreated: string[];
 }
 
-export const StatsArgsSchema = z.object({
+const StatsArgsSchema = z.object({
   imageIds: z.array(id).min(1).max(100_000).optional(),
   /** Leave grains cut by the image border out of the size statistics (they are truncated). */
   excludeEdge: z.boolean().default(false),
@@ -172,7 +166,7 @@ export interface ProjectStats {
   area: Float64Array;
 }
 
-export interface StatsCsvFiles {
+interface StatsCsvFiles {
   files: { name: string; text: string }[];
 }
 

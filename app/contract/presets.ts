@@ -1,15 +1,13 @@
 // Contract group: named presets of classic-engine settings (saved in the project, exportable as
 // JSON), the settings a segmentation was made with, and the live preview of settings on a region.
-// Merged into app/contract.ts; each method is declared here once.
+// Merged into app/contract/index.ts; each method is declared here once.
 import { z } from 'zod';
 import { method, none, id } from './define';
-// A cycle with app/contract.ts (which merges this group): the schema is only read when a value
-// is parsed, by then both modules are loaded, hence z.lazy.
-import { ClassicOptionsSchema } from '../contract';
+import { ClassicOptionsSchema } from './classic';
 
 const classic = z.lazy(() => ClassicOptionsSchema);
 
-export const PresetNameSchema = z
+const PresetNameSchema = z
   .string()
   .trim()
   .min(1, 'a preset needs a name')
@@ -38,14 +36,14 @@ export interface SegmentationSettingsRecord {
   at: string;
 }
 
-export const PreviewRegionSchema = z.object({
+const PreviewRegionSchema = z.object({
   x: z.number().int().min(0),
   y: z.number().int().min(0),
   width: z.number().int().min(1),
   height: z.number().int().min(1),
 });
 
-export interface SegmentPreview {
+interface SegmentPreview {
   imageId: number;
   /** The region segmented, in image pixels (the request clamped to the image). */
   region: { x: number; y: number; width: number; height: number };

@@ -1,5 +1,5 @@
 // Contract group: SAM models, interactive prompts and SAM auto-segmentation.
-// Merged into app/contract.ts; each method is declared here once.
+// Merged into app/contract/index.ts; each method is declared here once.
 import { z } from 'zod';
 import { method, none, id, path } from './define';
 import type { Box } from '../types';
@@ -19,13 +19,13 @@ export const SAM_FAMILY_NAMES: Readonly<Record<SamFamily, string>> = {
   edgesam: 'EdgeSAM',
 };
 
-export const PromptPointSchema = z.object({
+const PromptPointSchema = z.object({
   x: z.number().finite(),
   y: z.number().finite(),
   /** 1 = positive (include), 0 = negative (exclude). */
   label: z.union([z.literal(0), z.literal(1)]),
 });
-export const BoxSchema = z.object({
+const BoxSchema = z.object({
   x: z.number().int().min(0),
   y: z.number().int().min(0),
   width: z.number().int().positive(),
@@ -108,9 +108,9 @@ export interface SamModelInfo {
 }
 
 /** Where sam.importCustom and sam.fetch put files: the user's models folder, or the open project's models/. */
-export const ModelDestinationSchema = z.enum(['user', 'project']).default('user');
+const ModelDestinationSchema = z.enum(['user', 'project']).default('user');
 
-export interface SamFileCheck {
+interface SamFileCheck {
   role: 'encoder' | 'decoder';
   file: string;
   path: string | null;

@@ -2,7 +2,7 @@
 // automatic result (classic, SAM, phase map, classifier-free imports) that replaces an image's
 // segmentation keeps the one it replaced as a version (time, engine, settings, edit count), which
 // can be viewed beside the current one and restored; re-segmenting is one undoable step.
-// Merged into app/contract.ts; each method is declared here once.
+// Merged into app/contract/index.ts; each method is declared here once.
 import { z } from 'zod';
 import { method, id } from './define';
 import type { SegmentRecord } from '../types';

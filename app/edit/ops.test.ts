@@ -7,7 +7,7 @@ import type { LabelMap } from '../types';
 import { applyEdit, invertMeta, planEdit, type EditContext, type SegmentMeta } from './ops';
 import { applyPatch, isEmptyPatch } from './patch';
 import { maskToRle, rleToMask } from './spans';
-import { bboxLookup, cloneMap, maxId, prng, voronoiMap } from './testkit';
+import { bboxLookup, cloneMap, maxId, prng, voronoiMap } from '../../test/support/edit-testkit';
 
 function blank(width: number, height: number): LabelMap {
   return { width, height, data: new Uint32Array(width * height) };

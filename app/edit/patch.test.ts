@@ -13,7 +13,7 @@ import {
   invertPatch,
   patchPixelCount,
 } from './patch';
-import { cloneMap, prng, randInt, voronoiMap } from './testkit';
+import { cloneMap, prng, randInt, voronoiMap } from '../../test/support/edit-testkit';
 
 function mapOf(width: number, rows: number[][]): LabelMap {
   return { width, height: rows.length, data: Uint32Array.from(rows.flat()) };

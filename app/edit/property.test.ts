@@ -7,7 +7,7 @@ import type { LabelMap } from '../types';
 import { measurePatch } from './measure';
 import { applyEdit, invertMeta, type EditOp, type MetaChange, type SegmentMeta } from './ops';
 import { applyPatch, combinePatches, decodePatch, diffToPatch, emptyPatch, encodePatch, invertPatch, type LabelPatch } from './patch';
-import { areaLookup, bboxLookup, cloneMap, maxId, prng, punchHoles, randInt, randomOp, voronoiMap } from './testkit';
+import { areaLookup, bboxLookup, cloneMap, maxId, prng, punchHoles, randInt, randomOp, voronoiMap } from '../../test/support/edit-testkit';
 import { ServiceError } from '../errors';
 
 type Stats = ReturnType<typeof segmentStats>;

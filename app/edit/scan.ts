@@ -4,7 +4,7 @@ import type { SegmentStats } from '../labelmap';
 import type { Box, LabelMap } from '../types';
 
 /** Maps a set of ids to slots 0..n-1; a typed table when ids are small, so per-pixel lookups stay cheap. */
-export class IdLookup {
+class IdLookup {
   readonly ids: number[];
   /** Slot per id for ids up to `max` (-1 = not in the set); null when ids are too large for a table. */
   readonly table: Int32Array | null;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SegmentMeta } from './ops';
 import { EditOpSchema } from './schema';
-import { prng, randomOp, voronoiMap } from './testkit';
+import { prng, randomOp, voronoiMap } from '../../test/support/edit-testkit';
 
 test('random edit operations survive JSON and pass the schema unchanged', () => {
   const rng = prng(77);

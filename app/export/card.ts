@@ -8,7 +8,7 @@ export interface SplitCounts {
   perClass: Readonly<Record<string, number>>;
 }
 
-export interface DatasetCardInput {
+interface DatasetCardInput {
   name: string;
   format: 'coco' | 'yolo' | 'png-masks' | string;
   appVersion: string;
@@ -37,7 +37,7 @@ export interface DatasetCardInput {
 }
 
 /** A stored engine string in words: 'classic' -> 'classic pipeline', 'sam:<model>:<prompts>' -> 'SAM <model> (<prompts> prompts)'. */
-export function describeEngine(engine: string): string {
+function describeEngine(engine: string): string {
   if (engine === 'classic') return 'classic pipeline';
   if (engine === 'pixel-kmeans') return 'pixel k-means phase map';
   if (engine === 'manual') return 'drawn by hand';

@@ -4,6 +4,7 @@
 export * from './rle';
 export * from './polygon';
 export * from './coco';
+export * from './coco-import';
 export * from './yolo';
 export * from './splits';
 export * from './tiles';

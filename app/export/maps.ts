@@ -1,10 +1,11 @@
 // Mask maps for PNG export and import: 16-bit instance maps, 8-bit semantic maps with a palette,
 // colour previews, 1-px grain-boundary maps, and grains from a binary grain-boundary map.
 import type { ClassRecord, GreyImage, LabelMap, RasterImage } from '../types';
-import { segmentColor } from '../labelmap';
+import { markBoundaries, segmentColor } from '../labelmap';
 import { labelMaskComponents } from '../classic/components';
+import { parseHexColor } from '../colour';
 
-export interface InstanceMap16 {
+interface InstanceMap16 {
   width: number;
   height: number;
   data: Uint16Array;
@@ -58,15 +59,7 @@ export function instanceMap16(map: LabelMap, name = 'this image'): InstanceMap16
   return { width, height, data: out, ids };
 }
 
-/** '#rrggbb' (or '#rgb') to bytes; grey for anything unreadable. */
-export function parseHexColor(color: string | null | undefined): [number, number, number] {
-  const m = /^#?([0-9a-f]{6}|[0-9a-f]{3})$/i.exec(color ?? '');
-  if (!m) return [128, 128, 128];
-  const h = m[1]!.length === 3 ? [...m[1]!].map((c) => c + c).join('') : m[1]!;
-  return [parseInt(h.slice(0, 2), 16), parseInt(h.slice(2, 4), 16), parseInt(h.slice(4, 6), 16)];
-}
-
-export interface SemanticMap8 {
+interface SemanticMap8 {
   width: number;
   height: number;
   /** `none` = no segment, the class's value (semanticValues) = that class, `unclassified` = segment without a class. */
@@ -76,7 +69,7 @@ export interface SemanticMap8 {
   values: { value: number; classId: number | null; name: string }[];
 }
 
-export interface SemanticValues {
+interface SemanticValues {
   /** Byte of each class. */
   valueOf: Map<number, number>;
   /** Byte of pixels without a segment (0, or the unclassified byte when a class holds 0). */
@@ -90,7 +83,7 @@ export interface SemanticValues {
  * No segment is 0 unless a class holds 0 (then it shares the unclassified byte, both "ignore");
  * unclassified is `unclassified` (default 255), or the highest free byte when a class holds it.
  */
-export function semanticValues(classes: readonly ClassRecord[], unclassified?: number): SemanticValues {
+function semanticValues(classes: readonly ClassRecord[], unclassified?: number): SemanticValues {
   if (classes.length > 254) throw new Error(`an 8-bit semantic map holds at most 254 classes, the project has ${classes.length}`);
   const valueOf = new Map<number, number>();
   const used = new Set<number>();
@@ -194,7 +187,7 @@ export function instancePreviewRgb(map: LabelMap): RasterImage {
   return { width, height, channels: 3, bitDepth: 8, data: out };
 }
 
-export interface BoundaryMapOptions {
+interface BoundaryMapOptions {
   /**
    * 'one-side' (default): for each pair of 4-neighbours with different ids, the left/upper pixel
    * is marked, so lines are 1 px wide and lie on the left/top side of each boundary; 4-connected
@@ -209,31 +202,8 @@ export interface BoundaryMapOptions {
 
 /** Grain-boundary map, 255 = boundary, 0 = interior. */
 export function boundaryMap(map: LabelMap, options: BoundaryMapOptions = {}): GreyImage & { data: Uint8Array } {
-  const { width: w, height: h, data } = map;
-  const both = options.side === 'both-sides';
-  const withBg = options.includeBackground ?? true;
-  const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let x = 0; x < w; x++) {
-      const i = row + x;
-      const v = data[i]!;
-      if (x + 1 < w) {
-        const r = data[i + 1]!;
-        if (r !== v && (withBg || (v !== 0 && r !== 0))) {
-          out[i] = 255;
-          if (both) out[i + 1] = 255;
-        }
-      }
-      if (y + 1 < h) {
-        const d = data[i + w]!;
-        if (d !== v && (withBg || (v !== 0 && d !== 0))) {
-          out[i] = 255;
-          if (both) out[i + w] = 255;
-        }
-      }
-    }
-  }
+  const { width: w, height: h } = map;
+  const out = markBoundaries(map, { bothSides: options.side === 'both-sides', includeBackground: options.includeBackground ?? true, value: 255 });
   if (options.imageBorder) {
     for (let x = 0; x < w; x++) {
       out[x] = 255;
@@ -247,7 +217,7 @@ export function boundaryMap(map: LabelMap, options: BoundaryMapOptions = {}): Gr
   return { width: w, height: h, data: out };
 }
 
-export interface BoundaryImportOptions {
+interface BoundaryImportOptions {
   /** A pixel is boundary when its value is above this (default 127, for 8-bit maps). */
   threshold?: number;
   /** Connectivity of grain pixels (default 4, which thin 8-connected lines still separate). */
@@ -315,7 +285,7 @@ function assignToNearest(labels: Uint32Array, w: number, h: number): Uint32Array
   return labels;
 }
 
-export interface ValueRegions {
+interface ValueRegions {
   /** Region id per pixel (1..count in raster order of first pixel), 0 where the value is 0. */
   labels: LabelMap;
   /** The value of each region: values[id - 1]. */

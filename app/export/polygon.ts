@@ -14,7 +14,7 @@ import { decodeMask, rleMerge, type BinaryMask, type Rle } from './rle';
 /** One closed outline [x1, y1, x2, y2, ...] in pixel-corner coordinates (COCO's polygon form). */
 export type Polygon = number[];
 
-export interface PolygonOptions {
+interface PolygonOptions {
   /** Douglas-Peucker tolerance in pixels; 0 (default) keeps every corner, which is lossless. */
   tolerance?: number;
   /** Parts (8-connected components) with fewer pixels are dropped; default 1 (keep all). */
@@ -59,7 +59,7 @@ function padSegment(map: LabelMap, id: number, box: Box): Padded {
 }
 
 /** Bounding box of one id in a label map, or null when it has no pixels. */
-export function segmentBox(map: LabelMap, id: number): Box | null {
+function segmentBox(map: LabelMap, id: number): Box | null {
   const { width: w, height: h, data } = map;
   let x0 = w;
   let y0 = h;
@@ -250,7 +250,7 @@ function euler8(p: Padded): number {
   return (q1 - q3 - 2 * qd) / 4;
 }
 
-export interface SegmentOutline {
+interface SegmentOutline {
   polygons: Polygon[];
   /** The segment encloses background, which polygons cannot express (use RLE). */
   hasHoles: boolean;
@@ -289,35 +289,14 @@ export function polygonArea(poly: Polygon): number {
 }
 
 /**
- * Douglas-Peucker on a closed polygon: split at vertex 0 and the vertex farthest from it, simplify
- * both chains. Keeps at least three vertices (returns the input when it cannot).
+ * The Douglas-Peucker step shared by every simplification: for each chain [a, b] (pairs in
+ * `chains`, end points already kept), keeps the point farthest from the segment a-b when it lies
+ * farther than `tolerance`, and splits there. Iterative, so long outlines cannot overflow the
+ * stack. Marks kept points in `keep`.
  */
-export function simplifyPolygon(poly: Polygon, tolerance: number): Polygon {
-  const n = poly.length / 2;
-  if (n <= 3 || !(tolerance > 0)) return poly.slice();
-  // Coordinates with the first vertex repeated at the end, so the closing chain needs no modulo.
-  const X = new Float64Array(n + 1);
-  const Y = new Float64Array(n + 1);
-  for (let i = 0; i < n; i++) {
-    X[i] = poly[2 * i]!;
-    Y[i] = poly[2 * i + 1]!;
-  }
-  X[n] = X[0]!;
-  Y[n] = Y[0]!;
-  let far = 0;
-  let best = -1;
-  for (let i = 1; i < n; i++) {
-    const d = (X[i]! - X[0]!) ** 2 + (Y[i]! - Y[0]!) ** 2;
-    if (d > best) {
-      best = d;
-      far = i;
-    }
-  }
-  const keep = new Uint8Array(n + 1);
-  keep[0] = 1;
-  keep[far] = 1;
+export function douglasPeucker(X: ArrayLike<number>, Y: ArrayLike<number>, keep: Uint8Array, chains: number[], tolerance: number): void {
   const tol2 = tolerance * tolerance;
-  const stack: number[] = [0, far, far, n];
+  const stack = chains.slice();
   while (stack.length) {
     const b = stack.pop()!;
     const a = stack.pop()!;
@@ -341,6 +320,47 @@ export function simplifyPolygon(poly: Polygon, tolerance: number): Polygon {
       stack.push(a, idx, idx, b);
     }
   }
+}
+
+/**
+ * Douglas-Peucker on a closed outline of n points whose coordinates X, Y (length n + 1) repeat the
+ * first point at the end: split at point 0 and the point farthest from it, simplify both chains.
+ * Returns the kept points' marks.
+ */
+export function simplifyClosed(X: ArrayLike<number>, Y: ArrayLike<number>, n: number, tolerance: number): Uint8Array {
+  let far = 0;
+  let best = -1;
+  for (let i = 1; i < n; i++) {
+    const d = (X[i]! - X[0]!) ** 2 + (Y[i]! - Y[0]!) ** 2;
+    if (d > best) {
+      best = d;
+      far = i;
+    }
+  }
+  const keep = new Uint8Array(n + 1);
+  keep[0] = 1;
+  keep[far] = 1;
+  douglasPeucker(X, Y, keep, [0, far, far, n], tolerance);
+  return keep;
+}
+
+/**
+ * Douglas-Peucker on a closed polygon: split at vertex 0 and the vertex farthest from it, simplify
+ * both chains. Keeps at least three vertices (returns the input when it cannot).
+ */
+export function simplifyPolygon(poly: Polygon, tolerance: number): Polygon {
+  const n = poly.length / 2;
+  if (n <= 3 || !(tolerance > 0)) return poly.slice();
+  // Coordinates with the first vertex repeated at the end, so the closing chain needs no modulo.
+  const X = new Float64Array(n + 1);
+  const Y = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    X[i] = poly[2 * i]!;
+    Y[i] = poly[2 * i + 1]!;
+  }
+  X[n] = X[0]!;
+  Y[n] = Y[0]!;
+  const keep = simplifyClosed(X, Y, n, tolerance);
   const out: number[] = [];
   for (let i = 0; i < n; i++) if (keep[i]) out.push(X[i]!, Y[i]!);
   return out.length >= 6 ? out : poly.slice();
@@ -375,7 +395,7 @@ function paddedHasHoles(p: Padded): boolean {
 }
 
 /** Caps for rasterising untrusted polygons. */
-export interface PolygonLimits {
+interface PolygonLimits {
   /** Most outline points after pycocotools' 5x upsampling, summed over a call; default 50 M. */
   maxUpsampledPoints?: number;
 }

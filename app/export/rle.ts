@@ -22,18 +22,18 @@ export interface Rle {
 }
 
 /** COCO JSON forms: `counts` as a number list (uncompressed) or pycocotools' string. */
-export interface CocoUncompressedRle {
+interface CocoUncompressedRle {
   size: [number, number];
   counts: number[];
 }
-export interface CocoCompressedRle {
+interface CocoCompressedRle {
   size: [number, number];
   counts: string;
 }
 export type CocoRle = CocoUncompressedRle | CocoCompressedRle;
 
 /** Caps that keep a hostile or broken header from making a decoder allocate or loop absurdly. */
-export interface RleLimits {
+interface RleLimits {
   /** Largest height*width accepted; default 16384*16384. */
   maxPixels?: number;
 }
@@ -53,7 +53,7 @@ function checkSize(height: number, width: number, limits: RleLimits | undefined)
 }
 
 /** Throws unless the counts are whole, non-negative and add up to height*width. */
-export function validateRle(rle: Rle, limits?: RleLimits): void {
+function validateRle(rle: Rle, limits?: RleLimits): void {
   checkSize(rle.height, rle.width, limits);
   const n = rle.height * rle.width;
   let sum = 0;
@@ -327,7 +327,7 @@ function trimCanonical(c: Uint32Array): Uint32Array {
 }
 
 /** Ids to encode, or all non-zero ids. */
-export interface EncodeLabelMapOptions {
+interface EncodeLabelMapOptions {
   ids?: Iterable<number>;
 }
 

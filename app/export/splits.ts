@@ -2,19 +2,19 @@
 // reaches every split where it has enough images. Deterministic for the same items, in any order.
 import { seededRandom } from '../random';
 
-export interface SplitItem {
+interface SplitItem {
   id: number;
   /** Classes present in the item (duplicates are ignored). */
   classIds: readonly number[];
 }
 
-export interface SplitOptions {
+interface SplitOptions {
   /** Relative sizes of train, val, test; default [6, 2, 2]. A zero gives an empty split. */
   ratios?: readonly [number, number, number];
   seed?: number;
 }
 
-export interface DatasetSplit {
+interface DatasetSplit {
   train: number[];
   val: number[];
   test: number[];

@@ -35,7 +35,7 @@ function checkBox(w: number, h: number, box: Box): void {
   }
 }
 
-export interface CroppedLabels {
+interface CroppedLabels {
   labels: LabelMap;
   /** Original id of each new id: ids[newId - 1]. With renumber false, the ids present (ascending). */
   ids: Uint32Array;

@@ -3,7 +3,7 @@
 import type { ClassRecord, LabelMap } from '../types';
 import { polygonArea, segmentBoxes, segmentOutline, type Polygon } from './polygon';
 
-export interface YoloOptions {
+interface YoloOptions {
   /** Douglas-Peucker tolerance in pixels; default 0.5 (drops staircase corners, keeps shape). */
   tolerance?: number;
   /**
@@ -19,7 +19,7 @@ export interface YoloOptions {
   holes?: 'fill' | 'skip';
 }
 
-export interface YoloLabels {
+interface YoloLabels {
   text: string;
   lines: number;
   /** Segments without a class index (unclassified or class not exported). */
@@ -97,7 +97,7 @@ export function yoloSegmentationLabels(
   return { text: out.length ? out.join('\n') + '\n' : '', lines: out.length, ...res };
 }
 
-export interface YoloDataYamlInput {
+interface YoloDataYamlInput {
   /** Dataset root as written in the yaml; default '.' (relative to the yaml file). */
   path?: string;
   train: string;

@@ -33,7 +33,8 @@ export function percentileWindow(image: RasterImage, lowPct = 0.5, highPct = 99.
       low = b;
       lowFound = true;
     }
-    if (acc >= highTarget) {
+    // The high end is a value that occurs (only differs from the plain crossing when highPct is 0).
+    if (acc >= highTarget && hist[b]! > 0) {
       high = b;
       break;
     }

@@ -15,7 +15,7 @@ function num(v: number): string {
 }
 
 /** CVAT's mask run lengths: over the box row by row, alternating 0-runs and 1-runs, starting with 0s. */
-export function maskToCvatRle(m: BoxMask): number[] {
+function maskToCvatRle(m: BoxMask): number[] {
   const out: number[] = [];
   let cur = 0;
   let run = 0;
@@ -32,7 +32,7 @@ export function maskToCvatRle(m: BoxMask): number[] {
   return out;
 }
 
-export function cvatRleToMask(rle: readonly number[], x: number, y: number, width: number, height: number): BoxMask {
+function cvatRleToMask(rle: readonly number[], x: number, y: number, width: number, height: number): BoxMask {
   const data = new Uint8Array(width * height);
   let p = 0;
   for (let k = 0; k < rle.length; k++) {
@@ -42,10 +42,6 @@ export function cvatRleToMask(rle: readonly number[], x: number, y: number, widt
     p += n;
   }
   return { x, y, width, height, data };
-}
-
-export interface CvatImageEntry {
-  image: InterchangeImage & { width: number; height: number; fileName: string };
 }
 
 /** The whole document for a list of images (one CVAT task's annotations). */
@@ -79,7 +75,7 @@ export function encodeCvat(images: readonly (InterchangeImage & { width: number;
 type Attrs = Record<string, string | undefined>;
 type XmlNode = Attrs & { polygon?: XmlNode[]; mask?: XmlNode[]; box?: XmlNode[]; polyline?: XmlNode[]; points?: XmlNode[]; ellipse?: XmlNode[]; cuboid?: XmlNode[]; skeleton?: XmlNode[] };
 
-export interface DecodedCvat {
+interface DecodedCvat {
   images: InterchangeImage[];
   /** Shapes that describe no area (points, lines, cuboids, skeletons) and video tracks, per kind. */
   skipped: Record<string, number>;

@@ -8,7 +8,7 @@ import type { PolygonWithHoles, Ring } from './geometry';
 
 type Position = [number, number];
 
-export interface GeoJsonFeature {
+interface GeoJsonFeature {
   type: 'Feature';
   id?: string;
   geometry: { type: 'Polygon'; coordinates: Position[][] } | { type: 'MultiPolygon'; coordinates: Position[][][] };
@@ -21,7 +21,7 @@ export interface GeoJsonFeature {
   };
 }
 
-export interface GeoJsonCollection {
+interface GeoJsonCollection {
   type: 'FeatureCollection';
   features: GeoJsonFeature[];
 }
@@ -81,7 +81,7 @@ const FeatureSchema = z.looseObject({
     .optional(),
 });
 
-export interface DecodedGeoJson {
+interface DecodedGeoJson {
   image: InterchangeImage;
   /** Features that describe no area (points, lines), counted per geometry type. */
   skipped: Record<string, number>;

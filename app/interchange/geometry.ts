@@ -37,7 +37,7 @@ export function segmentPolygons(map: LabelMap, id: number, box: Box): PolygonWit
 }
 
 /** The same for a zero-padded binary mask of w x h (border row/column all 0), offset by (ox, oy). */
-export function polygonsOfMask(m: Uint8Array, w: number, h: number, ox: number, oy: number): PolygonWithHoles[] {
+function polygonsOfMask(m: Uint8Array, w: number, h: number, ox: number, oy: number): PolygonWithHoles[] {
   // 8-connected parts, numbered in raster order of their first pixel.
   const part = new Int32Array(w * h);
   const stack: number[] = [];

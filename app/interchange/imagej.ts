@@ -78,7 +78,7 @@ export function encodeRoiSet(image: InterchangeImage): Uint8Array {
   return zipSync(files, { level: 6, mtime: new Date('2000-01-01T00:00:00Z') });
 }
 
-export interface DecodedRoi {
+interface DecodedRoi {
   shape: InterchangeShape | null;
   /** The ROI kind when it has no area (line, point, angle...). */
   skippedKind?: string;
@@ -162,7 +162,7 @@ export function decodeRoi(b: Uint8Array, file: string): DecodedRoi {
   return { shape: { label: meta.label, polygons: [{ outer: rings[0]!, holes: rings.slice(1) }], verified: meta.verified, ...(meta.segmentId ? { segmentId: meta.segmentId } : {}) } };
 }
 
-export interface RoiSetLimits {
+interface RoiSetLimits {
   maxEntries?: number;
   maxEntryBytes?: number;
   maxTotalBytes?: number;

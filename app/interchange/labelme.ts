@@ -7,9 +7,9 @@ import { z } from 'zod';
 import type { InterchangeImage, InterchangeShape } from './shapes';
 import type { Ring } from './geometry';
 
-export const LABELME_VERSION = '5.5.0';
+const LABELME_VERSION = '5.5.0';
 
-export interface LabelMeShape {
+interface LabelMeShape {
   label: string;
   points: number[][];
   group_id: number | null;
@@ -19,7 +19,7 @@ export interface LabelMeShape {
   mask: string | null;
 }
 
-export interface LabelMeFile {
+interface LabelMeFile {
   version: string;
   flags: Record<string, boolean>;
   shapes: LabelMeShape[];
@@ -72,7 +72,7 @@ const FileSchema = z.looseObject({
   imageWidth: z.number().int().positive().max(1 << 20).nullable().optional(),
 });
 
-export interface PendingMask {
+interface PendingMask {
   /** Index of the shape in the decoded image's shapes; its `mask` is filled once the PNG is decoded. */
   shape: number;
   x: number;
@@ -82,7 +82,7 @@ export interface PendingMask {
   pngBase64: string;
 }
 
-export interface DecodedLabelMe {
+interface DecodedLabelMe {
   image: InterchangeImage;
   /** Mask shapes whose PNG still has to be decoded (outside this pure module). */
   masks: PendingMask[];

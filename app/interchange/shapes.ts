@@ -34,13 +34,13 @@ export interface InterchangeImage {
   shapes: InterchangeShape[];
 }
 
-export interface SegmentForExport {
+interface SegmentForExport {
   id: number;
   label: string | null;
   verified: boolean;
 }
 
-export interface ShapesReport {
+interface ShapesReport {
   /** Segments that have holes. */
   withHoles: number;
   /** Segments left out because they have holes (holes 'skip'). */
@@ -81,7 +81,7 @@ export function shapesFromLabelMap(map: LabelMap, segments: readonly SegmentForE
   return { shapes, report };
 }
 
-export interface RasterizedShapes {
+interface RasterizedShapes {
   labels: LabelMap;
   /** Per shape in file order: its id in `labels` (0 when nothing of it is left visible). */
   ids: number[];

@@ -2,30 +2,14 @@
 // (Csurka et al. 2013). Useful for grain maps, where a one-pixel shift of every boundary is harmless.
 import { assertSameSize, type IndexMap } from './contingency';
 import { withinDistance } from './distance';
+import { markBoundaries } from '../labelmap';
 
 /**
  * 1 on every pixel that has a 4-neighbour (inside the image) with another value; both sides of
  * a label change are marked. Same as skimage `find_boundaries(labels, connectivity=1, mode='thick')`.
  */
 export function boundaryMask(map: IndexMap): Uint8Array {
-  const { width: w, height: h, data } = map;
-  const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let x = 0; x < w; x++) {
-      const i = row + x;
-      const v = data[i]!;
-      if (x + 1 < w && data[i + 1] !== v) {
-        out[i] = 1;
-        out[i + 1] = 1;
-      }
-      if (y + 1 < h && data[i + w] !== v) {
-        out[i] = 1;
-        out[i + w] = 1;
-      }
-    }
-  }
-  return out;
+  return markBoundaries(map, { bothSides: true, includeBackground: true, value: 1 });
 }
 
 export interface BoundaryF1Options {

@@ -4,7 +4,7 @@
 import type { LabelMap } from '../types';
 import { segmentStats, type SegmentStats } from '../labelmap';
 
-export interface Composed {
+interface Composed {
   labels: LabelMap;
   /** Id in the composed map of each result segment that kept any pixels (result id -> id). */
   idOf: Map<number, number>;

@@ -3,6 +3,7 @@
 // dilation and a chamfer distance inside labelled regions (app/classic's versions follow
 // scikit-image and threshold differently; these are what the prompt tuning was measured with).
 // All linear-time on typed arrays, image borders handled by clamping.
+import { histogramQuantile } from '../image/quantile';
 
 export interface FloatImage {
   width: number;
@@ -41,14 +42,14 @@ export function toWorkingImage(
   return { image: { width: ow, height: oh, data: out }, factor };
 }
 
-export interface Gradient {
+interface Gradient {
   gx: Float32Array;
   gy: Float32Array;
   magnitude: Float32Array;
 }
 
 /** 3x3 Sobel derivatives and their magnitude. */
-export function sobel(img: FloatImage): Gradient {
+function sobel(img: FloatImage): Gradient {
   const { width: w, height: h, data } = img;
   const n = w * h;
   const gx = new Float32Array(n);
@@ -73,29 +74,6 @@ export function sobel(img: FloatImage): Gradient {
     }
   }
   return { gx, gy, magnitude };
-}
-
-/** The q-quantile (0..1) of the values, from a 4096-bin histogram between 0 and the maximum. */
-export function quantile(values: Float32Array, q: number, mask?: Uint8Array): number {
-  let max = 0;
-  for (let i = 0; i < values.length; i++) if ((!mask || mask[i]) && values[i]! > max) max = values[i]!;
-  if (max === 0) return 0;
-  const bins = 4096;
-  const hist = new Uint32Array(bins);
-  const scale = (bins - 1) / max;
-  let total = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (mask && !mask[i]) continue;
-    hist[Math.round(values[i]! * scale)]!++;
-    total++;
-  }
-  const target = q * total;
-  let acc = 0;
-  for (let b = 0; b < bins; b++) {
-    acc += hist[b]!;
-    if (acc >= target) return b / scale;
-  }
-  return max;
 }
 
 /**
@@ -135,8 +113,8 @@ export function cannyEdges(img: FloatImage, lowQuantile: number, highQuantile: n
       if (v >= a && v > b) thin[i] = 1;
     }
   }
-  const high = quantile(m, highQuantile, thin);
-  const low = quantile(m, lowQuantile, thin);
+  const high = histogramQuantile(m, highQuantile, thin);
+  const low = histogramQuantile(m, lowQuantile, thin);
   const edges = new Uint8Array(n);
   const stack = new Int32Array(n);
   let sp = 0;

@@ -78,7 +78,7 @@ export function astmPlanimetric(map: LabelMap, pixelSizeUm: number, options: { c
   return { inside, intercepted: edge.size, corner: cornerCount.size, equivalentGrains: equivalent, areaMm2, grainsPerMm2: nA, G: astmGFromGrainsPerMm2(nA) };
 }
 
-export interface InterceptDirection {
+interface InterceptDirection {
   lines: number;
   /** Grain-boundary crossings along the lines (P); for straight lines with both ends inside grains, intercepts N = P. */
   intercepts: number;

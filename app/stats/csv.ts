@@ -51,7 +51,7 @@ export function grainsCsv(
   return toCsv(header, rows, { decimals: options.decimals });
 }
 
-export interface ImageStatsRow {
+interface ImageStatsRow {
   image: string;
   pixelSizeUm: number | null;
   summary: GrainSummary;

@@ -42,7 +42,7 @@ export interface GrainMeasurement {
   minorAxisUm: number | null;
 }
 
-export interface MeasureOptions {
+interface MeasureOptions {
   /** Micrometres per pixel; null or absent gives only pixel units. */
   pixelSizeUm?: number | null;
   /** Class of each segment id (absent = null). */
@@ -383,15 +383,6 @@ function convexHullPixelCount(rowMin: Int32Array, rowMax: Int32Array, off: numbe
     if (last >= first) count += last - first + 1;
   }
   return count;
-}
-
-/** Andrew's monotone chain on integer points [x0, y0, x1, y1, ...]; no collinear points kept. */
-export function convexHull(points: readonly number[]): number[] {
-  const n = points.length / 2;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => points[2 * a]! - points[2 * b]! || points[2 * a + 1]! - points[2 * b + 1]!);
-  const sorted: number[] = [];
-  for (const i of order) sorted.push(points[2 * i]!, points[2 * i + 1]!);
-  return hullOfSorted(sorted);
 }
 
 /** Monotone chain on points already sorted by (x, then y). */

@@ -3,7 +3,7 @@
 import type { LabelMap } from '../types';
 import type { GrainMeasurement } from './regions';
 
-export interface Summary {
+interface Summary {
   count: number;
   mean: number;
   median: number;
@@ -126,7 +126,7 @@ export interface Histogram {
   dropped: number;
 }
 
-export interface HistogramOptions {
+interface HistogramOptions {
   /** Number of bins; default Sturges' rule ceil(log2 n) + 1. */
   bins?: number;
   scale?: 'linear' | 'log';
@@ -189,7 +189,7 @@ export function histogram(values: ArrayLike<number>, options: HistogramOptions =
   return { scale, edges: realEdges, centers, counts, dropped };
 }
 
-export interface Cumulative {
+interface Cumulative {
   /** Sorted values. */
   x: number[];
   /** Fraction of the count (or of the total weight) at or below x. */

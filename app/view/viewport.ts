@@ -9,10 +9,10 @@ export interface Viewport {
   y: number;
 }
 
-export const MIN_SCALE = 1 / 64;
+const MIN_SCALE = 1 / 64;
 export const MAX_SCALE = 64;
 
-export function clampScale(s: number): number {
+function clampScale(s: number): number {
   return Math.min(MAX_SCALE, Math.max(MIN_SCALE, s));
 }
 

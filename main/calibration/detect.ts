@@ -6,12 +6,12 @@ import { basename, dirname, extname, join } from 'node:path';
 import { latin1, parseFei, parseHitachi, parseImageJ, parseJeol, parseTescan, parseZeiss, tescanText, type DetectedCalibration } from '../../app/calibration/vendors';
 import { readTiffTags, tagNumber } from './tiff-tags';
 
-export const TAG = { imageDescription: 270, xResolution: 282, resolutionUnit: 296, czSem: 34118, feiSfeg: 34680, feiHelios: 34682, tescan: 50431 } as const;
+const TAG = { imageDescription: 270, xResolution: 282, resolutionUnit: 296, czSem: 34118, feiSfeg: 34680, feiHelios: 34682, tescan: 50431 } as const;
 const WANTED = new Set<number>(Object.values(TAG));
 const MAX_SIDECAR_BYTES = 1024 * 1024;
 
 /** Vendor metadata inside the file (TIFF tags of the page, ImageJ description); null when none. */
-export function calibrationFromTiff(bytes: Uint8Array, page: number): DetectedCalibration | null {
+function calibrationFromTiff(bytes: Uint8Array, page: number): DetectedCalibration | null {
   const t = readTiffTags(bytes, page, WANTED);
   if (!t) return null;
   const text = (tag: number) => {
@@ -49,7 +49,7 @@ async function readSmall(path: string): Promise<string | null> {
 }
 
 /** A sidecar beside the image file: <stem>.txt (JEOL, Hitachi), <stem>-tif.hdr / <stem>.hdr (TESCAN). */
-export async function calibrationFromSidecar(imagePath: string, imageWidth: number): Promise<DetectedCalibration | null> {
+async function calibrationFromSidecar(imagePath: string, imageWidth: number): Promise<DetectedCalibration | null> {
   const dir = dirname(imagePath);
   const stem = basename(imagePath, extname(imagePath));
   const ext = extname(imagePath).slice(1).toLowerCase();

@@ -69,7 +69,7 @@ export function setCalibration(
   })();
 }
 
-export function sourceOfDetected(d: DetectedCalibration): CalibrationSource {
+function sourceOfDetected(d: DetectedCalibration): CalibrationSource {
   return d.vendor === 'TIFF resolution' || d.vendor === 'PNG resolution' ? 'resolution-tag' : 'metadata';
 }
 

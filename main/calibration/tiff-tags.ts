@@ -4,14 +4,14 @@
 // the file before it is read, and sizes are capped, so a damaged file yields "no tags", never a
 // crash or a large allocation.
 
-export interface TiffTagValue {
+interface TiffTagValue {
   type: number;
   count: number;
   /** The raw value bytes (file byte order). */
   bytes: Uint8Array;
 }
 
-export interface TiffTags {
+interface TiffTags {
   littleEndian: boolean;
   tags: Map<number, TiffTagValue>;
 }

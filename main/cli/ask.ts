@@ -22,7 +22,7 @@ export function keepPolicy(o: KeepFlags): 'person' | 'none' {
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 
 /** The plan in words, one line per image with something at stake, then the totals. */
-export function describePlan(plan: BatchPlan, verb: string): string[] {
+function describePlan(plan: BatchPlan, verb: string): string[] {
   const lines: string[] = [];
   const t = plan.totals;
   if (plan.action === 'classify') {

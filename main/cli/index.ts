@@ -14,7 +14,7 @@ import { registerCalibrateCommands } from './commands/calibrate';
 import { registerClassCommands } from './commands/classes';
 import { registerVersionCommands } from './commands/versions';
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command();
   program
     .name('grainlab')

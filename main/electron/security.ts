@@ -53,7 +53,7 @@ export function lockSession(session: SessionLike): void {
   session.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !isTrustedUrl(details.url) }));
 }
 
-export interface CallSender {
+interface CallSender {
   sender: unknown;
   senderFrame?: { url: string } | null;
 }

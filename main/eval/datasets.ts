@@ -54,7 +54,7 @@ export const PRESETS: Record<string, EvalPreset> = {
   },
 };
 
-export interface LabelledPair {
+interface LabelledPair {
   stem: string;
   imagePath: string;
   labelPath: string;
@@ -80,7 +80,7 @@ export function listPairs(dir: string): LabelledPair[] {
     });
 }
 
-export interface LoadedPair {
+interface LoadedPair {
   stem: string;
   image: RasterImage;
   /** Grains: instance map. Phases: class index per pixel. */

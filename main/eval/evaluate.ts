@@ -5,7 +5,7 @@ import { adjustedRandIndex, boundaryF1, classScores, matchObjects, phaseScores }
 import type { LabelMap } from '../../app/types';
 import { listPairs, loadPair, type EvalPreset } from './datasets';
 
-export interface ImageScore {
+interface ImageScore {
   stem: string;
   width: number;
   height: number;
@@ -19,7 +19,7 @@ export interface ImageScore {
 }
 
 /** Multi-class scoring: IoU of every truth class over the whole set (pixels pooled). */
-export interface ClassScoreSummary {
+interface ClassScoreSummary {
   /** Truth class value, its IoU, and its pixels in the truth. */
   perClass: { cls: number; iou: number; support: number }[];
   meanIoU: number;
@@ -27,7 +27,7 @@ export interface ClassScoreSummary {
   mapping: string;
 }
 
-export interface SetScore {
+interface SetScore {
   set: string;
   kind: EvalPreset['kind'];
   engine: string;
@@ -75,7 +75,7 @@ export function scorePhase(truthClasses: LabelMap, pred: LabelMap, targetClasses
  * The engine's intensity class of every pixel (phase mode): a segment's class, and for pixels
  * without a segment the background class (the darkest, or the brightest with `invert`).
  */
-export function predictedClassMap(result: ClassicResult, settings: ClassicSettings): LabelMap {
+function predictedClassMap(result: ClassicResult, settings: ClassicSettings): LabelMap {
   const { width, height, data } = result.labels;
   const nClasses = settings.threshold === 'adaptive' ? 2 : Math.max(2, result.thresholds.length + 1);
   const background = settings.invert ? nClasses - 1 : 0;
@@ -112,7 +112,7 @@ export function mapClassesByOverlap(truth: LabelMap, pred: LabelMap): { mapped: 
   return { mapped: { width: pred.width, height: pred.height, data: out }, mapping };
 }
 
-export interface EvaluateOptions {
+interface EvaluateOptions {
   limit?: number;
   classic?: Partial<ClassicSettings>;
   onImage?: (score: ImageScore, index: number, total: number) => void;

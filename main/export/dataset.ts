@@ -32,6 +32,7 @@ import {
 } from '../../app/export';
 import { toCsv, type CsvValue } from '../../app/stats/csv';
 import type { ProjectStore } from '../store/project-store';
+import type { EditStore } from '../store/edits';
 import { classConfidences, hasEditLog, segmentationInfo } from '../store/export-queries';
 import { decodeImage, extensionFor } from '../images/io';
 import { readProjectImage, sniffImageFormat } from '../images/stored';
@@ -41,13 +42,15 @@ import { uniqueStems } from './names';
 import { currentLabels } from './labels';
 import { interchangeWriter, isInterchangeFormat } from './interchange';
 
-export const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
+const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
 /** Masks are long runs: Up filter + run-length deflate is several times faster than the defaults at about the same size. */
 const MASK_PNG = { strategy: 'rle', filter: 'up' } as const;
 
-export interface ExportRun {
+interface ExportRun {
   store: ProjectStore;
+  /** The project's edit store (current maps of edited images). */
+  edits: EditStore;
   signal: AbortSignal;
   /** Progress in hundredths of an image (total: 100 x the images chooseImages picks). */
   progress(done: number, message?: string): void;
@@ -187,7 +190,7 @@ export async function exportDataset(run: ExportRun, opts: ExportOptions): Promis
         if (run.signal.aborted) throw cancelled(stage.dest);
         const im = byId.get(imageId)!;
         run.progress(done * 100, `${im.name} (${splitName})`);
-        const current = await currentLabels(store, im.id);
+        const current = await currentLabels(run.edits, im.id);
         if (!current) throw new ServiceError('not-found', `The segmentation of ${im.name} disappeared during the export. Run the export again.`);
         const seg = { labels: current };
         // Rows read now, right after the map, so edits made since the export started match.

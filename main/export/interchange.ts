@@ -21,15 +21,15 @@ import {
 } from '../../app/interchange';
 import { decodePng, encodePng } from './png';
 
-export const INTERCHANGE_FORMATS = ['labelme', 'geojson', 'cvat', 'imagej'] as const;
-export type InterchangeFormat = (typeof INTERCHANGE_FORMATS)[number];
+const INTERCHANGE_FORMATS = ['labelme', 'geojson', 'cvat', 'imagej'] as const;
+type InterchangeFormat = (typeof INTERCHANGE_FORMATS)[number];
 
 export function isInterchangeFormat(f: string): f is InterchangeFormat {
   return (INTERCHANGE_FORMATS as readonly string[]).includes(f);
 }
 
 /** What the dataset exporter hands a writer per item (image or tile). */
-export interface InterchangeItem {
+interface InterchangeItem {
   split: SplitName;
   image: ImageRecord;
   stem: string;
@@ -38,7 +38,7 @@ export interface InterchangeItem {
   segments: { id: number; classId: number | null; verified: boolean }[];
 }
 
-export interface InterchangeWriter {
+interface InterchangeWriter {
   add(item: InterchangeItem): Promise<void>;
   finish(): Promise<void>;
   masks(): { withHoles: number; holes: 'rle' | 'skip' | 'fill' | 'exact'; partsDropped?: number };
@@ -99,10 +99,10 @@ export function interchangeWriter(format: InterchangeFormat, opts: Pick<ExportOp
 }
 
 /** Largest label file read (JSON or XML text). */
-export const MAX_INTERCHANGE_BYTES = 512 * 1024 * 1024;
+const MAX_INTERCHANGE_BYTES = 512 * 1024 * 1024;
 
 /** One image's shapes from a label file, and what to match it to. */
-export interface InterchangeEntry {
+interface InterchangeEntry {
   /** Shown in messages: the file, and the image inside it for multi-image files. */
   file: string;
   /** Name matched to a project image by stem. */
@@ -130,7 +130,7 @@ function skippedNote(skipped: Record<string, number>): string | null {
 }
 
 /** Reads a label file of an interchange kind into per-image entries (LabelMe masks decoded). */
-export async function readInterchangeFile(kind: InterchangeFormat, name: string, bytes: Uint8Array, notes: string[]): Promise<InterchangeEntry[]> {
+async function readInterchangeFile(kind: InterchangeFormat, name: string, bytes: Uint8Array, notes: string[]): Promise<InterchangeEntry[]> {
   const file = basename(name);
   checkSize(bytes.byteLength, MAX_INTERCHANGE_BYTES, file, kind);
   if (kind === 'labelme') {
@@ -172,7 +172,7 @@ export async function readInterchangeFile(kind: InterchangeFormat, name: string,
 }
 
 /** The label map of an entry on an image of width x height, and per segment id its shape. */
-export function entryLabels(e: InterchangeEntry, width: number, height: number): { labels: LabelMap; segments: { id: number; shape: InterchangeShape }[] } {
+function entryLabels(e: InterchangeEntry, width: number, height: number): { labels: LabelMap; segments: { id: number; shape: InterchangeShape }[] } {
   const r = rasterizeShapes(e.shapes, width, height);
   // GrainLab's own files carry segment ids: keep them when they are unique, so ids survive a round trip.
   const wanted = e.shapes.map((s, k) => (r.ids[k] ? s.segmentId : undefined)).filter((v) => v !== undefined);

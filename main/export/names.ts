@@ -10,7 +10,7 @@ function safe(s: string): string {
 }
 
 /** 'grain map.tif' -> 'grain_map'; 'stack.tif [page 2]' -> 'stack_p2'. */
-export function exportStem(im: Pick<ImageRecord, 'name'>): string {
+function exportStem(im: Pick<ImageRecord, 'name'>): string {
   const m = /^(.*) \[page (\d+)\]$/.exec(im.name);
   const base = m ? m[1]! : im.name;
   const stem = base.slice(0, base.length - extname(base).length);
@@ -31,7 +31,7 @@ export function uniqueStems(images: readonly Pick<ImageRecord, 'id' | 'name'>[])
 }
 
 /** Stem of an imported file name, for matching (case-insensitive; any folders dropped). */
-export function fileStem(name: string): string {
+function fileStem(name: string): string {
   const b = basename(name.replace(/\\/g, '/'));
   return b.slice(0, b.length - extname(b).length).toLowerCase();
 }

@@ -13,7 +13,7 @@ const inflateAsync = promisify(inflate);
 
 const SIGNATURE = Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]);
 
-export interface PngImage {
+interface PngImage {
   width: number;
   height: number;
   /** 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA; palette images have 1 (the index). */
@@ -25,7 +25,7 @@ export interface PngImage {
   palette?: Uint8Array;
 }
 
-export interface PngEncodeOptions {
+interface PngEncodeOptions {
   /** zlib level 0..9; default 6. */
   level?: number;
   /**
@@ -156,13 +156,13 @@ export async function encodePng(img: PngImage, options: PngEncodeOptions = {}): 
   return out;
 }
 
-export function isPng(bytes: Uint8Array): boolean {
+function isPng(bytes: Uint8Array): boolean {
   if (bytes.length < 8) return false;
   for (let i = 0; i < 8; i++) if (bytes[i] !== SIGNATURE[i]) return false;
   return true;
 }
 
-export interface PngHeader {
+interface PngHeader {
   width: number;
   height: number;
   bitDepth: number;

@@ -35,7 +35,7 @@ function processAlive(pid: number): boolean {
  * Removes the staging folders that processes which no longer run left beside `dest` (for any
  * dataset name in that folder, so killed exports do not pile up); returns their names.
  */
-export async function removeStaleStaging(dest: string): Promise<string[]> {
+async function removeStaleStaging(dest: string): Promise<string[]> {
   const parent = dirname(resolve(dest));
   const re = new RegExp(`^\\.(.+)\\.(${PARTIAL}|${OLD})-(\\d+)-[0-9a-f]+$`);
   let entries: string[];

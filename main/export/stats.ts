@@ -22,7 +22,7 @@ import {
   type PhaseFraction,
   type PlanimetricResult,
 } from '../../app/stats';
-import type { ProjectStore } from '../store/project-store';
+import type { EditStore } from '../store/edits';
 import { labelsVersion } from '../store/export-queries';
 import { currentLabels } from './labels';
 
@@ -53,18 +53,19 @@ export class StatsCache {
   }
 }
 
-export interface MeasuredImage {
+interface MeasuredImage {
   image: ImageRecord;
   grains: GrainMeasurement[];
   stats: ImageStats;
 }
 
-export interface StatsOptions {
+interface StatsOptions {
   imageIds?: number[];
   excludeEdge: boolean;
 }
 
-async function measureImage(store: ProjectStore, cache: StatsCache, im: ImageRecord, version: string | undefined, excludeEdge: boolean): Promise<MeasuredImage> {
+async function measureImage(edits: EditStore, cache: StatsCache, im: ImageRecord, version: string | undefined, excludeEdge: boolean): Promise<MeasuredImage> {
+  const store = edits.store;
   const empty: MeasuredImage = {
     image: im,
     grains: [],
@@ -74,7 +75,7 @@ async function measureImage(store: ProjectStore, cache: StatsCache, im: ImageRec
   const key = `${store.dir}\u0000${im.id}\u0000${version}\u0000${im.pixelSizeUm ?? ''}`;
   let geo = cache.get(key);
   if (!geo) {
-    const labels = await currentLabels(store, im.id);
+    const labels = await currentLabels(edits, im.id);
     if (!labels) return empty;
     const px = im.pixelSizeUm;
     geo = {
@@ -144,11 +145,12 @@ function sumPhases(list: MeasuredImage[]): PhaseFraction[] {
     .map(([classId, pixels]) => ({ classId, pixels, fractionOfImage: total ? pixels / total : 0, fractionOfSegmented: segmented ? pixels / segmented : 0 }));
 }
 
-export async function computeStats(store: ProjectStore, cache: StatsCache, opts: StatsOptions): Promise<{ stats: ProjectStats; measured: MeasuredImage[] }> {
+export async function computeStats(edits: EditStore, cache: StatsCache, opts: StatsOptions): Promise<{ stats: ProjectStats; measured: MeasuredImage[] }> {
+  const store = edits.store;
   const images = opts.imageIds ? opts.imageIds.map((id) => store.getImage(id)) : store.listImages();
   const measured: MeasuredImage[] = [];
   for (const im of images) {
-    measured.push(await measureImage(store, cache, im, labelsVersion(store, im.id) ?? undefined, opts.excludeEdge));
+    measured.push(await measureImage(edits, cache, im, labelsVersion(store, im.id) ?? undefined, opts.excludeEdge));
     // Give other requests a turn between images (measuring is synchronous work).
     await new Promise((r) => setImmediate(r));
   }

@@ -8,7 +8,7 @@ import { isAbsolute, relative, sep } from 'node:path';
 import { ServiceError } from '../../app/errors';
 import { formatBytes } from '../../app/limits';
 
-export interface ReadOptions {
+interface ReadOptions {
   /** What the file is, for messages: 'image file', 'label file', 'model manifest'. */
   what: string;
   /** Largest size accepted; a bigger file is refused before it is read. */
@@ -109,7 +109,7 @@ export async function readTextFile(path: string, opts: ReadOptions): Promise<str
 }
 
 /** The synchronous form, for the few readers that run before anything async can (catalogs, settings). */
-export function readRegularFileSync(path: string, opts: Omit<ReadOptions, 'signal'>): Uint8Array {
+function readRegularFileSync(path: string, opts: Omit<ReadOptions, 'signal'>): Uint8Array {
   if (opts.within !== undefined) {
     let real: string;
     let root: string;

@@ -9,7 +9,7 @@ import type { Handlers, ServiceContext } from './context';
 import { applyDetected, calibrationOverview, imageCalibration, mayApplyDetected, projectDefault, setCalibration, setProjectDefault } from '../calibration/store';
 import { detectCalibration } from '../calibration/detect';
 
-export type CalibrationMethods = keyof typeof calibrationMethods;
+type CalibrationMethods = keyof typeof calibrationMethods;
 
 export function calibrationHandlers(ctx: ServiceContext): Handlers<CalibrationMethods> {
   return {

@@ -5,15 +5,14 @@ import type { classMethods, ClassChangeSummary } from '../../app/contract/classe
 import { ServiceError } from '../../app/errors';
 import type { EditOp } from '../../app/edit';
 import { createClass, ensureClasses, exportClassList, getClass, importClassList, listClasses, markDeleted, updateClass } from '../store/classes';
-import { editStoreFor } from '../store/edits';
 import type { ProjectStore } from '../store/project-store';
 import type { Handlers, ServiceContext } from './context';
-import { clusterService } from './cluster';
+import type { ClusterService } from '../cluster/service';
 
-export type ClassMethods = keyof typeof classMethods;
+type ClassMethods = keyof typeof classMethods;
 
 /** Gives every segment of class `from` the class `to` (null: none), one history entry per image. */
-async function reclass(ctx: ServiceContext, store: ProjectStore, from: number, to: number | null): Promise<ClassChangeSummary> {
+async function reclass(ctx: ServiceContext, cluster: ClusterService, store: ProjectStore, from: number, to: number | null): Promise<ClassChangeSummary> {
   const rows = store.db.prepare('SELECT image_id AS imageId, id FROM segments WHERE class_id = ? ORDER BY image_id, id').all(from) as { imageId: number; id: number }[];
   const byImage = new Map<number, number[]>();
   for (const r of rows) {
@@ -21,7 +20,7 @@ async function reclass(ctx: ServiceContext, store: ProjectStore, from: number, t
     if (l) l.push(r.id);
     else byImage.set(r.imageId, [r.id]);
   }
-  const edits = editStoreFor(store);
+  const edits = ctx.edits();
   let segments = 0;
   for (const [imageId, ids] of byImage) {
     const ops: EditOp[] = [];
@@ -32,11 +31,11 @@ async function reclass(ctx: ServiceContext, store: ProjectStore, from: number, t
       ctx.emit('onDidChangeImage', { imageId, reason: 'updated' });
     }
   }
-  if (segments > 0) clusterService(ctx).correctionsChanged();
+  if (segments > 0) cluster.correctionsChanged();
   return { segments, images: byImage.size };
 }
 
-export function classHandlers(ctx: ServiceContext): Handlers<ClassMethods> {
+export function classHandlers(ctx: ServiceContext, cluster: ClusterService): Handlers<ClassMethods> {
   return {
     'classes.list': () => listClasses(ctx.project()),
     'classes.create': (a) => createClass(ctx.project(), a.name, a.color, a.value),
@@ -48,14 +47,14 @@ export function classHandlers(ctx: ServiceContext): Handlers<ClassMethods> {
       if (a.from === a.into) throw new ServiceError('invalid-argument', 'Pick two different classes to merge.');
       getClass(store, a.from);
       getClass(store, a.into);
-      const r = await reclass(ctx, store, a.from, a.into);
+      const r = await reclass(ctx, cluster, store, a.from, a.into);
       markDeleted(store, a.from, true);
       return r;
     },
     'classes.delete': async (a) => {
       const store = ctx.project();
       getClass(store, a.id);
-      const r = await reclass(ctx, store, a.id, null);
+      const r = await reclass(ctx, cluster, store, a.id, null);
       markDeleted(store, a.id, true);
       return r;
     },

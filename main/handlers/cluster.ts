@@ -1,25 +1,12 @@
 // Service handlers: Segment features, clustering, classification and propagation. The work is in
-// main/cluster/service.ts (one ClusterService per service context).
+// main/cluster/service.ts (one ClusterService per service, created by main/service.ts).
 import type { clusterMethods } from '../../app/contract/cluster';
-import { ClusterService } from '../cluster/service';
-import type { Handlers, ServiceContext } from './context';
+import type { ClusterService } from '../cluster/service';
+import type { Handlers } from './context';
 
-export type ClusterMethods = keyof typeof clusterMethods;
+type ClusterMethods = keyof typeof clusterMethods;
 
-const services = new WeakMap<ServiceContext, ClusterService>();
-
-/** The context's cluster service (the edit handlers tell it about a person's class corrections). */
-export function clusterService(ctx: ServiceContext): ClusterService {
-  let s = services.get(ctx);
-  if (!s) {
-    s = new ClusterService(ctx);
-    services.set(ctx, s);
-  }
-  return s;
-}
-
-export function clusterHandlers(ctx: ServiceContext): Handlers<ClusterMethods> {
-  const svc = clusterService(ctx);
+export function clusterHandlers(svc: ClusterService): Handlers<ClusterMethods> {
   return {
     'cluster.run': (a) => ({ jobId: svc.runJob(a) }),
     'cluster.get': (a) => svc.get(a.imageId),

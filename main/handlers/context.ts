@@ -1,6 +1,7 @@
 // What every group of service handlers gets: the open project, events, jobs and options.
 import type { EventName, Events, MethodName, ParsedArgs, Result, AppInfo } from '../../app/contract';
 import type { ProjectStore } from '../store/project-store';
+import type { EditStore } from '../store/edits';
 import type { JobManager } from '../jobs/jobs';
 
 export interface ServiceOptions {
@@ -17,6 +18,8 @@ export interface ServiceContext {
   project(): ProjectStore;
   /** The open project or null. */
   currentProject(): ProjectStore | null;
+  /** The open project's one edit store (created when it opened); throws 'no-project' when none is open. */
+  edits(): EditStore;
   emit<E extends EventName>(event: E, payload: Events[E]): void;
   /**
    * Registers cleanup that runs when the project closes (after its jobs are cancelled, before the

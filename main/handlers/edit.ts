@@ -1,21 +1,15 @@
 // Service handlers: Editing label maps: apply edit operations, undo/redo and review state.
-// The work happens in main/store/edits.ts (one EditStore per open project); these handlers tell
+// The work happens in main/store/edits/ (one EditStore per open project, ctx.edits()); these handlers tell
 // other windows about every change.
 import type { editMethods } from '../../app/contract/edit';
-import { editStoreFor } from '../store/edits';
 import type { Handlers, ServiceContext } from './context';
-import { clusterService } from './cluster';
+import type { ClusterService } from '../cluster/service';
 
-export type EditMethods = keyof typeof editMethods;
+type EditMethods = keyof typeof editMethods;
 
-export function editHandlers(ctx: ServiceContext): Handlers<EditMethods> {
-  const edits = () => editStoreFor(ctx.project());
+export function editHandlers(ctx: ServiceContext, cluster: ClusterService): Handlers<EditMethods> {
+  const edits = () => ctx.edits();
   const updated = (imageId: number) => ctx.emit('onDidChangeImage', { imageId, reason: 'updated' });
-  // Closing writes the checkpoints of edited maps, so the next open needs no log replay.
-  ctx.onProjectClose(async () => {
-    const store = ctx.currentProject();
-    if (store) await editStoreFor(store).flushAll();
-  });
   return {
     'edit.open': async (a) => {
       // A read-only project is shown as it is: no empty segmentation is made for an image without one.
@@ -31,7 +25,7 @@ export function editHandlers(ctx: ServiceContext): Handlers<EditMethods> {
         updated(a.imageId);
         // A person's class or review decision is new training data: retrain in the background.
         const ops = a.ops ?? (a.op ? [a.op] : []);
-        if (ops.some((o) => o.kind === 'setClass' || o.kind === 'setVerified')) clusterService(ctx).correctionsChanged();
+        if (ops.some((o) => o.kind === 'setClass' || o.kind === 'setVerified')) cluster.correctionsChanged();
       }
       return ack;
     },

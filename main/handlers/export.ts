@@ -10,10 +10,10 @@ import type { exportMethods, ExportSummary, ImportLabelsSummary } from '../../ap
 import { ServiceError } from '../../app/errors';
 import type { Handlers, ServiceContext } from './context';
 import { checkExportOptions, chooseImages, exportDataset } from '../export/dataset';
-import { importLabels, type LabelSource } from '../export/import';
+import { importLabels, type LabelSource } from '../import/labels';
 import { computeStats, statsCsvFiles, StatsCache } from '../export/stats';
 
-export type ExportMethods = keyof typeof exportMethods;
+type ExportMethods = keyof typeof exportMethods;
 
 /** Keeps the results of the last few jobs of one kind. */
 class Results<T> {
@@ -37,6 +37,7 @@ export function exportHandlers(ctx: ServiceContext): Handlers<ExportMethods> {
   return {
     'export.dataset': (a) => {
       const store = ctx.project();
+      const edits = ctx.edits();
       const dest = resolveChosenPath(a.dest, 'export destination', store.dir);
       // Refuse at once what would fail the job at its first step.
       checkExportOptions(a);
@@ -47,7 +48,7 @@ export function exportHandlers(ctx: ServiceContext): Handlers<ExportMethods> {
       let jobId = '';
       jobId = ctx.jobs.start(`Exporting ${a.format.toUpperCase()} to ${basename(dest)}`, Math.max(1, total) * 100, async (job) => {
         const summary = await exportDataset(
-          { store, signal: job.signal, progress: (d, m) => job.progress(d, m), appVersion: version },
+          { store, edits, signal: job.signal, progress: (d, m) => job.progress(d, m), appVersion: version },
           { ...a, dest },
         );
         exports.set(jobId, summary);
@@ -59,6 +60,7 @@ export function exportHandlers(ctx: ServiceContext): Handlers<ExportMethods> {
 
     'labels.import': (a) => {
       const store = ctx.project();
+      const edits = ctx.edits();
       const signal = callerSignal();
       const sources: LabelSource[] = [
         ...(a.paths ?? []).map((p): LabelSource => {
@@ -72,6 +74,7 @@ export function exportHandlers(ctx: ServiceContext): Handlers<ExportMethods> {
         const summary = await importLabels(
           {
             store,
+            edits,
             signal: job.signal,
             progress: (d, m) => job.progress(d, m),
             changed: (imageId) => ctx.emit('onDidChangeImage', { imageId, reason: 'segmented' }),
@@ -88,9 +91,9 @@ export function exportHandlers(ctx: ServiceContext): Handlers<ExportMethods> {
     },
     'labels.importResult': (a) => imports.get(a.jobId),
 
-    'stats.compute': async (a) => (await computeStats(ctx.project(), cache, a)).stats,
+    'stats.compute': async (a) => (await computeStats(ctx.edits(), cache, a)).stats,
     'stats.csv': async (a) => {
-      const { stats, measured } = await computeStats(ctx.project(), cache, a);
+      const { stats, measured } = await computeStats(ctx.edits(), cache, a);
       return { files: statsCsvFiles(stats, measured) };
     },
   };

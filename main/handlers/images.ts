@@ -18,7 +18,7 @@ import type { DetectedCalibration } from '../../app/calibration/vendors';
 import { detectCalibration } from '../calibration/detect';
 import { applyDetected, forgetCalibration, projectDefault, setCalibration } from '../calibration/store';
 
-export type ImageMethods = 'images.list' | 'images.importFiles' | 'images.importPaths' | 'images.thumbnail' | 'images.pixels' | 'images.setPixelSize' | 'images.remove';
+type ImageMethods = 'images.list' | 'images.importFiles' | 'images.importPaths' | 'images.thumbnail' | 'images.pixels' | 'images.setPixelSize' | 'images.remove';
 
 export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
   return {

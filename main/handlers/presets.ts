@@ -10,7 +10,7 @@ import { deletePreset, freePresetName, listPresets, savePreset, segmentationSett
 import { PreviewWorker } from '../jobs/preview-worker';
 import { loadPixels } from './images';
 
-export type PresetMethods = keyof typeof presetMethods;
+type PresetMethods = keyof typeof presetMethods;
 
 export function presetHandlers(ctx: ServiceContext): Handlers<PresetMethods> {
   // The decoded pixels of the image last previewed: moving the view or changing a setting

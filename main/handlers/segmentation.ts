@@ -9,29 +9,29 @@ import type { ImageRecord } from '../../app/types';
 import type { ProjectStore } from '../store/project-store';
 import type { KeepPolicy } from '../../app/provenance';
 import { saveAutomaticResult } from '../store/automatic';
-import { runClassicInWorker, runSamAutoInWorker, type ClassicResult } from '../jobs/classic-runner';
+import { runClassicInWorker, type ClassicResult } from '../jobs/classic-runner';
+import { runSamAutoInWorker } from '../jobs/sam-auto-runner';
 import type { JobContext } from '../jobs/jobs';
 import { planCrops } from '../jobs/sam-auto';
 import { loadPixels } from './images';
-import { samSession } from './sam';
+import type { SamPrompting } from '../sam/prompting';
 import type { Handlers, ServiceContext } from './context';
-import { currentSegmentation } from '../store/edits';
 import { hasEditLog } from '../store/export-queries';
 import { getPreset } from '../presets/store';
 
-export type SegmentationMethods = 'segment.auto' | 'segmentation.get';
+type SegmentationMethods = 'segment.auto' | 'segmentation.get';
 
-export function segmentationHandlers(ctx: ServiceContext): Handlers<SegmentationMethods> {
+export function segmentationHandlers(ctx: ServiceContext, sam: SamPrompting): Handlers<SegmentationMethods> {
   return {
-    'segment.auto': (a) => segmentAuto(ctx, a),
+    'segment.auto': (a) => segmentAuto(ctx, sam, a),
     'segmentation.get': (a) => getSegmentation(ctx, a.imageId),
   };
 }
 
-async function segmentAuto(ctx: ServiceContext, a: ParsedArgs<'segment.auto'>): Promise<{ jobId: string }> {
+async function segmentAuto(ctx: ServiceContext, sam: SamPrompting, a: ParsedArgs<'segment.auto'>): Promise<{ jobId: string }> {
   const store = ctx.project();
   const images = a.imageIds.map((id) => store.getImage(id));
-  if (a.engine === 'sam') return { jobId: await segmentAutoSam(ctx, store, images, a.sam ?? SamAutoOptionsSchema.parse({}), a.keep) };
+  if (a.engine === 'sam') return { jobId: await segmentAutoSam(ctx, sam, store, images, a.sam ?? SamAutoOptionsSchema.parse({}), a.keep) };
   // A named preset supplies the settings unless they are given too (then they win, and are recorded as such).
   const preset = a.preset ? getPreset(store, a.preset) : null;
   const options = a.classic ?? preset?.settings ?? ClassicOptionsSchema.parse({});
@@ -51,6 +51,7 @@ function runPerImage(
   engine: { name: string; settings: Record<string, unknown>; preset: string | null; keep: KeepPolicy },
   segmentOne: (im: ImageRecord, job: JobContext, progress: (fraction: number, stage: string) => void) => Promise<ClassicResult>,
 ): string {
+  const edits = ctx.edits();
   return ctx.jobs.start(title, images.length * 100, async (job) => {
     for (let i = 0; i < images.length; i++) {
       if (job.signal.aborted) throw new ServiceError('cancelled', 'Segmentation was cancelled.');
@@ -66,7 +67,7 @@ function runPerImage(
       // the choices the classic engine made on its own, e.g. the boundary style.
       const resolved = result.classic?.boundaryStyle ? { resolvedBoundaryStyle: result.classic.boundaryStyle } : {};
       const settings = { ...engine.settings, ...resolved, ...(engine.preset ? { preset: engine.preset } : {}) };
-      const saved = await saveAutomaticResult(store, im.id, { labels: result.labels, source: 'auto' }, { engine: engine.name, settings, keep: engine.keep });
+      const saved = await saveAutomaticResult(edits, im.id, { labels: result.labels, source: 'auto' }, { engine: engine.name, settings, keep: engine.keep });
       ctx.emit('onDidChangeImage', { imageId: im.id, reason: 'segmented' });
       const note = saved.action === 'unchanged' ? ' (the same as the current segmentation: nothing changed)' : saved.kept ? ` (${saved.kept} of yours kept)` : '';
       job.progress((i + 1) * 100, `${im.name}: ${saved.segments} segments${note}`);
@@ -85,11 +86,10 @@ function segmentAutoClassic(ctx: ServiceContext, store: ProjectStore, images: Im
  * SAM auto-segmentation. The model is resolved and loaded before the job starts, so a missing,
  * damaged or unsupported model is refused at once with its message and nothing is queued.
  */
-async function segmentAutoSam(ctx: ServiceContext, store: ProjectStore, images: ImageRecord[], options: SamAutoOptions, keep: KeepPolicy): Promise<string> {
+async function segmentAutoSam(ctx: ServiceContext, sam: SamPrompting, store: ProjectStore, images: ImageRecord[], options: SamAutoOptions, keep: KeepPolicy): Promise<string> {
   // An image over the crop budget is refused before anything runs (the message says what to change).
   for (const im of images) planCrops(im.width, im.height, options, im.name);
-  const session = samSession(ctx);
-  const { engine, modelId } = await session.engineFor(options.model);
+  const { engine, modelId } = await sam.engineFor(options.model);
   const stats: SamAutoStats[] = [];
   const jobId = runPerImage(
     ctx,
@@ -99,12 +99,12 @@ async function segmentAutoSam(ctx: ServiceContext, store: ProjectStore, images: 
     { name: `sam:${modelId}:${options.prompts}`, settings: { ...options, model: modelId }, preset: null, keep },
     async (im, job, progress) => {
       const raster = await loadPixels(store, im.id);
-      const r = await runSamAutoInWorker(raster, options, im.name, session.autoCalls(engine, im), job.signal, progress);
+      const r = await runSamAutoInWorker(raster, options, im.name, sam.autoCalls(engine, im), job.signal, progress);
       stats.push({ imageId: im.id, model: modelId, ...r.run });
       return r;
     },
   );
-  session.recordRun(jobId, stats);
+  sam.recordRun(jobId, stats);
   return jobId;
 }
 
@@ -112,7 +112,7 @@ async function getSegmentation(ctx: ServiceContext, imageId: number): Promise<Se
   const store = ctx.project();
   store.getImage(imageId);
   // The checkpoint plus the edit log: what the person sees after their corrections.
-  const seg = hasEditLog(store, imageId) ? await currentSegmentation(store, imageId) : await store.loadSegmentation(imageId);
+  const seg = hasEditLog(store, imageId) ? await ctx.edits().current(imageId) : await store.loadSegmentation(imageId);
   if (!seg) return null;
   return {
     imageId,

@@ -4,11 +4,10 @@ import type { BatchPlan, PlanImage, SavedResult, VersionLabels, versionMethods }
 import { ServiceError } from '../../app/errors';
 import { mayAutoClass, replaceCounts } from '../../app/provenance';
 import type { LabelMap, SegmentRecord } from '../../app/types';
-import { currentSegmentation, editStoreFor } from '../store/edits';
 import { currentSide, editCountSince, listVersions, loadVersion, setVersionLimit, summaryOf, versionLimit } from '../store/versions';
 import type { Handlers, ServiceContext } from './context';
 
-export type VersionMethods = keyof typeof versionMethods;
+type VersionMethods = keyof typeof versionMethods;
 
 /** Nearest-sample downsampling so that no side exceeds maxSide. */
 function downsample(map: LabelMap, maxSide: number): { width: number; height: number; step: number; labels: Uint32Array } {
@@ -68,7 +67,7 @@ export function versionHandlers(ctx: ServiceContext): Handlers<VersionMethods> {
       let labels: LabelMap;
       let segments: SegmentRecord[];
       if (a.versionId === 0) {
-        const cur = await currentSegmentation(store, a.imageId);
+        const cur = await ctx.edits().current(a.imageId);
         if (!cur) throw new ServiceError('not-found', `Image ${a.imageId} has no segmentation yet.`);
         labels = cur.labels;
         segments = store.listSegments(a.imageId);
@@ -81,8 +80,9 @@ export function versionHandlers(ctx: ServiceContext): Handlers<VersionMethods> {
     },
     'versions.restore': async (a): Promise<SavedResult> => {
       const store = ctx.project();
+      const edits = ctx.edits();
       const v = await loadVersion(store, a.imageId, a.versionId);
-      const out = await editStoreFor(store).replace(a.imageId, {
+      const out = await edits.replace(a.imageId, {
         side: v.side,
         replacedBy: `restore of version ${a.versionId}`,
         status: 'in-review',

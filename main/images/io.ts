@@ -15,7 +15,7 @@ const FORMATS = new Set(['png', 'jpeg', 'tiff']);
 /** Pages of a uniform stack decoded per sharp call: each call walks the file's page list once. */
 const CHUNK_PIXELS = 16 * 2 ** 20;
 
-export interface ProbedPage {
+interface ProbedPage {
   page: number;
   width: number;
   height: number;
@@ -24,7 +24,7 @@ export interface ProbedPage {
   pixelSizeUm: number | null;
 }
 
-export interface ProbedFile {
+interface ProbedFile {
   format: string;
   pages: ProbedPage[];
   /** Every page has the same size and sample format (decoded several pages per pass). */

@@ -50,7 +50,7 @@ export interface SamAutoBackend {
   decode(handle: string, prompts: SamPrompt[], options: DecodeOptions): Promise<SamDecodeResult[]>;
 }
 
-export interface SamAutoHooks {
+interface SamAutoHooks {
   /** `done` of `total` prompts decoded, with a stage text. */
   progress?(done: number, total: number, stage: string): void;
   isCancelled?(): boolean;
@@ -58,7 +58,7 @@ export interface SamAutoHooks {
 
 export type SamAutoRun = Omit<SamAutoStats, 'imageId' | 'model'>;
 
-export interface SamAutoResult {
+interface SamAutoResult {
   labels: LabelMap;
   run: SamAutoRun;
 }
@@ -69,7 +69,7 @@ const MATSAM_MIN_GRID = defaultMatsamOptions.minGridPerSide;
 const MATSAM_MAX_GRID = defaultMatsamOptions.maxGridPerSide;
 
 /** Images up to this long side get no crops with cropLayers 'auto'; one more layer per doubling. */
-export const AUTO_CROP_MIN_SIDE = 2048;
+const AUTO_CROP_MIN_SIDE = 2048;
 
 /**
  * Crop layers for 'auto': none up to 2048 px, then one layer per doubling of the long side (4096 px:

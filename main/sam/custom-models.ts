@@ -13,7 +13,7 @@ import type { InstalledFile, PairInspector } from './install';
 import { copyHashing, looksLikeOnnx, openModelStream, sidecarOf, tempPathFor } from './model-files';
 import { locateFile, parseManifest, type ModelEntry, type ModelManifest } from './models';
 
-export interface CustomImportOptions {
+interface CustomImportOptions {
   /** The name the person gives; the model id is derived from it. */
   name: string;
   encoder: string;
@@ -30,7 +30,7 @@ export interface CustomImportOptions {
 }
 
 /** A model id from a name: lower-case letters, digits and dashes. */
-export function customModelId(name: string): string {
+function customModelId(name: string): string {
   const id = name
     .normalize('NFKD')
     .toLowerCase()
@@ -125,7 +125,7 @@ export async function importCustomModel(o: CustomImportOptions): Promise<{ entry
   }
 }
 
-export interface RemovedModel {
+interface RemovedModel {
   id: string;
   /** Files deleted (with their recorded checksums). */
   deleted: string[];

@@ -19,7 +19,7 @@ export interface Size {
 export const LOW_RES_SIDE = 256;
 const LOW_RES_PLANE = LOW_RES_SIDE * LOW_RES_SIDE;
 
-export interface RawCandidates {
+interface RawCandidates {
   count: number;
   iou: Float32Array;
   /** Logits at the requested size when the graph makes them (SAM's decoder); null otherwise. */
@@ -115,7 +115,7 @@ export function frameSizeFor(layout: FrameLayout, g: FrameGeometry): Size {
 }
 
 /** The part (at the origin) of the 256x256 low-res plane that covers the image. */
-export function lowResExtentFor(layout: FrameLayout, g: FrameGeometry): Size {
+function lowResExtentFor(layout: FrameLayout, g: FrameGeometry): Size {
   if (layout === 'stretch') return { width: LOW_RES_SIDE, height: LOW_RES_SIDE };
   const s = LOW_RES_SIDE / SAM_FRAME;
   return { width: g.resizedWidth * s, height: g.resizedHeight * s };

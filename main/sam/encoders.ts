@@ -8,7 +8,7 @@ import type { RasterImage } from '../../app/types';
 import { frameGeometry, hwcRaw, nchwNormalised, nchwUnit, resizeRaster, resizeToFrame, SAM_FRAME, type FrameGeometry, type PreprocessOptions } from './preprocess';
 import type { EmbeddingPart, EncoderSignature } from './signature';
 
-export interface EncoderInput {
+interface EncoderInput {
   feeds: InferenceSession.FeedsType;
   geometry: FrameGeometry;
   dispose(): void;
@@ -19,7 +19,7 @@ function size(dims: readonly number[]): number {
 }
 
 /** Number of floats in a packed embedding of these parts. */
-export function packedLength(parts: readonly EmbeddingPart[]): number {
+function packedLength(parts: readonly EmbeddingPart[]): number {
   return parts.reduce((n, p) => n + size(p.dims), 0);
 }
 

@@ -18,7 +18,7 @@ import { spawnWorker } from '../jobs/spawn-worker';
 export type { SamModelPaths } from './models';
 export type { DecodeOptions, SamDecodeResult, SamPoint, SamPrompt, SamRuntimeInfo } from './runtime';
 
-export interface SamEngineOptions extends SessionLoadOptions {
+interface SamEngineOptions extends SessionLoadOptions {
   /** Bytes of embeddings kept in memory (LRU); default 256 MiB (64 embeddings of 4 MiB, 16 of SAM 2's 16 MiB). */
   cacheBytes?: number;
   /** Persistent layer behind the LRU (the project database); none by default. */
@@ -27,7 +27,7 @@ export interface SamEngineOptions extends SessionLoadOptions {
   workerEmbeddings?: number;
 }
 
-export interface EmbedOptions extends PreprocessOptions {
+interface EmbedOptions extends PreprocessOptions {
   /**
    * Transfer the raster's buffer to the worker instead of copying it (the caller's array becomes
    * unusable). Worth it for large images the caller no longer needs.
@@ -52,7 +52,7 @@ export interface SamEmbedding {
   timing: { preprocessMs: number; modelMs: number; totalMs: number } | null;
 }
 
-export interface SamDoctor {
+interface SamDoctor {
   encoder: ProviderChoice;
   decoder: ProviderChoice;
   /** One line for the user. */

@@ -5,7 +5,7 @@ import type { SamFamily } from '../../app/contract/sam';
 import { SamEngine, type SamRuntimeInfo } from './engine';
 
 /** The pair's runtime info (family, conventions); throws the signature error naming expected vs found. */
-export async function inspectPair(encoder: string, decoder: string): Promise<SamRuntimeInfo> {
+async function inspectPair(encoder: string, decoder: string): Promise<SamRuntimeInfo> {
   // The encoder's hash only keys embeddings; none are made here, so it is not computed.
   const engine = await SamEngine.load({ encoder, decoder, encoderSha256: 'inspect-only' }, { providers: ['cpu'], threads: 1, workerEmbeddings: 1 });
   try {

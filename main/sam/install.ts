@@ -98,7 +98,7 @@ export interface FetchProgress {
   total: number | null;
 }
 
-export interface FetchOptions {
+interface FetchOptions {
   /** Where downloaded files go (usually defaultUserModelsDir()). */
   destDir: string;
   /** Folders searched for files already installed (a valid file there is not downloaded again). Default [destDir]. */
@@ -182,7 +182,7 @@ async function download(f: ModelFileEntry, url: string, id: string, options: Fet
   return { f, temp, origin: url, ...result };
 }
 
-export interface ImportOptions {
+interface ImportOptions {
   destDir: string;
   /** Folders searched for files already installed (a file not given but present there is fine). Default [destDir]. */
   dirs?: readonly string[];

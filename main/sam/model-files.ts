@@ -12,7 +12,7 @@ import type { ModelFileEntry } from './models';
 import { checkRegularFile } from '../fs/read';
 
 /** Largest model file read (SAM ViT-H float32 is 2.5 GB). */
-export const MAX_MODEL_FILE_BYTES = 16 * 2 ** 30;
+const MAX_MODEL_FILE_BYTES = 16 * 2 ** 30;
 
 /**
  * A model file opened for streaming, after checking it is a regular file of a sane size: a device
@@ -33,7 +33,7 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 /** Git's object id of a file's content: sha1 of "blob <size>\0" + content (what `git ls-tree` lists). */
-export async function gitBlobSha1File(path: string): Promise<string> {
+async function gitBlobSha1File(path: string): Promise<string> {
   const bytes = (await stat(path)).size;
   const h = createHash('sha1');
   h.update(`blob ${bytes}\0`);
@@ -97,7 +97,7 @@ export function expectedSummary(f: ModelFileEntry): string {
 }
 
 /** What was measured of a file; gitBlobSha1 only when the entry has one. */
-export interface Measured {
+interface Measured {
   bytes: number;
   sha256: string | null;
   gitBlobSha1: string | null;

@@ -11,7 +11,7 @@ import { inspectFamily } from './inspect';
 import { fetchModel } from './install';
 import { listModels, locateFile, verifyInstalled, verifyModel, type ModelVerification } from './models';
 import type { JobManager } from '../jobs/jobs';
-import type { SamSession } from './session';
+import type { SamPrompting } from './prompting';
 
 /**
  * Verdicts of file checks, kept while the file is unchanged (same size and modification time), so the
@@ -98,15 +98,15 @@ function toChecks(v: ModelVerification, record: VerificationRecord): SamModelChe
   };
 }
 
-/** The model-management calls of one service, over its SAM session. */
+/** The model-management calls of one service, over its SAM prompting service. */
 export class SamModelManager {
   constructor(
-    private readonly session: SamSession,
+    private readonly sam: SamPrompting,
     private readonly jobs: JobManager,
   ) {}
 
   private folders(): ModelFolders {
-    return this.session.folders();
+    return this.sam.folders();
   }
 
   async importCustom(a: { name: string; encoderPath: string; decoderPath: string; derivedFrom?: string | undefined; destination: 'user' | 'project' }): Promise<string> {
@@ -117,21 +117,21 @@ export class SamModelManager {
       decoder: a.decoderPath,
       ...(a.derivedFrom !== undefined ? { derivedFrom: a.derivedFrom } : {}),
       destDir,
-      known: this.session.catalog().manifest,
+      known: this.sam.catalog().manifest,
       inspect: inspectFamily,
     });
-    for (const f of r.files) this.session.verification.record(f.path, true);
+    for (const f of r.files) this.sam.verification.record(f.path, true);
     return r.entry.id;
   }
 
   async verify(modelId?: string): Promise<SamModelCheck[]> {
-    const c = this.session.catalog();
+    const c = this.sam.catalog();
     const results = modelId === undefined ? await verifyInstalled(c.manifest, c.dirs) : [await verifyModel(c.manifest, modelId, c.dirs)];
-    return results.map((v) => toChecks(v, this.session.verification));
+    return results.map((v) => toChecks(v, this.sam.verification));
   }
 
   async remove(modelId: string, where: 'user' | 'project'): Promise<void> {
-    const c = this.session.catalog();
+    const c = this.sam.catalog();
     const folders = this.folders();
     const origin = c.origins[modelId];
     const custom = c.manifest.models.find((m) => m.id === modelId)?.custom !== undefined;
@@ -140,13 +140,13 @@ export class SamModelManager {
     if (custom && origin !== undefined && !writable.includes(resolve(dirname(origin)))) {
       throw new ServiceError('unsupported', `The model "${modelId}" is listed by ${origin}, which GrainLab does not change. Edit that file to remove it.`);
     }
-    await this.session.forget(modelId);
+    await this.sam.forget(modelId);
     await removeModel(c, modelId, destination(folders, where));
   }
 
   /** Starts the download of a listed model as a job; its files are checked, then installed together. */
   fetch(modelId: string, where: 'user' | 'project'): string {
-    const c = this.session.catalog();
+    const c = this.sam.catalog();
     const entry = c.manifest.models.find((m) => m.id === modelId);
     if (entry === undefined) throw new ServiceError('not-found', `No SAM model "${modelId}". Known models: ${c.manifest.models.map((m) => m.id).join(', ')}.`);
     const destDir = destination(this.folders(), where);
@@ -158,7 +158,7 @@ export class SamModelManager {
         inspect: inspectFamily,
         onProgress: (p) => job.progress(p.total ? Math.floor((100 * p.received) / p.total) : 0, `${p.file}: ${(p.received / 1048576).toFixed(1)} MiB`),
       });
-      for (const f of files) this.session.verification.record(f.path, true);
+      for (const f of files) this.sam.verification.record(f.path, true);
     });
   }
 }

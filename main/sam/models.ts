@@ -3,8 +3,6 @@
 // `grainlab models list | verify`: where model files are, and checking them. Installing is
 // main/sam/install.ts; custom models are main/sam/custom-models.ts.
 import { existsSync, statSync } from 'node:fs';
-import { readTextFile } from '../fs/read';
-import { MAX_SMALL_FILE_BYTES } from '../../app/limits';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -73,7 +71,7 @@ const ModelSchema = z
     message: 'a model has exactly one encoder and one decoder file',
   });
 
-export const ModelManifestSchema = z
+const ModelManifestSchema = z
   .object({ version: z.literal(1), models: z.array(ModelSchema) })
   .refine((m) => new Set(m.models.map((x) => x.id)).size === m.models.length, { message: 'model ids must be unique' });
 
@@ -94,22 +92,6 @@ export function parseManifest(json: unknown, source = 'models/manifest.json'): M
 /** The manifest shipped with this build (models/manifest.json, bundled at build time). */
 export function bundledManifest(): ModelManifest {
   return parseManifest(bundledManifestJson);
-}
-
-export async function loadManifest(path: string): Promise<ModelManifest> {
-  let text: string;
-  try {
-    text = await readTextFile(path, { what: 'model manifest', maxBytes: MAX_SMALL_FILE_BYTES });
-  } catch (e) {
-    throw new ServiceError('not-found', `Cannot read the model manifest "${path}": ${(e as Error).message}.`, path);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ServiceError('model', `The model manifest "${path}" is not valid JSON: ${(e as Error).message}.`, path);
-  }
-  return parseManifest(json, path);
 }
 
 /**
@@ -145,7 +127,7 @@ export function locateFile(file: string, dirs: readonly string[]): string | null
   return null;
 }
 
-export interface ModelFileStatus {
+interface ModelFileStatus {
   role: ModelRole;
   file: string;
   /** Where it was found, or null. */
@@ -222,7 +204,7 @@ export function resolveModelPaths(manifest: ModelManifest, id: string, dirs: rea
   return encoderSha256 === undefined ? { id, encoder, decoder, family: m.family } : { id, encoder, decoder, family: m.family, encoderSha256 };
 }
 
-export interface FileVerification extends FileCheck {
+interface FileVerification extends FileCheck {
   role: ModelRole;
   file: string;
   path: string | null;

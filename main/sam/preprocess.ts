@@ -3,15 +3,16 @@
 // 1024x1024 for SAM 2 and EfficientSAM), then laid out for the detected encoder convention.
 // Pure typed-array code (no Node APIs), so it runs in the SAM worker.
 import type { RasterImage } from '../../app/types';
+import { percentileWindow as displayPercentileWindow } from '../../app/image/display';
 
 /** Bumped whenever the pixels fed to the encoder change for the same raster; part of the embedding cache key. */
-export const PREPROCESS_VERSION = 1;
+const PREPROCESS_VERSION = 1;
 /** Side of SAM's square input frame. */
 export const SAM_FRAME = 1024;
 export const SAM_PIXEL_MEAN: readonly number[] = [123.675, 116.28, 103.53];
 export const SAM_PIXEL_STD: readonly number[] = [58.395, 57.12, 57.375];
 /** Default display percentiles used to map grey and 16-bit images to 0..255. */
-export const DEFAULT_PERCENTILES: readonly [number, number] = [0.5, 99.5];
+const DEFAULT_PERCENTILES: readonly [number, number] = [0.5, 99.5];
 
 /** Raw-value range mapped linearly onto 0..255 (values outside are clipped). */
 export interface ContrastWindow {
@@ -27,7 +28,7 @@ export interface ContrastWindow {
  * - 'full': the full range of the bit depth (0..255 or 0..65535), no stretch.
  * - an explicit window, e.g. the one the user set in the viewer.
  */
-export type WindowOption = 'auto' | 'full' | ContrastWindow;
+type WindowOption = 'auto' | 'full' | ContrastWindow;
 
 export interface PreprocessOptions {
   window?: WindowOption;
@@ -69,41 +70,14 @@ function colourChannels(raster: RasterImage): 1 | 3 {
   return raster.channels >= 3 ? 3 : 1;
 }
 
-/** Percentile window of the raw values (colour channels pooled, alpha ignored), by histogram: linear time. */
+/**
+ * Percentile window of the raw values (colour channels pooled, alpha ignored), by histogram: the
+ * display's window (app/image/display.ts), except that a window with no width stays one level wide
+ * even at the top of the range, as the SAM input scaling divides by it.
+ */
 export function percentileWindow(raster: RasterImage, percentiles: readonly [number, number] = DEFAULT_PERCENTILES): ContrastWindow {
-  const levels = raster.bitDepth === 16 ? 65536 : 256;
-  const hist = new Float64Array(levels);
-  const { data, channels } = raster;
-  const used = colourChannels(raster);
-  const n = raster.width * raster.height;
-  if (channels === 1) {
-    for (let i = 0; i < n; i++) hist[data[i]!]! += 1;
-  } else {
-    for (let i = 0; i < n; i++) {
-      const base = i * channels;
-      for (let c = 0; c < used; c++) hist[data[base + c]!]! += 1;
-    }
-  }
-  const total = n * used;
-  const lowCount = (percentiles[0] / 100) * total;
-  const highCount = (percentiles[1] / 100) * total;
-  let low = 0;
-  let high = levels - 1;
-  let acc = 0;
-  let lowFound = false;
-  for (let v = 0; v < levels; v++) {
-    acc += hist[v]!;
-    if (!lowFound && acc > lowCount) {
-      low = v;
-      lowFound = true;
-    }
-    if (acc >= highCount && hist[v]! > 0) {
-      high = v;
-      break;
-    }
-  }
-  if (high <= low) high = low + 1;
-  return { low, high };
+  const w = displayPercentileWindow(raster, percentiles[0], percentiles[1]);
+  return w.high <= w.low ? { low: w.low, high: w.low + 1 } : w;
 }
 
 /** The window actually applied for these options, or null when values pass through unchanged. */

@@ -7,7 +7,7 @@ import { ServiceError } from '../../app/errors';
 
 export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'cpu';
 
-export interface ProviderAttempt {
+interface ProviderAttempt {
   provider: ProviderName;
   ok: boolean;
   /** onnxruntime's message when the provider could not be used. */
@@ -130,7 +130,7 @@ export async function createSession(
   );
 }
 
-export interface DoctorReport {
+interface DoctorReport {
   platform: string;
   arch: string;
   onnxruntime: string;

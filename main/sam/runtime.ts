@@ -92,7 +92,7 @@ interface DecodeCommon {
 }
 export type SamDecodeResult = DecodeCommon & ({ output: 'logits'; masks: Float32Array } | { output: 'binary'; masks: Uint8Array });
 
-export interface SamEmbedResult {
+interface SamEmbedResult {
   /** The encoder's outputs packed in info.encoder.parts order. */
   data: Float32Array;
   geometry: FrameGeometry;

@@ -18,7 +18,7 @@ type Dim = number | string;
  * - 'nchw-normalized-square': [1,3,1024,1024] stretched to the square, SAM mean/std, no padding (SAM 2);
  * - 'nchw-unit': [B,3,H,W] 0..1 of any size; the graph stretches to 1024x1024 and normalises (EfficientSAM).
  */
-export type EncoderConvention = 'nchw-normalized' | 'hwc-0-255' | 'nchw-normalized-square' | 'nchw-unit';
+type EncoderConvention = 'nchw-normalized' | 'hwc-0-255' | 'nchw-normalized-square' | 'nchw-unit';
 
 /**
  * How the image lies in the model's 1024 frame: 'letterbox' (longest side 1024, padded bottom/right;
@@ -33,7 +33,7 @@ export interface EmbeddingPart {
 }
 
 /** Which decoders an encoder can feed. */
-export type EncoderKind = 'sam' | 'sam2' | 'efficientsam';
+type EncoderKind = 'sam' | 'sam2' | 'efficientsam';
 
 export interface EncoderSignature {
   kind: EncoderKind;
@@ -54,7 +54,7 @@ export interface DecoderSignature {
   maskCount: number | null;
 }
 
-export const EMBEDDING_SHAPE: readonly number[] = [1, 256, 64, 64];
+const EMBEDDING_SHAPE: readonly number[] = [1, 256, 64, 64];
 const SAM2_PARTS: readonly EmbeddingPart[] = [
   { name: 'image_embed', dims: [1, 256, 64, 64] },
   { name: 'high_res_feats_0', dims: [1, 32, 256, 256] },
@@ -90,7 +90,7 @@ const maskInputs: InputSpec[] = [
 ];
 
 /** The decoder signatures GrainLab runs; the order is the order of the "expected" list in messages. */
-export const DECODER_SPECS: readonly DecoderSpec[] = [
+const DECODER_SPECS: readonly DecoderSpec[] = [
   {
     family: 'sam',
     encoder: 'sam',
@@ -144,7 +144,7 @@ function typeOf(m: ValueMetadata): string {
   return m.isTensor ? m.type : 'not a tensor';
 }
 
-export function describeValues(values: readonly ValueMetadata[]): string {
+function describeValues(values: readonly ValueMetadata[]): string {
   if (values.length === 0) return '(none)';
   return values.map((m) => (m.isTensor ? `${m.name} ${m.type} [${m.shape.join(',')}]` : `${m.name} (not a tensor)`)).join(', ');
 }

@@ -4,7 +4,7 @@
 // Pure typed-array code; used by interactive prompts and by auto-segmentation.
 import type { Box } from '../../app/types';
 
-export interface CroppedMask {
+interface CroppedMask {
   /** Tight box of the mask in destination pixels; 0x0 at the origin when empty. */
   box: Box;
   /** box.width * box.height bytes, 1 = inside. */
@@ -89,7 +89,7 @@ function reach(s0: number, s1: number, srcLen: number, dstLen: number): [number,
 const EMPTY: CroppedMask = { box: { x: 0, y: 0, width: 0, height: 0 }, mask: new Uint8Array(0), area: 0 };
 
 /** Where `src` sits in the full sw x sh plane when it holds only a window of it. */
-export interface SourceWindow {
+interface SourceWindow {
   x: number;
   y: number;
   width: number;

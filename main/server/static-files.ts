@@ -48,7 +48,7 @@ function plain(res: ServerResponse, status: number, text: string): void {
  * The renderer file a request path names, or null when it names nothing servable (outside the
  * folder, undecodable, with a NUL). Pure, so the rules can be tested without a server.
  */
-export function staticPath(root: string, url: string): string | null {
+function staticPath(root: string, url: string): string | null {
   let pathname: string;
   try {
     pathname = decodeURIComponent(new URL(url, 'http://127.0.0.1').pathname);

@@ -15,7 +15,7 @@ import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS, serveStatic } from './static
 
 export { CONTENT_SECURITY_POLICY };
 
-export interface WebServerOptions {
+interface WebServerOptions {
   service: GrainLabService;
   /** Folder of the built renderer (index.html and assets). */
   staticDir: string;
@@ -44,7 +44,7 @@ function tokenMatches(given: string | null, expected: string): boolean {
 }
 
 /** The Host header values this server answers to: its loopback names with its port. */
-export function allowedHosts(port: number): Set<string> {
+function allowedHosts(port: number): Set<string> {
   return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
 }
 

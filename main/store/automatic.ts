@@ -7,13 +7,13 @@ import { keptIds, type KeepPolicy } from '../../app/provenance';
 import { composeWithKept } from '../../app/segment/compose';
 import type { ImageStatus, LabelMap, SegmentRecord, SegmentSource } from '../../app/types';
 import { segmentStats } from '../../app/labelmap';
-import { editStoreFor, type ReplacementMap } from './edits';
-import { compressLabels, type ProjectStore, type SegmentInput } from './project-store';
+import type { EditStore, ReplacementMap } from './edits';
+import { compressLabels, type SegmentInput } from './project-store';
 
 /** Row data a result gives its segments (by the result's own ids). */
-export type ResultRow = Partial<Pick<SegmentRecord, 'classId' | 'classSource' | 'classConfidence' | 'verified' | 'source'>>;
+type ResultRow = Partial<Pick<SegmentRecord, 'classId' | 'classSource' | 'classConfidence' | 'verified' | 'source'>>;
 
-export interface AutomaticResult {
+interface AutomaticResult {
   labels: LabelMap;
   /** Source of the result's segments (auto, import). */
   source: SegmentSource;
@@ -21,7 +21,7 @@ export interface AutomaticResult {
   rowOf?(id: number): ResultRow | undefined;
 }
 
-export interface SaveOptions {
+interface SaveOptions {
   engine: string;
   /** The engine's settings as given (stored as JSON with the segmentation and its versions). */
   settings?: unknown;
@@ -30,9 +30,9 @@ export interface SaveOptions {
   status?: ImageStatus;
 }
 
-export async function saveAutomaticResult(store: ProjectStore, imageId: number, result: AutomaticResult, o: SaveOptions): Promise<SavedResult> {
+export async function saveAutomaticResult(edits: EditStore, imageId: number, result: AutomaticResult, o: SaveOptions): Promise<SavedResult> {
+  const store = edits.store;
   const settings = o.settings === undefined || o.settings === null ? null : JSON.stringify(o.settings);
-  const edits = editStoreFor(store);
   const outcome = await edits.replace(imageId, {
     side: { engine: o.engine, settings, madeAt: new Date().toISOString() },
     replacedBy: o.engine,

@@ -7,7 +7,7 @@ import type { ClassRecord } from '../../app/types';
 import type { ProjectStore } from './project-store';
 
 /** Default class colours for the 1-9 keys (distinct under common colour-vision deficiencies). */
-export const DEFAULT_CLASS_COLOURS = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7', '#999999', '#ffffff'];
+const DEFAULT_CLASS_COLOURS = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7', '#999999', '#ffffff'];
 
 interface ClassRow {
   id: number;
@@ -41,14 +41,6 @@ export function getClass(store: ProjectStore, id: number): ClassRecord {
   const r = rowById(store, id);
   if (!r || r.deleted) throw new ServiceError('not-found', `Class ${id} does not exist in this project. Run 'grainlab classes list' (or open the class manager) to see the classes.`);
   return toRecord(r);
-}
-
-/** A live class by id or exact name (the CLI's way of naming one). */
-export function findClass(store: ProjectStore, idOrName: string): ClassRecord {
-  const byName = rowByName(store, idOrName);
-  if (byName && !byName.deleted) return toRecord(byName);
-  if (/^\d+$/.test(idOrName)) return getClass(store, Number(idOrName));
-  throw new ServiceError('not-found', `No class named '${idOrName}' in this project. Run 'grainlab classes list' to see the classes, or add it with 'grainlab classes add'.`);
 }
 
 function liveCount(store: ProjectStore): number {

@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { EmbeddingStore } from '../sam/cache';
 
-export interface SqliteEmbeddingStoreOptions {
+interface SqliteEmbeddingStoreOptions {
   /** Rows kept; the oldest are deleted beyond it. Default 200 (about 800 MiB). */
   maxEntries?: number;
   /** Which keys are written; others stay in memory only (e.g. the crops of auto-segmentation). Default all. */

@@ -1,7 +1,7 @@
 // Forward-only schema migrations of the project database. Each entry upgrades version n-1 to n.
 // Never edit a released migration: add a new one.
 
-export interface Migration {
+interface Migration {
   version: number;
   description: string;
   sql: string;

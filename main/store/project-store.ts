@@ -31,7 +31,7 @@ export interface NewImage {
   thumbnail: Uint8Array;
 }
 
-export interface StoredSegmentation {
+interface StoredSegmentation {
   imageId: number;
   labels: LabelMap;
   engine: string;
@@ -68,7 +68,7 @@ export interface SegmentInput {
 }
 
 /** How an automatic segmentation was made, kept with it (and with every earlier version). */
-export interface SegmentationMeta {
+interface SegmentationMeta {
   engine: string;
   /** The engine's settings (JSON), or null when there are none to tell. */
   settings?: unknown;

@@ -15,7 +15,7 @@ export interface SegmentationSide {
   madeAt: string | null;
 }
 
-export const DEFAULT_VERSION_LIMIT = 10;
+const DEFAULT_VERSION_LIMIT = 10;
 
 export function versionLimit(store: ProjectStore): number {
   const v = Number(store.getSetting('versions.limit'));
@@ -42,7 +42,7 @@ export function editCountSince(store: ProjectStore, imageId: number): number {
   return row.n;
 }
 
-export interface NewVersion {
+interface NewVersion {
   imageId: number;
   side: SegmentationSide;
   replacedBy: string;
@@ -132,7 +132,7 @@ export function summaryOf(side: SegmentationSide, segments: readonly SegmentReco
   return { engine: side.engine, settings: parseSettings(side.settings), madeAt: side.madeAt, editCount, segmentCount: segments.length, personCount: segments.filter((s) => isPersonMade(s)).length };
 }
 
-export interface StoredVersion {
+interface StoredVersion {
   side: SegmentationSide;
   labels: LabelMap;
   segments: SegmentRecord[];

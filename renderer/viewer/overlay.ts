@@ -2,6 +2,7 @@
 // display window, segment fills with outlines, and a highlight bitmap for selected or hovered
 // segments. Pure functions over typed arrays (no DOM), so they are measured and tested in Node.
 import { segmentColor } from '../../app/labelmap';
+import { parseHexColor } from '../../app/colour';
 import type { Box, LabelMap, RasterImage, SegmentRecord } from '../../app/types';
 import type { DisplayWindow } from '../../app/image/display';
 import type { TileRect } from './tiles';
@@ -11,12 +12,7 @@ export function packRGBA(r: number, g: number, b: number, a: number): number {
   return (r | (g << 8) | (b << 16) | (a << 24)) >>> 0;
 }
 
-export function parseHexColour(hex: string): [number, number, number] {
-  const m = /^#?([0-9a-f]{6})$/i.exec(hex);
-  if (!m) return [200, 200, 200];
-  const v = parseInt(m[1]!, 16);
-  return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
-}
+
 
 /** A palette answer meaning "draw nothing for this segment" (never a colour: palette colours have no alpha bits). */
 export const HIDDEN = 0xff000000;
@@ -32,7 +28,7 @@ export class Palette {
 
   /** Colour segments by their class (unclassified ones grey) instead of by id. */
   useClasses(classColours: Map<number, string> | null, classOf: ((id: number) => number | null) | null): void {
-    this.byClass = classColours ? new Map([...classColours].map(([k, hex]) => [k, packRGBA(...parseHexColour(hex), 0)])) : null;
+    this.byClass = classColours ? new Map([...classColours].map(([k, hex]) => [k, packRGBA(...parseHexColor(hex, [200, 200, 200]), 0)])) : null;
     this.classOf = classColours ? classOf : null;
     this.table = new Uint32Array(0);
     this.known = new Uint8Array(0);

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { twoPhaseImage } from '../../app/cluster/synthetic';
+import { twoPhaseImage } from '../support/cluster-synthetic';
 import { segmentStats } from '../../app/labelmap';
 import { GrainLabService } from '../../main/service';
 import { ProjectStore, compressLabels } from '../../main/store/project-store';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProjectStore, compressLabels } from '../../main/store/project-store';
 import { EditStore } from '../../main/store/edits';
-import { prng } from '../../app/edit/testkit';
+import { prng } from '../support/edit-testkit';
 import type { EditOp } from '../../app/edit';
 import { segmentedProject } from '../integration/edit-store';
 import { percentile, writeResult, peakRssMiB, type BenchRow } from './common';

@@ -6,7 +6,7 @@ import { measurePatch } from '../../app/edit/measure';
 import { applyEdit, type EditContext, type EditOp } from '../../app/edit/ops';
 import { applyPatch, combinePatches, emptyPatch, encodePatch, isEmptyPatch, patchPixelCount, type LabelPatch } from '../../app/edit/patch';
 import type { Point } from '../../app/edit/spans';
-import { maxId, prng, voronoiMap } from '../../app/edit/testkit';
+import { maxId, prng, voronoiMap } from '../support/edit-testkit';
 
 const size = 8192;
 const segments = 5000;

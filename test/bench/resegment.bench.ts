@@ -5,10 +5,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prng, voronoiMap } from '../../app/edit/testkit';
+import { prng, voronoiMap } from '../support/edit-testkit';
 import { segmentStats } from '../../app/labelmap';
 import { ProjectStore, compressLabels } from '../../main/store/project-store';
-import { editStoreFor } from '../../main/store/edits';
+import { EditStore } from '../../main/store/edits';
 import { saveAutomaticResult } from '../../main/store/automatic';
 import { writeResult, type BenchRow } from './common';
 
@@ -22,10 +22,10 @@ for (const side of [1024, 2048, 4096]) {
   const [img] = store.insertImages([{ name: 'x.png', file: 'images/x.png', page: 0, hash: `h${side}`, width: side, height: side, channels: 1, bitDepth: 8, pixelSizeUm: null, thumbnail: new Uint8Array() }]);
   const stats = segmentStats(before);
   store.saveSegmentation(img!.id, before, stats.map((s, i) => ({ ...s, source: 'auto' as const, verified: i % 20 === 0 })), 'bench', await compressLabels(before.data));
-  const edits = editStoreFor(store);
+  const edits = new EditStore(store);
   await edits.current(img!.id); // loaded, as an open image is
   const t0 = performance.now();
-  const saved = await saveAutomaticResult(store, img!.id, { labels: after, source: 'auto' }, { engine: 'bench', keep: 'person' });
+  const saved = await saveAutomaticResult(edits, img!.id, { labels: after, source: 'auto' }, { engine: 'bench', keep: 'person' });
   const save = performance.now() - t0;
   const entry = store.db.prepare('SELECT length(patch) + length(info) AS n FROM edit_log WHERE image_id = ? ORDER BY seq DESC LIMIT 1').get(img!.id) as { n: number };
   const version = store.db.prepare('SELECT length(labels) + length(segments) AS n FROM segmentation_versions WHERE image_id = ?').get(img!.id) as { n: number };

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { startHarness, browserAvailable, waitFor, CHROMIUM } from './harness';
-import { twoPhaseImage } from '../../app/cluster/synthetic';
+import { twoPhaseImage } from '../support/cluster-synthetic';
 import type { Viewport } from '../../app/view/viewport';
 
 const W = 240;

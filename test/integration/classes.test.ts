@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
-import { twoPhaseImage } from '../../app/cluster/synthetic';
+import { twoPhaseImage } from '../support/cluster-synthetic';
 import { segmentStats } from '../../app/labelmap';
 import { GrainLabService } from '../../main/service';
 import { ProjectStore, compressLabels, migrate } from '../../main/store/project-store';

@@ -6,15 +6,15 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { twoPhaseImage } from '../../app/cluster/synthetic';
+import { twoPhaseImage } from '../support/cluster-synthetic';
 import { segmentStats } from '../../app/labelmap';
 import { GrainLabService } from '../../main/service';
 import { ProjectStore, compressLabels } from '../../main/store/project-store';
 import { runCli } from '../../main/cli/index';
 import { runToEnd } from './export-kit';
-import { INLINE_PIXELS } from '../../main/cluster/service';
+import { INLINE_PIXELS } from '../../main/cluster/features';
 import { applyZScore, autoKMeans, fitZScore, kmeansCluster, phaseMap, pointsOf, segmentFeatures } from '../../app/cluster';
-import { featuresInWorker, kmeansInWorker, phaseMapInWorker } from '../../main/jobs/classic-runner';
+import { featuresInWorker, kmeansInWorker, phaseMapInWorker } from '../../main/jobs/cluster-runner';
 
 const W0 = 192;
 

@@ -1,7 +1,7 @@
 // COCO polygon export of segments with holes: written as RLE (or left out, or filled, by choice),
 // counted on the dataset card, and every annotation's area equal to its mask, checked here with
 // GrainLab's decoder and, where python3 with numpy is present, with an independent Python
-// re-implementation of pycocotools (test/tools/coco_check.py). YOLO says the same on its card.
+// re-implementation of pycocotools (test/support/coco_check.py). YOLO says the same on its card.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -105,7 +105,7 @@ test('COCO polygons: segments with holes go out as RLE by default; every area eq
       const tdir = join(tempDir(), 'truth');
       mkdirSync(tdir);
       for (const im of ims) writeFileSync(join(tdir, `${im.name}.u32`), new Uint8Array(im.labels.buffer));
-      const py = spawnSync('/usr/bin/python3', [join(import.meta.dirname, '..', 'tools', 'coco_check.py'), join(out, 'annotations', 'instances_train.json'), tdir], { encoding: 'utf8' });
+      const py = spawnSync('/usr/bin/python3', [join(import.meta.dirname, '..', 'support', 'coco_check.py'), join(out, 'annotations', 'instances_train.json'), tdir], { encoding: 'utf8' });
       assert.equal(py.status, 0, py.stderr);
       assert.deepEqual(JSON.parse(py.stdout), { annotations: r.annotations, area_mismatch: 0, mask_mismatch: 0, overlap_pixels: 0 });
     }

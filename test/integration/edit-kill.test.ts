@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ProjectStore } from '../../main/store/project-store';
 import { EditStore } from '../../main/store/edits';
 import { applyEdit, type EditOp } from '../../app/edit';
-import { cloneMap, prng } from '../../app/edit/testkit';
+import { cloneMap, prng } from '../support/edit-testkit';
 import type { LabelMap } from '../../app/types';
 import { firstDifference, segmentedProject } from './edit-store';
 

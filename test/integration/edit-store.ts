@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { segmentStats } from '../../app/labelmap';
 import type { LabelMap } from '../../app/types';
-import { prng, voronoiMap } from '../../app/edit/testkit';
+import { prng, voronoiMap } from '../support/edit-testkit';
 import { ProjectStore, compressLabels } from '../../main/store/project-store';
 
 export interface SegmentedProject {

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { GrainLabService } from '../../main/service';
 import { ProjectStore } from '../../main/store/project-store';
 import { EditStore } from '../../main/store/edits';
+import { ensureClasses } from '../../main/store/classes';
 import { applyEdit, type EditOp, type SegmentMeta } from '../../app/edit';
-import { cloneMap, prng, randomOp } from '../../app/edit/testkit';
+import { cloneMap, prng, randomOp } from '../support/edit-testkit';
 import { segmentStats } from '../../app/labelmap';
 import type { LabelMap } from '../../app/types';
 import type { ImageChangedEvent } from '../../app/contract';
@@ -182,7 +183,7 @@ test('random edits, undos, redos, checkpoints and reopenings: the replayed map a
   const opts = { syncCheckpointPixels: 0, idleCheckpointMs: 60_000, historyLimit: 25, checkpointEvery: 3 };
   let store = ProjectStore.open(p.dir);
   let edits = new EditStore(store, opts);
-  edits.ensureClasses(4);
+  ensureClasses(store, 4);
   const snap = (await edits.open(p.imageId))!;
   let nextId = snap.nextId;
   // The model: applied states and the redo stack, as the history should be.

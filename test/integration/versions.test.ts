@@ -4,10 +4,10 @@
 // number of versions is bounded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { prng, voronoiMap } from '../../app/edit/testkit';
+import { prng, voronoiMap } from '../support/edit-testkit';
 import type { LabelMap, SegmentRecord } from '../../app/types';
 import { ProjectStore } from '../../main/store/project-store';
-import { editStoreFor } from '../../main/store/edits';
+import { EditStore } from '../../main/store/edits';
 import { saveAutomaticResult } from '../../main/store/automatic';
 import { listVersions, setVersionLimit } from '../../main/store/versions';
 import { ensureClasses } from '../../main/store/classes';
@@ -22,7 +22,7 @@ const pixelsOf = (map: LabelMap, id: number) => [...map.data.keys()].filter((i) 
 test('re-segmenting keeps what a person made exactly, replaces the rest, and is one undoable step that survives reopening', async () => {
   const { dir, imageId, map } = await segmentedProject(W, H, 40, 7);
   let store = ProjectStore.open(dir);
-  let edits = editStoreFor(store);
+  let edits = new EditStore(store);
   const [cls1, cls2] = ensureClasses(store, 2);
   const ids = [...new Set(map.data)].filter((v) => v !== 0);
   const [verifiedId, classedId, predictedId] = [ids[3]!, ids[7]!, ids[11]!];
@@ -40,7 +40,7 @@ test('re-segmenting keeps what a person made exactly, replaces the rest, and is 
 
   // The new automatic result: another tessellation whose ids collide with the kept ones.
   const result = voronoiMap(prng(99), W, H, 30, 0, 1);
-  const saved = await saveAutomaticResult(store, imageId, { labels: result, source: 'auto' }, { engine: 'classic', settings: { mode: 'phase', minArea: 16 }, keep: 'person' });
+  const saved = await saveAutomaticResult(edits, imageId, { labels: result, source: 'auto' }, { engine: 'classic', settings: { mode: 'phase', minArea: 16 }, keep: 'person' });
   assert.equal(saved.action, 'replaced');
   assert.equal(saved.kept, 3);
   const after = (await edits.snapshot(imageId))!;
@@ -96,7 +96,7 @@ test('re-segmenting keeps what a person made exactly, replaces the rest, and is 
   await edits.flushAll();
   store.close();
   store = ProjectStore.open(dir);
-  edits = editStoreFor(store);
+  edits = new EditStore(store);
   now = (await edits.snapshot(imageId))!;
   assert.equal(firstDifference(now.labels.data, afterMap), -1, 'same map after reopening');
   assert.equal(rowsOf(store.listSegments(imageId)), afterRows);
@@ -109,11 +109,11 @@ test('re-segmenting keeps what a person made exactly, replaces the rest, and is 
 test('replace everything, restore a version, and keep only the newest N versions', async () => {
   const { dir, imageId, map } = await segmentedProject(W, H, 30, 3);
   const store = ProjectStore.open(dir);
-  const edits = editStoreFor(store);
+  const edits = new EditStore(store);
   const someId = [...new Set(map.data)].find((v) => v !== 0)!;
   await edits.apply({ imageId, op: { kind: 'setVerified', ids: [someId], verified: true } });
   const result = voronoiMap(prng(5), W, H, 12, 0, 1);
-  const saved = await saveAutomaticResult(store, imageId, { labels: result, source: 'auto' }, { engine: 'sam:x:matsam', keep: 'none' });
+  const saved = await saveAutomaticResult(edits, imageId, { labels: result, source: 'auto' }, { engine: 'sam:x:matsam', keep: 'none' });
   assert.equal(saved.kept, 0);
   const now = (await edits.current(imageId))!;
   assert.equal(firstDifference(now.labels.data, result.data), -1, 'the result as it is, ids included');
@@ -154,18 +154,19 @@ test('replace everything, restore a version, and keep only the newest N versions
 
 async function runSave(svc: import('../../main/service').GrainLabService, dir: string, imageId: number, labels: LabelMap): Promise<void> {
   // The open service's store, so its edit store sees the change.
-  const store = (svc as unknown as { store: ProjectStore }).store;
-  assert.equal(store.dir, dir);
-  await saveAutomaticResult(store, imageId, { labels, source: 'auto' }, { engine: 'classic', keep: 'person' });
+  const edits = (svc as unknown as { edits: EditStore }).edits;
+  assert.equal(edits.store.dir, dir);
+  await saveAutomaticResult(edits, imageId, { labels, source: 'auto' }, { engine: 'classic', keep: 'person' });
 }
 
 test('nothing changes, nothing is stored: the same result twice is no new step', async () => {
   const { dir, imageId, map } = await segmentedProject(W, H, 20, 4);
   const store = ProjectStore.open(dir);
-  const r = await saveAutomaticResult(store, imageId, { labels: map, source: 'auto' }, { engine: 'test', keep: 'person' });
+  const edits = new EditStore(store);
+  const r = await saveAutomaticResult(edits, imageId, { labels: map, source: 'auto' }, { engine: 'test', keep: 'person' });
   assert.equal(r.action, 'unchanged');
   assert.equal(r.versionId, null);
-  assert.equal((await editStoreFor(store).history(imageId))!.undoDepth, 0);
+  assert.equal((await edits.history(imageId))!.undoDepth, 0);
   assert.equal(listVersions(store, imageId).length, 0);
   setVersionLimit(store, 3);
   store.close();

@@ -2,7 +2,7 @@
 // against a direct per-pixel definition.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { prng, voronoiMap } from '../../app/edit/testkit';
+import { prng, voronoiMap } from '../support/edit-testkit';
 import { levelFor, maxLevel, tileRect, tilesInBox, visibleTiles, TILE } from '../../renderer/viewer/tiles';
 import { Palette, renderOverlayTile, renderImageTile, displayLut } from '../../renderer/viewer/overlay';
 

@@ -11,7 +11,7 @@ import { ClassListFileSchema } from '../../../app/contract/classes';
 import type { ClassRecord } from '../../../app/types';
 import type { GrainLabService } from '../../service';
 import { runJob, withProject } from '../common';
-import { parseClassesFile } from '../../export/import';
+import { parseClassesFile } from '../../import/labels';
 
 /** A live class by exact name or id. */
 async function findClass(svc: GrainLabService, dir: string, nameOrId: string): Promise<ClassRecord> {

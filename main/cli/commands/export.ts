@@ -9,7 +9,7 @@ import { ServiceError } from '../../../app/errors';
 import type { ExportFormat, LabelKind, ProjectStats, SemanticValue } from '../../../app/contract/export';
 import { confirmPlan, keepPolicy, type KeepFlags } from '../ask';
 import { withProject, runJob } from '../common';
-import { parseClassesFile } from '../../export/import';
+import { parseClassesFile } from '../../import/labels';
 
 function parseRatios(s: string): [number, number, number] {
   const parts = s.split(':').map(Number);

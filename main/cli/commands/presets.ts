@@ -10,7 +10,7 @@ import type { SegmentationPreset } from '../../../app/contract/presets';
 import { withProject } from '../common';
 import { addClassicFlags, classicFromFlags, type ClassicFlags } from '../classic-flags';
 
-export function describePreset(p: SegmentationPreset): string {
+function describePreset(p: SegmentationPreset): string {
   const s = p.settings;
   const extra = Object.entries(s)
     .filter(([k]) => !['mode', 'minArea', 'invert'].includes(k))

@@ -1,6 +1,7 @@
 // Turning pixel regions into the gestures a person would draw: an outline polygon (pixel-corner
 // contour), a stroke along a region's long axis, a cut line ordered along a boundary, simplified.
-import type { Point } from '../edit';
+import type { Point } from '../../../app/edit';
+import { douglasPeucker, simplifyClosed } from '../../../app/export/polygon';
 
 /**
  * A binary mask over a window of the image: mask[(y - y0) * width + (x - x0)] for image pixel
@@ -152,59 +153,24 @@ export function pixelCentres(win: Window, pixels: ArrayLike<number>): Point[] {
 export function simplify(points: readonly Point[], tolerance: number, closed = false): Point[] {
   const n = points.length;
   if (n <= 2) return points.slice();
-  const keep = new Uint8Array(n);
-  const stack: number[] = [];
+  // Coordinates with the first point repeated at the end, so a closed outline's last chain needs no modulo.
+  const X = new Float64Array(n + 1);
+  const Y = new Float64Array(n + 1);
+  points.forEach(([x, y], i) => {
+    X[i] = x;
+    Y[i] = y;
+  });
+  X[n] = X[0]!;
+  Y[n] = Y[0]!;
+  let keep: Uint8Array;
   if (closed) {
-    let far = 0;
-    let best = -1;
-    const [ax, ay] = points[0]!;
-    for (let i = 1; i < n; i++) {
-      const d = (points[i]![0] - ax) ** 2 + (points[i]![1] - ay) ** 2;
-      if (d > best) {
-        best = d;
-        far = i;
-      }
-    }
-    keep[0] = 1;
-    keep[far] = 1;
-    stack.push(0, far);
-    // The closing chain far..n-1 then back to 0: simplified against the point n (= point 0).
-    if (far < n - 1) stack.push(far, n);
+    // The closing chain far..n-1 then back to 0 is simplified against the point n (= point 0).
+    keep = simplifyClosed(X, Y, n, tolerance);
   } else {
+    keep = new Uint8Array(n + 1);
     keep[0] = 1;
     keep[n - 1] = 1;
-    stack.push(0, n - 1);
-  }
-  const at = (i: number) => points[i % n]!;
-  const t2 = tolerance * tolerance;
-  while (stack.length > 0) {
-    const j = stack.pop()!;
-    const i = stack.pop()!;
-    if (j - i < 2) continue;
-    const [ax, ay] = at(i);
-    const [bx, by] = at(j);
-    const dx = bx - ax;
-    const dy = by - ay;
-    const L2 = dx * dx + dy * dy;
-    let far = -1;
-    let best = t2;
-    for (let k = i + 1; k < j; k++) {
-      const [px, py] = at(k);
-      let d: number;
-      if (L2 === 0) d = (px - ax) ** 2 + (py - ay) ** 2;
-      else {
-        const c = (px - ax) * dy - (py - ay) * dx;
-        d = (c * c) / L2;
-      }
-      if (d > best) {
-        best = d;
-        far = k;
-      }
-    }
-    if (far >= 0) {
-      keep[far] = 1;
-      stack.push(i, far, far, j);
-    }
+    douglasPeucker(X, Y, keep, [0, n - 1], tolerance);
   }
   const out: Point[] = [];
   for (let i = 0; i < n; i++) if (keep[i]) out.push(points[i]!);

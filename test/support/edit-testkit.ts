@@ -1,11 +1,11 @@
 // Test and benchmark support for edit operations: a seeded PRNG, Voronoi-like label maps, and
 // random edit operations. Used only by *.test.ts and edit.bench.ts.
-import { segmentStats } from '../labelmap';
-import type { Box, LabelMap } from '../types';
-import type { EditOp, SegmentMeta } from './ops';
-import type { Point } from './spans';
+import { segmentStats } from '../../app/labelmap';
+import type { Box, LabelMap } from '../../app/types';
+import type { EditOp, SegmentMeta } from '../../app/edit/ops';
+import type { Point } from '../../app/edit/spans';
 
-export { seededRandom as prng } from '../random';
+export { seededRandom as prng } from '../../app/random';
 
 export function randInt(rng: () => number, lo: number, hi: number): number {
   return lo + Math.floor(rng() * (hi - lo + 1));

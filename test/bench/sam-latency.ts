@@ -1,13 +1,13 @@
 // Benchmark (not a test): click-to-mask latency with a cached embedding on the tiny SAM models, split into
 // model time (session.run in the worker) and pipeline overhead (prompt tensors, output selection,
 // transfer to the caller), p50/p95, at 1024^2 and 4096^2. Also reports preprocessing + encoder time.
-// Run: node --import tsx main/sam/bench.ts [clicks=30] [sizes=1024,4096]
+// Run: node --import tsx test/bench/sam-latency.ts [clicks=30] [sizes=1024,4096]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RasterImage } from '../../app/types';
 import { buildTinySamModels } from '../../scripts/build-tiny-sam';
-import { SamEngine, type DecodeOptions } from './engine';
+import { SamEngine, type DecodeOptions } from '../../main/sam/engine';
 
 function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);

@@ -16,15 +16,15 @@ import type { ProviderName } from './providers';
 import { frameGeometry, type PreprocessOptions } from './preprocess';
 import { maskFromDecoder } from './upsample';
 
-export const SAM_MODEL_SETTING = 'sam.model';
+const SAM_MODEL_SETTING = 'sam.model';
 /** Bytes of embeddings the project database keeps (rows of the current model's size). */
 const EMBEDDING_STORE_BYTES = 800 * 1024 * 1024;
 
-export const NO_MODEL_HINT =
+const NO_MODEL_HINT =
   'No SAM model installed: segmentation uses the classic engine. Add one with `npx grainlab models fetch sam-vit-b-quant` (internet) ' +
   'or `npx grainlab models import sam-vit-b-quant <files>` (files brought on a USB stick), or put the .onnx files in the project\'s models/ folder.';
 
-export interface SamSessionDeps {
+interface SamPromptingDeps {
   currentProject(): ProjectStore | null;
   project(): ProjectStore;
   jobs: JobManager;
@@ -43,12 +43,12 @@ interface Loaded {
 }
 
 /** The embedding cache key's image part: content hash and page (pages of one TIFF share a hash). */
-export function imageKeyOf(im: Pick<ImageRecord, 'hash' | 'page'>): string {
+function imageKeyOf(im: Pick<ImageRecord, 'hash' | 'page'>): string {
   return `${im.hash}/${im.page}`;
 }
 
 /** Crop embeddings of auto-segmentation carry '@' in their image key; only whole images are persisted. */
-export function cropImageKey(imageKey: string, box: { x: number; y: number; width: number; height: number }): string {
+function cropImageKey(imageKey: string, box: { x: number; y: number; width: number; height: number }): string {
   return `${imageKey}@${box.x},${box.y},${box.width}x${box.height}`;
 }
 
@@ -60,7 +60,7 @@ function providersFromEnv(): ProviderName[] | undefined {
 }
 
 /** Rejects when the signal aborts (the work itself goes on; its result is dropped). */
-export function abortable<T>(p: Promise<T>, signal: AbortSignal, message = 'Cancelled.'): Promise<T> {
+function abortable<T>(p: Promise<T>, signal: AbortSignal, message = 'Cancelled.'): Promise<T> {
   if (signal.aborted) return Promise.reject(new ServiceError('cancelled', message));
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new ServiceError('cancelled', message));
@@ -78,7 +78,7 @@ export function abortable<T>(p: Promise<T>, signal: AbortSignal, message = 'Canc
   });
 }
 
-export class SamSession {
+export class SamPrompting {
   private loaded: Loaded | null = null;
   private loading: { key: string; promise: Promise<Loaded> } | null = null;
   /** Active model chosen while no project was open. */
@@ -90,7 +90,7 @@ export class SamSession {
   /** Verdicts of model file checks made by this service (install, import, sam.verify). */
   readonly verification = new VerificationRecord();
 
-  constructor(private readonly deps: SamSessionDeps) {}
+  constructor(private readonly deps: SamPromptingDeps) {}
 
   /** The folders models are installed into: the user's, and the open project's models/. */
   folders(): ModelFolders {
@@ -172,7 +172,7 @@ export class SamSession {
     return { engine: done.engine, modelId: done.modelId };
   }
 
-  /** The model the project (or, without one, this session) asked for; null = the default. */
+  /** The model the project (or, without one, this service) asked for; null = the default. */
   private wanted(): string | null {
     const p = this.deps.currentProject();
     return p ? p.getSetting(SAM_MODEL_SETTING) : this.chosen;

@@ -1,7 +1,7 @@
 // Synthetic two-phase micrographs with known truth, for tests and benchmarks of the cluster module:
 // bright and dark discs of two sizes on a background, with noise; the label map holds the discs.
-import type { GreyImage, LabelMap } from '../types';
-import { seededRandom } from './random';
+import type { GreyImage, LabelMap } from '../../app/types';
+import { seededRandom } from '../../app/cluster/random';
 
 export interface TwoPhaseOptions {
   width?: number;

@@ -15,15 +15,15 @@ import { ensureClass, segmentationInfo } from '../store/export-queries';
 import { classByValue } from '../store/classes';
 import { saveAutomaticResult } from '../store/automatic';
 import { mayAutoClass, type KeepPolicy } from '../../app/provenance';
-import { editStoreFor } from '../store/edits';
+import type { EditStore } from '../store/edits';
 import type { EditOp } from '../../app/edit';
-import { currentLabels } from './labels';
+import { currentLabels } from '../export/labels';
 import { checkPixelLimit, decodeImage } from '../images/io';
 import { decodeText, parseJsonText, readTextFile } from '../fs/read';
 import { MAX_SMALL_FILE_BYTES } from '../../app/limits';
-import { decodePng, pngHeader } from './png';
-import { ImageMatcher } from './names';
-import { importInterchangeFile, isInterchangeFormat, type InterchangeImporter } from './interchange';
+import { decodePng, pngHeader } from '../export/png';
+import { ImageMatcher } from '../export/names';
+import { importInterchangeFile, isInterchangeFormat, type InterchangeImporter } from '../export/interchange';
 import { z } from 'zod';
 
 export interface LabelSource {
@@ -33,8 +33,10 @@ export interface LabelSource {
   load(): Promise<Uint8Array>;
 }
 
-export interface ImportRun {
+interface ImportRun {
   store: ProjectStore;
+  /** The project's edit store (labels land as undoable replacements and class edits). */
+  edits: EditStore;
   signal: AbortSignal;
   /** Progress in files done. */
   progress(done: number, message?: string): void;
@@ -44,7 +46,7 @@ export interface ImportRun {
   checkOpen(): void;
 }
 
-export interface ImportOptions {
+interface ImportOptions {
   kind: LabelKind;
   sources: LabelSource[];
   classes?: SemanticValue[];
@@ -151,7 +153,7 @@ class Importer implements InterchangeImporter {
     // Formats that reach save without asking dry() first (the interchange formats) are dry-run here.
     if (this.dry(file, im, 'created')) return;
     const saved = await saveAutomaticResult(
-      this.run.store,
+      this.run.edits,
       im.id,
       { labels, source: 'import', rowOf: (id) => ({ classId: classOf.get(id) ?? null, classSource: 'import', verified: verified.get(id) ?? false }) },
       { engine, keep: this.opts.keep, status: 'in-review' },
@@ -291,7 +293,7 @@ class Importer implements InterchangeImporter {
     };
     const { width, height } = img;
     if (this.opts.semanticMode === 'classes') {
-      const current = await currentLabels(this.run.store, im.id);
+      const current = await currentLabels(this.run.edits, im.id);
       const seg = current ? { labels: current } : null;
       if (!seg) throw new Error(`${im.name} has no segmentation to give classes to; import ${basename(src.name)} with mode 'replace' to make segments from it`);
       // Majority value per segment, counted over runs where both the id and the value stay put.
@@ -347,7 +349,7 @@ class Importer implements InterchangeImporter {
       byClass.set(c, l);
     }
     const ops: EditOp[] = [...byClass].map(([classId, ids]) => ({ kind: 'setClass', ids, classId }));
-    const edits = editStoreFor(this.run.store);
+    const edits = this.run.edits;
     for (let k = 0; k < ops.length; k += 64) await edits.apply({ imageId, ops: ops.slice(k, k + 64), provenance: { source: 'import' } });
   }
 
