@@ -6,6 +6,7 @@ import { method, none, id, path } from './contract/define';
 import { samMethods, SamAutoOptionsSchema } from './contract/sam';
 import { editMethods } from './contract/edit';
 import { exportMethods } from './contract/export';
+import { finetuneMethods } from './contract/finetune';
 import { clusterMethods } from './contract/cluster';
 import { presetMethods } from './contract/presets';
 import { calibrationMethods } from './contract/calibration';
@@ -138,6 +139,7 @@ export const contract = {
   ...samMethods,
   ...editMethods,
   ...exportMethods,
+  ...finetuneMethods,
   ...clusterMethods,
   ...presetMethods,
   ...calibrationMethods,

@@ -22,6 +22,7 @@ import { segmentationHandlers } from './handlers/segmentation';
 import { samHandlers } from './handlers/sam';
 import { editHandlers } from './handlers/edit';
 import { exportHandlers } from './handlers/export';
+import { finetuneHandlers } from './handlers/finetune';
 import { clusterHandlers } from './handlers/cluster';
 import { presetHandlers } from './handlers/presets';
 import { calibrationHandlers } from './handlers/calibration';
@@ -69,6 +70,7 @@ export class GrainLabService {
       ...samHandlers(ctx),
       ...editHandlers(ctx),
       ...exportHandlers(ctx),
+      ...finetuneHandlers(ctx),
       ...clusterHandlers(ctx),
       ...presetHandlers(ctx),
       ...calibrationHandlers(ctx),
@@ -207,7 +209,7 @@ const READ_ONLY_METHODS: ReadonlySet<string> = new Set<MethodName>([
   'app.info', 'project.create', 'project.open', 'project.close', 'project.current', 'project.recent',
   'images.list', 'images.thumbnail', 'images.pixels', 'classes.list', 'segmentation.get', 'jobs.cancel',
   'edit.open', 'edit.history', 'cluster.get', 'classify.status',
-  'export.dataset', 'export.result', 'labels.importResult', 'stats.compute', 'stats.csv',
+  'export.dataset', 'export.result', 'export.finetune', 'export.finetuneResult', 'labels.importResult', 'stats.compute', 'stats.csv',
   'sam.status', 'sam.runStats', 'sam.verify',
   'classes.export', 'presets.list', 'presets.export', 'calibration.list', 'segmentation.settings', 'segment.plan', 'segment.preview',
   'versions.list', 'versions.get',
