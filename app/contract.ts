@@ -7,6 +7,7 @@ import { samMethods, SamAutoOptionsSchema } from './contract/sam';
 import { editMethods } from './contract/edit';
 import { exportMethods } from './contract/export';
 import { finetuneMethods } from './contract/finetune';
+import { evalMethods } from './contract/eval';
 import { clusterMethods } from './contract/cluster';
 import { presetMethods } from './contract/presets';
 import { calibrationMethods } from './contract/calibration';
@@ -123,8 +124,8 @@ export const contract = {
   'segment.auto': method<JobStarted>()(
     z.object({
       imageIds: z.array(id).min(1).max(100_000),
-      /** 'classic' (always available) or 'sam' (needs an installed model, see sam.status). */
-      engine: z.enum(['classic', 'sam']).default('classic'),
+      /** 'classic' (always available) or 'sam' (needs an installed model, see sam.status); left out: the project's default engine (eval.setDefault), else classic. */
+      engine: z.enum(['classic', 'sam']).optional(),
       classic: ClassicOptionsSchema.optional(),
       /** engine 'classic': a saved preset's settings (presets.list) when `classic` is not given; recorded with the result. */
       preset: z.string().trim().min(1).max(100).optional(),
@@ -140,6 +141,7 @@ export const contract = {
   ...editMethods,
   ...exportMethods,
   ...finetuneMethods,
+  ...evalMethods,
   ...clusterMethods,
   ...presetMethods,
   ...calibrationMethods,

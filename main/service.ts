@@ -23,6 +23,7 @@ import { samHandlers } from './handlers/sam';
 import { editHandlers } from './handlers/edit';
 import { exportHandlers } from './handlers/export';
 import { finetuneHandlers } from './handlers/finetune';
+import { evalHandlers } from './handlers/eval';
 import { clusterHandlers } from './handlers/cluster';
 import { presetHandlers } from './handlers/presets';
 import { calibrationHandlers } from './handlers/calibration';
@@ -71,6 +72,7 @@ export class GrainLabService {
       ...editHandlers(ctx),
       ...exportHandlers(ctx),
       ...finetuneHandlers(ctx),
+      ...evalHandlers(ctx),
       ...clusterHandlers(ctx),
       ...presetHandlers(ctx),
       ...calibrationHandlers(ctx),
@@ -209,7 +211,7 @@ const READ_ONLY_METHODS: ReadonlySet<string> = new Set<MethodName>([
   'app.info', 'project.create', 'project.open', 'project.close', 'project.current', 'project.recent',
   'images.list', 'images.thumbnail', 'images.pixels', 'classes.list', 'segmentation.get', 'jobs.cancel',
   'edit.open', 'edit.history', 'cluster.get', 'classify.status',
-  'export.dataset', 'export.result', 'export.finetune', 'export.finetuneResult', 'labels.importResult', 'stats.compute', 'stats.csv',
+  'export.dataset', 'export.result', 'export.finetune', 'export.finetuneResult', 'eval.result', 'eval.engines', 'labels.importResult', 'stats.compute', 'stats.csv',
   'sam.status', 'sam.runStats', 'sam.verify',
   'classes.export', 'presets.list', 'presets.export', 'calibration.list', 'segmentation.settings', 'segment.plan', 'segment.preview',
   'versions.list', 'versions.get',
