@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { discs, makeProject, newService, runToEnd, tempDir, voronoi } from './export-kit';
+import { discs, jobEnd, makeProject, newService, runToEnd, tempDir, voronoi } from './export-kit';
 import { installTinySam } from '../../scripts/build-tiny-sam';
 import { registerEngineProvider } from '../../main/eval/engines';
 import { runCli } from '../../main/cli/index';
@@ -154,5 +154,31 @@ test('grainlab eval --project: table best first, --json, --set-default; a projec
   } finally {
     console.log = log;
     process.stderr.write = write;
+  }
+});
+
+test('eval.project is a job: progress, and a cancel leaves no report and no change', { timeout: 120_000 }, async () => {
+  const dir = await verifiedProject();
+  const svc = newService();
+  try {
+    await svc.call('project.open', { path: dir });
+    const before = await svc.call('images.list', {});
+    const messages: string[] = [];
+    let jobId = '';
+    const off = svc.on('onDidProgress', (e) => {
+      if (e.jobId !== jobId || e.state !== 'running') return;
+      messages.push(e.message ?? '');
+      // Cancel once the second engine has started.
+      if (/tiny-sam/.test(e.message ?? '')) void svc.call('jobs.cancel', { jobId });
+    });
+    ({ jobId } = await svc.call('eval.project', { engines: ['classic', 'sam:tiny-sam:grid', 'sam:tiny-sam:matsam'], sam: TINY_SAM, effort: false }));
+    const end = await jobEnd(svc, jobId);
+    off();
+    assert.equal(end.state, 'cancelled');
+    assert.ok(messages.some((m) => /classic pipeline.*discs\.png/.test(m)), messages.join(' | '));
+    assert.equal(await svc.call('eval.result', { jobId }), null);
+    assert.deepEqual(await svc.call('images.list', {}), before);
+  } finally {
+    await svc.dispose();
   }
 });
