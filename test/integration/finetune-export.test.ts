@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { greyFor, makeProject, newService, runToEnd, squares, tempDir, voronoi, type KitImage } from './export-kit';
@@ -86,6 +87,20 @@ test('finetune export: image/label TIFF pairs per split reproduce the verified s
       }
     }
     assert.equal(pairs, 4);
+    // Read the way micro-sam's loaders read it (tifffile, sorted globs), where Python has numpy and tifffile.
+    if (spawnSync('/usr/bin/python3', ['-c', 'import numpy, tifffile'], { encoding: 'utf8' }).status === 0) {
+      const py = spawnSync('/usr/bin/python3', [join(import.meta.dirname, '..', 'tools', 'finetune_check.py'), dest], { encoding: 'utf8' });
+      assert.equal(py.status, 0, py.stderr);
+      const seen = JSON.parse(py.stdout) as Record<string, { image: [number[], string]; labels: string; ids: number[] }>;
+      assert.equal(Object.keys(seen).length, 4);
+      for (const [key, v] of Object.entries(seen)) {
+        const [split, file] = key.split('/');
+        assert.deepEqual(v.image, [[H, W], 'uint8'], key);
+        assert.equal(v.labels, 'uint16', key);
+        const values = rows.filter((r) => r.split === split && r.file === file).map((r) => Number(r.label_value));
+        assert.deepEqual(v.ids, values.sort((a, b) => a - b), `${key}: instance ids 1..n as segments.csv lists them`);
+      }
+    }
     const card = JSON.parse(readFileSync(join(dest, 'dataset-card.json'), 'utf8')) as { format: string; split: { seed: number }; notes: string[] };
     assert.equal(card.split.seed, 7);
     assert.match(card.format, /finetune/);
