@@ -142,6 +142,13 @@ test('grainlab eval --project: table best first, --json, --set-default; a projec
     out.length = 0;
     assert.equal(await runCli(['eval', '--project', dir, '--set-default', 'sam:tiny-sam:matsam']), 0, errs.join(''));
     assert.match(out.join('\n'), /Default engine of .*: sam:tiny-sam:matsam \(SAM tiny-sam \(matsam prompts\)\)/);
+    // `grainlab segment` without --engine uses it; with --engine the flag wins.
+    out.length = 0;
+    assert.equal(await runCli(['segment', dir, '--image', '3', '--replace', '-y', '--quiet']), 0, errs.join(''));
+    assert.match(out.join('\n'), /raw\.png.*\[sam tiny-sam, matsam: /);
+    out.length = 0;
+    assert.equal(await runCli(['segment', dir, '--image', '3', '--engine', 'classic', '--replace', '-y', '--quiet']), 0, errs.join(''));
+    assert.doesNotMatch(out.join('\n'), /\[sam /);
 
     const bare = join(tempDir('gl-evalp-bare-'), 'proj');
     await makeProject(bare, [{ name: 'a.png', width: W, height: H, labels: voronoi(W, H, 24, 1) }]);

@@ -61,7 +61,7 @@ export async function runProjectEval(dir: string, o: ProjectEvalFlags): Promise<
     else {
       if (typeof o.json === 'string') await writeFile(resolve(o.json), JSON.stringify(report, null, 2));
       console.log(formatProjectEval(report));
-      if (o.setDefault === true && report.best) console.log(`Set ${report.best} as the project's default engine (grainlab segment and the app use it when no engine is chosen).`);
+      if (o.setDefault === true && report.best) console.log(`Set ${report.best} as the project's default engine (grainlab segment and segment.auto use it when no engine is given).`);
       else if (report.best && report.best !== report.defaultEngine) console.log(`To use it by default: grainlab eval --project ${dir} --set-default ${report.best}`);
     }
   });
