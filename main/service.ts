@@ -24,6 +24,8 @@ import { createSamPrompting, samHandlers } from './handlers/sam';
 import { ClusterService } from './cluster/service';
 import { editHandlers } from './handlers/edit';
 import { exportHandlers } from './handlers/export';
+import { finetuneHandlers } from './handlers/finetune';
+import { evalHandlers } from './handlers/eval';
 import { clusterHandlers } from './handlers/cluster';
 import { presetHandlers } from './handlers/presets';
 import { calibrationHandlers } from './handlers/calibration';
@@ -80,6 +82,8 @@ export class GrainLabService {
       ...samHandlers(ctx, sam),
       ...editHandlers(ctx, cluster),
       ...exportHandlers(ctx),
+      ...finetuneHandlers(ctx),
+      ...evalHandlers(ctx, sam),
       ...clusterHandlers(cluster),
       ...presetHandlers(ctx),
       ...calibrationHandlers(ctx),
@@ -226,7 +230,7 @@ const READ_ONLY_METHODS: ReadonlySet<string> = new Set<MethodName>([
   'app.info', 'project.create', 'project.open', 'project.close', 'project.current', 'project.recent',
   'images.list', 'images.thumbnail', 'images.pixels', 'classes.list', 'segmentation.get', 'jobs.cancel',
   'edit.open', 'edit.history', 'cluster.get', 'classify.status',
-  'export.dataset', 'export.result', 'labels.importResult', 'stats.compute', 'stats.csv',
+  'export.dataset', 'export.result', 'export.finetune', 'export.finetuneResult', 'eval.result', 'eval.engines', 'labels.importResult', 'stats.compute', 'stats.csv',
   'sam.status', 'sam.runStats', 'sam.verify',
   'classes.export', 'presets.list', 'presets.export', 'calibration.list', 'segmentation.settings', 'segment.plan', 'segment.preview',
   'versions.list', 'versions.get',

@@ -24,6 +24,8 @@ import { segmentationMethods } from './segmentation';
 import { samMethods } from './sam';
 import { editMethods } from './edit';
 import { exportMethods } from './export';
+import { finetuneMethods } from './finetune';
+import { evalMethods } from './eval';
 import { clusterMethods, type ClassifierInfo } from './cluster';
 import { presetMethods } from './presets';
 import { calibrationMethods } from './calibration';
@@ -43,6 +45,8 @@ export * from './presets';
 export * from './calibration';
 export * from './versions';
 export * from './export';
+export * from './finetune';
+export * from './eval';
 
 /** Every method of the contract, each declared exactly once in its area file. */
 export const contract = {
@@ -53,6 +57,8 @@ export const contract = {
   ...samMethods,
   ...editMethods,
   ...exportMethods,
+  ...finetuneMethods,
+  ...evalMethods,
   ...clusterMethods,
   ...presetMethods,
   ...calibrationMethods,

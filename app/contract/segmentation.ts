@@ -22,8 +22,8 @@ export const segmentationMethods = {
   'segment.auto': method<JobStarted>()(
     z.object({
       imageIds: z.array(id).min(1).max(100_000),
-      /** 'classic' (always available) or 'sam' (needs an installed model, see sam.status). */
-      engine: z.enum(['classic', 'sam']).default('classic'),
+      /** 'classic' (always available) or 'sam' (needs an installed model, see sam.status); left out: the project's default engine (eval.setDefault), else classic. */
+      engine: z.enum(['classic', 'sam']).optional(),
       classic: ClassicOptionsSchema.optional(),
       /** engine 'classic': a saved preset's settings (presets.list) when `classic` is not given; recorded with the result. */
       preset: z.string().trim().min(1).max(100).optional(),

@@ -37,7 +37,7 @@ interface DatasetCardInput {
 }
 
 /** A stored engine string in words: 'classic' -> 'classic pipeline', 'sam:<model>:<prompts>' -> 'SAM <model> (<prompts> prompts)'. */
-function describeEngine(engine: string): string {
+export function describeEngine(engine: string): string {
   if (engine === 'classic') return 'classic pipeline';
   if (engine === 'pixel-kmeans') return 'pixel k-means phase map';
   if (engine === 'manual') return 'drawn by hand';

@@ -42,12 +42,12 @@ import { uniqueStems } from './names';
 import { currentLabels } from './labels';
 import { interchangeWriter, isInterchangeFormat } from './interchange';
 
-const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
+export const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
 /** Masks are long runs: Up filter + run-length deflate is several times faster than the defaults at about the same size. */
 const MASK_PNG = { strategy: 'rle', filter: 'up' } as const;
 
-interface ExportRun {
+export interface ExportRun {
   store: ProjectStore;
   /** The project's edit store (current maps of edited images). */
   edits: EditStore;

@@ -17,7 +17,9 @@ import { loadPixels } from './images';
 import type { SamPrompting } from '../sam/prompting';
 import type { Handlers, ServiceContext } from './context';
 import { hasEditLog } from '../store/export-queries';
-import { getPreset } from '../presets/store';
+import { getPreset, listPresets } from '../presets/store';
+import { defaultSegmentation } from '../eval/default-engine';
+import { projectClassicSettings } from '../eval/engines';
 
 type SegmentationMethods = 'segment.auto' | 'segmentation.get';
 
@@ -31,10 +33,27 @@ export function segmentationHandlers(ctx: ServiceContext, sam: SamPrompting): Ha
 async function segmentAuto(ctx: ServiceContext, sam: SamPrompting, a: ParsedArgs<'segment.auto'>): Promise<{ jobId: string }> {
   const store = ctx.project();
   const images = a.imageIds.map((id) => store.getImage(id));
-  if (a.engine === 'sam') return { jobId: await segmentAutoSam(ctx, sam, store, images, a.sam ?? SamAutoOptionsSchema.parse({}), a.keep) };
+  // No engine given: the project's default (set from an evaluation), else classic.
+  // A default whose model or preset is gone since falls back to classic rather than failing.
+  let byDefault = a.engine === undefined ? defaultSegmentation(store) : null;
+  if (byDefault?.engine === 'sam') {
+    const model = byDefault.model;
+    if (!sam.status().models.some((m) => m.id === model && m.installed)) byDefault = null;
+  } else if (byDefault?.engine === 'classic' && byDefault.preset !== undefined) {
+    const name = byDefault.preset;
+    if (!listPresets(store).some((p) => p.name === name)) byDefault = null;
+  }
+  const engine = a.engine ?? byDefault?.engine ?? 'classic';
+  if (engine === 'sam') {
+    const samOptions = a.sam ?? SamAutoOptionsSchema.parse(byDefault?.engine === 'sam' ? { model: byDefault.model, prompts: byDefault.prompts } : {});
+    return { jobId: await segmentAutoSam(ctx, sam, store, images, samOptions, a.keep) };
+  }
   // A named preset supplies the settings unless they are given too (then they win, and are recorded as such).
-  const preset = a.preset ? getPreset(store, a.preset) : null;
-  const options = a.classic ?? preset?.settings ?? ClassicOptionsSchema.parse({});
+  const presetName = a.preset ?? (byDefault?.engine === 'classic' && !a.classic ? byDefault.preset : undefined);
+  const preset = presetName ? getPreset(store, presetName) : null;
+  // The default 'classic' is what the evaluation measured: the project's latest classic settings.
+  const measured = byDefault?.engine === 'classic' && byDefault.preset === undefined ? projectClassicSettings(store).settings : null;
+  const options = a.classic ?? preset?.settings ?? measured ?? ClassicOptionsSchema.parse({});
   return { jobId: segmentAutoClassic(ctx, store, images, options, a.classic ? null : (preset?.name ?? null), a.keep) };
 }
 

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { segmentClassic, segmentClassicDetailed } from '../../app/classic';
 import { autoKMeans, pointsOf, segmentFeatures, zScore } from '../../app/cluster';
-import { phaseObjects, simulateCorrection, type SimulationOptions, type SimulationResult } from '../support/eval';
+import { phaseObjects, simulateCorrection, type SimulationOptions, type SimulationResult } from '../../app/eval';
 import { generateGrains, generatePhases } from '../../app/synth';
 import type { GreyImage, LabelMap, RasterImage } from '../../app/types';
 import { peakRssMiB, round, writeResult, type BenchRow } from './common';

@@ -13,6 +13,7 @@ import { evaluateClassic, formatSetScore } from '../../eval/evaluate';
 import { addClassicFlags, classicFromFlags, type ClassicFlags } from '../classic-flags';
 import { ProgressWriter } from '../common';
 import { parsePresetFile } from '../../../app/presets';
+import { runProjectEval, type ProjectEvalFlags } from './eval-project';
 
 interface EvalFlags extends ClassicFlags {
   preset?: string;
@@ -22,7 +23,7 @@ interface EvalFlags extends ClassicFlags {
   score?: 'target' | 'classes';
   settings?: string;
   limit?: string;
-  json?: string;
+  json?: string | boolean;
   md?: string;
 }
 
@@ -79,8 +80,16 @@ function parseTarget(s: string): number[] {
 export function registerEvalCommands(program: Command): void {
   const cmd = program
     .command('eval')
-    .description('Score the classic engine on a labelled set (folder with images/ and labels/), with any classic setting `segment` takes.')
-    .argument('<dir>', 'labelled set, e.g. ../shared/data/uhcs')
+    .description('Score the classic engine on a labelled set (folder with images/ and labels/), with any classic setting `segment` takes; or, with --project, every available engine on the images a person verified in a project.')
+    .argument('[dir]', 'labelled set, e.g. ../shared/data/uhcs')
+    .option('--project <dir>', 'score every engine (classic with the project settings and presets, each SAM model with MatSAM and grid prompts) on the verified images of this project')
+    .option('--engines <ids...>', '--project: only these engines (ids as the table shows them)')
+    .option('--image <id...>', '--project: only these images')
+    .option('--no-effort', '--project: skip the simulated correction effort (faster)')
+    .option('--max-ops <n>', '--project: most simulated operations per image')
+    .option('--sam <json>', '--project: SAM options for both prompt modes, as JSON')
+    .option('--set-default [engine]', '--project: make this engine (or, with no value, the best of the evaluation) the project default')
+    .option('-q, --quiet', 'no progress output')
     .addOption(new Option('--preset <name>', 'how the set is labelled and scored (default: from the folder name)').choices(Object.keys(PRESETS)))
     .addOption(new Option('--kind <kind>', 'for other folders: grains (ARI) or phases (IoU)').choices(['grains', 'phases']))
     .addOption(new Option('--labels <encoding>', 'for other folders: index map or boundary map').choices(['index', 'boundary']))
@@ -88,9 +97,15 @@ export function registerEvalCommands(program: Command): void {
     .addOption(new Option('--score <what>', 'phases: IoU of the target phase, or per-class and mean IoU over every truth class').choices(['target', 'classes']))
     .option('--settings <file>', 'classic settings from a JSON file (a preset exported by `grainlab presets export`, FILE#NAME picks one)')
     .option('--limit <n>', 'only the first n images')
-    .option('--json <file>', 'write all per-image scores as JSON')
+    .option('--json [file]', 'write all per-image scores as JSON (no file: print the JSON instead of the table)')
     .option('--md <file>', 'write a Markdown summary');
-  addClassicFlags(cmd, '').action(async (dir: string, o: EvalFlags) => {
+  addClassicFlags(cmd, '').action(async (dirArg: string | undefined, o: EvalFlags & ProjectEvalFlags & { project?: string }) => {
+    if (o.project) {
+      if (dirArg) refuse(`Give either a labelled folder (${dirArg}) or --project, not both.`);
+      return runProjectEval(o.project, o);
+    }
+    if (!dirArg) refuse('Give a labelled folder (images/ + labels/) to score the classic engine on, or --project <dir> to score every engine on a project\'s verified images.');
+    const dir = dirArg;
     const settingsFile = o.settings ? await readSettingsFile(o.settings) : null;
     const preset = evalPresetFromFlags(dir, o, settingsFile);
     const limit = o.limit === undefined ? undefined : Number(o.limit);
@@ -111,7 +126,8 @@ export function registerEvalCommands(program: Command): void {
         `note: with --invert the automatic boundary style found no bright line network on ${edges} of ${score.images.length} image(s) and used shade edges, where polarity plays no part (--invert only chooses between dark and bright boundary lines). If the boundaries are bright lines, pass --boundary-style lines.\n`,
       );
     }
-    if (o.json) await writeFile(o.json, JSON.stringify(score, null, 2));
+    if (o.json === true) console.log(JSON.stringify(score, null, 2));
+    else if (o.json) await writeFile(o.json, JSON.stringify(score, null, 2));
     if (o.md) await writeFile(o.md, `# GrainLab eval: ${score.set}\n\n\`\`\`\n${formatSetScore(score)}\n\`\`\`\n`);
   });
 }

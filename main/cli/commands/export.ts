@@ -10,6 +10,7 @@ import type { ExportFormat, LabelKind, ProjectStats, SemanticValue } from '../..
 import { confirmPlan, keepPolicy, type KeepFlags } from '../ask';
 import { withProject, runJob } from '../common';
 import { parseClassesFile } from '../../import/labels';
+import { runFinetuneExport } from './finetune';
 
 function parseRatios(s: string): [number, number, number] {
   const parts = s.split(':').map(Number);
@@ -57,15 +58,16 @@ function printStats(s: ProjectStats): void {
 export function registerExportCommands(program: Command): void {
   program
     .command('export')
-    .description('Export a curated dataset (COCO, PNG masks, YOLO) or files for other tools (LabelMe / X-AnyLabeling JSON, QuPath GeoJSON, CVAT XML, ImageJ ROI sets) with splits and a dataset card. Written to a hidden folder beside --out and renamed into place when complete.')
+    .description('Export a curated dataset (COCO, PNG masks, YOLO, or finetune: micro-sam image/label TIFFs from verified segments) or files for other tools (LabelMe / X-AnyLabeling JSON, QuPath GeoJSON, CVAT XML, ImageJ ROI sets) with splits and a dataset card. Written to a hidden folder beside --out and renamed into place when complete.')
     .argument('<dir>', 'project folder')
-    .addOption(new Option('--format <format>', 'dataset format').choices(['coco', 'png', 'yolo', 'labelme', 'geojson', 'cvat', 'imagej']).makeOptionMandatory())
+    .addOption(new Option('--format <format>', 'dataset format').choices(['coco', 'png', 'yolo', 'labelme', 'geojson', 'cvat', 'imagej', 'finetune']).makeOptionMandatory())
     .option('--out <dir>', 'dataset folder to create (default: <project>/exports/<format>-<date>)')
     .option('--split <ratios>', 'train:val:test ratios (default 6:2:2; 1:0:0 for labelme, geojson, cvat, imagej)')
     .option('--seed <n>', 'seed of the split', '42')
     .option('--image <id...>', 'only these image ids')
     .option('--verified-images', 'only images marked verified')
     .option('--verified-segments', 'only segments a person verified')
+    .option('--all-segments', 'finetune: every segment, not only verified ones (the finetune default)')
     .option('--tile <px>', 'cut images into tiles of this size')
     .option('--overlap <px>', 'tile overlap', '0')
     .addOption(new Option('--edge <mode>', 'grains touching the image/tile border').choices(['flag', 'exclude', 'include']).default('flag'))
@@ -75,15 +77,17 @@ export function registerExportCommands(program: Command): void {
     .option('--overwrite', 'replace an existing dataset folder (once the new one is complete)')
     .option('--json', 'print the summary as JSON')
     .option('-q, --quiet', 'no progress output')
-    .action(async (dir: string, o: { format: ExportFormat; out?: string; split?: string; seed: string; image?: string[]; verifiedImages?: boolean; verifiedSegments?: boolean; tile?: string; overlap: string; edge: 'flag' | 'exclude' | 'include'; rle: 'compressed' | 'uncompressed' | 'polygon'; holes?: 'rle' | 'skip' | 'fill'; images: boolean; overwrite?: boolean; json?: boolean; quiet?: boolean }) => {
+    .action(async (dir: string, o: { format: ExportFormat | 'finetune'; allSegments?: boolean; out?: string; split?: string; seed: string; image?: string[]; verifiedImages?: boolean; verifiedSegments?: boolean; tile?: string; overlap: string; edge: 'flag' | 'exclude' | 'include'; rle: 'compressed' | 'uncompressed' | 'polygon'; holes?: 'rle' | 'skip' | 'fill'; images: boolean; overwrite?: boolean; json?: boolean; quiet?: boolean }) => {
       const ratios = parseRatios(o.split ?? (['labelme', 'geojson', 'cvat', 'imagej'].includes(o.format) ? '1:0:0' : '6:2:2'));
       const seed = parseInteger('--seed', o.seed, 0);
       const tile = o.tile ? { size: parseInteger('--tile', o.tile, 16), overlap: parseInteger('--overlap', o.overlap, 0) } : null;
       const dest = resolve(o.out ?? join(dir, 'exports', `${o.format}-${stamp()}`));
+      const format = o.format;
+      if (format === 'finetune') return runFinetuneExport(dir, { ...o, dest, ratios, seed, tile, imageIds: o.image?.map((s) => parseInteger('--image', s, 1)) });
       await withProject(dir, async (svc) => {
         const { jobId } = await svc.call('export.dataset', {
           dest,
-          format: o.format,
+          format,
           ratios,
           seed,
           ...(o.image ? { imageIds: o.image.map((s) => parseInteger('--image', s, 1)) } : {}),

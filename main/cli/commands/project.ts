@@ -60,7 +60,7 @@ export function registerProjectCommands(program: Command): void {
     .argument('<dir>', 'project folder')
     .option('--image <id...>', 'image id(s) to segment')
     .option('--all', 'segment every image in the project')
-    .addOption(new Option('--engine <engine>', 'segmentation engine (sam needs an installed model: grainlab models list)').choices(['classic', 'sam']).default('classic'))
+    .addOption(new Option('--engine <engine>', "segmentation engine (sam needs an installed model: grainlab models list); default: the project's default engine (grainlab eval --project DIR --set-default), else classic").choices(['classic', 'sam']))
     .option('-q, --quiet', 'no progress output')
     .option('--preset <name>', "classic: a preset saved in the project (grainlab presets); flags given too change it for this run")
     // SAM engine
@@ -88,9 +88,12 @@ export function registerProjectCommands(program: Command): void {
         if (ids.length === 0) throw new ServiceError('not-found', `The project ${dir} has no images. Import some first (grainlab import).`);
         for (const id of ids) if (!images.some((i) => i.id === id)) throw new ServiceError('not-found', `Image ${id} is not in ${dir}. Run 'grainlab info ${dir}' to list image ids.`);
         const keep = await confirmPlan(svc, ids, o, 'Segmenting');
-        const { jobId } = await svc.call('segment.auto', { imageIds: ids, engine: o.engine, keep, ...(o.engine === 'sam' ? { sam: samOptions(o) } : await classicArgs(svc, o)) });
+        // No engine and no engine flags: the service uses the project's default engine, else classic.
+        const byDefault = o.engine === undefined && !o.preset && [...CLASSIC_FLAG_KEYS, ...SAM_FLAG_KEYS].every((k) => o[k] === undefined);
+        const engine = o.engine ?? 'classic';
+        const { jobId } = await svc.call('segment.auto', byDefault ? { imageIds: ids, keep } : { imageIds: ids, engine, keep, ...(engine === 'sam' ? { sam: samOptions(o) } : await classicArgs(svc, o)) });
         await runJob(svc, jobId, !!o.quiet);
-        const stats = o.engine === 'sam' ? await svc.call('sam.runStats', { jobId }) : null;
+        const stats = await svc.call('sam.runStats', { jobId });
         for (const im of await svc.call('images.list', {})) {
           if (!ids.includes(im.id)) continue;
           const s = stats?.find((x) => x.imageId === im.id);
@@ -132,7 +135,7 @@ interface SegmentFlags extends ClassicFlags, KeepFlags {
   preset?: string;
   image?: string[];
   all?: boolean;
-  engine: 'classic' | 'sam';
+  engine?: 'classic' | 'sam';
   quiet?: boolean;
   prompts: 'matsam' | 'grid';
   model?: string;
@@ -148,6 +151,8 @@ interface SegmentFlags extends ClassicFlags, KeepFlags {
   singleMask?: boolean;
   fillGaps?: boolean;
 }
+
+const SAM_FLAG_KEYS = ['model', 'pointsPerSide', 'matsamMode', 'maxPoints', 'predIou', 'stability', 'stabilityOffset', 'boxNms', 'cropLayers', 'maxCrops', 'singleMask', 'fillGaps'] as const;
 
 function samOptions(o: SegmentFlags): Args<'segment.auto'>['sam'] {
   const layers = o.cropLayers === undefined || o.cropLayers === 'auto' ? undefined : num('--crop-layers', o.cropLayers);

@@ -1,7 +1,7 @@
 // Turning pixel regions into the gestures a person would draw: an outline polygon (pixel-corner
 // contour), a stroke along a region's long axis, a cut line ordered along a boundary, simplified.
-import type { Point } from '../../../app/edit';
-import { douglasPeucker, simplifyClosed } from '../../../app/export/polygon';
+import type { Point } from '../edit';
+import { douglasPeucker, simplifyClosed } from '../export/polygon';
 
 /**
  * A binary mask over a window of the image: mask[(y - y0) * width + (x - x0)] for image pixel

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyEdit, maskToRle, type EditOp, type MaskRle, type SegmentMeta } from '../../../app/edit';
-import { adjustedRandIndex, classScores } from '../../../app/metrics';
-import { generateGrains, generatePhases } from '../../../app/synth';
-import type { LabelMap } from '../../../app/types';
+import { applyEdit, maskToRle, type EditOp, type MaskRle, type SegmentMeta } from '../edit';
+import { adjustedRandIndex, classScores } from '../metrics';
+import { generateGrains, generatePhases } from '../synth';
+import type { LabelMap } from '../types';
 import { phaseObjects, simulateCorrection, type SimulationResult } from './simulator';
 
 const W = 128;

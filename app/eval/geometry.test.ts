@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { polygonSpans, type Point } from '../../../app/edit';
+import { polygonSpans, type Point } from '../edit';
 import { chessboardDepth, longestPath, pixelCentres, simplify, traceOutline, windowOf } from './geometry';
 
 const IW = 40;

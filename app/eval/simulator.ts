@@ -1,9 +1,9 @@
 // Correction-effort simulator: an oracle operator that fixes a segmentation towards the truth
 // using only GrainLab's own edit operations, greedily, and counts the gestures it needed.
 // The count of operations stands for a person's time; the map only changes through applyEdit.
-import { applyEdit, planEdit, type EditContext, type EditOp, type LabelPatch, type MaskRle, type Point, type SegmentMeta } from '../../../app/edit';
-import { adjustedRandIndex, classScores } from '../../../app/metrics';
-import type { Box, LabelMap } from '../../../app/types';
+import { applyEdit, planEdit, type EditContext, type EditOp, type LabelPatch, type MaskRle, type Point, type SegmentMeta } from '../edit';
+import { adjustedRandIndex, classScores } from '../metrics';
+import type { Box, LabelMap } from '../types';
 import { chessboardDepth, longestPath, pixelCentres, simplify, traceOutline, windowOf, type Window } from './geometry';
 
 /** What a person does in one gesture. setClassCluster / deleteCluster act on a whole k-means cluster. */
