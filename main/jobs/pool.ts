@@ -54,6 +54,7 @@ export async function runPool<T, R>(items: readonly T[], o: PoolOptions<T>, task
   const failures: PoolFailure[] = [];
   let next = 0;
   let cancelled = false;
+  let cancelError: unknown = null;
   const lane = async () => {
     while (!cancelled && next < items.length) {
       if (o.signal?.aborted) {
@@ -67,6 +68,7 @@ export async function runPool<T, R>(items: readonly T[], o: PoolOptions<T>, task
       } catch (e) {
         if (isCancel(e) || o.signal?.aborted) {
           cancelled = true;
+          if (isCancel(e)) cancelError ??= e;
           break;
         }
         const name = o.name(item, i);
@@ -77,7 +79,8 @@ export async function runPool<T, R>(items: readonly T[], o: PoolOptions<T>, task
   };
   const size = Math.max(1, Math.min(Math.floor(o.size) || 1, items.length || 1));
   await Promise.all(Array.from({ length: size }, lane));
-  if (cancelled) throw new ServiceError('cancelled', 'Cancelled.');
+  // A task's own 'cancelled' error says best what stopped and what was kept.
+  if (cancelled) throw cancelError ?? new ServiceError('cancelled', 'Cancelled.');
   failures.sort((a, b) => a.index - b.index);
   return { results, failures };
 }

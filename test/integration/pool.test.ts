@@ -2,9 +2,9 @@
 // rest are saved; a cancel leaves every image either saved whole or as it was.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { GrainLabService } from '../../main/service';
 import type { ProgressEvent } from '../../app/contract';
 import { writeSyntheticImages } from './scale-kit';
@@ -77,5 +77,23 @@ test('cancelling at once leaves the project unchanged', async () => {
   assert.equal((await ended).state, 'cancelled');
   assert.deepEqual(await svc.call('images.list', {}), before);
   for (const im of images) assert.equal(await svc.call('segmentation.get', { imageId: im.id }), null);
+  await svc.dispose();
+});
+
+test('a pooled import keeps the order of the files for image ids and does not duplicate content given twice', async () => {
+  const tmp = tempDir();
+  const svc = new GrainLabService({ userDataDir: tmp, binding: 'web', workers: 3 });
+  await svc.call('project.create', { path: join(tmp, 'p') });
+  const paths = await writeSyntheticImages(join(tmp, 'in'), 6);
+  const twice = join(tmp, 'in', 'copy-of-first.png');
+  writeFileSync(twice, readFileSync(paths[0]!));
+  const broken = join(tmp, 'in', 'broken.png');
+  writeFileSync(broken, new Uint8Array(64).fill(1));
+  const res = await svc.call('images.importPaths', { paths: [...paths.slice(0, 3), twice, broken, ...paths.slice(3)] });
+  assert.deepEqual(res.imported.map((i) => i.name), paths.map((p) => basename(p)));
+  assert.deepEqual(res.imported.map((i) => i.id), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(res.existing.map((e) => [e.name, e.image.id]), [['copy-of-first.png', 1]]);
+  assert.equal(res.failed.length, 1);
+  assert.match(res.failed[0]!.message, /broken\.png/);
   await svc.dispose();
 });
