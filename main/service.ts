@@ -133,7 +133,7 @@ export class GrainLabService {
   }
 
   private projectInfo(store: ProjectStore): ProjectInfo {
-    return { path: store.dir, name: store.name, schemaVersion: store.schemaVersion, imageCount: store.listImages().length, readOnly: store.readOnly };
+    return { path: store.dir, name: store.name, schemaVersion: store.schemaVersion, imageCount: store.countImages(), readOnly: store.readOnly };
   }
 
   private async closeProject(): Promise<void> {

@@ -23,7 +23,7 @@ export type ImageMethods = 'images.list' | 'images.importFiles' | 'images.import
 
 export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
   return {
-    'images.list': () => ctx.project().listImages(),
+    'images.list': (a) => (a.afterId === undefined && a.limit === undefined ? ctx.project().listImages() : ctx.project().listImagesPage(a.afterId ?? 0, a.limit ?? 1000)),
     'images.importFiles': (a) => importFiles(ctx, a.files.map((f) => ({ name: basename(f.name), path: null, load: async () => f.bytes }))),
     'images.importPaths': (a) => {
       // Every path is checked before anything is imported.
