@@ -11,6 +11,7 @@ import { presetMethods } from './contract/presets';
 import { calibrationMethods } from './contract/calibration';
 import { KeepSchema, versionMethods } from './contract/versions';
 import { classMethods } from './contract/classes';
+import { batchMethods } from './contract/batch';
 import type { ClassifierInfo } from './contract/cluster';
 import type { ServiceErrorData } from './errors';
 import type { ImageRecord, ProjectInfo, RasterImage, SegmentRecord } from './types';
@@ -144,6 +145,7 @@ export const contract = {
   ...calibrationMethods,
   ...classMethods,
   ...versionMethods,
+  ...batchMethods,
 };
 
 export type Contract = typeof contract;

@@ -27,6 +27,7 @@ import { presetHandlers } from './handlers/presets';
 import { calibrationHandlers } from './handlers/calibration';
 import { classHandlers } from './handlers/classes';
 import { versionHandlers } from './handlers/versions';
+import { batchHandlers } from './handlers/batch';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -74,6 +75,7 @@ export class GrainLabService {
       ...calibrationHandlers(ctx),
       ...classHandlers(ctx),
       ...versionHandlers(ctx),
+      ...batchHandlers(ctx),
     };
   }
 
@@ -220,6 +222,7 @@ function describe(method: string): string {
   if (method.startsWith('edit.') || method.startsWith('classes.') || method === 'images.setStatus' || method === 'images.setPixelSize') return 'Editing';
   if (method.startsWith('segment')) return 'Segmenting';
   if (method.startsWith('versions.')) return 'Restoring a segmentation version';
+  if (method === 'batch.merge') return 'Merging shard results';
   if (method.startsWith('presets.')) return 'Changing segmentation presets';
   if (method.startsWith('calibration.')) return 'Calibrating';
   if (method.startsWith('cluster.') || method.startsWith('classify.')) return 'Changing classes or clusters';

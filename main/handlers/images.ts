@@ -57,7 +57,7 @@ export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
  * file is reported in `failed` and leaves the project as it was. Already-imported content is not
  * duplicated.
  */
-async function importFiles(ctx: ServiceContext, files: { name: string; path: string | null; load: () => Promise<Uint8Array> }[]): Promise<ImportResult> {
+export async function importFiles(ctx: ServiceContext, files: { name: string; path: string | null; load: () => Promise<Uint8Array> }[]): Promise<ImportResult> {
   const store = ctx.project();
   store.assertWritable();
   // The caller's signal: an import stops between pages when the client that asked has gone.
