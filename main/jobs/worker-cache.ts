@@ -18,7 +18,7 @@ export class WorkerCache {
     const entry = this.idle.pop();
     if (entry) {
       clearTimeout(entry.timer);
-      entry.worker.removeAllListeners('exit');
+      entry.worker.removeAllListeners('exit').removeAllListeners('error');
       entry.worker.ref();
       return entry.worker;
     }
@@ -41,6 +41,11 @@ export class WorkerCache {
     };
     entry.timer.unref();
     worker.once('exit', () => this.drop(worker));
+    // An idle worker that fails is dropped (an 'error' event with no listener would end the process).
+    worker.on('error', () => {
+      this.drop(worker);
+      void worker.terminate();
+    });
     this.idle.push(entry);
   }
 
