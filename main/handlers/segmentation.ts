@@ -56,9 +56,11 @@ function runPerImage(
     // Images are segmented a few at a time (one worker thread each, main/jobs/pool.ts); results
     // are saved one at a time as each completes, so an image is either saved whole or untouched.
     const fractions = new Float64Array(images.length);
+    let sum = 0; // of fractions, kept as it changes: summing 10,000 entries per progress call would be quadratic
     const report = (i: number, f: number, message: string) => {
+      sum += f - fractions[i]!;
       fractions[i] = f;
-      job.progress(Math.round(100 * fractions.reduce((a, b) => a + b, 0)), message);
+      job.progress(Math.round(100 * sum), message);
     };
     const save = serialized();
     const { failures } = await runPool(images, { size: engine.workers ?? ctx.options.workers ?? defaultPoolSize(), signal: job.signal, name: (im) => im.name }, async (im, i) => {
