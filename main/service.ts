@@ -31,6 +31,7 @@ import { presetHandlers } from './handlers/presets';
 import { calibrationHandlers } from './handlers/calibration';
 import { classHandlers } from './handlers/classes';
 import { versionHandlers } from './handlers/versions';
+import { batchHandlers } from './handlers/batch';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -89,6 +90,7 @@ export class GrainLabService {
       ...calibrationHandlers(ctx),
       ...classHandlers(ctx, cluster),
       ...versionHandlers(ctx),
+      ...batchHandlers(ctx),
     };
   }
 
@@ -149,7 +151,7 @@ export class GrainLabService {
   }
 
   private projectInfo(store: ProjectStore): ProjectInfo {
-    return { path: store.dir, name: store.name, schemaVersion: store.schemaVersion, imageCount: store.listImages().length, readOnly: store.readOnly };
+    return { path: store.dir, name: store.name, schemaVersion: store.schemaVersion, imageCount: store.countImages(), readOnly: store.readOnly };
   }
 
   private async closeProject(): Promise<void> {
@@ -243,6 +245,7 @@ function describe(method: string): string {
   if (method.startsWith('edit.') || method.startsWith('classes.') || method === 'images.setStatus' || method === 'images.setPixelSize') return 'Editing';
   if (method.startsWith('segment')) return 'Segmenting';
   if (method.startsWith('versions.')) return 'Restoring a segmentation version';
+  if (method === 'batch.merge') return 'Merging shard results';
   if (method.startsWith('presets.')) return 'Changing segmentation presets';
   if (method.startsWith('calibration.')) return 'Calibrating';
   if (method.startsWith('cluster.') || method.startsWith('classify.')) return 'Changing classes or clusters';

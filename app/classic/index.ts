@@ -23,12 +23,12 @@ export { watershed, quantize } from './watershed';
 export { fillHoles, removeSmallObjects, removeSmallHoles, erode, dilate, opening, closing, blackTopHat, whiteTopHat, reconstructByDilation, hMaxima } from './morphology';
 export { mergeSimilarRegions } from './regions';
 
-interface ClassicProgress {
+export interface ClassicProgress {
   (done: number, total: number, stage: string): void;
 }
 
 /** A grey image, or decoded pixels with channels (colour helps grain mode on colour-etched images). */
-type ClassicImage = GreyImage | RasterImage;
+export type ClassicImage = GreyImage | RasterImage;
 
 /** Optional tuning beyond the contract's ClassicOptions. */
 interface ClassicExtra {
@@ -68,7 +68,7 @@ interface ClassicExtra {
   mergeContrast: number | undefined;
 }
 
-const CLASSIC_DEFAULTS: ClassicExtra = {
+export const CLASSIC_DEFAULTS: ClassicExtra = {
   classes: 2,
   sigma: undefined,
   threshold: 'otsu',
@@ -183,7 +183,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
  * One grey channel for thresholding: grey stays as it is; colour becomes Rec. 601 luminance
  * rounded to the input's integer type (a colour image whose channels are equal keeps its values).
  */
-function toGrey(image: ClassicImage): GreyImage {
+export function toGrey(image: ClassicImage): GreyImage {
   if (!isRaster(image)) return image;
   const { width, height, channels, data } = image;
   const n = width * height;
@@ -195,6 +195,35 @@ function toGrey(image: ClassicImage): GreyImage {
   return { width, height, data: out };
 }
 
+/** How phase mode turns intensities into classes, decided once for the whole image. */
+export type PhaseRule =
+  | { kind: 'otsu'; thresholds: number[]; classes: number }
+  | { kind: 'adaptive'; block: number; offset: number; classes: 2 };
+
+/** The smoothing, thresholds (or adaptive window) and background class of phase mode for `image`. */
+export function phaseRule(src: GreyImage, o: ClassicSettings): PhaseRule {
+  const { width, height } = src;
+  let nClasses = Math.max(2, Math.min(5, Math.round(o.classes ?? CLASSIC_DEFAULTS.classes)));
+  if ((o.threshold ?? CLASSIC_DEFAULTS.threshold) === 'adaptive') {
+    const [lo, hi] = range(src.data);
+    const block = Math.max(3, Math.min((o.blockSize ?? CLASSIC_DEFAULTS.blockSize) | 1, 2 * Math.max(width, height) + 1));
+    return { kind: 'adaptive', block, offset: (o.offset ?? CLASSIC_DEFAULTS.offset) * (hi - lo), classes: 2 };
+  }
+  if (nClasses === 2) return { kind: 'otsu', thresholds: [otsuThreshold(src.data)], classes: 2 };
+  try {
+    return { kind: 'otsu', thresholds: multiOtsuThresholds(src.data, nClasses), classes: nClasses };
+  } catch {
+    // Fewer distinct values than classes: fall back to two classes.
+    nClasses = 2;
+    return { kind: 'otsu', thresholds: [otsuThreshold(src.data)], classes: 2 };
+  }
+}
+
+/** Class (0 = darkest) of each pixel of `src` under `rule`. */
+export function applyPhaseRule(src: GreyImage, rule: PhaseRule): Uint8Array {
+  return rule.kind === 'adaptive' ? adaptiveThreshold(src, rule.block, rule.offset).data : classify(src.data, rule.thresholds);
+}
+
 function segmentPhases(image: GreyImage, o: Settings, progress?: ClassicProgress, isCancelled?: () => boolean): ClassicResult {
   const { width, height } = image;
   const st = new Stages(4, progress, isCancelled);
@@ -204,28 +233,10 @@ function segmentPhases(image: GreyImage, o: Settings, progress?: ClassicProgress
   const src: GreyImage = sigma > 0 ? gaussianBlur(image, sigma) : image;
 
   st.enter('threshold');
-  let classMap: Uint8Array;
-  let thresholds: number[] = [];
-  let nClasses = Math.max(2, Math.min(5, Math.round(o.classes)));
-  if (o.threshold === 'adaptive') {
-    nClasses = 2;
-    const [lo, hi] = range(src.data);
-    const block = Math.max(3, Math.min(o.blockSize | 1, 2 * Math.max(width, height) + 1));
-    classMap = adaptiveThreshold(src, block, o.offset * (hi - lo)).data;
-  } else if (nClasses === 2) {
-    thresholds = [otsuThreshold(src.data)];
-    classMap = classify(src.data, thresholds);
-  } else {
-    try {
-      thresholds = multiOtsuThresholds(src.data, nClasses);
-    } catch {
-      // Fewer distinct values than classes: fall back to two classes.
-      nClasses = 2;
-      thresholds = [otsuThreshold(src.data)];
-    }
-    classMap = classify(src.data, thresholds);
-  }
-  const background = o.invert ? nClasses - 1 : 0;
+  const rule = phaseRule(src, o);
+  let classMap = applyPhaseRule(src, rule);
+  const thresholds = rule.kind === 'otsu' ? rule.thresholds : [];
+  const background = o.invert ? rule.classes - 1 : 0;
 
   st.enter('regions');
   if (o.minArea > 1) classMap = mergeSmallRegions(width, height, classMap, o.minArea);

@@ -36,7 +36,8 @@ export const projectMethods = {
 };
 
 export const imageMethods = {
-  'images.list': method<ImageRecord[]>()(none),
+  /** Images in id order: all of them (no arguments), or one page: those after `afterId`, at most `limit`. */
+  'images.list': method<ImageRecord[]>()(z.object({ afterId: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(100_000).optional() })),
   'images.importFiles': method<ImportResult>()(z.object({ files: z.array(fileBytes).min(1).max(10_000) })),
   'images.importPaths': method<ImportResult>()(z.object({ paths: z.array(path).min(1).max(10_000) })),
   'images.thumbnail': method<{ png: Uint8Array }>()(z.object({ id })),

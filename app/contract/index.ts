@@ -26,6 +26,7 @@ import { editMethods } from './edit';
 import { exportMethods } from './export';
 import { finetuneMethods } from './finetune';
 import { evalMethods } from './eval';
+import { batchMethods } from './batch';
 import { clusterMethods, type ClassifierInfo } from './cluster';
 import { presetMethods } from './presets';
 import { calibrationMethods } from './calibration';
@@ -47,6 +48,7 @@ export * from './versions';
 export * from './export';
 export * from './finetune';
 export * from './eval';
+export * from './batch';
 
 /** Every method of the contract, each declared exactly once in its area file. */
 export const contract = {
@@ -59,6 +61,7 @@ export const contract = {
   ...exportMethods,
   ...finetuneMethods,
   ...evalMethods,
+  ...batchMethods,
   ...clusterMethods,
   ...presetMethods,
   ...calibrationMethods,

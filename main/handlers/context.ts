@@ -9,6 +9,8 @@ export interface ServiceOptions {
   userDataDir: string;
   binding: AppInfo['binding'];
   version?: string;
+  /** Most images worked on at once by segment, import and export jobs (default: GRAINLAB_WORKERS, else one per core). */
+  workers?: number;
 }
 
 export interface ServiceContext {

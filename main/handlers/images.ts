@@ -12,6 +12,7 @@ import { probeImage, decodePages, decodeImage, makeThumbnail, contentHash, exten
 import { readRegularFile } from '../fs/read';
 import { readProjectImage } from '../images/stored';
 import { callerSignal } from '../jobs/call-context';
+import { defaultPoolSize, runPool } from '../jobs/pool';
 import { MAX_IMAGE_FILE_BYTES } from '../../app/limits';
 import type { Handlers, ServiceContext } from './context';
 import type { DetectedCalibration } from '../../app/calibration/vendors';
@@ -22,7 +23,7 @@ type ImageMethods = 'images.list' | 'images.importFiles' | 'images.importPaths' 
 
 export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
   return {
-    'images.list': () => ctx.project().listImages(),
+    'images.list': (a) => (a.afterId === undefined && a.limit === undefined ? ctx.project().listImages() : ctx.project().listImagesPage(a.afterId ?? 0, a.limit ?? 1000)),
     'images.importFiles': (a) => importFiles(ctx, a.files.map((f) => ({ name: basename(f.name), path: null, load: async () => f.bytes }))),
     'images.importPaths': (a) => {
       // Every path is checked before anything is imported.
@@ -50,90 +51,121 @@ export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
 }
 
 /**
- * Imports files one by one. A file is copied into the project's images/ folder (named by its
- * content hash) and its pages are inserted in one transaction; a bad file is reported in
- * `failed` and leaves the project as it was. Already-imported content is not duplicated.
+ * Imports files. Up to a pool's worth of files are read, decoded and thumbnailed at once
+ * (main/jobs/pool.ts); each is then committed in the order given: copied into the project's
+ * images/ folder (named by its content hash) and its pages inserted in one transaction. A bad
+ * file is reported in `failed` and leaves the project as it was. Already-imported content is not
+ * duplicated.
  */
-async function importFiles(ctx: ServiceContext, files: { name: string; path: string | null; load: () => Promise<Uint8Array> }[]): Promise<ImportResult> {
+export async function importFiles(ctx: ServiceContext, files: { name: string; path: string | null; load: () => Promise<Uint8Array> }[]): Promise<ImportResult> {
   const store = ctx.project();
   store.assertWritable();
   // The caller's signal: an import stops between pages when the client that asked has gone.
   const signal = callerSignal();
   const fallbackUm = projectDefault(store);
   const result: ImportResult = { imported: [], existing: [], failed: [] };
-  for (const f of files) {
-    if (signal?.aborted) throw new ServiceError('cancelled', `Import stopped: the window that asked for it was closed. ${result.imported.length} image(s) were imported before that and are kept.`);
-    let stored: string | null = null;
-    let partial: string | null = null;
-    try {
-      const bytes = await f.load();
-      const probed = await probeImage(bytes, f.name);
-      const hash = contentHash(bytes);
-      const existing = probed.pages.map((p) => store.findImageByHash(hash, p.page));
-      if (existing.every((e) => e !== null)) {
-        // The same content is already here: say which image it is instead of importing it again.
-        for (const im of existing as ImageRecord[]) result.existing.push({ name: f.name, image: im });
-        continue;
-      }
-      // Stored under the extension of what the file is, whatever it was called (a TIFF named .png).
-      const file = `${IMAGES_DIR}/${hash.slice(0, 16)}${extensionFor(probed.format)}`;
-      const abs = resolveInside(store.dir, file, 'image file');
-      if (!existsSync(abs)) {
-        // Write beside, then rename: a crash never leaves a half-written image under its final name.
-        partial = `${abs}.part`;
-        await writeFile(partial, bytes);
-        await rename(partial, abs);
-        partial = null;
-        stored = abs;
-      }
-      const rows: NewImage[] = [];
-      const calibrations: (DetectedCalibration | null)[] = [];
-      const multi = probed.pages.length > 1;
-      await decodePages(
-        bytes,
-        f.name,
-        probed,
-        async (page, raster) => {
-          if (existing[page]) return;
-          // The microscope's own pixel size (vendor tags, sidecar), else the resolution tags.
-          const detected = await detectCalibration(bytes, page, { path: f.path, width: raster.width, format: probed.format, resolutionUm: probed.pages[page]!.pixelSizeUm });
-          calibrations.push(detected);
-          rows.push({
-            name: multi ? `${f.name} [page ${page + 1}]` : f.name,
-            file,
-            page,
-            hash,
-            width: raster.width,
-            height: raster.height,
-            channels: raster.channels,
-            bitDepth: raster.bitDepth,
-            pixelSizeUm: detected?.umPerPx ?? fallbackUm,
-            thumbnail: await makeThumbnail(raster),
+  const stopped = () => new ServiceError('cancelled', `Import stopped: the window that asked for it was closed. ${result.imported.length} image(s) were imported before that and are kept.`);
+  // Commits happen in input order, so image ids follow the order of the files.
+  const turns = files.map(() => {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  });
+  const myTurn = (i: number) => (i === 0 ? Promise.resolve() : turns[i - 1]!.promise);
+  try {
+    await runPool(files, { size: ctx.options.workers ?? defaultPoolSize(), ...(signal ? { signal } : {}), name: (f) => f.name }, async (f, i) => {
+      let stored: string | null = null;
+      let partial: string | null = null;
+      try {
+        const bytes = await f.load();
+        const probed = await probeImage(bytes, f.name);
+        const hash = contentHash(bytes);
+        const existingNow = () => probed.pages.map((p) => store.findImageByHash(hash, p.page));
+        const alreadyAll = (existing: (ImageRecord | null)[]) => {
+          if (!existing.every((e) => e !== null)) return false;
+          // The same content is already here: say which image it is instead of importing it again.
+          for (const im of existing as ImageRecord[]) result.existing.push({ name: f.name, image: im });
+          return true;
+        };
+        let existing = existingNow();
+        if (existing.every((e) => e !== null)) {
+          await myTurn(i);
+          alreadyAll(existing);
+          return;
+        }
+        // Stored under the extension of what the file is, whatever it was called (a TIFF named .png).
+        const file = `${IMAGES_DIR}/${hash.slice(0, 16)}${extensionFor(probed.format)}`;
+        const abs = resolveInside(store.dir, file, 'image file');
+        const rows: (NewImage & { detected: DetectedCalibration | null })[] = [];
+        const multi = probed.pages.length > 1;
+        await decodePages(
+          bytes,
+          f.name,
+          probed,
+          async (page, raster) => {
+            if (existing[page]) return;
+            // The microscope's own pixel size (vendor tags, sidecar), else the resolution tags.
+            const detected = await detectCalibration(bytes, page, { path: f.path, width: raster.width, format: probed.format, resolutionUm: probed.pages[page]!.pixelSizeUm });
+            rows.push({
+              name: multi ? `${f.name} [page ${page + 1}]` : f.name,
+              file,
+              page,
+              hash,
+              width: raster.width,
+              height: raster.height,
+              channels: raster.channels,
+              bitDepth: raster.bitDepth,
+              pixelSizeUm: detected?.umPerPx ?? fallbackUm,
+              thumbnail: await makeThumbnail(raster),
+              detected,
+            });
+          },
+          signal,
+        );
+        await myTurn(i);
+        if (signal?.aborted) throw stopped();
+        // An earlier file of this import may have brought the same content.
+        existing = existingNow();
+        if (alreadyAll(existing)) return;
+        const fresh = rows.filter((r) => !existing[r.page]);
+        if (!existsSync(abs)) {
+          // Write beside, then rename: a crash never leaves a half-written image under its final name.
+          partial = `${abs}.part`;
+          await writeFile(partial, bytes);
+          await rename(partial, abs);
+          partial = null;
+          stored = abs;
+        }
+        const inserted = store.db.transaction(() => {
+          const ims = store.insertImages(fresh.map(({ detected: _d, ...row }) => row));
+          ims.forEach((im, k) => {
+            const d = fresh[k]!.detected;
+            if (d) applyDetected(store, im.id, d);
+            else if (fallbackUm !== null) setCalibration(store, im.id, fallbackUm, 'project-default');
           });
-        },
-        signal,
-      );
-      const inserted = store.db.transaction(() => {
-        const ims = store.insertImages(rows);
-        ims.forEach((im, k) => {
-          const d = calibrations[k];
-          if (d) applyDetected(store, im.id, d);
-          else if (fallbackUm !== null) setCalibration(store, im.id, fallbackUm, 'project-default');
-        });
-        return ims.map((im) => store.getImage(im.id));
-      })();
-      stored = null;
-      result.imported.push(...inserted);
-      for (const im of inserted) ctx.emit('onDidChangeImage', { imageId: im.id, reason: 'imported' });
-    } catch (e) {
-      // Nothing half-written stays behind (on a full disk, the part file holds space too).
-      for (const leftover of [stored, partial]) if (leftover) await rm(leftover, { force: true }).catch(() => {});
-      if (e instanceof ServiceError && e.code === 'cancelled') throw e;
-      // A full or read-only project disk is said as such, not as a bad image.
-      const disk = storageError(e, store.dir);
-      const message = disk ? `${f.name}: ${disk.message}` : e instanceof ServiceError ? e.message : `${f.name}: ${(e as Error).message}`;
-      result.failed.push({ name: f.name, message });
-    }
+          return ims.map((im) => store.getImage(im.id));
+        })();
+        stored = null;
+        result.imported.push(...inserted);
+        for (const im of inserted) ctx.emit('onDidChangeImage', { imageId: im.id, reason: 'imported' });
+      } catch (e) {
+        // Nothing half-written stays behind (on a full disk, the part file holds space too).
+        for (const leftover of [stored, partial]) if (leftover) await rm(leftover, { force: true }).catch(() => {});
+        if (e instanceof ServiceError && e.code === 'cancelled') throw e;
+        // A full or read-only project disk is said as such, not as a bad image.
+        const disk = storageError(e, store.dir);
+        const message = disk ? `${f.name}: ${disk.message}` : e instanceof ServiceError ? e.message : `${f.name}: ${(e as Error).message}`;
+        await myTurn(i);
+        result.failed.push({ name: f.name, message });
+      } finally {
+        // The next file's commit waits for this one's, whatever happened here.
+        void myTurn(i).then(() => turns[i]!.resolve());
+      }
+    });
+  } catch (e) {
+    // The pool stopped before any file noticed: say what was kept.
+    if (e instanceof ServiceError && e.code === 'cancelled' && e.message === 'Cancelled.') throw stopped();
+    throw e;
   }
   return result;
 }

@@ -12,6 +12,7 @@ import { saveAutomaticResult } from '../store/automatic';
 import { runClassicInWorker, type ClassicResult } from '../jobs/classic-runner';
 import { runSamAutoInWorker } from '../jobs/sam-auto-runner';
 import type { JobContext } from '../jobs/jobs';
+import { defaultPoolSize, failuresError, runPool, serialized } from '../jobs/pool';
 import { planCrops } from '../jobs/sam-auto';
 import { loadPixels } from './images';
 import type { SamPrompting } from '../sam/prompting';
@@ -67,30 +68,43 @@ function runPerImage(
   store: ProjectStore,
   images: ImageRecord[],
   title: string,
-  engine: { name: string; settings: Record<string, unknown>; preset: string | null; keep: KeepPolicy },
+  engine: { name: string; settings: Record<string, unknown>; preset: string | null; keep: KeepPolicy; workers?: number },
   segmentOne: (im: ImageRecord, job: JobContext, progress: (fraction: number, stage: string) => void) => Promise<ClassicResult>,
 ): string {
   const edits = ctx.edits();
   return ctx.jobs.start(title, images.length * 100, async (job) => {
-    for (let i = 0; i < images.length; i++) {
-      if (job.signal.aborted) throw new ServiceError('cancelled', 'Segmentation was cancelled.');
-      const im = images[i]!;
-      if (!store.hasImage(im.id)) continue; // removed from the project meanwhile
-      job.progress(i * 100, `Reading ${im.name}`);
-      const result = await segmentOne(im, job, (f, stage) => job.progress(i * 100 + 2 + Math.round(f * 88), `${im.name}: ${stage}`));
-      job.progress(i * 100 + 92, `${im.name}: saving`);
-      if (job.signal.aborted) throw new ServiceError('cancelled', 'Segmentation was cancelled.');
-      if (ctx.currentProject() !== store) throw new ServiceError('cancelled', 'The project was closed.');
-      if (!store.hasImage(im.id)) continue;
-      // The settings go in with the segmentation (and with its version once it is replaced), with
-      // the choices the classic engine made on its own, e.g. the boundary style.
-      const resolved = result.classic?.boundaryStyle ? { resolvedBoundaryStyle: result.classic.boundaryStyle } : {};
-      const settings = { ...engine.settings, ...resolved, ...(engine.preset ? { preset: engine.preset } : {}) };
-      const saved = await saveAutomaticResult(edits, im.id, { labels: result.labels, source: 'auto' }, { engine: engine.name, settings, keep: engine.keep });
-      ctx.emit('onDidChangeImage', { imageId: im.id, reason: 'segmented' });
-      const note = saved.action === 'unchanged' ? ' (the same as the current segmentation: nothing changed)' : saved.kept ? ` (${saved.kept} of yours kept)` : '';
-      job.progress((i + 1) * 100, `${im.name}: ${saved.segments} segments${note}`);
-    }
+    // Images are segmented a few at a time (one worker thread each, main/jobs/pool.ts); results
+    // are saved one at a time as each completes, so an image is either saved whole or untouched.
+    const fractions = new Float64Array(images.length);
+    let sum = 0; // of fractions, kept as it changes: summing 10,000 entries per progress call would be quadratic
+    const report = (i: number, f: number, message: string) => {
+      sum += f - fractions[i]!;
+      fractions[i] = f;
+      job.progress(Math.round(100 * sum), message);
+    };
+    const save = serialized();
+    const { failures } = await runPool(images, { size: engine.workers ?? ctx.options.workers ?? defaultPoolSize(), signal: job.signal, name: (im) => im.name }, async (im, i) => {
+      if (!store.hasImage(im.id)) return; // removed from the project meanwhile
+      report(i, 0, `Reading ${im.name}`);
+      const result = await segmentOne(im, job, (f, stage) => report(i, 0.02 + f * 0.88, `${im.name}: ${stage}`));
+      await save(async () => {
+        report(i, 0.92, `${im.name}: saving`);
+        if (job.signal.aborted) throw new ServiceError('cancelled', 'Segmentation was cancelled.');
+        if (ctx.currentProject() !== store) throw new ServiceError('cancelled', 'The project was closed.');
+        if (!store.hasImage(im.id)) return;
+        // The settings go in with the segmentation (and with its version once it is replaced), with
+        // the choices the classic engine made on its own, e.g. the boundary style.
+        const resolved = result.classic?.boundaryStyle ? { resolvedBoundaryStyle: result.classic.boundaryStyle } : {};
+        const settings = { ...engine.settings, ...resolved, ...(engine.preset ? { preset: engine.preset } : {}) };
+        const saved = await saveAutomaticResult(edits, im.id, { labels: result.labels, source: 'auto' }, { engine: engine.name, settings, keep: engine.keep });
+        ctx.emit('onDidChangeImage', { imageId: im.id, reason: 'segmented' });
+        const note = saved.action === 'unchanged' ? ' (the same as the current segmentation: nothing changed)' : saved.kept ? ` (${saved.kept} of yours kept)` : '';
+        report(i, 1, `${im.name}: ${saved.segments} segments${note}`);
+      });
+    });
+    // One image: its own error as it was. Several: the others are saved, the failed ones named.
+    if (failures.length === 1 && images.length === 1) throw failures[0]!.error;
+    if (failures.length > 0) throw failuresError(failures, images.length, 'segmented');
   });
 }
 
@@ -115,7 +129,8 @@ async function segmentAutoSam(ctx: ServiceContext, sam: SamPrompting, store: Pro
     store,
     images,
     `${titleOf(images)} with SAM (${modelId}, ${options.prompts} prompts)`,
-    { name: `sam:${modelId}:${options.prompts}`, settings: { ...options, model: modelId }, preset: null, keep },
+    // One image at a time: the one SAM engine (its own thread, itself multi-threaded) is the bottleneck.
+    { name: `sam:${modelId}:${options.prompts}`, settings: { ...options, model: modelId }, preset: null, keep, workers: 1 },
     async (im, job, progress) => {
       const raster = await loadPixels(store, im.id);
       const r = await runSamAutoInWorker(raster, options, im.name, sam.autoCalls(engine, im), job.signal, progress);

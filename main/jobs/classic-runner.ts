@@ -1,4 +1,5 @@
-// Runs the classic engine on one image in a fresh segment worker (see run-worker.ts).
+// Runs the classic engine on one image in a segment worker (see run-worker.ts; started classic
+// workers are kept for the next image, worker-cache.ts).
 import type { ClassicOptions } from '../../app/contract';
 import type { LabelMap, RasterImage } from '../../app/types';
 import type { SegmentStats } from '../../app/labelmap';

@@ -1,8 +1,10 @@
-// Runs one request in a fresh worker (segment.worker for auto-segmentation, cluster.worker for
+// Runs one request in a worker (a kept one for classic requests, else a fresh one) (segment.worker for auto-segmentation, cluster.worker for
 // clustering work) and waits for its result, with progress, and the SAM engine calls of the SAM
 // pipeline served from this thread; aborting the signal terminates the worker at once. The runner
 // of each job kind is its own module: classic-runner.ts, sam-auto-runner.ts, cluster-runner.ts.
 import { spawnWorker } from './spawn-worker';
+import { WorkerCache } from './worker-cache';
+import { defaultPoolSize } from './pool';
 import { ServiceError, isServiceErrorData } from '../../app/errors';
 import type { RasterImage } from '../../app/types';
 import { toErrorData } from '../../app/errors';
@@ -20,6 +22,18 @@ export interface SamEngineCalls {
   decode(handle: string, prompts: Extract<RpcCall, { call: 'decode' }>['prompts'], options: Extract<RpcCall, { call: 'decode' }>['options']): Promise<SamDecodeResult[]>;
 }
 
+/** Started segment workers kept for the next classic request, up to one per pool lane. */
+const classicWorkers = new WorkerCache(
+  () => spawnWorker(import.meta.url, 'segment.worker'),
+  () => {
+    try {
+      return defaultPoolSize();
+    } catch {
+      return 1; // a bad GRAINLAB_WORKERS is said where a pool is sized; keeping workers is not the place
+    }
+  },
+);
+
 export function runInWorker(
   req: SegmentRequest,
   signal: AbortSignal,
@@ -28,13 +42,17 @@ export function runInWorker(
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new ServiceError('cancelled', 'Segmentation was cancelled.'));
-    const worker = spawnWorker(import.meta.url, req.kind === 'classic' || req.kind === 'sam-auto' ? 'segment.worker' : 'cluster.worker');
+    // Classic requests reuse a started segment worker (worker-cache.ts): small images would otherwise cost a thread start each.
+    const reusable = req.kind === 'classic';
+    const worker = reusable ? classicWorkers.acquire() : spawnWorker(import.meta.url, req.kind === 'sam-auto' ? 'segment.worker' : 'cluster.worker');
     let settled = false;
-    const finish = (fn: () => void) => {
+    const finish = (fn: () => void, clean = false) => {
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
-      void worker.terminate();
+      worker.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
+      if (reusable && clean) classicWorkers.release(worker);
+      else void worker.terminate();
       fn();
     };
     const onAbort = () => finish(() => reject(new ServiceError('cancelled', 'Segmentation was cancelled.')));
@@ -62,7 +80,7 @@ export function runInWorker(
         const { type: _t, id, ...call } = m;
         void serve(id, call as RpcCall);
       } else if (m.type !== 'error') {
-        finish(() => resolve(m));
+        finish(() => resolve(m), true);
       } else {
         const err = m.error && isServiceErrorData(m.error) && m.error.code !== 'internal' ? ServiceError.fromData(m.error) : new ServiceError('internal', `Segmentation failed: ${m.message}`);
         finish(() => reject(err));

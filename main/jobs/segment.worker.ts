@@ -5,6 +5,10 @@
 // segmentation would otherwise pay. Both speak the messages declared here.
 import { parentPort } from 'node:worker_threads';
 import { segmentClassicDetailed } from '../../app/classic';
+import { DEFAULT_TILING, segmentPhasesTiled } from '../../app/classic/tiled';
+
+/** Images above this many pixels (4096 x 4096) are segmented in tiles in phase mode. */
+const TILED_MIN_PIXELS = 4096 * 4096;
 import type { AutoKOptions, AutoKResult, FeatureMatrix, FeatureOptions, PhaseMap, PhaseMapOptions, Points } from '../../app/cluster';
 import { segmentStats } from '../../app/labelmap';
 import type { ClassicOptions } from '../../app/contract';
@@ -82,7 +86,9 @@ async function run(req: SegmentRequest): Promise<void> {
   if (req.kind !== 'classic' && req.kind !== 'sam-auto') throw new ServiceError('internal', `The segmentation worker does not do '${req.kind}'.`);
   if (req.kind === 'classic') {
     // Colour is kept: the classic grain mode uses it on colour-etched images.
-    const r = segmentClassicDetailed(req.raster, req.options, progress);
+    // Large images in phase mode go tile by tile (app/classic/tiled.ts: the same result, less memory at once).
+    const tiled = req.options.mode === 'phase' && req.raster.width * req.raster.height > TILED_MIN_PIXELS;
+    const r = tiled ? segmentPhasesTiled(req.raster, req.options, DEFAULT_TILING, progress) : segmentClassicDetailed(req.raster, req.options, progress);
     const labels = r.labels;
     const stats = segmentStats(labels);
     const classic: ClassicDetail = { thresholds: r.thresholds, ...(r.boundaryStyle ? { boundaryStyle: r.boundaryStyle } : {}) };

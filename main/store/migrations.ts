@@ -174,6 +174,17 @@ export const migrations: Migration[] = [
       CREATE INDEX segmentation_versions_image ON segmentation_versions(image_id, id);
     `,
   },
+  {
+    version: 6,
+    description: 'indexes for big projects: images by file, segments with a class',
+    // images(file): removing an image asks whether another page still uses its file. segments
+    // (class_id): reassigning or deleting a class (and the class foreign key's ON DELETE) finds
+    // its segments without reading every segment row; partial, as most segments have no class.
+    sql: `
+      CREATE INDEX images_file ON images(file);
+      CREATE INDEX segments_class ON segments(class_id) WHERE class_id IS NOT NULL;
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

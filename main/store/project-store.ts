@@ -248,11 +248,22 @@ export class ProjectStore {
 
   // ---- images ----
 
-  private static readonly imageSelect = `
-    SELECT i.*, (SELECT count(*) FROM segments s WHERE s.image_id = i.id) AS segment_count FROM images i`;
+  // Named columns, not i.*: a list of 10,000 images must not read 10,000 thumbnails.
+  static readonly imageSelect = `
+    SELECT i.id, i.name, i.file, i.page, i.hash, i.width, i.height, i.channels, i.bit_depth, i.pixel_size_um, i.status, i.created_at,
+      (SELECT count(*) FROM segments s WHERE s.image_id = i.id) AS segment_count FROM images i`;
 
   listImages(): ImageRecord[] {
     return (this.db.prepare(`${ProjectStore.imageSelect} ORDER BY i.id`).all() as ImageRow[]).map(toImageRecord);
+  }
+
+  /** One page of the image list by id: the images after `afterId` (a cursor, 0 = from the start), at most `limit`. */
+  listImagesPage(afterId: number, limit: number): ImageRecord[] {
+    return (this.db.prepare(`${ProjectStore.imageSelect} WHERE i.id > ? ORDER BY i.id LIMIT ?`).all(afterId, limit) as ImageRow[]).map(toImageRecord);
+  }
+
+  countImages(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n;
   }
 
   getImage(id: number): ImageRecord {
