@@ -54,10 +54,13 @@ export function featureHalo(spec: FeatureSpec): number {
   let halo = 0;
   let prev = 0;
   for (const sigma of s) {
-    halo += Math.max(1, Math.ceil(TRUNCATE * Math.sqrt(sigma * sigma - prev * prev)));
+    const level = levelOf(sigma);
+    halo += level * (Math.max(1, Math.ceil((TRUNCATE * Math.sqrt(Math.max(0.01, sigma * sigma - prev * prev))) / level)) + 2);
     prev = sigma;
   }
-  return halo + Math.max(1, Math.ceil(TRUNCATE * 0.5 * prev)) + 2;
+  halo += levelOf(prev) * (Math.max(1, Math.ceil((TRUNCATE * 0.5 * prev) / levelOf(prev))) + 2);
+  // A multiple of 4 keeps tiles aligned with the pyramid's downsampling.
+  return Math.ceil(halo / 4) * 4;
 }
 
 /**
@@ -150,10 +153,147 @@ export function gaussian(src: Float32Array, w: number, h: number, sigma: number,
   return out;
 }
 
+/** Pyramid level a scale is computed at: 1 (full), 2 or 4 (downsampled, then upsampled). */
+export function levelOf(sigma: number): number {
+  return sigma >= 6 ? 4 : sigma >= 3 ? 2 : 1;
+}
+
+/** 2x2 mean downsampling (odd sizes: the last row/column is repeated). */
+function half(src: Float32Array, w: number, h: number): { data: Float32Array; w: number; h: number } {
+  const hw = (w + 1) >> 1;
+  const hh = (h + 1) >> 1;
+  const out = new Float32Array(hw * hh);
+  for (let y = 0; y < hh; y++) {
+    const r0 = 2 * y * w;
+    const r1 = Math.min(2 * y + 1, h - 1) * w;
+    for (let x = 0; x < hw; x++) {
+      const x0 = 2 * x;
+      const x1 = Math.min(x0 + 1, w - 1);
+      out[y * hw + x] = 0.25 * (src[r0 + x0]! + src[r0 + x1]! + src[r1 + x0]! + src[r1 + x1]!);
+    }
+  }
+  return { data: out, w: hw, h: hh };
+}
+
+/** Bilinear upsampling of a (sw x sh) map by `f` into dst (w x h), pixel centres aligned. */
+function upsample(src: Float32Array, sw: number, sh: number, f: number, dst: Float32Array, w: number, h: number): void {
+  const xi0 = new Int32Array(w);
+  const xi1 = new Int32Array(w);
+  const xt = new Float32Array(w);
+  for (let x = 0; x < w; x++) {
+    const u = Math.min(sw - 1, Math.max(0, (x + 0.5) / f - 0.5));
+    xi0[x] = Math.floor(u);
+    xi1[x] = Math.min(sw - 1, xi0[x]! + 1);
+    xt[x] = u - xi0[x]!;
+  }
+  for (let y = 0; y < h; y++) {
+    const v = Math.min(sh - 1, Math.max(0, (y + 0.5) / f - 0.5));
+    const y0 = Math.floor(v);
+    const y1 = Math.min(sh - 1, y0 + 1);
+    const ty = v - y0;
+    const r0 = y0 * sw;
+    const r1 = y1 * sw;
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const a = src[r0 + xi0[x]!]! + (src[r0 + xi1[x]!]! - src[r0 + xi0[x]!]!) * xt[x]!;
+      const b = src[r1 + xi0[x]!]! + (src[r1 + xi1[x]!]! - src[r1 + xi0[x]!]!) * xt[x]!;
+      dst[row + x] = a + (b - a) * ty;
+    }
+  }
+}
+
+/** The maps of one scale from the smoothed image g (and the previous scale's gp, for DoG). */
+function scaleMaps(g: Float32Array, gp: Float32Array, w: number, h: number, sigma: number, kinds: FeatureKind[], res: Float32Array, at: number): void {
+  const n = w * h;
+  const needDerivs = kinds.some((k) => k === 'gradient' || k === 'structure');
+  const gx = needDerivs ? new Float32Array(n) : null;
+  const gy = needDerivs ? new Float32Array(n) : null;
+  if (gx && gy) {
+    const hs = 0.5 * sigma;
+    for (let y = 0; y < h; y++) {
+      const ym = (y > 0 ? y - 1 : 0) * w;
+      const yp = (y < h - 1 ? y + 1 : h - 1) * w;
+      const row = y * w;
+      for (let x = 0; x < w; x++) {
+        const xm = x > 0 ? x - 1 : 0;
+        const xp = x < w - 1 ? x + 1 : w - 1;
+        gx[row + x] = (g[row + xp]! - g[row + xm]!) * hs;
+        gy[row + x] = (g[yp + x]! - g[ym + x]!) * hs;
+      }
+    }
+  }
+  let m = 0;
+  for (const kind of kinds) {
+    const o0 = at + m * n;
+    const o1 = o0 + n;
+    if (kind === 'gauss') {
+      res.set(g, o0);
+    } else if (kind === 'dog') {
+      for (let i = 0; i < n; i++) res[o0 + i] = g[i]! - gp[i]!;
+    } else if (kind === 'gradient') {
+      for (let i = 0; i < n; i++) {
+        const a0 = gx![i]!;
+        const b0 = gy![i]!;
+        res[o0 + i] = Math.sqrt(a0 * a0 + b0 * b0);
+      }
+    } else if (kind === 'log' || kind === 'hessian') {
+      const s2 = sigma * sigma;
+      for (let y = 0; y < h; y++) {
+        // Reflected border: the neighbour beyond the edge is the edge pixel itself.
+        const ym = (y > 0 ? y - 1 : 0) * w;
+        const yp = (y < h - 1 ? y + 1 : h - 1) * w;
+        const row = y * w;
+        for (let x = 0; x < w; x++) {
+          const xm = x > 0 ? x - 1 : 0;
+          const xp = x < w - 1 ? x + 1 : w - 1;
+          const i = row + x;
+          const c0 = g[i]!;
+          const dxx = (g[row + xp]! - 2 * c0 + g[row + xm]!) * s2;
+          const dyy = (g[yp + x]! - 2 * c0 + g[ym + x]!) * s2;
+          if (kind === 'log') {
+            res[o0 + i] = dxx + dyy;
+          } else {
+            const dxy = (g[yp + xp]! - g[yp + xm]! - g[ym + xp]! + g[ym + xm]!) * 0.25 * s2;
+            const hf = (dxx + dyy) / 2;
+            const d = Math.sqrt(((dxx - dyy) / 2) ** 2 + dxy * dxy);
+            res[o0 + i] = hf + d;
+            res[o1 + i] = hf - d;
+          }
+        }
+      }
+    } else {
+      // Structure tensor: products of first derivatives integrated at half the scale.
+      const a = new Float32Array(n);
+      const b = new Float32Array(n);
+      const c = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        a[i] = gx![i]! * gx![i]!;
+        b[i] = gx![i]! * gy![i]!;
+        c[i] = gy![i]! * gy![i]!;
+      }
+      const outer = 0.5 * sigma;
+      const tmp = new Float32Array(n);
+      const ja = gaussian(a, w, h, outer, undefined, tmp);
+      const jb = gaussian(b, w, h, outer, undefined, tmp);
+      const jc = gaussian(c, w, h, outer, undefined, tmp);
+      for (let i = 0; i < n; i++) {
+        const hf = (ja[i]! + jc[i]!) / 2;
+        const d = Math.sqrt(((ja[i]! - jc[i]!) / 2) ** 2 + jb[i]! * jb[i]!);
+        res[o0 + i] = hf + d;
+        res[o1 + i] = hf - d;
+      }
+    }
+    m += PER_KIND[kind];
+  }
+}
+
 /**
  * All features of a w x h image (grey from normalizedGrey), feature-major: map f is
- * out[f*w*h .. (f+1)*w*h). Derivatives are central differences of the Gaussian-smoothed image,
- * scale-normalised (sigma for first, sigma^2 for second derivatives).
+ * out[f*w*h .. (f+1)*w*h). Gaussians cascade from scale to scale; derivatives are central
+ * differences of the smoothed image, scale-normalised (sigma for first, sigma^2 for second
+ * derivatives). Scales of 3 px and more are computed on a 2x (6 px and more: 4x) downsampled
+ * image and upsampled bilinearly, as image pyramids do: those maps are smooth, and it makes the
+ * bank about four times faster.
  */
 export function computeFeatures(grey: Float32Array, w: number, h: number, specIn: FeatureSpec, out?: Float32Array): Float32Array {
   const spec = checkSpec(specIn);
@@ -161,96 +301,40 @@ export function computeFeatures(grey: Float32Array, w: number, h: number, specIn
   const F = featureCount(spec);
   const res = out ?? new Float32Array(F * n);
   if (res.length < F * n) throw new RangeError('feature buffer too small');
-  const kinds = new Set(spec.kinds);
-  const needDerivs = kinds.has('log') || kinds.has('gradient') || kinds.has('hessian') || kinds.has('structure');
-  const tmp = new Float32Array(n);
+  const perScale = spec.kinds.reduce((a, k) => a + PER_KIND[k], 0);
+  // Current level: its image size, the smoothed image of the previous scale and that scale.
+  let level = 1;
+  let lw = w;
+  let lh = h;
   let prev = grey;
-  let g = new Float32Array(n);
-  let prevG = new Float32Array(n);
   let prevSigma = 0;
-  const gx = needDerivs ? new Float32Array(n) : null;
-  const gy = needDerivs ? new Float32Array(n) : null;
-  const a = new Float32Array(n);
-  const b = new Float32Array(n);
-  const c = new Float32Array(n);
   let f = 0;
-  const put = (m: number, i: number, v: number) => (res[(f + m) * n + i] = v);
+  let scratch: Float32Array | null = null;
   for (const sigma of spec.sigmas) {
-    // Cascade: G(sigma) = G(sqrt(sigma^2 - prev^2)) applied to G(prev).
-    const step = Math.sqrt(sigma * sigma - prevSigma * prevSigma);
-    gaussian(prev, w, h, step, g, tmp);
-    if (gx && gy) {
-      for (let y = 0; y < h; y++) {
-        const ym = reflect(y - 1, h) * w;
-        const yp = reflect(y + 1, h) * w;
-        const row = y * w;
-        for (let x = 0; x < w; x++) {
-          const xm = reflect(x - 1, w);
-          const xp = reflect(x + 1, w);
-          gx[row + x] = (g[row + xp]! - g[row + xm]!) * 0.5 * sigma;
-          gy[row + x] = (g[yp + x]! - g[ym + x]!) * 0.5 * sigma;
-        }
-      }
+    const want = levelOf(sigma);
+    while (level < want) {
+      const d = half(prev, lw, lh);
+      prev = d.data;
+      lw = d.w;
+      lh = d.h;
+      level *= 2;
+      // 2x2 averaging adds about 0.5 px (of the finer level) of smoothing.
+      prevSigma = Math.sqrt(prevSigma * prevSigma + 0.25 * (level / 2) * (level / 2));
     }
-    let m = 0;
-    for (const kind of spec.kinds) {
-      if (kind === 'gauss') {
-        res.set(g, (f + m) * n);
-      } else if (kind === 'dog') {
-        const base = prevSigma === 0 ? grey : prevG;
-        for (let i = 0; i < n; i++) put(m, i, g[i]! - base[i]!);
-      } else if (kind === 'gradient') {
-        for (let i = 0; i < n; i++) put(m, i, Math.hypot(gx![i]!, gy![i]!));
-      } else if (kind === 'log' || kind === 'hessian') {
-        const s2 = sigma * sigma;
-        for (let y = 0; y < h; y++) {
-          const ym = reflect(y - 1, h) * w;
-          const yp = reflect(y + 1, h) * w;
-          const row = y * w;
-          for (let x = 0; x < w; x++) {
-            const xm = reflect(x - 1, w);
-            const xp = reflect(x + 1, w);
-            const i = row + x;
-            const c0 = g[i]!;
-            const dxx = (g[row + xp]! - 2 * c0 + g[row + xm]!) * s2;
-            const dyy = (g[yp + x]! - 2 * c0 + g[ym + x]!) * s2;
-            if (kind === 'log') {
-              put(m, i, dxx + dyy);
-            } else {
-              const dxy = (g[yp + xp]! - g[yp + xm]! - g[ym + xp]! + g[ym + xm]!) * 0.25 * s2;
-              const half = (dxx + dyy) / 2;
-              const d = Math.sqrt(((dxx - dyy) / 2) ** 2 + dxy * dxy);
-              put(m, i, half + d);
-              put(m + 1, i, half - d);
-            }
-          }
-        }
-      } else {
-        // Structure tensor: products of first derivatives integrated at half the scale.
-        for (let i = 0; i < n; i++) {
-          a[i] = gx![i]! * gx![i]!;
-          b[i] = gx![i]! * gy![i]!;
-          c[i] = gy![i]! * gy![i]!;
-        }
-        const outer = 0.5 * sigma;
-        const ja = gaussian(a, w, h, outer, undefined, tmp);
-        const jb = gaussian(b, w, h, outer, undefined, tmp);
-        const jc = gaussian(c, w, h, outer, undefined, tmp);
-        for (let i = 0; i < n; i++) {
-          const half = (ja[i]! + jc[i]!) / 2;
-          const d = Math.sqrt(((ja[i]! - jc[i]!) / 2) ** 2 + jb[i]! * jb[i]!);
-          put(m, i, half + d);
-          put(m + 1, i, half - d);
-        }
-      }
-      m += PER_KIND[kind];
+    const local = sigma / level;
+    const localPrev = prevSigma / level;
+    const step = Math.sqrt(Math.max(0.01, local * local - localPrev * localPrev));
+    const g = gaussian(prev, lw, lh, step);
+    if (level === 1) {
+      scaleMaps(g, prev, lw, lh, local, spec.kinds, res, f * n);
+    } else {
+      const ln = lw * lh;
+      if (!scratch || scratch.length < perScale * ln) scratch = new Float32Array(perScale * ln);
+      scaleMaps(g, prev, lw, lh, local, spec.kinds, scratch, 0);
+      for (let m = 0; m < perScale; m++) upsample(scratch.subarray(m * ln, (m + 1) * ln), lw, lh, level, res.subarray((f + m) * n, (f + m + 1) * n), w, h);
     }
-    f += m;
-    // Keep G(sigma) as the next scale's input and as the DoG's base.
-    const t = prevG;
-    prevG = g;
-    g = t;
-    prev = prevG;
+    f += perScale;
+    prev = g;
     prevSigma = sigma;
   }
   return res;

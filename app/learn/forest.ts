@@ -14,6 +14,12 @@ export interface ForestOptions {
   /** Features tried at each split (default sqrt of the feature count). */
   mtry?: number;
   seed?: number;
+  /**
+   * Class balancing, 0..1: each class's total weight is proportional to (its labelled pixels)^(1 -
+   * balance). 1 = every class counts the same (rare classes are over-predicted when a person
+   * paints them less), 0 = as painted.
+   */
+  balance?: number;
 }
 
 export interface Forest {
@@ -91,6 +97,9 @@ export function trainForest(X: Float32Array, y: Uint8Array, n: number, F: number
   }
   const present = byClass.map((l) => l.length > 0);
   const perClass = o.samplesPerClass ?? 4000;
+  const balance = o.balance ?? 0.5;
+  const mass = byClass.map((l) => (l.length ? Math.pow(l.length, 1 - balance) : 0));
+  const massSum = mass.reduce((a, b) => a + b, 0);
 
   const feature: number[] = [];
   const threshold: number[] = [];
@@ -114,7 +123,7 @@ export function trainForest(X: Float32Array, y: Uint8Array, n: number, F: number
       const m = Math.min(perClass, Math.max(2 * l.length, 50));
       for (let k = 0; k < m; k++) {
         idx.push(l[Math.floor(rnd() * l.length)]!);
-        wt.push(1 / m);
+        wt.push(mass[c]! / massSum / m);
       }
     }
     const order = Int32Array.from(idx.keys());

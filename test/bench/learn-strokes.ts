@@ -52,12 +52,26 @@ export interface SimStroke {
 }
 
 /**
+ * The region a person sees for class c: its pixels, with gaps of up to 2 x gap px between them
+ * closed (a field of small particles is one region to paint across), and its inside distance.
+ */
+export function regionOf(classes: Uint8Array, c: number, w: number, h: number, gap: number): { region: Uint8Array; dist: Float32Array } {
+  const mask = Uint8Array.from(classes, (v) => (v === c ? 1 : 0));
+  if (gap <= 0) return { region: mask, dist: insideDistance(mask, w, h) };
+  const d1 = insideDistance(mask, w, h);
+  const dil = Uint8Array.from(mask, (v, i) => (v || d1[i]! <= gap ? 1 : 0));
+  const d2 = insideDistance(dil, w, h);
+  const region = Uint8Array.from(mask, (v, i) => (v || (dil[i] && d2[i]! > gap) ? 1 : 0));
+  return { region, dist: insideDistance(region, w, h) };
+}
+
+/**
  * A stroke from `start` along the middle of its region: each step moves `step` px to the
  * neighbour direction with the largest inside distance (no turning back), while the distance stays
  * at least min(radius, start distance) - 0.5, up to `length` px.
  */
 function walk(start: number, w: number, h: number, cls: Uint8Array, dist: Float32Array, length: number, radius: number, rnd: () => number): number[] {
-  const c = cls[start]!;
+  const c = 1;
   let x = start % w;
   let y = Math.floor(start / w);
   const pts = [x, y];
@@ -109,11 +123,11 @@ export interface StrokeImage {
 }
 
 /** Round 1: n strokes per class over the images (round-robin over images that have the class). */
-export function firstRound(images: StrokeImage[], C: number, n: number, radius: number, length: number, seed: number): SimStroke[] {
+export function firstRound(images: StrokeImage[], C: number, n: number, radius: number, length: number, seed: number, gap = 3): SimStroke[] {
   const rnd = seededRandom(seed);
   const out: SimStroke[] = [];
-  const dists = images.map((im) => insideDistance(im.classes, im.width, im.height));
   for (let c = 0; c < C; c++) {
+    const regions = images.map((im) => regionOf(im.classes, c, im.width, im.height, gap));
     const have = images.map((im, k) => ({ k, cands: [] as number[] })).filter(({ k }) => {
       const im = images[k]!;
       return im.classes.some((v) => v === c);
@@ -126,8 +140,9 @@ export function firstRound(images: StrokeImage[], C: number, n: number, radius: 
     for (let s = 0; s < n; s++) {
       const h = have[s % have.length]!;
       const im = images[h.k]!;
-      const start = pickStart(h.cands, dists[h.k]!, radius, rnd);
-      out.push({ image: h.k, cls: c, radius, points: walk(start, im.width, im.height, im.classes, dists[h.k]!, length, radius, rnd) });
+      const { region, dist } = regions[h.k]!;
+      const start = pickStart(h.cands, dist, radius, rnd);
+      out.push({ image: h.k, cls: c, radius, points: walk(start, im.width, im.height, region, dist, length, radius, rnd) });
     }
   }
   return out;
@@ -137,11 +152,11 @@ export function firstRound(images: StrokeImage[], C: number, n: number, radius: 
  * Corrective round: n strokes per class, each in the largest still-unlabelled region of pixels
  * of that class that the current prediction gets wrong (over all training images).
  */
-export function correctiveRound(images: StrokeImage[], predicted: Uint8Array[], labelled: Uint8Array[], C: number, n: number, radius: number, length: number, seed: number): SimStroke[] {
+export function correctiveRound(images: StrokeImage[], predicted: Uint8Array[], labelled: Uint8Array[], C: number, n: number, radius: number, length: number, seed: number, gap = 3): SimStroke[] {
   const rnd = seededRandom(seed);
   const out: SimStroke[] = [];
-  const dists = images.map((im) => insideDistance(im.classes, im.width, im.height));
   for (let c = 0; c < C; c++) {
+    const cr = images.map((im) => regionOf(im.classes, c, im.width, im.height, gap));
     const regions: { k: number; area: number; pixels: number[] }[] = [];
     images.forEach((im, k) => {
       const wrong = new Uint8Array(im.classes.length);
@@ -156,8 +171,9 @@ export function correctiveRound(images: StrokeImage[], predicted: Uint8Array[], 
     for (let s = 0; s < n && s < regions.length; s++) {
       const r = regions[s]!;
       const im = images[r.k]!;
-      const start = pickStart(r.pixels, dists[r.k]!, radius, rnd);
-      out.push({ image: r.k, cls: c, radius, points: walk(start, im.width, im.height, im.classes, dists[r.k]!, length, radius, rnd) });
+      const { region, dist } = cr[r.k]!;
+      const start = pickStart(r.pixels, dist, radius, rnd);
+      out.push({ image: r.k, cls: c, radius, points: walk(start, im.width, im.height, region, dist, length, radius, rnd) });
     }
   }
   return out;
