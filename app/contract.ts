@@ -11,6 +11,7 @@ import { presetMethods } from './contract/presets';
 import { calibrationMethods } from './contract/calibration';
 import { KeepSchema, versionMethods } from './contract/versions';
 import { classMethods } from './contract/classes';
+import { learnMethods } from './contract/learn';
 import type { ClassifierInfo } from './contract/cluster';
 import type { ServiceErrorData } from './errors';
 import type { ImageRecord, ProjectInfo, RasterImage, SegmentRecord } from './types';
@@ -143,6 +144,7 @@ export const contract = {
   ...calibrationMethods,
   ...classMethods,
   ...versionMethods,
+  ...learnMethods,
 };
 
 export type Contract = typeof contract;

@@ -27,6 +27,7 @@ import { presetHandlers } from './handlers/presets';
 import { calibrationHandlers } from './handlers/calibration';
 import { classHandlers } from './handlers/classes';
 import { versionHandlers } from './handlers/versions';
+import { learnHandlers } from './learn/handlers';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -74,6 +75,7 @@ export class GrainLabService {
       ...calibrationHandlers(ctx),
       ...classHandlers(ctx),
       ...versionHandlers(ctx),
+      ...learnHandlers(ctx),
     };
   }
 
@@ -211,6 +213,7 @@ const READ_ONLY_METHODS: ReadonlySet<string> = new Set<MethodName>([
   'sam.status', 'sam.runStats', 'sam.verify',
   'classes.export', 'presets.list', 'presets.export', 'calibration.list', 'segmentation.settings', 'segment.plan', 'segment.preview',
   'versions.list', 'versions.get',
+  'learn.scribbles.list', 'learn.labels', 'learn.status', 'learn.predictRegion', 'learn.nextUncertain', 'learn.export',
 ]);
 
 /** A method as the person knows it, for the read-only refusal. */
@@ -224,5 +227,6 @@ function describe(method: string): string {
   if (method.startsWith('calibration.')) return 'Calibrating';
   if (method.startsWith('cluster.') || method.startsWith('classify.')) return 'Changing classes or clusters';
   if (method.startsWith('sam.')) return 'Prompting SAM';
+  if (method.startsWith('learn.')) return 'Teaching the pixel classifier';
   return `'${method}'`;
 }
