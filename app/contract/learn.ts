@@ -117,6 +117,8 @@ export const learnMethods = {
       skipClassIds: z.array(id).max(100).default([]),
       fractions: z.record(z.string().regex(/^\d+$/), z.number().min(0).max(1)).optional(),
       minArea: z.number().int().min(0).max(1_000_000).default(16),
+      /** A classifier file (learn.export) to use instead of the project's own. */
+      classifier: path.optional(),
     }),
   ),
   /** Live feedback: class and margin for a rectangle of an image (first stage only, fast). */

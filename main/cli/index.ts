@@ -13,6 +13,7 @@ import { registerPresetCommands } from './commands/presets';
 import { registerCalibrateCommands } from './commands/calibrate';
 import { registerClassCommands } from './commands/classes';
 import { registerVersionCommands } from './commands/versions';
+import { registerLearnCommands } from './commands/learn';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerCalibrateCommands(program);
   registerClassCommands(program);
   registerVersionCommands(program);
+  registerLearnCommands(program);
   return program;
 }
 

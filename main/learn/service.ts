@@ -2,7 +2,7 @@
 // (scribbles, corrected or verified segments with classes, classes given to clusters, imported
 // label maps), trains the pixel classifier in a worker, predicts images into new segmentations
 // that keep what a person made, gives live feedback for a region and finds where it is least sure.
-import { writeFile, rename } from 'node:fs/promises';
+import { readFile, writeFile, rename } from 'node:fs/promises';
 import { ServiceError } from '../../app/errors';
 import type { ServiceContext } from '../handlers/context';
 import type { ProjectStore } from '../store/project-store';
@@ -18,7 +18,7 @@ import { grainSegments, phaseSegments } from '../../app/learn/segments';
 import type { LabelSource, LabelSummary, LearnClassifierInfo, RegionPrediction, UncertainRegion } from '../../app/contract/learn';
 import type { ParsedArgs } from '../../app/contract';
 import { imagesWithStrokes, loadClassifier, requireClassifier, saveClassifier, scribbleClassIds } from './store';
-import { encodeClassifier } from './codec';
+import { decodeClassifier, encodeClassifier, type StoredClassifier } from './codec';
 import { resolveChosenPath } from '../fs/contain';
 
 const SOURCE_CODE: Record<LabelSource, number> = { scribble: 1, segment: 2, cluster: 3 };
@@ -193,16 +193,18 @@ export class LearnService {
     return { byClass, images: images.length, total: byClass.reduce((a, b) => a + b.scribble + b.segment + b.cluster, 0) };
   }
 
-  trainJob(a: ParsedArgs<'learn.train'>): string {
+  async trainJob(a: ParsedArgs<'learn.train'>): Promise<string> {
     const store = this.ctx.project();
     const spec: FeatureSpec = a.features ?? DEFAULT_FEATURES;
+    const t0 = performance.now();
+    // Checked before the job starts, so a project without labels is told at once.
+    const summary = await this.labels(a.segments);
+    const classes = summary.byClass.filter((c) => c.scribble + c.segment + c.cluster > 0);
+    if (classes.length < 2) {
+      throw new ServiceError('invalid-argument', `Training needs labels of at least two classes; this project has ${classes.length === 1 ? `only '${classes[0]!.name}'` : 'none'}. Paint scribbles of two or more classes (or give segments classes) first.`);
+    }
     return this.ctx.jobs.start('Training the pixel classifier', 100, async (job) => {
-      const t0 = performance.now();
-      const summary = await this.labels(a.segments);
-      const classes = summary.byClass.filter((c) => c.scribble + c.segment + c.cluster > 0);
-      if (classes.length < 2) {
-        throw new ServiceError('invalid-argument', `Training needs labels of at least two classes; this project has ${classes.length === 1 ? `only '${classes[0]!.name}'` : 'none'}. Paint scribbles of two or more classes (or give segments classes) first.`);
-      }
+      await Promise.resolve();
       const index = new Map(classes.map((c, k) => [c.classId, k + 1]));
       const images: TrainImage[] = [];
       for (const id of this.labelledImages(store, a.segments)) {
@@ -235,10 +237,15 @@ export class LearnService {
     return loadClassifier(this.ctx.project())?.info ?? null;
   }
 
-  predictJob(a: ParsedArgs<'learn.predict'>): string {
+  async predictJob(a: ParsedArgs<'learn.predict'>): Promise<string> {
     const store = this.ctx.project();
     for (const id of a.imageIds) store.getImage(id);
-    const { classifier, info } = requireClassifier(store);
+    const { classifier, info } = a.classifier ? await readClassifierFile(a.classifier) : requireClassifier(store);
+    const known = new Set(store.listClasses().map((c) => c.id));
+    const missing = info.classes.filter((c) => !known.has(c.id));
+    if (missing.length) {
+      throw new ServiceError('invalid-argument', `The classifier's classes ${missing.map((c) => `'${c.name}' (id ${c.id})`).join(', ')} are not in this project. Add them (grainlab classes add) or train a classifier in this project.`);
+    }
     const classIds = info.classes.map((c) => c.id);
     const boundary = a.output === 'grains' ? classIds.indexOf(a.boundaryClassId ?? -1) : -1;
     if (a.output === 'grains' && boundary < 0) {
@@ -332,6 +339,18 @@ export class LearnService {
     await rename(tmp, file);
     return { path: file, bytes: bytes.length };
   }
+}
+
+/** A classifier exported with learn.export; a missing or damaged file is a clear error. */
+async function readClassifierFile(path: string): Promise<StoredClassifier> {
+  const file = resolveChosenPath(path, 'classifier file');
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new ServiceError('not-found', `Cannot read the classifier file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Export one with 'grainlab train --export <file>'.`, file);
+  }
+  return decodeClassifier(bytes, file);
 }
 
 /** Mean probability of each segment's own class. */
