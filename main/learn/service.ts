@@ -53,7 +53,6 @@ class LearnWorker {
       this.worker = null;
       this.fail(new Error('the worker stopped'));
     });
-    w.unref();
     this.worker = w;
     return w;
   }
