@@ -248,25 +248,41 @@ export function trainForest(X: Float32Array, y: Uint8Array, n: number, F: number
 
 /**
  * Class probabilities for npx pixels whose features are feature-major (x[f*npx + i]); written
- * class-major into `out` (out[c*npx + i]), the mean over trees.
+ * class-major into `out` (out[c*npx + i]), the mean over trees. Pixels go in blocks whose
+ * features are first gathered pixel-major, so a tree walk reads one pixel's features from a few
+ * cache lines and each tree stays in cache for the whole block.
  */
 export function predictForest(forest: Forest, x: Float32Array, npx: number, out = new Float32Array(forest.nClasses * npx)): Float32Array {
-  const { roots, feature, threshold, left, right, leaf, nClasses: C, nTrees } = forest;
-  if (x.length < forest.nFeatures * npx) throw new RangeError('feature maps do not match the classifier');
+  const { roots, feature, threshold, left, right, leaf, nClasses: C, nTrees, nFeatures: F } = forest;
+  if (x.length < F * npx) throw new RangeError('feature maps do not match the classifier');
   out.fill(0);
   const inv = 1 / nTrees;
-  for (let t = 0; t < nTrees; t++) {
-    const root = roots[t]!;
-    for (let i = 0; i < npx; i++) {
-      let node = root;
-      let f = feature[node]!;
-      while (f >= 0) {
-        node = x[f * npx + i]! < threshold[node]! ? left[node]! : right[node]!;
-        f = feature[node]!;
-      }
-      const l = threshold[node]! * C;
-      for (let c = 0; c < C; c++) out[c * npx + i]! += leaf[l + c]! * inv;
+  const B = 512;
+  const block = new Float32Array(B * F);
+  const acc = new Float32Array(B * C);
+  for (let start = 0; start < npx; start += B) {
+    const m = Math.min(B, npx - start);
+    for (let f = 0; f < F; f++) {
+      const src = f * npx + start;
+      for (let i = 0; i < m; i++) block[i * F + f] = x[src + i]!;
     }
+    acc.fill(0);
+    for (let t = 0; t < nTrees; t++) {
+      const root = roots[t]!;
+      for (let i = 0; i < m; i++) {
+        const row = i * F;
+        let node = root;
+        let f = feature[node]!;
+        while (f >= 0) {
+          node = block[row + f]! < threshold[node]! ? left[node]! : right[node]!;
+          f = feature[node]!;
+        }
+        const l = threshold[node]! * C;
+        const a = i * C;
+        for (let c = 0; c < C; c++) acc[a + c]! += leaf[l + c]!;
+      }
+    }
+    for (let i = 0; i < m; i++) for (let c = 0; c < C; c++) out[c * npx + start + i] = acc[i * C + c]! * inv;
   }
   return out;
 }
