@@ -202,6 +202,22 @@ function upsample(src: Float32Array, sw: number, sh: number, f: number, dst: Flo
   }
 }
 
+/**
+ * Gaussian smoothing through the pyramid: at 3 px and more the map is downsampled (2x, or 4x
+ * from 6 px), smoothed there and upsampled. For smooth maps such as class probabilities.
+ */
+export function smooth(src: Float32Array, w: number, h: number, sigma: number, out = new Float32Array(w * h)): Float32Array {
+  const level = levelOf(sigma);
+  if (level === 1) return gaussian(src, w, h, sigma, out);
+  let cur = { data: src, w, h };
+  for (let l = 1; l < level; l *= 2) cur = half(cur.data, cur.w, cur.h);
+  // 2x2 averaging already smoothed by about 0.5 px per halving (in full-size pixels).
+  const local = Math.sqrt(Math.max(0.25, (sigma * sigma - (level * level - 1) / 12) / (level * level)));
+  const g = gaussian(cur.data, cur.w, cur.h, local);
+  upsample(g, cur.w, cur.h, level, out, w, h);
+  return out;
+}
+
 /** The maps of one scale from the smoothed image g (and the previous scale's gp, for DoG). */
 function scaleMaps(g: Float32Array, gp: Float32Array, w: number, h: number, sigma: number, kinds: FeatureKind[], res: Float32Array, at: number): void {
   const n = w * h;

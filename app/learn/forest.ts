@@ -78,7 +78,7 @@ function binOf(cuts: Float32Array, v: number): number {
 export function trainForest(X: Float32Array, y: Uint8Array, n: number, F: number, C: number, o: ForestOptions = {}): Forest {
   if (n === 0) throw new RangeError('no labelled pixels to train on');
   if (X.length < n * F) throw new RangeError('feature rows are shorter than n x F');
-  const nTrees = o.trees ?? 32;
+  const nTrees = o.trees ?? 16;
   const maxDepth = o.maxDepth ?? 16;
   const minLeaf = o.minLeaf ?? 2;
   const mtry = Math.max(1, Math.min(F, o.mtry ?? Math.round(Math.sqrt(F))));

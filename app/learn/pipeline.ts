@@ -2,7 +2,7 @@
 // an auto-context second stage (the first stage's probabilities, smoothed at several scales, added
 // as features), phase-fraction targets that shift the decision, and large images done tile by
 // tile so memory stays bounded. Pure: callers (workers, benchmarks, tests) bring the pixels.
-import { computeFeatures, checkSpec, featureCount, gaussian, tileFeatures, tilesOf, type FeatureSpec } from './features';
+import { computeFeatures, checkSpec, featureCount, smooth, tileFeatures, tilesOf, type FeatureSpec } from './features';
 import { predictForest, trainForest, type Forest, type ForestOptions } from './forest';
 
 export const CLASSIFIER_FORMAT = 'grainlab-pixel-classifier';
@@ -71,16 +71,20 @@ class FeatureSource {
   }
 }
 
-/** The first stage's probabilities smoothed at each context scale: (C x S) maps, class-major. */
+/** Context maps per classifier: the first C - 1 classes (the last is 1 minus their sum) x scales. */
+export function contextCount(C: number, sigmas: number[]): number {
+  return (C - 1) * sigmas.length;
+}
+
+/** The first stage's probabilities smoothed at each context scale: ((C-1) x S) maps, class-major. */
 export function contextMaps(probs: Float32Array, C: number, w: number, h: number, sigmas: number[]): Float32Array {
   const n = w * h;
-  const out = new Float32Array(C * sigmas.length * n);
-  const tmp = new Float32Array(n);
+  const out = new Float32Array(contextCount(C, sigmas) * n);
   let k = 0;
-  for (let c = 0; c < C; c++) {
+  for (let c = 0; c < C - 1; c++) {
     const p = probs.subarray(c * n, (c + 1) * n);
     for (const s of sigmas) {
-      gaussian(p, w, h, s, out.subarray(k * n, (k + 1) * n), tmp);
+      smooth(p, w, h, s, out.subarray(k * n, (k + 1) * n));
       k++;
     }
   }
@@ -166,7 +170,7 @@ export function train(images: TrainImage[], o: TrainOptions): Classifier {
   const stage1 = trainForest(Float32Array.from(rows), y, y.length, F, C, o.forest);
   tick('forest');
   if (!autoContext) return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2: null, contextSigmas: [] };
-  const K = C * contextSigmas.length;
+  const K = contextCount(C, contextSigmas);
   const rows2: number[] = [];
   const ys2: number[] = [];
   images.forEach((im, k) => {
@@ -204,7 +208,7 @@ export function predict(clf: Classifier, grey: Float32Array, w: number, h: numbe
   }
   if (!clf.stage2 || o.firstStageOnly) return probs;
   const ctx = contextMaps(probs, C, w, h, clf.contextSigmas);
-  const K = C * clf.contextSigmas.length;
+  const K = contextCount(C, clf.contextSigmas);
   const out = new Float32Array(C * n);
   for (const t of src.tiles()) {
     checkAborted(o.signal);

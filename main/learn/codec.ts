@@ -106,7 +106,7 @@ export function decodeClassifier(bytes: Uint8Array, what: string): StoredClassif
   };
   const F = featureCount(features);
   const stage1 = forest(h.stage1, F);
-  const stage2 = h.stage2 ? forest(h.stage2, F + nClasses * contextSigmas.length) : null;
+  const stage2 = h.stage2 ? forest(h.stage2, F + (nClasses - 1) * contextSigmas.length) : null;
   const info = h.info as LearnClassifierInfo;
   if (!info || !Array.isArray(info.classes) || info.classes.length !== nClasses) throw bad('class list');
   return { classifier: { format: CLASSIFIER_FORMAT, version: h.version, features, nClasses, stage1, stage2, contextSigmas }, info };

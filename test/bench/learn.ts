@@ -2,7 +2,7 @@
 // trained on them, the other images scored; beside it the peer (scikit-learn random forest on
 // scikit-image features, test/bench/learn_peer.py) with the very same strokes.
 //   node --import tsx test/bench/learn.ts ../shared/data [--sets uhcs,super_ni] [--k 1,3] [--n 1,3,10,30]
-//        [--max-test 8] [--radius 3] [--no-peer] [--no-context]
+//        [--k1-n 10] [--max-test 6] [--radius 3] [--length 150] [--gap 12] [--no-peer] [--no-context]
 // Also run by `npm run bench` (section learn, via learn.bench.ts). Never part of `npm test`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,10 @@ const dataDir = resolve(opt('--data') ?? positional ?? join(import.meta.dirname,
 const sets = (opt('--sets') ?? 'uhcs,super_ni,tbm_train').split(',');
 const Ks = (opt('--k') ?? '1,3').split(',').map(Number);
 const Ns = (opt('--n') ?? '1,3,10,30').split(',').map(Number);
-const maxTest = Number(opt('--max-test') ?? 1e9);
+/** Strokes per class for K = 1 (the learning curve over N is for K = 3). */
+const k1Ns = (opt('--k1-n') ?? '10').split(',').map(Number);
+/** Test images per set (the first of a fixed shuffle after the training images), to keep the run short. */
+const maxTest = Number(opt('--max-test') ?? 6);
 const radius = Number(opt('--radius') ?? 3);
 const strokeLength = Number(opt('--length') ?? 150);
 const withPeer = !argv.includes('--no-peer');
@@ -232,7 +235,7 @@ async function main(): Promise<void> {
     for (const K of Ks) {
       const trainImgs = order.slice(0, K);
       const strokeImgs: StrokeImage[] = trainImgs.map((im) => ({ classes: im.classes, width: im.w, height: im.h }));
-      for (const N of Ns) {
+      for (const N of K === 1 ? k1Ns : Ns) {
         const n1 = N === 1 ? 1 : Math.max(1, Math.round(N * firstShare));
         let strokes: SimStroke[] = firstRound(strokeImgs, set.C, n1, radius, strokeLength, 100 + N, gap);
         let labels = paint(strokeImgs, strokes);
