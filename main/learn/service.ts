@@ -11,7 +11,7 @@ import { spawnWorker } from '../jobs/spawn-worker';
 import { loadPixels } from '../handlers/images';
 import { saveAutomaticResult } from '../store/automatic';
 import { isTrainingLabel } from '../../app/provenance';
-import { normalizedGrey, tileFeatures, featureHalo, type FeatureSpec, DEFAULT_FEATURES } from '../../app/learn/features';
+import { normalizedGrey, tileFeatures, type FeatureSpec, DEFAULT_FEATURES } from '../../app/learn/features';
 import { predictForest } from '../../app/learn/forest';
 import { argmaxClasses, fractionWeights, margins, type Classifier, type TrainImage } from '../../app/learn/pipeline';
 import { grainSegments, phaseSegments } from '../../app/learn/segments';
@@ -105,9 +105,13 @@ export class LearnService {
   /** Normalised grey of recently used images (live feedback repaints the same image). */
   private readonly greyCache = new Map<number, { grey: Float32Array; w: number; h: number }>();
 
+  /** The decoded classifier of the open project, by version (live feedback asks many times a second). */
+  private clfCache: StoredClassifier | null = null;
+
   constructor(private readonly ctx: ServiceContext) {
     ctx.onProjectClose(async () => {
       this.greyCache.clear();
+      this.clfCache = null;
       await this.worker.dispose();
     });
   }
@@ -282,11 +286,18 @@ export class LearnService {
     });
   }
 
+  private classifier(store: ProjectStore): StoredClassifier {
+    const latest = (store.db.prepare('SELECT max(id) AS id FROM learn_classifiers').get() as { id: number | null }).id;
+    if (this.clfCache && latest === this.clfCache.info.id) return this.clfCache;
+    this.clfCache = requireClassifier(store);
+    return this.clfCache;
+  }
+
   /** First-stage prediction of a rectangle (features on the rectangle plus a halo). */
   async predictRegion(a: ParsedArgs<'learn.predictRegion'>): Promise<RegionPrediction> {
     const t0 = performance.now();
     const store = this.ctx.project();
-    const { classifier, info } = requireClassifier(store);
+    const { classifier, info } = this.classifier(store);
     const g = await this.grey(store, a.imageId);
     const x = Math.min(a.x, g.w - 1);
     const y = Math.min(a.y, g.h - 1);
@@ -307,7 +318,7 @@ export class LearnService {
   /** The square (of `size` px) with the lowest mean margin, over the image or all images with labels. */
   async nextUncertain(a: ParsedArgs<'learn.nextUncertain'>): Promise<UncertainRegion | null> {
     const store = this.ctx.project();
-    const { classifier } = requireClassifier(store);
+    const { classifier } = this.classifier(store);
     const ids = a.imageId ? [store.getImage(a.imageId).id] : store.listImages().map((i) => i.id).slice(0, 50);
     let best: UncertainRegion | null = null;
     for (const imageId of ids) {
@@ -368,7 +379,6 @@ function segmentConfidence(labels: Uint32Array, classOf: Uint8Array, probs: Floa
 
 /** Stage-1 probabilities of a rectangle, class-major. */
 export function regionProbs(clf: Classifier, grey: Float32Array, w: number, h: number, t: { x: number; y: number; w: number; h: number }): Float32Array {
-  void featureHalo;
   const feats = tileFeatures(grey, w, h, clf.features, t);
   return predictForest(clf.stage1, feats, t.w * t.h);
 }
