@@ -32,6 +32,7 @@ import { calibrationHandlers } from './handlers/calibration';
 import { classHandlers } from './handlers/classes';
 import { versionHandlers } from './handlers/versions';
 import { batchHandlers } from './handlers/batch';
+import { learnHandlers } from './learn/handlers';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -91,6 +92,7 @@ export class GrainLabService {
       ...classHandlers(ctx, cluster),
       ...versionHandlers(ctx),
       ...batchHandlers(ctx),
+      ...learnHandlers(ctx),
     };
   }
 
@@ -236,6 +238,7 @@ const READ_ONLY_METHODS: ReadonlySet<string> = new Set<MethodName>([
   'sam.status', 'sam.runStats', 'sam.verify',
   'classes.export', 'presets.list', 'presets.export', 'calibration.list', 'segmentation.settings', 'segment.plan', 'segment.preview',
   'versions.list', 'versions.get',
+  'learn.scribbles.list', 'learn.labels', 'learn.status', 'learn.predictRegion', 'learn.nextUncertain', 'learn.export',
 ]);
 
 /** A method as the person knows it, for the read-only refusal. */
@@ -250,5 +253,6 @@ function describe(method: string): string {
   if (method.startsWith('calibration.')) return 'Calibrating';
   if (method.startsWith('cluster.') || method.startsWith('classify.')) return 'Changing classes or clusters';
   if (method.startsWith('sam.')) return 'Prompting SAM';
+  if (method.startsWith('learn.')) return 'Teaching the pixel classifier';
   return `'${method}'`;
 }

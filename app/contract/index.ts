@@ -27,6 +27,7 @@ import { exportMethods } from './export';
 import { finetuneMethods } from './finetune';
 import { evalMethods } from './eval';
 import { batchMethods } from './batch';
+import { learnMethods } from './learn';
 import { clusterMethods, type ClassifierInfo } from './cluster';
 import { presetMethods } from './presets';
 import { calibrationMethods } from './calibration';
@@ -49,6 +50,7 @@ export * from './export';
 export * from './finetune';
 export * from './eval';
 export * from './batch';
+export * from './learn';
 
 /** Every method of the contract, each declared exactly once in its area file. */
 export const contract = {
@@ -62,6 +64,7 @@ export const contract = {
   ...finetuneMethods,
   ...evalMethods,
   ...batchMethods,
+  ...learnMethods,
   ...clusterMethods,
   ...presetMethods,
   ...calibrationMethods,

@@ -14,6 +14,7 @@ import { registerCalibrateCommands } from './commands/calibrate';
 import { registerClassCommands } from './commands/classes';
 import { registerVersionCommands } from './commands/versions';
 import { registerBatchCommands } from './commands/batch';
+import { registerLearnCommands } from './commands/learn';
 
 function buildProgram(): Command {
   const program = new Command();
@@ -34,6 +35,7 @@ function buildProgram(): Command {
   registerClassCommands(program);
   registerVersionCommands(program);
   registerBatchCommands(program);
+  registerLearnCommands(program);
   return program;
 }
 

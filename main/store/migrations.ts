@@ -185,6 +185,29 @@ export const migrations: Migration[] = [
       CREATE INDEX segments_class ON segments(class_id) WHERE class_id IS NOT NULL;
     `,
   },
+  {
+    version: 7,
+    description: 'learning from corrections: scribble strokes, trained pixel classifiers',
+    sql: `
+      CREATE TABLE learn_strokes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('paint','erase')),
+        class_id INTEGER REFERENCES classes(id) ON DELETE SET NULL,
+        radius REAL NOT NULL,
+        points BLOB NOT NULL,
+        undone INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+      CREATE INDEX learn_strokes_image ON learn_strokes(image_id, id);
+      CREATE TABLE learn_classifiers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        info TEXT NOT NULL,
+        data BLOB NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

@@ -14,7 +14,7 @@ const opt = (name: string) => {
 };
 const data = resolve(opt('--data') ?? join(root, '..', 'shared', 'data'));
 const only = opt('--only')?.split(',');
-const order = ['db', 'quality', 'effort', 'cluster', 'sam', 'edit', 'canvas', 'export'];
+const order = ['db', 'quality', 'effort', 'cluster', 'learn', 'sam', 'edit', 'canvas', 'export'];
 /** Report order: the listed benchmarks first, then the others by name. */
 const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
 const scripts = readdirSync(join(root, 'test', 'bench'))

@@ -1,0 +1,293 @@
+// The trainable pixel classifier end to end: filter-bank features, a class-balanced random forest,
+// an auto-context second stage (the first stage's probabilities, smoothed at several scales, added
+// as features), phase-fraction targets that shift the decision, and large images done tile by
+// tile so memory stays bounded. Pure: callers (workers, benchmarks, tests) bring the pixels.
+import { computeFeatures, checkSpec, featureCount, smooth, tileFeatures, tilesOf, type FeatureSpec } from './features';
+import { predictForest, trainForest, type Forest, type ForestOptions } from './forest';
+
+export const CLASSIFIER_FORMAT = 'grainlab-pixel-classifier';
+export const CLASSIFIER_VERSION = 1;
+
+export interface Classifier {
+  format: typeof CLASSIFIER_FORMAT;
+  version: number;
+  features: FeatureSpec;
+  /** Number of classes; class k is the k-th entry of the caller's class list. */
+  nClasses: number;
+  stage1: Forest;
+  /** Auto-context stage (null when turned off). */
+  stage2: Forest | null;
+  contextSigmas: number[];
+}
+
+export interface TrainImage {
+  grey: Float32Array;
+  width: number;
+  height: number;
+  /** Per pixel: 0 = unlabelled, k+1 = class k. */
+  labels: Uint8Array;
+}
+
+export interface TrainOptions {
+  features: FeatureSpec;
+  nClasses: number;
+  autoContext?: boolean;
+  contextSigmas?: number[];
+  forest?: ForestOptions;
+  /** Labelled pixels used at most (a class-stratified sample beyond that). */
+  maxSamples?: number;
+  onProgress?: (done: number, total: number, what: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Images up to this many feature values are featured whole; larger ones tile by tile. */
+const WHOLE_IMAGE_VALUES = 48 * 1024 * 1024;
+const TILE = 512;
+
+function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
+}
+
+/**
+ * Features of an image, either all at once (kept for the second stage) or recomputed per tile;
+ * `each` visits tiles with their feature-major maps.
+ */
+class FeatureSource {
+  private whole: Float32Array | null = null;
+  readonly F: number;
+  constructor(readonly grey: Float32Array, readonly w: number, readonly h: number, readonly spec: FeatureSpec) {
+    this.F = featureCount(spec);
+  }
+  get tiled(): boolean {
+    return this.F * this.w * this.h > WHOLE_IMAGE_VALUES;
+  }
+  *tiles(): Generator<{ x: number; y: number; w: number; h: number; feats: Float32Array }> {
+    if (!this.tiled) {
+      this.whole ??= computeFeatures(this.grey, this.w, this.h, this.spec);
+      yield { x: 0, y: 0, w: this.w, h: this.h, feats: this.whole };
+      return;
+    }
+    for (const t of tilesOf(this.w, this.h, TILE)) yield { ...t, feats: tileFeatures(this.grey, this.w, this.h, this.spec, t) };
+  }
+}
+
+/** Context maps per classifier: the first C - 1 classes (the last is 1 minus their sum) x scales. */
+export function contextCount(C: number, sigmas: number[]): number {
+  return (C - 1) * sigmas.length;
+}
+
+/** The first stage's probabilities smoothed at each context scale: ((C-1) x S) maps, class-major. */
+export function contextMaps(probs: Float32Array, C: number, w: number, h: number, sigmas: number[]): Float32Array {
+  const n = w * h;
+  const out = new Float32Array(contextCount(C, sigmas) * n);
+  let k = 0;
+  for (let c = 0; c < C - 1; c++) {
+    const p = probs.subarray(c * n, (c + 1) * n);
+    for (const s of sigmas) {
+      smooth(p, w, h, s, out.subarray(k * n, (k + 1) * n));
+      k++;
+    }
+  }
+  return out;
+}
+
+/** Feature-major maps of a tile: its filter features, then the context maps cut to the tile. */
+function withContext(feats: Float32Array, F: number, ctx: Float32Array, K: number, w: number, t: { x: number; y: number; w: number; h: number }, imageN: number): Float32Array {
+  const n = t.w * t.h;
+  const out = new Float32Array((F + K) * n);
+  out.set(feats.subarray(0, F * n));
+  for (let k = 0; k < K; k++) {
+    for (let y = 0; y < t.h; y++) {
+      const s = k * imageN + (t.y + y) * w + t.x;
+      out.set(ctx.subarray(s, s + t.w), (F + k) * n + y * t.w);
+    }
+  }
+  return out;
+}
+
+function pasteProbs(full: Float32Array, part: Float32Array, C: number, w: number, imageN: number, t: { x: number; y: number; w: number; h: number }): void {
+  const n = t.w * t.h;
+  for (let c = 0; c < C; c++) for (let y = 0; y < t.h; y++) full.set(part.subarray(c * n + y * t.w, c * n + (y + 1) * t.w), c * imageN + (t.y + y) * w + t.x);
+}
+
+/** Rows (row-major, F features) at the labelled pixels of a tile. */
+function gather(feats: Float32Array, F: number, labels: Uint8Array, w: number, t: { x: number; y: number; w: number; h: number }, rows: number[], ys: number[], keep: (i: number) => boolean): void {
+  const n = t.w * t.h;
+  for (let y = 0; y < t.h; y++) {
+    for (let x = 0; x < t.w; x++) {
+      const gi = (t.y + y) * w + t.x + x;
+      const l = labels[gi]!;
+      if (l === 0 || !keep(gi)) continue;
+      const i = y * t.w + x;
+      for (let f = 0; f < F; f++) rows.push(feats[f * n + i]!);
+      ys.push(l - 1);
+    }
+  }
+}
+
+/** Which labelled pixels to use: all, or a class-stratified random subset of at most max. */
+function sampler(images: TrainImage[], C: number, max: number, seed: number): ((img: number, i: number) => boolean) {
+  const counts = new Float64Array(C);
+  for (const im of images) for (let i = 0; i < im.labels.length; i++) if (im.labels[i]! > 0) counts[im.labels[i]! - 1]!++;
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total <= max) return () => true;
+  // Equal share per present class; a hash of (image, pixel) decides, so both stages agree.
+  const present = counts.filter((c) => c > 0).length;
+  const share = max / present;
+  const p = Array.from(counts, (c) => (c > 0 ? Math.min(1, share / c) : 0));
+  return (img, i) => {
+    const l = images[img]!.labels[i]!;
+    let hsh = Math.imul(i ^ (img * 0x9e3779b1) ^ seed, 0x85ebca6b);
+    hsh ^= hsh >>> 13;
+    hsh = Math.imul(hsh, 0xc2b2ae35);
+    hsh ^= hsh >>> 16;
+    return (hsh >>> 0) / 4294967296 < p[l - 1]!;
+  };
+}
+
+export function train(images: TrainImage[], o: TrainOptions): Classifier {
+  const spec = checkSpec(o.features);
+  const C = o.nClasses;
+  if (C < 2) throw new RangeError('training needs at least two classes');
+  const autoContext = o.autoContext ?? true;
+  const contextSigmas = o.contextSigmas ?? [1, 3, 8];
+  const keep = sampler(images, C, o.maxSamples ?? 200_000, 7);
+  const sources = images.map((im) => new FeatureSource(im.grey, im.width, im.height, spec));
+  const F = featureCount(spec);
+  const steps = images.length * (autoContext ? 3 : 1) + (autoContext ? 2 : 1);
+  let step = 0;
+  const tick = (what: string) => o.onProgress?.(++step, steps, what);
+  const rows: number[] = [];
+  const ys: number[] = [];
+  images.forEach((im, k) => {
+    checkAborted(o.signal);
+    for (const t of sources[k]!.tiles()) gather(t.feats, F, im.labels, im.width, t, rows, ys, (i) => keep(k, i));
+    tick('features');
+  });
+  const y = Uint8Array.from(ys);
+  if (new Set(y).size < 2) throw new RangeError('the labels name fewer than two classes: paint at least two classes');
+  checkAborted(o.signal);
+  const stage1 = trainForest(Float32Array.from(rows), y, y.length, F, C, o.forest);
+  tick('forest');
+  if (!autoContext) return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2: null, contextSigmas: [] };
+  const K = contextCount(C, contextSigmas);
+  const rows2: number[] = [];
+  const ys2: number[] = [];
+  images.forEach((im, k) => {
+    checkAborted(o.signal);
+    const src = sources[k]!;
+    const n = im.width * im.height;
+    const probs = new Float32Array(C * n);
+    for (const t of src.tiles()) pasteProbs(probs, predictForest(stage1, t.feats, t.w * t.h), C, im.width, n, t);
+    tick('first stage');
+    const ctx = contextMaps(probs, C, im.width, im.height, contextSigmas);
+    tick('context');
+    for (const t of src.tiles()) gather(withContext(t.feats, F, ctx, K, im.width, t, n), F + K, im.labels, im.width, t, rows2, ys2, (i) => keep(k, i));
+  });
+  checkAborted(o.signal);
+  const stage2 = trainForest(Float32Array.from(rows2), Uint8Array.from(ys2), ys2.length, F + K, C, { ...o.forest, seed: (o.forest?.seed ?? 1) + 1 });
+  tick('second stage');
+  return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2, contextSigmas };
+}
+
+export interface PredictOptions {
+  signal?: AbortSignal;
+  /** Stop after the first stage (faster, for live feedback). */
+  firstStageOnly?: boolean;
+}
+
+/** Class probabilities of every pixel, class-major (out[c*n + i]). */
+export function predict(clf: Classifier, grey: Float32Array, w: number, h: number, o: PredictOptions = {}): Float32Array {
+  const C = clf.nClasses;
+  const n = w * h;
+  const src = new FeatureSource(grey, w, h, clf.features);
+  const probs = new Float32Array(C * n);
+  for (const t of src.tiles()) {
+    checkAborted(o.signal);
+    pasteProbs(probs, predictForest(clf.stage1, t.feats, t.w * t.h), C, w, n, t);
+  }
+  if (!clf.stage2 || o.firstStageOnly) return probs;
+  const ctx = contextMaps(probs, C, w, h, clf.contextSigmas);
+  const K = contextCount(C, clf.contextSigmas);
+  const out = new Float32Array(C * n);
+  for (const t of src.tiles()) {
+    checkAborted(o.signal);
+    pasteProbs(out, predictForest(clf.stage2, withContext(t.feats, src.F, ctx, K, w, t, n), t.w * t.h), C, w, n, t);
+  }
+  return out;
+}
+
+/** Most probable class per pixel, after multiplying class k's probability by weights[k]. */
+export function argmaxClasses(probs: Float32Array, C: number, n: number, weights?: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    let bv = -1;
+    for (let c = 0; c < C; c++) {
+      const v = probs[c * n + i]! * (weights ? weights[c]! : 1);
+      if (v > bv) {
+        bv = v;
+        best = c;
+      }
+    }
+    out[i] = best;
+  }
+  return out;
+}
+
+/** Margin between the two most probable classes per pixel (0 = undecided, 1 = certain). */
+export function margins(probs: Float32Array, C: number, n: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let a = 0;
+    let b = 0;
+    for (let c = 0; c < C; c++) {
+      const v = probs[c * n + i]!;
+      if (v > a) {
+        b = a;
+        a = v;
+      } else if (v > b) b = v;
+    }
+    out[i] = a - b;
+  }
+  return out;
+}
+
+/**
+ * Class weights so that the argmax's class fractions match `targets` (fractions in 0..1, null =
+ * no target for that class): multiplicative updates toward each target, a few dozen passes over
+ * a pixel sample. Classes without a target keep weight 1 relative to each other.
+ */
+export function fractionWeights(probs: Float32Array, C: number, n: number, targets: (number | null)[]): Float64Array {
+  const w = new Float64Array(C).fill(1);
+  if (!targets.some((t) => t != null)) return w;
+  const stride = Math.max(1, Math.floor(n / 50_000));
+  const idx: number[] = [];
+  for (let i = 0; i < n; i += stride) idx.push(i);
+  const counts = new Float64Array(C);
+  for (let iter = 0; iter < 60; iter++) {
+    counts.fill(0);
+    for (const i of idx) {
+      let best = 0;
+      let bv = -1;
+      for (let c = 0; c < C; c++) {
+        const v = probs[c * n + i]! * w[c]!;
+        if (v > bv) {
+          bv = v;
+          best = c;
+        }
+      }
+      counts[best]!++;
+    }
+    let worst = 0;
+    for (let c = 0; c < C; c++) {
+      const t = targets[c];
+      if (t == null) continue;
+      const f = counts[c]! / idx.length;
+      worst = Math.max(worst, Math.abs(f - t));
+      w[c] = w[c]! * Math.pow((Math.max(t, 1e-4) + 1e-3) / (f + 1e-3), 0.5);
+    }
+    if (worst < 0.002) break;
+  }
+  return w;
+}

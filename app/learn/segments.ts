@@ -1,0 +1,102 @@
+// From class probabilities to segments: phase maps (connected regions of one class, each a
+// segment carrying its class), and grain maps where a boundary class's probability is the relief
+// the existing watershed floods from the confident grain interiors.
+import type { LabelMap } from '../types';
+import { labelMaskComponents, labelRegions, regionAreas } from '../classic/components';
+import { watershed } from '../classic/watershed';
+
+export interface PhaseSegments {
+  labels: LabelMap;
+  /** Class index of each segment id (index = id; entry 0 unused). */
+  classOf: Uint8Array;
+}
+
+/**
+ * Connected regions of equal class (8-connected) become segments. Regions smaller than minArea
+ * pixels join the neighbouring region they share most border with, so the map has no holes;
+ * classes in `skip` (e.g. the matrix) get no segments.
+ */
+export function phaseSegments(classes: Uint8Array, w: number, h: number, o: { minArea?: number; skip?: number[] } = {}): PhaseSegments {
+  const minArea = o.minArea ?? 16;
+  const cls = Uint8Array.from(classes);
+  // Absorb small regions into their neighbours (two passes catch chains of small bits).
+  for (let pass = 0; pass < 2 && minArea > 1; pass++) {
+    const { labels, count } = labelRegions(w, h, cls, 8);
+    const area = regionAreas(labels, count);
+    const small = new Uint8Array(count + 1);
+    let any = false;
+    for (let id = 1; id <= count; id++) {
+      if (area[id]! < minArea) {
+        small[id] = 1;
+        any = true;
+      }
+    }
+    if (!any) break;
+    // Majority class on the small regions' borders.
+    const votes = new Map<number, Map<number, number>>();
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        const id = labels[i]!;
+        if (!small[id]) continue;
+        const look = (j: number) => {
+          const other = labels[j]!;
+          if (other === id) return;
+          let m = votes.get(id);
+          if (!m) votes.set(id, (m = new Map()));
+          m.set(cls[j]!, (m.get(cls[j]!) ?? 0) + 1);
+        };
+        if (x > 0) look(i - 1);
+        if (x < w - 1) look(i + 1);
+        if (y > 0) look(i - w);
+        if (y < h - 1) look(i + w);
+      }
+    }
+    const to = new Int16Array(count + 1).fill(-1);
+    for (const [id, m] of votes) {
+      let best = -1;
+      let bv = -1;
+      for (const [c, v] of m) if (v > bv) [best, bv] = [c, v];
+      to[id] = best;
+    }
+    for (let i = 0; i < cls.length; i++) {
+      const t = to[labels[i]!]!;
+      if (t >= 0) cls[i] = t;
+    }
+  }
+  const skip = new Set(o.skip ?? []);
+  const { labels, count } = labelRegions(w, h, cls, 8);
+  const classOf = new Uint8Array(count + 1);
+  const remap = new Uint32Array(count + 1);
+  let next = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const id = labels[i]!;
+    if (id && remap[id] === 0 && !skip.has(cls[i]!)) {
+      remap[id] = ++next;
+      classOf[next] = cls[i]!;
+    }
+  }
+  const out = new Uint32Array(labels.length);
+  for (let i = 0; i < out.length; i++) out[i] = remap[labels[i]!]!;
+  return { labels: { width: w, height: h, data: out }, classOf: classOf.slice(0, next + 1) };
+}
+
+/**
+ * Grains from a boundary probability map: interiors (probability below `threshold`, at least
+ * minArea pixels) are the markers; the watershed on the boundary probability assigns every other
+ * pixel to a grain.
+ */
+export function grainSegments(boundary: Float32Array, w: number, h: number, o: { threshold?: number; minArea?: number } = {}): LabelMap {
+  const thr = o.threshold ?? 0.5;
+  const minArea = o.minArea ?? 16;
+  const mask = new Uint8Array(w * h);
+  for (let i = 0; i < mask.length; i++) mask[i] = boundary[i]! < thr ? 1 : 0;
+  const { labels, count } = labelMaskComponents(mask, w, h, 4);
+  const area = regionAreas(labels, count);
+  const remap = new Uint32Array(count + 1);
+  let next = 0;
+  for (let id = 1; id <= count; id++) if (area[id]! >= minArea) remap[id] = ++next;
+  const markers = new Uint32Array(labels.length);
+  for (let i = 0; i < markers.length; i++) markers[i] = remap[labels[i]!]!;
+  return watershed({ width: w, height: h, data: boundary }, { width: w, height: h, data: markers }, { levels: 256 });
+}

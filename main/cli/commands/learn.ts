@@ -1,0 +1,104 @@
+// CLI commands for learning from corrections: `grainlab train` trains the pixel classifier from
+// every label of the project (scribbles, corrected or verified segments' classes, clusters'
+// classes); `grainlab predict` applies it to images, keeping what a person made.
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { ServiceError } from '../../../app/errors';
+import { FEATURE_KINDS, type FeatureKind } from '../../../app/learn/features';
+import type { GrainLabService } from '../../service';
+import { withProject, runJob } from '../common';
+import { confirmPlan, type KeepFlags } from '../ask';
+
+const numList = (flag: string, v: string) =>
+  v.split(',').map((x) => {
+    const n = Number(x.trim());
+    if (!Number.isFinite(n)) throw new ServiceError('invalid-argument', `${flag} takes numbers separated by commas (got '${v}').`);
+    return n;
+  });
+
+/** A class named by id or by name. */
+async function classId(svc: GrainLabService, v: string, flag: string): Promise<number> {
+  const classes = await svc.call('classes.list', {});
+  const c = classes.find((x) => String(x.id) === v || x.name.toLowerCase() === v.toLowerCase());
+  if (!c) throw new ServiceError('not-found', `${flag}: no class '${v}' in this project (classes: ${classes.map((x) => `${x.id} ${x.name}`).join(', ') || 'none'}).`);
+  return c.id;
+}
+
+export function registerLearnCommands(program: Command): void {
+  program
+    .command('train')
+    .description('Train the pixel classifier from the project\'s labels: scribbles, classes of corrected or verified segments, classes given to clusters.')
+    .argument('<dir>', 'project folder')
+    .option('--sigmas <list>', 'feature scales in pixels', '0.7,1,1.6,3.5,5,10')
+    .option('--features <list>', `filters: ${FEATURE_KINDS.join(',')}`, FEATURE_KINDS.join(','))
+    .option('--no-auto-context', 'one stage only (faster, usually less accurate)')
+    .option('--scribbles-only', 'learn from scribbles only, not from segments\' classes')
+    .option('--export <file>', 'also write the classifier to a file (for grainlab predict --classifier)')
+    .option('--quiet', 'no progress output')
+    .action(async (dir: string, o: { sigmas: string; features: string; autoContext: boolean; scribblesOnly?: boolean; export?: string; quiet?: boolean }) => {
+      const kinds = o.features.split(',').map((k) => k.trim());
+      for (const k of kinds) if (!FEATURE_KINDS.includes(k as FeatureKind)) throw new ServiceError('invalid-argument', `--features: unknown filter '${k}'. Use ${FEATURE_KINDS.join(', ')}.`);
+      await withProject(dir, async (svc) => {
+        const { jobId } = await svc.call('learn.train', { features: { sigmas: numList('--sigmas', o.sigmas), kinds: kinds as FeatureKind[] }, autoContext: o.autoContext, segments: !o.scribblesOnly });
+        await runJob(svc, jobId, !!o.quiet);
+        const info = (await svc.call('learn.status', {}))!;
+        console.log(`classifier v${info.version}: ${info.classes.map((c) => c.name).join(', ')}; ${info.labels.total.toLocaleString('en')} labelled pixels on ${info.labels.images} images; ${info.autoContext ? 'two stages (auto-context)' : 'one stage'}; ${info.trainingSeconds.toFixed(1)} s`);
+        for (const c of info.labels.byClass) console.log(`  ${c.name}: ${c.scribble} scribbled, ${c.segment} from segments, ${c.cluster} from clusters`);
+        if (o.export) {
+          const r = await svc.call('learn.export', { path: resolve(o.export) });
+          console.log(`written ${r.path} (${r.bytes.toLocaleString('en')} bytes)`);
+        }
+      });
+    });
+
+  program
+    .command('predict')
+    .description('Segment images with the pixel classifier; segments a person made are kept, the old result stays as a version.')
+    .argument('<dir>', 'project folder')
+    .argument('[images...]', 'image ids')
+    .option('--all', 'every image of the project')
+    .option('--output <kind>', "'phases' (regions of one class) or 'grains' (boundary class + watershed)", 'phases')
+    .option('--boundary-class <class>', 'grains: the class (id or name) that marks boundaries')
+    .option('--skip-class <class...>', 'phases: classes (id or name) that get no segments, e.g. the matrix')
+    .option('--fraction <class=f...>', 'phase-fraction target, e.g. particles=0.12 (shifts the decision)')
+    .option('--min-area <px>', 'smaller regions join their neighbours', '16')
+    .option('--classifier <file>', 'a classifier file written by train --export, instead of the project\'s own')
+    .option('--keep', 'images with a segmentation: keep the segments a person made and replace the rest (default)')
+    .option('--replace', 'replace everything, also what a person made (kept as a version)')
+    .option('--yes', 'go on without asking when a person\'s corrections are at stake')
+    .option('--quiet', 'no progress output')
+    .action(async (dir: string, images: string[], o: KeepFlags & { all?: boolean; output: string; boundaryClass?: string; skipClass?: string[]; fraction?: string[]; minArea: string; classifier?: string }) => {
+      if (o.output !== 'phases' && o.output !== 'grains') throw new ServiceError('invalid-argument', `--output must be 'phases' or 'grains' (got '${o.output}').`);
+      if (!o.all && images.length === 0) throw new ServiceError('invalid-argument', 'Say which images: give image ids or --all.');
+      await withProject(dir, async (svc) => {
+        const list = await svc.call('images.list', {});
+        const ids = o.all ? list.map((i) => i.id) : images.map(Number);
+        for (const id of ids) if (!list.some((i) => i.id === id)) throw new ServiceError('not-found', `Image ${images[ids.indexOf(id)] ?? id} is not in ${dir}. Run 'grainlab info ${dir}' to list image ids.`);
+        const fractions: Record<string, number> = {};
+        for (const f of o.fraction ?? []) {
+          const m = /^(.+)=([0-9.]+)$/.exec(f);
+          const v = m ? Number(m[2]) : NaN;
+          if (!m || !(v >= 0 && v <= 1)) throw new ServiceError('invalid-argument', `--fraction takes class=fraction with a fraction from 0 to 1 (got '${f}').`);
+          fractions[String(await classId(svc, m[1]!, '--fraction'))] = v;
+        }
+        const skipClassIds = await Promise.all((o.skipClass ?? []).map((c) => classId(svc, c, '--skip-class')));
+        const boundaryClassId = o.boundaryClass ? await classId(svc, o.boundaryClass, '--boundary-class') : undefined;
+        const keep = await confirmPlan(svc, ids, o, 'Predicting');
+        const { jobId } = await svc.call('learn.predict', {
+          imageIds: ids,
+          keep,
+          output: o.output as 'phases' | 'grains',
+          skipClassIds,
+          minArea: Number(o.minArea),
+          ...(boundaryClassId ? { boundaryClassId } : {}),
+          ...(Object.keys(fractions).length ? { fractions } : {}),
+          ...(o.classifier ? { classifier: resolve(o.classifier) } : {}),
+        });
+        await runJob(svc, jobId, !!o.quiet);
+        for (const id of ids) {
+          const seg = await svc.call('segmentation.get', { imageId: id });
+          console.log(`image ${id}: ${seg ? `${seg.segments.length} segments (${seg.engine})` : 'no result'}`);
+        }
+      });
+    });
+}

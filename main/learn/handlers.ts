@@ -1,0 +1,46 @@
+// Service handlers: learning from corrections (app/contract/learn.ts). The work is in
+// main/learn/service.ts and main/learn/store.ts.
+import type { learnMethods } from '../../app/contract/learn';
+import { ServiceError } from '../../app/errors';
+import type { Handlers, ServiceContext } from '../handlers/context';
+import { LearnService } from './service';
+import { addStroke, scribbleState, undoStroke } from './store';
+
+export type LearnMethods = keyof typeof learnMethods;
+
+export function learnHandlers(ctx: ServiceContext): Handlers<LearnMethods> {
+  const svc = new LearnService(ctx);
+  const checkClass = (classId: number) => {
+    const c = ctx.project().listClasses().find((x) => x.id === classId);
+    if (!c) throw new ServiceError('not-found', `Class ${classId} does not exist in this project. Add it with classes.create (grainlab classes add) first.`);
+  };
+  return {
+    'learn.scribbles.add': (a) => {
+      const store = ctx.project();
+      store.getImage(a.imageId);
+      checkClass(a.classId);
+      addStroke(store, a.imageId, 'paint', a.classId, a.radius, a.points);
+      return scribbleState(store, a.imageId);
+    },
+    'learn.scribbles.erase': (a) => {
+      const store = ctx.project();
+      store.getImage(a.imageId);
+      addStroke(store, a.imageId, 'erase', null, a.radius, a.points);
+      return scribbleState(store, a.imageId);
+    },
+    'learn.scribbles.undo': (a) => {
+      const store = ctx.project();
+      store.getImage(a.imageId);
+      undoStroke(store, a.imageId);
+      return scribbleState(store, a.imageId);
+    },
+    'learn.scribbles.list': (a) => scribbleState(ctx.project(), ctx.project().getImage(a.imageId).id),
+    'learn.labels': () => svc.labels(true),
+    'learn.train': async (a) => ({ jobId: await svc.trainJob(a) }),
+    'learn.status': () => svc.status(),
+    'learn.predict': async (a) => ({ jobId: await svc.predictJob(a) }),
+    'learn.predictRegion': (a) => svc.predictRegion(a),
+    'learn.nextUncertain': (a) => svc.nextUncertain(a),
+    'learn.export': (a) => svc.exportTo(a.path),
+  };
+}

@@ -1,0 +1,323 @@
+// Learn benchmark (issue 12): simulated brush strokes on K training images, the pixel classifier
+// trained on them, the other images scored; beside it the peer (scikit-learn random forest on
+// scikit-image features, test/bench/learn_peer.py) with the very same strokes.
+//   node --import tsx test/bench/learn.ts ../shared/data [--sets uhcs,super_ni] [--k 1,3] [--n 1,3,10,30]
+//        [--k1-n 10] [--max-test 6] [--radius 3] [--length 150] [--gap 12] [--no-peer] [--no-context]
+// Also run by `npm run bench` (section learn, via learn.bench.ts). Never part of `npm test`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { listPairs, loadPair, PRESETS } from '../../main/eval/datasets';
+import { decodeImage } from '../../main/images/io';
+import { adjustedRandIndex } from '../../app/metrics/ari';
+import { seededRandom } from '../../app/random';
+import { DEFAULT_FEATURES, normalizedGrey, featureCount } from '../../app/learn/features';
+import { argmaxClasses, predict, train, type Classifier } from '../../app/learn/pipeline';
+import { grainSegments } from '../../app/learn/segments';
+import { correctiveRound, firstRound, paint, type SimStroke, type StrokeImage } from './learn-strokes';
+import { peakRssMiB, writeResult, type BenchRow } from './common';
+
+const argv = process.argv.slice(2);
+const opt = (name: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const positional = argv.find((a, i) => !a.startsWith('--') && (i === 0 || !argv[i - 1]!.startsWith('--')));
+const dataDir = resolve(opt('--data') ?? positional ?? join(import.meta.dirname, '..', '..', '..', 'shared', 'data'));
+const sets = (opt('--sets') ?? 'uhcs,super_ni,tbm_train').split(',');
+const Ks = (opt('--k') ?? '1,3').split(',').map(Number);
+const Ns = (opt('--n') ?? '1,3,10,30').split(',').map(Number);
+/** Strokes per class for K = 1 (the learning curve over N is for K = 3). */
+const k1Ns = (opt('--k1-n') ?? '10').split(',').map(Number);
+/** Test images per set (the first of a fixed shuffle after the training images), to keep the run short. */
+const maxTest = Number(opt('--max-test') ?? 6);
+const radius = Number(opt('--radius') ?? 3);
+const strokeLength = Number(opt('--length') ?? 150);
+const withPeer = !argv.includes('--no-peer');
+const autoContext = !argv.includes('--no-context');
+const firstShare = Number(opt('--first-share') ?? 0.5);
+const gap = Number(opt('--gap') ?? 12);
+const randomPx = Number(opt('--random-px') ?? 0);
+/** Forest settings to compare (defaults: the app's). */
+const forestOpts = {
+  ...(opt('--trees') ? { trees: Number(opt('--trees')) } : {}),
+  ...(opt('--depth') ? { maxDepth: Number(opt('--depth')) } : {}),
+  ...(opt('--min-leaf') ? { minLeaf: Number(opt('--min-leaf')) } : {}),
+  ...(opt('--balance') ? { balance: Number(opt('--balance')) } : {}),
+  ...(opt('--per-class') ? { samplesPerClass: Number(opt('--per-class')) } : {}),
+};
+const sigmas = opt('--sigmas')?.split(',').map(Number);
+const FEATURES = sigmas ? { ...DEFAULT_FEATURES, sigmas } : DEFAULT_FEATURES;
+const PY = '/usr/bin/python3';
+
+interface SetData {
+  name: string;
+  kind: 'phases' | 'grains';
+  C: number;
+  target: number;
+  images: { stem: string; path: string; grey: Float32Array; w: number; h: number; classes: Uint8Array; grains?: Uint32Array }[];
+}
+
+async function loadSet(name: string): Promise<SetData> {
+  const preset = PRESETS[name]!;
+  const pairs = listPairs(join(dataDir, name));
+  const images: SetData['images'] = [];
+  for (const p of pairs) {
+    const loaded = await loadPair(p, preset);
+    const w = loaded.image.width;
+    const h = loaded.image.height;
+    const grey = normalizedGrey(loaded.image);
+    let classes: Uint8Array;
+    let grains: Uint32Array | undefined;
+    if (preset.kind === 'grains') {
+      const raw = await decodeImage(readFileSync(p.labelPath), p.labelPath);
+      classes = new Uint8Array(w * h);
+      for (let i = 0; i < classes.length; i++) classes[i] = raw.data[i * raw.channels]! > (raw.bitDepth === 16 ? 127 * 257 : 127) ? 1 : 0;
+      grains = loaded.truth.data;
+    } else if (name === 'super_ni') {
+      // The person teaches two classes: matrix and gamma-prime (secondary + tertiary).
+      classes = Uint8Array.from(loaded.truth.data, (v) => (v === 0 ? 0 : 1));
+    } else {
+      classes = Uint8Array.from(loaded.truth.data);
+    }
+    images.push({ stem: p.stem, path: p.imagePath, grey, w, h, classes, ...(grains ? { grains } : {}) });
+  }
+  const C = name === 'uhcs' ? 4 : 2;
+  const target = name === 'uhcs' ? 2 : 1;
+  return { name, kind: preset.kind, C, target, images };
+}
+
+function shuffled<T>(xs: T[], seed: number): T[] {
+  const r = seededRandom(seed);
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+interface Scores {
+  iouPooled: number;
+  iouMean: number;
+  miou: number;
+  ari?: number;
+}
+
+/** Scores class probabilities (class-major per image) against the truth. */
+function score(set: SetData, test: SetData['images'], probsOf: (k: number) => Float32Array): Scores {
+  let inter = 0;
+  let union = 0;
+  const perImage: number[] = [];
+  const ci = new Float64Array(set.C);
+  const cu = new Float64Array(set.C);
+  const aris: number[] = [];
+  test.forEach((im, k) => {
+    const n = im.w * im.h;
+    const probs = probsOf(k);
+    const pred = argmaxClasses(probs, set.C, n);
+    let i1 = 0;
+    let u1 = 0;
+    for (let i = 0; i < n; i++) {
+      const t = im.classes[i] === set.target;
+      const p = pred[i] === set.target;
+      if (t && p) i1++;
+      if (t || p) u1++;
+      for (let c = 0; c < set.C; c++) {
+        const tc = im.classes[i] === c;
+        const pc = pred[i] === c;
+        if (tc && pc) ci[c]!++;
+        if (tc || pc) cu[c]!++;
+      }
+    }
+    inter += i1;
+    union += u1;
+    perImage.push(u1 ? i1 / u1 : 1);
+    if (set.kind === 'grains') {
+      const grains = grainSegments(probs.subarray(set.target * n, (set.target + 1) * n), im.w, im.h, { minArea: 16 });
+      aris.push(adjustedRandIndex({ width: im.w, height: im.h, data: im.grains! }, grains));
+    }
+  });
+  let miou = 0;
+  let present = 0;
+  for (let c = 0; c < set.C; c++) {
+    if (cu[c]! > 0) {
+      miou += ci[c]! / cu[c]!;
+      present++;
+    }
+  }
+  return {
+    iouPooled: union ? inter / union : 1,
+    iouMean: perImage.reduce((a, b) => a + b, 0) / perImage.length,
+    miou: miou / Math.max(1, present),
+    ...(aris.length ? { ari: aris.reduce((a, b) => a + b, 0) / aris.length } : {}),
+  };
+}
+
+function trainOn(set: SetData, imgs: SetData['images'], labels: Uint8Array[]): { clf: Classifier; seconds: number; samples: number } {
+  const t0 = performance.now();
+  const clf = train(
+    imgs.map((im, k) => ({ grey: im.grey, width: im.w, height: im.h, labels: labels[k]! })),
+    { features: FEATURES, nClasses: set.C, autoContext, forest: forestOpts },
+  );
+  let samples = 0;
+  for (const l of labels) for (let i = 0; i < l.length; i++) if (l[i]) samples++;
+  return { clf, seconds: (performance.now() - t0) / 1000, samples };
+}
+
+function saveNpy(file: string, data: Uint8Array): void {
+  const header = `{'descr': '|u1', 'fortran_order': False, 'shape': (${data.length},), }`;
+  const pad = 64 - ((10 + header.length + 1) % 64);
+  const h = header + ' '.repeat(pad) + '\n';
+  const pre = Buffer.alloc(10);
+  pre.write('\x93NUMPY', 0, 'latin1');
+  pre[6] = 1;
+  pre[7] = 0;
+  pre.writeUInt16LE(h.length, 8);
+  writeFileSync(file, Buffer.concat([pre, Buffer.from(h, 'latin1'), Buffer.from(data)]));
+}
+
+function loadNpyF32(file: string): Float32Array {
+  const b = readFileSync(file);
+  const hl = b.readUInt16LE(8);
+  const start = 10 + hl;
+  return new Float32Array(b.buffer.slice(b.byteOffset + start, b.byteOffset + b.length));
+}
+
+function peerAvailable(): string | null {
+  if (!existsSync(PY)) return `${PY} not found`;
+  const r = spawnSync(PY, ['-c', 'import sklearn, skimage'], { encoding: 'utf8' });
+  return r.status === 0 ? null : 'python3-sklearn / python3-skimage missing';
+}
+
+function runPeer(set: SetData, trainImgs: SetData['images'], labels: Uint8Array[], test: SetData['images']): { scores: Scores; trainS: number; sPerMP: number; cpuPerMP: number } | string {
+  const dir = mkdtempSync(join(tmpdir(), 'grainlab-learn-peer-'));
+  try {
+    const job = {
+      nClasses: set.C,
+      train: trainImgs.map((im, k) => {
+        const f = join(dir, `train${k}.npy`);
+        saveNpy(f, labels[k]!);
+        return { image: im.path, labels: f };
+      }),
+      test: test.map((im, k) => ({ image: im.path, out: join(dir, `test${k}.npy`) })),
+    };
+    writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
+    const r = spawnSync(PY, [join(import.meta.dirname, 'learn_peer.py'), join(dir, 'job.json')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.status !== 0) return `peer failed: ${(r.stderr || '').trim().split('\n').pop()}`;
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { train_s: number; predict_s: number; predict_cpu_s: number; pixels: number; skipped?: string };
+    if (out.skipped) return out.skipped;
+    const scores = score(set, test, (k) => loadNpyF32(job.test[k]!.out));
+    return { scores, trainS: out.train_s, sPerMP: out.predict_s / (out.pixels / 1e6), cpuPerMP: out.predict_cpu_s / (out.pixels / 1e6) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const rows: BenchRow[] = [];
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+async function main(): Promise<void> {
+  if (!existsSync(dataDir)) {
+    writeResult('learn', [{ metric: 'learn benchmark', value: 'skipped', unit: '', note: `no labelled data at ${dataDir}` }]);
+    return;
+  }
+  const peerMissing = withPeer ? peerAvailable() : 'turned off (--no-peer)';
+  if (peerMissing) log(`learn: peer skipped: ${peerMissing}`);
+  log(`learn: features ${featureCount(DEFAULT_FEATURES)} maps, auto-context ${autoContext ? 'on' : 'off'}, brush radius ${radius}px, stroke length ${strokeLength}px`);
+  for (const name of sets) {
+    const set = await loadSet(name);
+    const order = shuffled(set.images, 12);
+    const test = order.slice(3, 3 + maxTest);
+    const mp = test.reduce((a, im) => a + im.w * im.h, 0) / 1e6;
+    const metric = set.kind === 'grains' ? 'ARI' : 'target IoU';
+    for (const K of Ks) {
+      const trainImgs = order.slice(0, K);
+      const strokeImgs: StrokeImage[] = trainImgs.map((im) => ({ classes: im.classes, width: im.w, height: im.h }));
+      for (const N of K === 1 ? k1Ns : Ns) {
+        const n1 = N === 1 ? 1 : Math.max(1, Math.round(N * firstShare));
+        let strokes: SimStroke[] = firstRound(strokeImgs, set.C, n1, radius, strokeLength, 100 + N, gap);
+        let labels = paint(strokeImgs, strokes);
+        if (randomPx) {
+          // Development check: randomPx random pixels per class over the training images instead of strokes.
+          const r = seededRandom(N);
+          labels = strokeImgs.map((im) => new Uint8Array(im.classes.length));
+          for (let c = 0; c < set.C; c++) {
+            const cand: [number, number][] = [];
+            strokeImgs.forEach((im, k) => im.classes.forEach((v, i) => v === c && cand.push([k, i])));
+            for (let j = 0; j < randomPx && cand.length; j++) {
+              const [k, i] = cand[Math.floor(r() * cand.length)]!;
+              labels[k]![i] = c + 1;
+            }
+          }
+          strokes = [];
+        } else if (N > n1) {
+          const first = trainOn(set, trainImgs, labels);
+          const predicted = trainImgs.map((im) => argmaxClasses(predict(first.clf, im.grey, im.w, im.h), set.C, im.w * im.h));
+          const more = correctiveRound(strokeImgs, predicted, labels, set.C, N - n1, radius, strokeLength, 200 + N, gap);
+          strokes = [...strokes, ...more];
+          labels = paint(strokeImgs, more, labels);
+        }
+        const t = trainOn(set, trainImgs, labels);
+        if (argv.includes('--debug')) {
+          const per = new Array(set.C + 1).fill(0);
+          for (const l of labels) for (const v of l) per[v]++;
+          log(`labelled px per class: ${per.slice(1).join(' ')}`);
+        }
+        const t0 = performance.now();
+        const c0 = process.cpuUsage();
+        const probs = test.map((im) => predict(t.clf, im.grey, im.w, im.h));
+        const sPerMP = (performance.now() - t0) / 1000 / mp;
+        const cpu = process.cpuUsage(c0);
+        const cpuPerMP = (cpu.user + cpu.system) / 1e6 / mp;
+        const s = score(set, test, (k) => probs[k]!);
+        if (argv.includes('--debug')) {
+          const cm = Array.from({ length: set.C }, () => new Array(set.C).fill(0));
+          test.forEach((im, k) => argmaxClasses(probs[k]!, set.C, im.w * im.h).forEach((p, i) => cm[im.classes[i]!]![p]++));
+          log(`confusion (rows truth): ${cm.map((r) => r.join(',')).join(' | ')}`);
+        }
+        const tag = `${name} K=${K} N=${N}`;
+        const main = set.kind === 'grains' ? s.ari! : s.iouPooled;
+        log(`${tag}: ${strokes.length} strokes, ${t.samples} px; ${metric} ${main.toFixed(3)} (per image ${s.iouMean.toFixed(3)}), mIoU ${s.miou.toFixed(3)}; train ${t.seconds.toFixed(2)} s; predict ${sPerMP.toFixed(2)} s/MP (CPU ${cpuPerMP.toFixed(2)} s/MP)`);
+        const target = set.kind === 'grains' ? (K === 3 && N <= 10 ? '>= 0.60' : undefined) : K === 3 && N <= 10 ? (name === 'uhcs' ? '>= 0.65 and >= peer' : '>= 0.85 and >= peer') : undefined;
+        rows.push({ metric: `${tag} ${metric}${set.kind === 'grains' ? '' : ' (pooled)'}`, value: main, unit: '', ...(target ? { target } : {}), note: `${strokes.length} strokes, ${t.samples} px, ${test.length} test images` });
+        if (set.kind !== 'grains') rows.push({ metric: `${tag} target IoU (mean per image)`, value: s.iouMean, unit: '' });
+        rows.push({ metric: `${tag} mIoU`, value: s.miou, unit: '' });
+        rows.push({ metric: `${tag} training`, value: t.seconds, unit: 's' });
+        rows.push({ metric: `${tag} prediction`, value: sPerMP, unit: 's/MP', target: '<= 2 and 3x faster than peer', note: 'wall clock, one thread' });
+        rows.push({ metric: `${tag} prediction CPU time`, value: cpuPerMP, unit: 's/MP', note: 'CPU seconds (the machine is shared; wall time depends on load)' });
+        if (!peerMissing) {
+          const p = runPeer(set, trainImgs, labels, test);
+          if (typeof p === 'string') {
+            log(`${tag} peer: ${p}`);
+            rows.push({ metric: `${tag} peer`, value: 'failed', unit: '', note: p });
+          } else {
+            const pm = set.kind === 'grains' ? p.scores.ari! : p.scores.iouPooled;
+            log(`${tag} peer: ${metric} ${pm.toFixed(3)} (per image ${p.scores.iouMean.toFixed(3)}), mIoU ${p.scores.miou.toFixed(3)}; train ${p.trainS.toFixed(2)} s; predict ${p.sPerMP.toFixed(2)} s/MP (CPU ${p.cpuPerMP.toFixed(2)} s/MP)`);
+            rows.push({ metric: `${tag} peer ${metric}${set.kind === 'grains' ? '' : ' (pooled)'}`, value: pm, unit: '', note: 'sklearn RF(100, balanced) on skimage multiscale_basic_features, same strokes' });
+            rows.push({ metric: `${tag} peer mIoU`, value: p.scores.miou, unit: '' });
+            rows.push({ metric: `${tag} peer training`, value: p.trainS, unit: 's' });
+            rows.push({ metric: `${tag} peer prediction`, value: p.sPerMP, unit: 's/MP', note: 'wall clock, n_jobs=-1 (2 cores)' });
+            rows.push({ metric: `${tag} peer prediction CPU time`, value: p.cpuPerMP, unit: 's/MP' });
+          }
+        }
+      }
+    }
+  }
+  // Training speed on 100k labelled pixels (dense labels of uhcs training images, subsampled).
+  if (sets.includes('uhcs') && !argv.includes('--no-100k')) {
+    const set = await loadSet('uhcs');
+    const imgs = shuffled(set.images, 12).slice(0, 3);
+    const r = seededRandom(5);
+    const labels = imgs.map((im) => Uint8Array.from(im.classes, (c) => (r() < 100_000 / (3 * im.w * im.h) ? c + 1 : 0)));
+    const t = trainOn(set, imgs, labels);
+    rows.push({ metric: `training on ${t.samples} labelled px (3 uhcs images, auto-context ${autoContext ? 'on' : 'off'})`, value: t.seconds, unit: 's', target: '<= 10 s for 100k px' });
+    log(`train ${t.samples} px: ${t.seconds.toFixed(2)} s`);
+  }
+  rows.push({ metric: 'peak memory (this process)', value: peakRssMiB(), unit: 'MiB' });
+  if (peerMissing) rows.push({ metric: 'peer', value: 'skipped', unit: '', note: peerMissing });
+  writeResult('learn', rows);
+}
+
+await main();
