@@ -182,7 +182,9 @@ test('eval.project is a job: progress, and a cancel leaves no report and no chan
     const end = await jobEnd(svc, jobId);
     off();
     assert.equal(end.state, 'cancelled');
-    assert.ok(messages.some((m) => /classic pipeline.*discs\.png/.test(m)), messages.join(' | '));
+    // Progress is throttled to ~20 events a second, so a fast engine's own message may be skipped;
+    // the ones that arrive name the engine and the image.
+    assert.ok(messages.some((m) => /(classic pipeline|tiny-sam).*discs\.png/.test(m)), messages.join(' | '));
     assert.equal(await svc.call('eval.result', { jobId }), null);
     assert.deepEqual(await svc.call('images.list', {}), before);
   } finally {
