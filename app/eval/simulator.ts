@@ -7,10 +7,10 @@ import type { Box, LabelMap } from '../types';
 import { chessboardDepth, longestPath, pixelCentres, simplify, traceOutline, windowOf, type Window } from './geometry';
 
 /** What a person does in one gesture. setClassCluster / deleteCluster act on a whole k-means cluster. */
-export type Gesture = 'merge' | 'split' | 'brush' | 'polygon' | 'delete' | 'deleteCluster' | 'setClass' | 'setClassCluster' | 'samClick';
-export const GESTURES: readonly Gesture[] = ['merge', 'split', 'brush', 'polygon', 'delete', 'deleteCluster', 'setClass', 'setClassCluster', 'samClick'];
+type Gesture = 'merge' | 'split' | 'brush' | 'polygon' | 'delete' | 'deleteCluster' | 'setClass' | 'setClassCluster' | 'samClick';
+const GESTURES: readonly Gesture[] = ['merge', 'split', 'brush', 'polygon', 'delete', 'deleteCluster', 'setClass', 'setClassCluster', 'samClick'];
 
-export interface SimulationStep {
+interface SimulationStep {
   /** Number of operations done so far (after this step). */
   operations: number;
   gesture: Gesture;
