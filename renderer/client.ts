@@ -24,10 +24,10 @@ function electronClient(api: PreloadApi): GrainLabClient {
   };
 }
 
-export type ConnectionState = 'connecting' | 'open' | 'closed' | 'unauthorized';
+type ConnectionState = 'connecting' | 'open' | 'closed' | 'unauthorized';
 
 /** WebSocket client with request ids, typed replies and automatic reconnection. */
-export class WebSocketClient implements GrainLabClient {
+class WebSocketClient implements GrainLabClient {
   private ws: WebSocket | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();

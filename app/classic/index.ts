@@ -12,16 +12,14 @@ import { mergeSimilarRegions } from './regions';
 import { adaptiveThreshold, classify, histogram, multiOtsuThresholds, otsuFromHistogram, otsuThreshold } from './threshold';
 import { watershed } from './watershed';
 
-export { otsuThreshold, otsuFromHistogram, multiOtsuThresholds, localMeanThreshold, adaptiveThreshold, classify, histogram } from './threshold';
-export { connectedComponents, removeSmallComponents, labelRegions, regionAreas, mergeSmallRegions, relabelSequential } from './components';
-export type { BinaryMask, Connectivity } from './components';
-export { gaussianBlur, gaussianKernel, sobel, sobelGradients, boxMean, toFloat32 } from './filters';
-export type { FloatImage, BorderMode } from './filters';
+export { otsuThreshold, multiOtsuThresholds, localMeanThreshold, adaptiveThreshold } from './threshold';
+export { connectedComponents, labelRegions, mergeSmallRegions } from './components';
+export { gaussianBlur, sobel, sobelGradients, toFloat32 } from './filters';
+export type { BorderMode } from './filters';
 export { canny } from './canny';
-export { distanceTransform, squaredDistanceTransform } from './distance';
+export { squaredDistanceTransform } from './distance';
 export { watershed, quantize } from './watershed';
-export { fillHoles, removeSmallObjects, removeSmallHoles, erode, dilate, opening, closing, blackTopHat, whiteTopHat, reconstructByDilation, hMaxima } from './morphology';
-export { mergeSimilarRegions } from './regions';
+export { fillHoles, removeSmallObjects, removeSmallHoles, erode, dilate, blackTopHat, reconstructByDilation, hMaxima } from './morphology';
 
 export interface ClassicProgress {
   (done: number, total: number, stage: string): void;

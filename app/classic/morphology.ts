@@ -164,21 +164,13 @@ function rankSquare(image: FloatImage, size: number, max: boolean): FloatImage {
 
 export const erode = (image: FloatImage, size: number): FloatImage => rankSquare(image, size, false);
 export const dilate = (image: FloatImage, size: number): FloatImage => rankSquare(image, size, true);
-export const opening = (image: FloatImage, size: number): FloatImage => dilate(erode(image, size), size);
-export const closing = (image: FloatImage, size: number): FloatImage => erode(dilate(image, size), size);
+const closing = (image: FloatImage, size: number): FloatImage => erode(dilate(image, size), size);
 
 /** Closing minus image: bright where thin dark structures (narrower than the window) are. */
 export function blackTopHat(image: FloatImage, size: number): FloatImage {
   const c = closing(image, size);
   for (let i = 0; i < c.data.length; i++) c.data[i] = c.data[i]! - image.data[i]!;
   return c;
-}
-
-/** Image minus opening: bright where thin bright structures are. */
-export function whiteTopHat(image: FloatImage, size: number): FloatImage {
-  const o = opening(image, size);
-  for (let i = 0; i < o.data.length; i++) o.data[i] = image.data[i]! - o.data[i]!;
-  return o;
 }
 
 /**

@@ -27,7 +27,7 @@ function crop(src: GreyImage, x0: number, y0: number, w: number, h: number): Gre
 }
 
 /** Margin a tile needs so its core is classified and cleaned as in the whole image. */
-export function neededOverlap(o: ClassicSettings, overlap: number): number {
+function neededOverlap(o: ClassicSettings, overlap: number): number {
   const sigma = o.sigma ?? 0;
   const adaptive = (o.threshold ?? CLASSIC_DEFAULTS.threshold) === 'adaptive';
   // A region that reaches a core from outside its tile has at least `overlap` pixels inside it,

@@ -7,6 +7,5 @@ export * from './kmeans';
 export * from './classify';
 export * from './fractions';
 export * from './pixelkmeans';
-export { seededRandom, sampleIndices } from './random';
 export * from './phasemap';
 export * from './validate';

@@ -9,9 +9,6 @@ export const FeatureGroupSchema = z.enum(['intensity', 'texture', 'shape', 'boun
 export type FeatureGroupName = z.infer<typeof FeatureGroupSchema>;
 const DEFAULT_GROUPS: FeatureGroupName[] = ['intensity', 'texture', 'shape', 'boundary'];
 
-/** Where a segment's class came from (segments.class_source); see app/provenance.ts. */
-export type { ClassSource } from '../provenance';
-
 export interface ClusterInfo {
   /** 0-based cluster index, stable until the next cluster.run / merge / split. */
   id: number;

@@ -9,7 +9,7 @@ const jobId = z.string().min(1).max(100);
 /** An engine as the evaluation names it: 'classic', 'classic:preset:<name>', 'sam:<model>:<matsam|grid>', or one an extension registers (e.g. 'pixel-classifier'). */
 const engineId = z.string().trim().min(1).max(200);
 
-export const EvalProjectArgsSchema = z.object({
+const EvalProjectArgsSchema = z.object({
   /** Images to score (default: every image with verified segments or marked verified). */
   imageIds: z.array(id).min(1).max(100_000).optional(),
   /** Engines to run (default: every available engine). */

@@ -6,7 +6,7 @@ import type { DatasetCardJson } from '../export/card';
 
 const ratio = z.number().min(0).max(1000);
 
-export const FinetuneOptionsSchema = z.object({
+const FinetuneOptionsSchema = z.object({
   /** Folder to create; written beside it first and renamed into place at the end. */
   dest: path,
   /** Images to consider (default: every image with a segmentation). */

@@ -7,7 +7,7 @@ import { KeepSchema } from './versions';
 import type { JobStarted } from '../contract';
 import { FEATURE_KINDS, DEFAULT_SIGMAS } from '../learn/features';
 
-export const LearnFeaturesSchema = z.object({
+const LearnFeaturesSchema = z.object({
   sigmas: z.array(z.number().min(0.3).max(64)).min(1).max(12).default([...DEFAULT_SIGMAS]),
   kinds: z.array(z.enum(FEATURE_KINDS)).min(1).max(FEATURE_KINDS.length).default([...FEATURE_KINDS]),
 });

@@ -7,43 +7,26 @@
 // The renderer can pass measure: false for instant previews.
 export {
   type LabelPatch,
-  type PatchDirection,
-  PatchMismatchError,
-  PatchDecodeError,
-  PatchBuilder,
   applyPatch,
   combinePatches,
   decodePatch,
   diffToPatch,
   emptyPatch,
   encodePatch,
-  invertPatch,
   isEmptyPatch,
   patchPixelCount,
 } from './patch';
 export {
-  type AddFromMaskOp,
   type BrushOp,
-  type DeleteOp,
-  type DeleteSmallerThanOp,
   type EditContext,
   type EditKind,
   type EditOp,
-  type EditPlan,
-  type EditResult,
-  type FillHolesOp,
-  type MergeOp,
   type MetaChange,
   type PolygonOp,
   type SegmentMeta,
-  type SetClassOp,
-  type SetVerifiedOp,
-  type SplitByLineOp,
-  type Target,
   applyEdit,
   invertMeta,
-  planEdit,
+  
 } from './ops';
-export { type MeasureOptions, type SegmentChanges, measurePatch } from './measure';
-export { type MaskRle, type Point, type RowSpans, maskToRle, rleToMask, polygonSpans, strokeSpans, maskSpans, spanArea } from './spans';
-export { EditOpSchema } from './schema';
+export { type SegmentChanges, measurePatch } from './measure';
+export { type MaskRle, type Point, maskToRle, polygonSpans } from './spans';

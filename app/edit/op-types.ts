@@ -62,7 +62,7 @@ export interface FillHolesOp {
   absorbEnclosed?: boolean;
 }
 /** Writes `target` into the mask's pixels; without overwrite only empty (0) pixels change. */
-export interface AddFromMaskOp {
+interface AddFromMaskOp {
   kind: 'addFromMask';
   mask: MaskRle;
   target: Target;

@@ -7,7 +7,7 @@ import { PatchBuilder, applyPatch, emptyPatch, isEmptyPatch, type LabelPatch } f
 import { clipBox, statsFullScan } from './scan';
 import { markPolyline, maskSpans, polygonSpans, strokeSpans, type RowSpans } from './spans';
 
-export type { Target, MergeOp, SplitByLineOp, BrushOp, DeleteOp, DeleteSmallerThanOp, FillHolesOp, AddFromMaskOp, PolygonOp, SetClassOp, SetVerifiedOp, EditOp, EditKind, SegmentMeta, MetaChange, EditContext, EditPlan, EditResult } from './op-types';
+export type { BrushOp, PolygonOp, EditOp, EditKind, SegmentMeta, MetaChange, EditContext, EditPlan, EditResult } from './op-types';
 import type { Target, MergeOp, SplitByLineOp, DeleteOp, DeleteSmallerThanOp, FillHolesOp, SetClassOp, SetVerifiedOp, EditOp, MetaChange, EditContext, EditPlan, EditResult } from './op-types';
 
 const MAX_ID = 0xffffffff;

@@ -87,13 +87,6 @@ function assertFinitePoints(points: readonly Point[], what: string): void {
   }
 }
 
-/** Number of covered pixels. */
-export function spanArea(spans: RowSpans): number {
-  let n = 0;
-  for (let k = 0; k < spans.xs.length; k += 2) n += spans.xs[k + 1]! - spans.xs[k]! + 1;
-  return n;
-}
-
 /**
  * Interval of x (continuous) where the horizontal line y = yc meets the capsule of radius r
  * around segment a-b, or null. The capsule is convex, so the union of its parts is one interval.

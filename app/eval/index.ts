@@ -3,10 +3,6 @@
 export {
   simulateCorrection,
   phaseObjects,
-  GESTURES,
-  type Gesture,
   type SimulationOptions,
   type SimulationResult,
-  type SimulationStep,
 } from './simulator';
-export { traceOutline, longestPath, simplify, chessboardDepth, pixelCentres, windowOf, type Window } from './geometry';

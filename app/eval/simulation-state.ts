@@ -1,7 +1,8 @@
 // The correction-effort simulator's state: the contingency of truth rows against segments, the
 // wrongly labelled regions, the objective and its cheap estimates, and applying an edit. Finding
 // candidate edits is in simulation-candidates.ts, drawing them as gestures in simulation-build.ts.
-import { applyEdit, planEdit, type EditContext, type EditOp, type MaskRle, type SegmentMeta } from '../edit';
+import { applyEdit, type EditContext, type EditOp, type MaskRle, type SegmentMeta } from '../edit';
+import { planEdit } from '../edit/ops';
 import { adjustedRandIndex, classScores } from '../metrics';
 import type { Box, LabelMap } from '../types';
 import { Delta, forEachPatchRun, KEY, MAX_ROW, pairs, type Built, type Region, type SimulationOptions } from './simulation-types';

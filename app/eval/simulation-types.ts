@@ -7,7 +7,7 @@ import type { LabelMap } from '../types';
 export type Gesture = 'merge' | 'split' | 'brush' | 'polygon' | 'delete' | 'deleteCluster' | 'setClass' | 'setClassCluster' | 'samClick';
 export const GESTURES: readonly Gesture[] = ['merge', 'split', 'brush', 'polygon', 'delete', 'deleteCluster', 'setClass', 'setClassCluster', 'samClick'];
 
-export interface SimulationStep {
+interface SimulationStep {
   /** Number of operations done so far (after this step). */
   operations: number;
   gesture: Gesture;

@@ -10,7 +10,7 @@ import { candidates } from './simulation-candidates';
 import { Simulation } from './simulation-state';
 import { EPS, GESTURES, type Built, type Gesture, type SimulationOptions, type SimulationResult } from './simulation-types';
 
-export { GESTURES, type Gesture, type SimulationOptions, type SimulationResult, type SimulationStep } from './simulation-types';
+export type { SimulationOptions, SimulationResult } from './simulation-types';
 /**
  * Simulates a person correcting `start` until it matches `truth` well enough: each step the
  * operator estimates the gain of every candidate edit (merge pieces of one grain, cut a segment

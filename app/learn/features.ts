@@ -48,7 +48,7 @@ export function featureCount(spec: FeatureSpec): number {
 }
 
 /** Pixels of context a tile needs on each side so its features equal the whole image's. */
-export function featureHalo(spec: FeatureSpec): number {
+function featureHalo(spec: FeatureSpec): number {
   const s = checkSpec(spec).sigmas;
   // The cascade's kernels add up; then one pixel for differences and the structure tensor's blur.
   let halo = 0;
@@ -126,7 +126,7 @@ function reflect(i: number, n: number): number {
 }
 
 /** Separable Gaussian blur with reflected borders; `tmp` and `out` have w*h elements. */
-export function gaussian(src: Float32Array, w: number, h: number, sigma: number, out = new Float32Array(w * h), tmp = new Float32Array(w * h)): Float32Array {
+function gaussian(src: Float32Array, w: number, h: number, sigma: number, out = new Float32Array(w * h), tmp = new Float32Array(w * h)): Float32Array {
   const k = kernel(sigma);
   const r = (k.length - 1) >> 1;
   // Rows.
@@ -154,7 +154,7 @@ export function gaussian(src: Float32Array, w: number, h: number, sigma: number,
 }
 
 /** Pyramid level a scale is computed at: 1 (full), 2 or 4 (downsampled, then upsampled). */
-export function levelOf(sigma: number): number {
+function levelOf(sigma: number): number {
   return sigma >= 6 ? 4 : sigma >= 3 ? 2 : 1;
 }
 
@@ -371,7 +371,7 @@ export function tilesOf(w: number, h: number, size: number): Tile[] {
 }
 
 /** Copies a rectangle (with a halo clamped to the image) out of a full-size grey image. */
-export function cropWithHalo(grey: Float32Array, w: number, h: number, t: Tile, halo: number): { data: Float32Array; box: Tile } {
+function cropWithHalo(grey: Float32Array, w: number, h: number, t: Tile, halo: number): { data: Float32Array; box: Tile } {
   const x0 = Math.max(0, t.x - halo);
   const y0 = Math.max(0, t.y - halo);
   const x1 = Math.min(w, t.x + t.w + halo);

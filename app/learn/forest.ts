@@ -286,8 +286,3 @@ export function predictForest(forest: Forest, x: Float32Array, npx: number, out 
   }
   return out;
 }
-
-/** Plain-object form for storage (typed arrays as base64 would bloat; callers pack it with msgpack). */
-export function forestSize(f: Forest): number {
-  return f.feature.length;
-}

@@ -72,12 +72,12 @@ class FeatureSource {
 }
 
 /** Context maps per classifier: the first C - 1 classes (the last is 1 minus their sum) x scales. */
-export function contextCount(C: number, sigmas: number[]): number {
+function contextCount(C: number, sigmas: number[]): number {
   return (C - 1) * sigmas.length;
 }
 
 /** The first stage's probabilities smoothed at each context scale: ((C-1) x S) maps, class-major. */
-export function contextMaps(probs: Float32Array, C: number, w: number, h: number, sigmas: number[]): Float32Array {
+function contextMaps(probs: Float32Array, C: number, w: number, h: number, sigmas: number[]): Float32Array {
   const n = w * h;
   const out = new Float32Array(contextCount(C, sigmas) * n);
   let k = 0;

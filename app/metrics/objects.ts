@@ -2,7 +2,7 @@
 // counted as true positives, false positives (unmatched predictions) and false negatives.
 import { contingency, marginal, type IndexMap } from './contingency';
 
-export interface ObjectMatch {
+interface ObjectMatch {
   truth: number;
   pred: number;
   iou: number;

@@ -86,7 +86,7 @@ function binarise(m: IndexMap): IndexMap {
   return { width: m.width, height: m.height, data: out };
 }
 
-export interface ClassScore {
+interface ClassScore {
   label: number;
   iou: number;
   dice: number;

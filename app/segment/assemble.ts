@@ -16,7 +16,7 @@ export interface AssembleOptions {
   minArea: number;
 }
 
-export const defaultAssembleOptions: AssembleOptions = { order: 'score', minVisibleFraction: 0.3, minArea: 1 };
+const defaultAssembleOptions: AssembleOptions = { order: 'score', minVisibleFraction: 0.3, minArea: 1 };
 
 export interface Assembly {
   labels: LabelMap;
@@ -77,7 +77,7 @@ export interface FillGapsOptions {
   levels: number;
 }
 
-export const defaultFillGapsOptions: FillGapsOptions = { sigma: 1, levels: 256 };
+const defaultFillGapsOptions: FillGapsOptions = { sigma: 1, levels: 256 };
 
 /**
  * Gives every unlabelled pixel to a neighbouring segment: a marker watershed (app/classic's

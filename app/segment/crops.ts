@@ -4,7 +4,7 @@ import type { Box } from '../types';
 import type { CropBox, Point } from './types';
 
 /** SAM's default overlap between neighbouring crops, as a fraction of the image's short side. */
-export const DEFAULT_CROP_OVERLAP_RATIO = 512 / 1500;
+const DEFAULT_CROP_OVERLAP_RATIO = 512 / 1500;
 
 /**
  * The crop boxes of SAM's generate_crop_boxes: first the whole image (layer 0), then for layer

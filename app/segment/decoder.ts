@@ -4,7 +4,7 @@ import type { Box } from '../types';
 import type { Point } from './types';
 
 /** Point label values of the Meta decoder. */
-export const PROMPT_LABEL = { padding: -1, background: 0, foreground: 1, boxTopLeft: 2, boxBottomRight: 3 } as const;
+const PROMPT_LABEL = { padding: -1, background: 0, foreground: 1, boxTopLeft: 2, boxBottomRight: 3 } as const;
 
 /**
  * Size of the image inside the encoder's input (segment_anything's ResizeLongestSide):

@@ -22,7 +22,7 @@ export interface MaskFilterOptions {
   cropEdgeTolerance: number;
 }
 
-export const defaultMaskFilterOptions: MaskFilterOptions = {
+const defaultMaskFilterOptions: MaskFilterOptions = {
   maskThreshold: 0,
   predIouThresh: 0.88,
   stabilityScoreThresh: 0.95,

@@ -27,7 +27,7 @@ export function batchPoints<T>(points: readonly T[], batchSize: number): T[][] {
   return out;
 }
 
-export type MatsamMode = 'phase' | 'grain' | 'both';
+type MatsamMode = 'phase' | 'grain' | 'both';
 
 export interface MatsamOptions extends PhaseOptions, GrainOptions {
   /**

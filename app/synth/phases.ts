@@ -11,7 +11,7 @@ import { checkBitDepth, checkRange, checkSize } from './validate';
 export type PhaseStructure = 'particles' | 'lamellae' | 'network';
 
 /** One particle family: its mean equivalent radius, log-normal spread and share of the particle volume. */
-export interface ParticlePopulation {
+interface ParticlePopulation {
   radius: number;
   /** Sigma of log(radius). Default 0.35. */
   radiusSpread?: number;

@@ -36,7 +36,7 @@ function readSource(store: ProjectStore, im: ImageRecord): StoredSource | null {
   }
 }
 
-export function imageCalibration(store: ProjectStore, im: ImageRecord): ImageCalibration {
+function imageCalibration(store: ProjectStore, im: ImageRecord): ImageCalibration {
   const s = readSource(store, im);
   return { imageId: im.id, name: im.name, umPerPx: im.pixelSizeUm, source: s?.source ?? null, vendor: s?.vendor ?? null, where: s?.where ?? null, raw: s?.raw ?? null, at: s?.at ?? null };
 }

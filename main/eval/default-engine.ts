@@ -4,7 +4,7 @@ import type { DefaultEngineInfo } from '../../app/contract/eval';
 import { describeEngine } from '../../app/export/card';
 import type { ProjectStore } from '../store/project-store';
 
-export const DEFAULT_ENGINE_SETTING = 'segment.defaultEngine';
+const DEFAULT_ENGINE_SETTING = 'segment.defaultEngine';
 
 export function getDefaultEngine(store: ProjectStore): DefaultEngineInfo {
   const raw = store.getSetting(DEFAULT_ENGINE_SETTING);
@@ -27,7 +27,7 @@ export function setDefaultEngine(store: ProjectStore, engine: string, source: 'e
   return { engine, label: engineLabel(engine), setAt, source };
 }
 
-export function engineLabel(engine: string): string {
+function engineLabel(engine: string): string {
   if (engine === 'classic') return 'classic pipeline (project settings)';
   if (engine.startsWith('classic:preset:')) return `classic pipeline (preset ${engine.slice('classic:preset:'.length)})`;
   return describeEngine(engine);

@@ -12,7 +12,7 @@ import { runClassicInWorker } from '../jobs/classic-runner';
 import { runSamAutoInWorker } from '../jobs/sam-auto-runner';
 import { listPresets } from '../presets/store';
 
-export interface EngineRunInput {
+interface EngineRunInput {
   raster: RasterImage;
   image: ImageRecord;
   signal: AbortSignal;

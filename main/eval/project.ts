@@ -31,7 +31,7 @@ export interface Truth {
 }
 
 /** The truth of an image: its current map restricted to the segments a person verified. */
-export async function loadTruth(store: ProjectStore, edits: EditStore, im: ImageRecord): Promise<Truth | null> {
+async function loadTruth(store: ProjectStore, edits: EditStore, im: ImageRecord): Promise<Truth | null> {
   const segs = store.listSegments(im.id);
   const keep = verifiedSegmentIds(im, segs);
   if (keep.size === 0) return null;

@@ -34,7 +34,7 @@ export function verifiedSegmentIds(image: ImageRecord, segments: readonly Segmen
  * Keeps the pixels of `keep` and renumbers them 1..n in ascending order of segment id; returns the
  * new map and, for each new value v, the segment id at ids[v - 1].
  */
-export function instanceLabels(map: LabelMap, keep: ReadonlySet<number>): { labels: LabelMap; ids: number[] } {
+function instanceLabels(map: LabelMap, keep: ReadonlySet<number>): { labels: LabelMap; ids: number[] } {
   const present = new Set<number>();
   const src = map.data;
   for (let i = 0; i < src.length; i++) {

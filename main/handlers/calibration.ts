@@ -6,7 +6,7 @@ import { umPerPxFromScaleBar } from '../../app/calibration/units';
 import { ServiceError } from '../../app/errors';
 import { probeImage } from '../images/io';
 import type { Handlers, ServiceContext } from './context';
-import { applyDetected, calibrationOverview, imageCalibration, mayApplyDetected, projectDefault, setCalibration, setProjectDefault } from '../calibration/store';
+import { applyDetected, calibrationOverview, mayApplyDetected, projectDefault, setCalibration, setProjectDefault } from '../calibration/store';
 import { detectCalibration } from '../calibration/detect';
 
 type CalibrationMethods = keyof typeof calibrationMethods;
@@ -55,5 +55,3 @@ export function calibrationHandlers(ctx: ServiceContext): Handlers<CalibrationMe
     },
   };
 }
-
-export { imageCalibration };

@@ -10,7 +10,6 @@ import type { BitDepth, RasterImage } from '../../app/types';
 import { percentileWindow, toDisplayRGBA } from '../../app/image/display';
 import { MAX_MIXED_PAGES, MAX_PAGES, MAX_PIXELS, MAX_SIDE, formatBytes } from '../../app/limits';
 
-export { MAX_PIXELS, MAX_SIDE };
 const FORMATS = new Set(['png', 'jpeg', 'tiff']);
 /** Pages of a uniform stack decoded per sharp call: each call walks the file's page list once. */
 const CHUNK_PIXELS = 16 * 2 ** 20;

@@ -379,7 +379,7 @@ function segmentConfidence(labels: Uint32Array, classOf: Uint8Array, probs: Floa
 }
 
 /** Stage-1 probabilities of a rectangle, class-major. */
-export function regionProbs(clf: Classifier, grey: Float32Array, w: number, h: number, t: { x: number; y: number; w: number; h: number }): Float32Array {
+function regionProbs(clf: Classifier, grey: Float32Array, w: number, h: number, t: { x: number; y: number; w: number; h: number }): Float32Array {
   const feats = tileFeatures(grey, w, h, clf.features, t);
   return predictForest(clf.stage1, feats, t.w * t.h);
 }

@@ -22,7 +22,7 @@ function toInfo(r: StrokeRow): ScribbleStrokeInfo {
 }
 
 /** The image's live strokes in order (undone ones left out). */
-export function listStrokes(store: ProjectStore, imageId: number): ScribbleStrokeInfo[] {
+function listStrokes(store: ProjectStore, imageId: number): ScribbleStrokeInfo[] {
   const rows = store.db.prepare('SELECT id, kind, class_id, radius, points, created_at FROM learn_strokes WHERE image_id = ? AND undone = 0 ORDER BY id').all(imageId) as StrokeRow[];
   return rows.map(toInfo);
 }

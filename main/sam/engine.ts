@@ -16,7 +16,7 @@ import type { DecodeOptions, SamDecodeResult, SamPrompt, SamRuntimeInfo } from '
 import { spawnWorker } from '../jobs/spawn-worker';
 
 export type { SamModelPaths } from './models';
-export type { DecodeOptions, SamDecodeResult, SamPoint, SamPrompt, SamRuntimeInfo } from './runtime';
+export type { DecodeOptions, SamDecodeResult, SamPrompt, SamRuntimeInfo } from './runtime';
 
 interface SamEngineOptions extends SessionLoadOptions {
   /** Bytes of embeddings kept in memory (LRU); default 256 MiB (64 embeddings of 4 MiB, 16 of SAM 2's 16 MiB). */

@@ -77,7 +77,7 @@ export function sidecarOf(path: string): string {
  * installed, its exact or approximate size, or — for a source that publishes nothing — only the ONNX
  * header at this step (installs then load the pair and check its signature and family).
  */
-export type CheckMethod = 'sha256' | 'git-blob-sha1' | 'recorded-sha256' | 'size' | 'approx-size' | 'unpublished';
+type CheckMethod = 'sha256' | 'git-blob-sha1' | 'recorded-sha256' | 'size' | 'approx-size' | 'unpublished';
 
 export interface FileCheck {
   ok: boolean;

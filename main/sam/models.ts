@@ -12,7 +12,6 @@ import bundledManifestJson from '../../models/manifest.json';
 import { checkFile, readSidecar, type FileCheck } from './model-files';
 
 export { sha256File } from './model-files';
-export type { CheckMethod, FileCheck } from './model-files';
 
 const FileSchema = z
   .object({

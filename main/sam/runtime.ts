@@ -13,7 +13,6 @@ import type { FrameGeometry, PreprocessOptions } from './preprocess';
 import { detectDecoder, detectEncoder, pairFamily, type EmbeddingPart, type EncoderSignature, type FrameLayout } from './signature';
 import { resampleLogits } from './upsample';
 
-export { LOW_RES_SIDE } from './decoders';
 export { promptTensors } from './decoders';
 
 export interface SamModelFiles {
@@ -40,7 +39,7 @@ export interface SamRuntimeInfo {
 }
 
 /** A prompt point in image pixels (or the 1024 model frame when prompt.frame is 'model'). */
-export interface SamPoint {
+interface SamPoint {
   x: number;
   y: number;
   /** 1 = include (foreground), 0 = exclude (background). */

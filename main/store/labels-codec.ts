@@ -28,7 +28,7 @@ export function encodeRuns(labels: Uint32Array): Uint32Array {
   return out;
 }
 
-export function decodeRuns(runs: Uint32Array, pixelCount: number): Uint32Array {
+function decodeRuns(runs: Uint32Array, pixelCount: number): Uint32Array {
   const out = new Uint32Array(pixelCount);
   let p = 0;
   for (let r = 1; r + 1 < runs.length; r += 2) {

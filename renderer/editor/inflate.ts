@@ -10,7 +10,7 @@ export function canInflate(): boolean {
 
 const RUNS_MAGIC = 0x31524c47;
 
-export async function inflateLabels(bytes: Uint8Array, pixels: number): Promise<Uint32Array> {
+async function inflateLabels(bytes: Uint8Array, pixels: number): Promise<Uint32Array> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate'));
   const buf = await new Response(stream).arrayBuffer();
   const words = new Uint32Array(buf, 0, Math.floor(buf.byteLength / 4));

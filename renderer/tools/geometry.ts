@@ -5,7 +5,7 @@ import type { Box, SegmentRecord } from '../../app/types';
 import type { ToolDocument } from './types';
 
 /** Calls fn for each pixel a polyline passes through (sampled at most half a pixel apart). */
-export function walkPolyline(points: readonly Point[], fn: (x: number, y: number) => void): void {
+function walkPolyline(points: readonly Point[], fn: (x: number, y: number) => void): void {
   if (points.length === 1) {
     fn(Math.floor(points[0]![0]), Math.floor(points[0]![1]));
     return;

@@ -50,4 +50,4 @@ export function isPromptTool(t: Tool): t is PromptTool {
   return t.id === 'sam' || t.id === 'carve';
 }
 
-export type { Tool, ToolId } from './types';
+export type { Tool } from './types';

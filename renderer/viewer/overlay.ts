@@ -15,7 +15,7 @@ export function packRGBA(r: number, g: number, b: number, a: number): number {
 
 
 /** A palette answer meaning "draw nothing for this segment" (never a colour: palette colours have no alpha bits). */
-export const HIDDEN = 0xff000000;
+const HIDDEN = 0xff000000;
 
 /** Segment colours (RGB words without alpha), by id or by class; a typed table for small ids. */
 export class Palette {

@@ -65,7 +65,7 @@ export function tilesInBox(box: Box, level: number, width: number, height: numbe
 }
 
 /** The image-space box visible in a view of viewW x viewH screen pixels (clipped to the image), or null. */
-export function visibleBox(v: Viewport, viewW: number, viewH: number, width: number, height: number): Box | null {
+function visibleBox(v: Viewport, viewW: number, viewH: number, width: number, height: number): Box | null {
   const x0 = Math.max(0, Math.floor(-v.x / v.scale));
   const y0 = Math.max(0, Math.floor(-v.y / v.scale));
   const x1 = Math.min(width, Math.ceil((viewW - v.x) / v.scale));

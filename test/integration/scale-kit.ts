@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 
 /** Grey pixels of image `seed`: 3..8 discs, positions and radii from the seed. */
-export function discsImage(width: number, height: number, seed: number): Uint8Array {
+function discsImage(width: number, height: number, seed: number): Uint8Array {
   let s = (seed * 2654435761 + 1) >>> 0;
   const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
   const n = 3 + Math.floor(rnd() * 6);

@@ -19,7 +19,7 @@ export interface HarnessOptions {
 
 type Mods = Partial<Pick<PointerInput, 'button' | 'shift' | 'alt' | 'ctrl' | 'double'>>;
 
-export function documentFor(map: LabelMap, imageId = 1): EditorDocument {
+function documentFor(map: LabelMap, imageId = 1): EditorDocument {
   const segments: SegmentRecord[] = segmentStats(map).map((s) => ({ id: s.id, classId: null, source: 'auto', verified: false, clusterId: null, area: s.area, bbox: s.bbox }));
   const nextId = segments.reduce((m, s) => Math.max(m, s.id), 0) + 1;
   return new EditorDocument({

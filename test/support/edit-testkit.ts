@@ -79,10 +79,6 @@ export function areaLookup(map: LabelMap): (id: number) => number | undefined {
   return (id) => areas.get(id);
 }
 
-export function presentIds(map: LabelMap): number[] {
-  return segmentStats(map).map((s) => s.id);
-}
-
 /** Punches `count` small discs into the map: half become holes (0), half small inclusions with fresh ids from `firstId`. */
 export function punchHoles(rng: () => number, map: LabelMap, count: number, firstId: number): void {
   let next = firstId;

@@ -11,7 +11,7 @@ import { pct } from './thumbnail';
 import { useTrackedJob } from './useTrackedJob';
 
 /** Below this confidence a predicted class is flagged (and visited first with N). */
-export const LOW_CONFIDENCE = 0.6;
+const LOW_CONFIDENCE = 0.6;
 
 interface Props {
   imageId: number;

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
 import { Modal } from '../export/Modal';
 import '../export/export.css';
 
-export interface ChoiceAnswer {
+interface ChoiceAnswer {
   id: string;
   label: string;
   primary?: boolean;

@@ -30,7 +30,7 @@ function parseClassTable(text: string): SemanticValue[] {
 }
 
 /** '0=matrix, 1=ferrite' -> class table entries (throws naming the bad part). */
-export function parseValueNames(text: string): SemanticValue[] {
+function parseValueNames(text: string): SemanticValue[] {
   return text
     .split(/[,;\n]/)
     .map((p) => p.trim())

@@ -14,7 +14,7 @@ const INK = '#222222';
 const GRID = '#e3e3e3';
 
 /** "Nice" ticks (1, 2, 5 x 10^k steps) covering [lo, hi]. */
-export function linearTicks(lo: number, hi: number, count = 5): number[] {
+function linearTicks(lo: number, hi: number, count = 5): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / count;
   const p = 10 ** Math.floor(Math.log10(raw));
@@ -28,7 +28,7 @@ export function linearTicks(lo: number, hi: number, count = 5): number[] {
  * Ticks for a log axis over [lo, hi] (both > 0): powers of ten when there are at least three, else
  * 1-2-5 steps, else every integer multiple of a power of ten (narrow ranges), else linear ticks.
  */
-export function logTicks(lo: number, hi: number): number[] {
+function logTicks(lo: number, hi: number): number[] {
   const within = (mults: number[]) => {
     const out: number[] = [];
     for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); k++) {

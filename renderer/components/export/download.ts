@@ -1,7 +1,7 @@
 // Saving text, SVG and PNG from the renderer: a blob behind a temporary download link (the browser,
 // or Electron's save dialog, takes it from there). PNG goes through an offscreen canvas.
 
-export function downloadBlob(blob: Blob, fileName: string): void {
+function downloadBlob(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
@@ -19,7 +19,7 @@ export function downloadText(text: string, fileName: string, type = 'text/csv;ch
 }
 
 /** Standalone SVG text of a rendered <svg> (namespaces and size included). */
-export function svgText(svg: SVGSVGElement): string {
+function svgText(svg: SVGSVGElement): string {
   const clone = svg.cloneNode(true) as SVGSVGElement;
   clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   clone.setAttribute('version', '1.1');
@@ -36,7 +36,7 @@ export function downloadSvg(svg: SVGSVGElement, fileName: string): void {
 }
 
 /** Rasterises the SVG at `scale` x its size on an offscreen canvas and returns a PNG blob. */
-export async function svgToPng(svg: SVGSVGElement, scale = 2): Promise<Blob> {
+async function svgToPng(svg: SVGSVGElement, scale = 2): Promise<Blob> {
   const vb = svg.viewBox.baseVal;
   const width = Math.round((vb?.width || svg.clientWidth) * scale);
   const height = Math.round((vb?.height || svg.clientHeight) * scale);
