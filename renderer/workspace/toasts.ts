@@ -2,11 +2,16 @@
 // the oldest go first) and the error reporter every other hook uses.
 import { useCallback, useRef, useState } from 'react';
 import { ServiceError } from '../../app/errors';
-import type { Toast } from '../components/Jobs';
 
 export function errorText(e: unknown): string {
   if (e instanceof ServiceError) return e.message;
   return e instanceof Error ? e.message : String(e);
+}
+
+export interface Toast {
+  id: number;
+  kind: 'error' | 'info';
+  text: string;
 }
 
 /** Toasts shown at once; a newer one pushes the oldest out. */

@@ -8,7 +8,7 @@ import type { CalibrationOverview, GrainLabClient, ImageCalibration } from '../.
 import type { ClassRecord } from '../../../app/types';
 import type { EditorDocument } from '../../editor/document';
 import type { Images } from '../../workspace/images';
-import { classSummaries, measureRows, nextSort, rowForSelection, sortRows, type Sort } from './table';
+import { classSummaries, measureRows, nextSort, rowForSelection, sortRows, typedUmPerPx, type Sort } from './table';
 
 const SOURCE_LABEL: Record<string, string> = {
   metadata: 'microscope metadata',
@@ -17,13 +17,6 @@ const SOURCE_LABEL: Record<string, string> = {
   'scale-bar': 'scale bar',
   'project-default': 'project default',
 };
-
-/** µm/px from a typed value and its unit; null when it is not a positive number. */
-export function typedUmPerPx(text: string, unit: 'um' | 'nm'): number | null {
-  const n = Number(text.replace(',', '.'));
-  if (!Number.isFinite(n) || n <= 0 || text.trim() === '') return null;
-  return unit === 'nm' ? n / 1000 : n;
-}
 
 function fmt(v: number): string {
   if (!Number.isFinite(v)) return '–';
@@ -71,7 +64,7 @@ function CalibrationSection({ client, images, readOnly, onError, notify }: Calib
               <strong>{mine.umPerPx.toPrecision(4)} µm/px</strong> <span className="muted">({(mine.umPerPx * 1000).toPrecision(4)} nm/px)</span>
               <br />
               <span className="muted small-text" title={[mine.vendor, mine.where, mine.raw].filter(Boolean).join(' · ')}>
-                from {mine.source ? SOURCE_LABEL[mine.source] : 'an older version'}
+                source: {mine.source ? SOURCE_LABEL[mine.source] : 'set before sources were recorded'}
                 {mine.vendor ? ` (${mine.vendor})` : ''}
               </span>
             </>
@@ -205,15 +198,18 @@ function MeasurementTable({ doc, docVersion, pixelSizeUm, classes, selection, on
         <h3>
           Segments <span className="muted">({rows.length})</span>
         </h3>
+        <p className="muted small-text" data-testid="measure-unit">
+          Areas in {u}², lengths in {u}{u === 'px' ? ' (set a calibration for µm)' : ''}. Click a row to show the segment.
+        </p>
         <div className="measure-scroll">
           <table className="measure-table" data-testid="measure-table">
             <thead>
               <tr>
                 {head('id', '#')}
                 {head('class', 'Class')}
-                {head('area', `Area (${u}²)`)}
-                {head('ecd', `ECD (${u})`)}
-                {head('perimeter', `Perim. (${u})`)}
+                {head('area', 'Area')}
+                {head('ecd', 'ECD')}
+                {head('perimeter', 'Perim.')}
               </tr>
             </thead>
             <tbody ref={body}>

@@ -98,3 +98,10 @@ export function rowForSelection(rows: readonly MeasureRow[], selection: readonly
   const want = new Set(selection);
   return rows.find((r) => want.has(r.id)) ?? null;
 }
+
+/** µm/px from a typed value and its unit; null when it is not a positive number. */
+export function typedUmPerPx(text: string, unit: 'um' | 'nm'): number | null {
+  const n = Number(text.replace(',', '.'));
+  if (!Number.isFinite(n) || n <= 0 || text.trim() === '') return null;
+  return unit === 'nm' ? n / 1000 : n;
+}

@@ -215,8 +215,8 @@ export function SegmentationPanel({ client, images, jobs, imageSize, viewport, s
       </section>
       <section>
         <h3>Preview</h3>
-        <label className="row">
-          <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} /> Live preview of the visible region
+        <label className="check-row">
+          <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} data-testid="preview-live" /> Live, on the visible region
         </label>
         {selected === null ? (
           <p className="muted">Open an image to preview.</p>
