@@ -7,6 +7,7 @@ import type { ClassRecord } from '../../app/types';
 import { DEFAULT_FORM, formToOptions, optionsToForm, sameOptions, visibleRegion } from '../../renderer/workspace/segmentation-settings';
 import { classSummaries, measureRows, nextSort, rowForSelection, sortRows, typedUmPerPx, type MeasureRow } from '../../renderer/components/measure/table';
 import { addToast, MAX_TOASTS } from '../../renderer/workspace/toasts';
+import { keyBelongsToField } from '../../renderer/workspace/field-keys';
 
 test('settings → options: only what the mode uses, defaults left to the engine', () => {
   assert.deepEqual(formToOptions(DEFAULT_FORM), ClassicOptionsSchema.parse({ mode: 'phase', invert: false, minArea: 16 }));
@@ -126,4 +127,16 @@ test('toasts: at most three, newest last, a repeated message once', () => {
   for (let id = 2; id <= 6; id++) list = addToast(list, { id, kind: 'info', text: `t${id}` });
   assert.equal(list.length, MAX_TOASTS);
   assert.deepEqual(list.map((t) => t.id), [4, 5, 6]);
+});
+
+test('keys in form fields: text fields keep every key, a checkbox only Space and Enter, a slider its arrows', () => {
+  assert.ok(keyBelongsToField('INPUT', 'text', false, 's'));
+  assert.ok(keyBelongsToField('INPUT', 'number', false, 'ArrowUp'));
+  assert.ok(keyBelongsToField('SELECT', '', false, 's'));
+  assert.ok(keyBelongsToField('DIV', '', true, 's'));
+  assert.ok(!keyBelongsToField('INPUT', 'checkbox', false, 's'), 'S after ticking a checkbox segments');
+  assert.ok(keyBelongsToField('INPUT', 'checkbox', false, ' '));
+  assert.ok(!keyBelongsToField('INPUT', 'range', false, 'b'));
+  assert.ok(keyBelongsToField('INPUT', 'range', false, 'ArrowLeft'));
+  assert.ok(!keyBelongsToField('BUTTON', '', false, 'v'));
 });
