@@ -21,6 +21,10 @@ export interface SettingsForm {
   /** Grain mode. */
   boundaryStyle: 'auto' | 'lines' | 'edges';
   boundaries: 'threshold' | 'canny';
+  /** Grain mode tuning; null = the engine's default. */
+  lineWidth: number | null;
+  seedDepth: number | null;
+  mergeContrast: number | null;
 }
 
 export const DEFAULT_FORM: SettingsForm = {
@@ -35,6 +39,9 @@ export const DEFAULT_FORM: SettingsForm = {
   labelBackground: false,
   boundaryStyle: 'auto',
   boundaries: 'threshold',
+  lineWidth: null,
+  seedDepth: null,
+  mergeContrast: null,
 };
 
 /** The engine options for a form: only what applies to its mode, validated by the contract's schema. Throws with the field's name when a value is out of range. */
@@ -53,6 +60,9 @@ export function formToOptions(f: SettingsForm): ClassicOptions {
   } else {
     if (f.boundaryStyle !== 'auto') o.boundaryStyle = f.boundaryStyle;
     if (f.boundaries !== 'threshold') o.boundaries = f.boundaries;
+    if (f.lineWidth !== null) o.lineWidth = f.lineWidth;
+    if (f.seedDepth !== null) o.seedDepth = f.seedDepth;
+    if (f.mergeContrast !== null) o.mergeContrast = f.mergeContrast;
   }
   const r = ClassicOptionsSchema.safeParse(o);
   if (!r.success) {
@@ -79,6 +89,9 @@ export function optionsToForm(settings: Record<string, unknown> | null | undefin
     labelBackground: o.labelBackground ?? DEFAULT_FORM.labelBackground,
     boundaryStyle: o.boundaryStyle ?? DEFAULT_FORM.boundaryStyle,
     boundaries: o.boundaries ?? DEFAULT_FORM.boundaries,
+    lineWidth: o.lineWidth ?? null,
+    seedDepth: o.seedDepth ?? null,
+    mergeContrast: o.mergeContrast ?? null,
   };
 }
 

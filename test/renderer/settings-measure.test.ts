@@ -15,16 +15,21 @@ test('settings → options: only what the mode uses, defaults left to the engine
   assert.deepEqual(phase, { mode: 'phase', invert: true, minArea: 16, sigma: 1.5, classes: 3, threshold: 'adaptive', blockSize: 41, offset: 0.05, labelBackground: true });
   const grain = formToOptions({ ...DEFAULT_FORM, mode: 'grain', classes: 4, threshold: 'adaptive', boundaryStyle: 'lines', boundaries: 'canny', minArea: 99.6 });
   assert.deepEqual(grain, { mode: 'grain', invert: false, minArea: 100, boundaryStyle: 'lines', boundaries: 'canny' });
+  const tuned = formToOptions({ ...DEFAULT_FORM, mode: 'grain', lineWidth: 3, seedDepth: 4.5, mergeContrast: 12 });
+  assert.deepEqual(tuned, { mode: 'grain', invert: false, minArea: 16, lineWidth: 3, seedDepth: 4.5, mergeContrast: 12 });
+  // Grain tuning does not reach phase mode.
+  assert.equal(formToOptions({ ...DEFAULT_FORM, seedDepth: 4 }).seedDepth, undefined);
 });
 
 test('settings → options: an out-of-range value is refused with its name', () => {
   assert.throws(() => formToOptions({ ...DEFAULT_FORM, sigma: 80 }), /"sigma"/);
   assert.throws(() => formToOptions({ ...DEFAULT_FORM, classes: 7 }), /"classes"/);
   assert.throws(() => formToOptions({ ...DEFAULT_FORM, minArea: -1 }), /"minArea"/);
+  assert.throws(() => formToOptions({ ...DEFAULT_FORM, mode: 'grain', mergeContrast: 300 }), /"mergeContrast"/);
 });
 
 test('options → settings round trip; stored records with extra or bad fields', () => {
-  const f = { ...DEFAULT_FORM, mode: 'grain' as const, invert: true, minArea: 50, sigma: 2, boundaryStyle: 'edges' as const };
+  const f = { ...DEFAULT_FORM, mode: 'grain' as const, invert: true, minArea: 50, sigma: 2, boundaryStyle: 'edges' as const, seedDepth: 6 };
   assert.ok(sameOptions(optionsToForm(formToOptions(f)), f));
   // A recorded segmentation carries fields the engine resolved; they are ignored.
   assert.equal(optionsToForm({ mode: 'grain', minArea: 30, resolvedBoundaryStyle: 'lines' }).minArea, 30);

@@ -144,6 +144,12 @@ export function SegmentationPanel({ client, images, jobs, imageSize, viewport, s
     const n = Number(v);
     if (v.trim() !== '' && Number.isFinite(n)) set(k, n);
   };
+  /** An optional tuning value: empty = the engine's default. */
+  const opt = (k: 'lineWidth' | 'seedDepth' | 'mergeContrast', v: string) => {
+    const n = Number(v);
+    if (v.trim() === '') set(k, null);
+    else if (Number.isFinite(n)) set(k, n);
+  };
   const applyPreset = (name: string) => {
     const p = presets.find((x) => x.name === name);
     if (!p) return;
@@ -209,6 +215,12 @@ export function SegmentationPanel({ client, images, jobs, imageSize, viewport, s
                 <option value="threshold">Threshold</option>
                 <option value="canny">Canny</option>
               </select>
+              <label htmlFor="seg-line">Line width (px)</label>
+              <input id="seg-line" type="number" min={1} max={100} step={1} placeholder="auto" value={form.lineWidth ?? ''} onChange={(e) => opt('lineWidth', e.target.value)} title="Typical boundary line width; empty = the engine's default" />
+              <label htmlFor="seg-depth">Seed depth (px)</label>
+              <input id="seg-depth" type="number" min={0} step={0.5} placeholder="auto" value={form.seedDepth ?? ''} onChange={(e) => opt('seedDepth', e.target.value)} data-testid="set-seed-depth" title="Minimum distance of a grain seed from a boundary: larger = fewer, bigger grains" />
+              <label htmlFor="seg-merge">Merge contrast</label>
+              <input id="seg-merge" type="number" min={0} max={255} step={1} placeholder="auto" value={form.mergeContrast ?? ''} onChange={(e) => opt('mergeContrast', e.target.value)} title="Neighbours whose mean intensity differs by less than this (0-255) are merged" />
             </>
           )}
         </div>
