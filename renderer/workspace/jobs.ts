@@ -22,6 +22,9 @@ export interface Jobs {
   /** The preset the settings came from (recorded with the result), null once they are changed. */
   preset: string | null;
   setPreset(name: string | null): void;
+  /** Where the settings came from ('the latest segmentation (…)', 'defaults'); null until the Segment tab has looked (it looks once per project). */
+  settingsFrom: string | null;
+  setSettingsFrom(from: string): void;
   /** Segments these images; keeps the person's segments unless told otherwise. */
   segment(ids: number[], verb?: string): Promise<void>;
   /** Pixel k-means phase map of one image (default options). */
@@ -33,6 +36,7 @@ export function useJobs(client: GrainLabClient, toasts: Toasts, questions: Quest
   const [jobs, setJobs] = useState<ProgressEvent[]>([]);
   const [settings, setSettingsState] = useState<SettingsForm>(DEFAULT_FORM);
   const [preset, setPreset] = useState<string | null>(null);
+  const [settingsFrom, setSettingsFrom] = useState<string | null>(null);
   const setSettings = useCallback((f: SettingsForm) => {
     setSettingsState(f);
     setPreset(null);
@@ -81,5 +85,5 @@ export function useJobs(client: GrainLabClient, toasts: Toasts, questions: Quest
     [client, onError, questions],
   );
 
-  return { jobs, running: jobs.some((j) => j.state === 'running'), mode, setMode, invert, setInvert, settings, setSettings, preset, setPreset, segment, pixelKMeans };
+  return { jobs, running: jobs.some((j) => j.state === 'running'), mode, setMode, invert, setInvert, settings, setSettings, preset, setPreset, settingsFrom, setSettingsFrom, segment, pixelKMeans };
 }

@@ -122,6 +122,16 @@ test('settings preview, preset, segment with it; calibration in µm; table ↔ c
     await page.mouse.click(box.x + f.x + (other.bbox.x + other.bbox.width / 2) * f.scale, box.y + f.y + (other.bbox.y + other.bbox.height / 2) * f.scale);
     await page.getByTestId('measure-table').locator(`tbody tr.selected[data-id="${other.id}"]`).waitFor();
     assert.equal(await page.getByTestId('measure-table').locator('tbody tr.selected').count(), 1);
+
+    // A short window: the tool strip scrolls without a light scrollbar at its foot; grain settings shown.
+    await page.setViewportSize({ width: 1100, height: 520 });
+    await page.getByTestId('tab-segment').click();
+    // Leaving the tab and coming back keeps the settings (and the preset they are).
+    await page.getByTestId('settings-from').filter({ hasText: 'Preset "big grains"' }).waitFor();
+    assert.equal(await page.getByTestId('set-min-area').inputValue(), '200');
+    await page.getByTestId('set-mode').selectOption('grain');
+    await page.getByTestId('set-seed-depth').waitFor();
+    await page.screenshot({ path: `${shots}/grainlab-short-window.png` });
   } finally {
     await h.close();
   }

@@ -67,18 +67,18 @@ export function SegmentationPanel({ client, images, jobs, imageSize, viewport, s
   const [preview, setPreview] = useState<PreviewState | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [from, setFrom] = useState<string>('defaults');
+  const { settingsFrom, setSettingsFrom } = jobs;
   const thumb = useRef<HTMLCanvasElement>(null);
   const seq = useRef(0);
-  const loadedLatest = useRef(false);
 
   const refreshPresets = () => void client.call('presets.list', {}).then(setPresets).catch(onError);
   useEffect(refreshPresets, [client]);
 
-  // Open on the project's latest classic settings (recorded with each segmentation).
+  // Open on the project's latest classic settings (recorded with each segmentation), once per
+  // project: the settings live in the workspace, so leaving the tab keeps what was changed.
   useEffect(() => {
-    if (loadedLatest.current || images.images.length === 0) return;
-    loadedLatest.current = true;
+    if (settingsFrom !== null || images.images.length === 0) return;
+    setSettingsFrom('defaults');
     const segmented = images.images.filter((i) => i.segmentCount > 0).slice(-50);
     void Promise.all(segmented.map((i) => client.call('segmentation.settings', { imageId: i.id }).catch(() => null))).then((records) => {
       const latest = records.filter((r) => r && r.engine === 'classic').sort((a, b) => (a!.at < b!.at ? 1 : -1))[0];
@@ -87,9 +87,9 @@ export function SegmentationPanel({ client, images, jobs, imageSize, viewport, s
       setSettings(optionsToForm(rest));
       if (typeof latest.preset === 'string') setPreset(latest.preset);
       else if (typeof p === 'string') setPreset(p);
-      setFrom(`the latest segmentation (${images.images.find((i) => i.id === latest.imageId)?.name ?? `image ${latest.imageId}`})`);
+      setSettingsFrom(`the latest segmentation (${images.images.find((i) => i.id === latest.imageId)?.name ?? `image ${latest.imageId}`})`);
     });
-  }, [client, images.images, setSettings, setPreset]);
+  }, [client, images.images, settingsFrom, setSettings, setPreset, setSettingsFrom]);
 
   // Live preview: debounced; a newer request makes main cancel the waiting one, and an old answer is dropped.
   const selected = images.selected;
@@ -165,7 +165,7 @@ export function SegmentationPanel({ client, images, jobs, imageSize, viewport, s
       <section>
         <h3>Settings</h3>
         <p className="muted small-text" data-testid="settings-from">
-          {activePreset ? `Preset "${activePreset}"` : `From ${from}`}
+          {activePreset ? `Preset "${activePreset}"` : `From ${settingsFrom ?? 'defaults'}`}
         </p>
         <div className="form-grid">
           <label htmlFor="seg-mode">Mode</label>
