@@ -4,6 +4,7 @@
 // measurement table and the canvas select each other.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { startHarness, browserAvailable, CHROMIUM, waitFor } from './harness';
 import type { Viewport } from '../../app/view/viewport';
@@ -93,6 +94,12 @@ test('settings preview, preset, segment with it; calibration in µm; table ↔ c
     assert.equal(await firstRow.getAttribute('data-id'), String(largest.id));
     const areaText = (await firstRow.locator('td').nth(2).textContent())!.replace(/,/g, '');
     assert.ok(Math.abs(Number(areaText) - largest.area * 0.25) <= 1, `area ${areaText} µm² for ${largest.area} px at 0.5 µm/px`);
+
+    // The table downloads as CSV, in µm, one line per segment.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('measure-csv').click()]);
+    const csv = readFileSync((await download.path())!, 'utf8').trimEnd().split('\n');
+    assert.equal(csv[0], 'segment_id,class,area_um2,ecd_um,perimeter_um,touches_edge');
+    assert.equal(csv.length, 1 + seg.segments.length);
 
     // Sort by ECD ascending: the smallest segment comes first.
     await page.getByTestId('sort-ecd').click();

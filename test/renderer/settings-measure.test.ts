@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { ClassicOptionsSchema } from '../../app/contract';
 import type { ClassRecord } from '../../app/types';
 import { DEFAULT_FORM, formToOptions, optionsToForm, sameOptions, visibleRegion } from '../../renderer/workspace/segmentation-settings';
-import { classSummaries, measureRows, nextSort, rowForSelection, sortRows, typedUmPerPx, type MeasureRow } from '../../renderer/components/measure/table';
+import { classSummaries, measureRows, nextSort, rowForSelection, rowsToCsv, sortRows, typedUmPerPx, type MeasureRow } from '../../renderer/components/measure/table';
 import { addToast, MAX_TOASTS } from '../../renderer/workspace/toasts';
 import { keyBelongsToField } from '../../renderer/workspace/field-keys';
 
@@ -144,4 +144,15 @@ test('keys in form fields: text fields keep every key, a checkbox only Space and
   assert.ok(!keyBelongsToField('INPUT', 'range', false, 'b'));
   assert.ok(keyBelongsToField('INPUT', 'range', false, 'ArrowLeft'));
   assert.ok(!keyBelongsToField('BUTTON', '', false, 'v'));
+});
+
+test('table CSV: units in the header, rows in table order, class names quoted when needed', () => {
+  const rows = [row(2, 8, 30), row(1, null, 10)];
+  const cls: ClassRecord[] = [{ id: 8, name: 'grain, large', color: '#fff' }];
+  const csv = rowsToCsv(rows, 'µm', cls).trimEnd().split('\n');
+  assert.equal(csv[0], 'segment_id,class,area_um2,ecd_um,perimeter_um,touches_edge');
+  assert.equal(csv.length, 3);
+  assert.ok(csv[1]!.startsWith('2,"grain, large",30,'));
+  assert.ok(csv[2]!.startsWith('1,,10,'));
+  assert.equal(rowsToCsv([], 'px', []), 'segment_id,class,area_px2,ecd_px,perimeter_px,touches_edge\n');
 });

@@ -8,7 +8,7 @@ import type { CalibrationOverview, GrainLabClient, ImageCalibration } from '../.
 import type { ClassRecord } from '../../../app/types';
 import type { EditorDocument } from '../../editor/document';
 import type { Images } from '../../workspace/images';
-import { classSummaries, measureRows, nextSort, rowForSelection, sortRows, typedUmPerPx, type Sort } from './table';
+import { classSummaries, measureRows, nextSort, rowForSelection, rowsToCsv, sortRows, typedUmPerPx, type Sort } from './table';
 
 const SOURCE_LABEL: Record<string, string> = {
   metadata: 'microscope metadata',
@@ -195,9 +195,27 @@ function MeasurementTable({ doc, docVersion, pixelSizeUm, classes, selection, on
         </table>
       </section>
       <section>
-        <h3>
-          Segments <span className="muted">({rows.length})</span>
-        </h3>
+        <div className="row">
+          <h3>
+            Segments <span className="muted">({rows.length})</span>
+          </h3>
+          <span className="spacer" />
+          <button
+            className="small"
+            title="Download this table (in its current order) as CSV"
+            data-testid="measure-csv"
+            onClick={() => {
+              const url = URL.createObjectURL(new Blob([rowsToCsv(rows, u, classes)], { type: 'text/csv' }));
+              const a = document.createElement('a');
+              a.href = url;
+              a.download = 'segments.csv';
+              a.click();
+              setTimeout(() => URL.revokeObjectURL(url), 1000);
+            }}
+          >
+            CSV
+          </button>
+        </div>
         <p className="muted small-text" data-testid="measure-unit">
           Areas in {u}², lengths in {u}{u === 'px' ? ' (set a calibration for µm)' : ''}. Click a row to show the segment.
         </p>

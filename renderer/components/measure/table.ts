@@ -105,3 +105,13 @@ export function typedUmPerPx(text: string, unit: 'um' | 'nm'): number | null {
   if (!Number.isFinite(n) || n <= 0 || text.trim() === '') return null;
   return unit === 'nm' ? n / 1000 : n;
 }
+
+/** The table as CSV (header with units, one line per row in the given order; class by name). */
+export function rowsToCsv(rows: readonly MeasureRow[], unit: 'µm' | 'px', classes: readonly ClassRecord[]): string {
+  const name = new Map(classes.map((c) => [c.id, c.name]));
+  const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const u = unit === 'µm' ? 'um' : 'px';
+  const lines = [`segment_id,class,area_${u}2,ecd_${u},perimeter_${u},touches_edge`];
+  for (const r of rows) lines.push([r.id, q(r.classId === null ? '' : (name.get(r.classId) ?? String(r.classId))), r.area, r.ecd, r.perimeter, r.touchesEdge ? 1 : 0].join(','));
+  return lines.join('\n') + '\n';
+}
