@@ -13,7 +13,9 @@ import { useQuestions } from './components/dialogs/useQuestions';
 import { HelpOverlay } from './components/HelpOverlay';
 import { ImageList } from './components/ImageList';
 import { JobsPanel, Toasts } from './components/Jobs';
+import { MeasurePanel } from './components/measure/MeasurePanel';
 import { ProjectScreen } from './components/ProjectScreen';
+import { SegmentationPanel } from './components/segmentation/SegmentationPanel';
 import { ToolStrip } from './components/ToolStrip';
 import { Viewer, type HoverInfo, type ViewerHandle } from './components/Viewer';
 import { ContrastBox } from './components/workspace/ContrastBox';
@@ -184,7 +186,39 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
         {imports.importing && <div className="importing">{imports.importing}</div>}
         <JobsPanel jobs={jobs.jobs} />
       </main>
-      <Panel client={client} images={images} image={image} contrast={contrast} selection={selection} selectionIds={selectionIds} hover={hover} view={view} clusters={clusters} tools={tools} sam={sam} questions={questions} toasts={toasts} actions={actions} viewer={viewer} />
+      <Panel client={client} images={images} image={image} contrast={contrast} selection={selection} selectionIds={selectionIds} hover={hover} view={view} clusters={clusters} tools={tools} sam={sam} questions={questions} toasts={toasts} actions={actions} viewer={viewer}
+        segment={
+          <SegmentationPanel
+            client={client}
+            images={images}
+            jobs={jobs}
+            imageSize={image.raster ? { width: image.raster.width, height: image.raster.height } : null}
+            viewport={viewport}
+            screenSize={() => ({ width: viewer.current?.canvas.screenW ?? 0, height: viewer.current?.canvas.screenH ?? 0 })}
+            readOnly={project.readOnly}
+            onError={onError}
+            notify={toast}
+          />
+        }
+        measure={
+          <MeasurePanel
+            client={client}
+            images={images}
+            readOnly={project.readOnly}
+            onError={onError}
+            notify={toast}
+            doc={image.session?.doc ?? null}
+            docVersion={image.docVersion}
+            pixelSizeUm={current?.pixelSizeUm ?? null}
+            classes={images.classes}
+            selection={selectionIds}
+            onPick={(id, box) => {
+              selection.apply([id], 'replace');
+              viewer.current?.centreOn(box);
+            }}
+          />
+        }
+      />
       <StatusBar current={current} projectPath={project.path} doc={image.session?.doc ?? null} hover={hover} viewport={viewport} viewer={viewer} toolHint={tools.tool.hint()} clusterSelect={clusters.select} onClusterSelectOff={() => clusters.setSelect(false)} />
       {view.helpOpen && <HelpOverlay onClose={() => view.setHelpOpen(false)} />}
       {view.classManager && <ClassManager classes={images.classes} onChanged={() => void images.refreshClasses().catch(onError)} onClose={() => view.setClassManager(false)} />}

@@ -1,12 +1,7 @@
 // Progress of long work (segmentation, imports) with cancel, and dismissible error/info toasts.
 import type { ProgressEvent } from '../../app/contract';
 import { getClient } from '../client';
-
-export interface Toast {
-  id: number;
-  kind: 'error' | 'info';
-  text: string;
-}
+import type { Toast } from '../workspace/toasts';
 
 export function JobsPanel({ jobs }: { jobs: ProgressEvent[] }) {
   if (jobs.length === 0) return null;

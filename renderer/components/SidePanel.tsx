@@ -46,9 +46,13 @@ interface Props {
   clusters?: ReactNode;
   tab: SidePanelTab;
   onTab(t: SidePanelTab): void;
+  /** The Segment tab's content (settings, preview, presets). */
+  segment?: ReactNode;
+  /** The Measure tab's content (calibration, measurement table). */
+  measure?: ReactNode;
 }
 
-export type SidePanelTab = 'edit' | 'clusters';
+export type SidePanelTab = 'edit' | 'clusters' | 'segment' | 'measure';
 
 function SegmentInfo({ s, classes }: { s: SegmentRecord; classes: ClassRecord[] }) {
   const cls = classes.find((c) => c.id === s.classId);
@@ -122,8 +126,18 @@ export function SidePanel(p: Props) {
         <button role="tab" aria-selected={p.tab === 'clusters'} className={p.tab === 'clusters' ? 'active' : ''} onClick={() => p.onTab('clusters')} data-testid="tab-clusters" title="Cluster segments by appearance, give classes to whole clusters, propagate classes, phase maps">
           Clusters
         </button>
+        <button role="tab" aria-selected={p.tab === 'segment'} className={p.tab === 'segment' ? 'active' : ''} onClick={() => p.onTab('segment')} data-testid="tab-segment" title="Segmentation settings with a live preview, presets">
+          Segment
+        </button>
+        <button role="tab" aria-selected={p.tab === 'measure'} className={p.tab === 'measure' ? 'active' : ''} onClick={() => p.onTab('measure')} data-testid="tab-measure" title="Calibration (pixel size) and the measurement table">
+          Measure
+        </button>
       </div>
-      {p.tab === 'clusters' ? (
+      {p.tab === 'segment' ? (
+        p.segment
+      ) : p.tab === 'measure' ? (
+        p.measure
+      ) : p.tab === 'clusters' ? (
         <>
           <section className="selection-brief">
             <p data-testid="selection-info">

@@ -1,9 +1,11 @@
 // Long work in main: the progress of running jobs (a failed one says why), and starting
-// segmentation (classic engine with the toolbar's mode) or a pixel k-means phase map, asking first
-// when a person's corrections are at stake.
+// segmentation (classic engine with the Segment panel's settings, which the toolbar's Mode and
+// Dark objects also edit) or a pixel k-means phase map, asking first when a person's corrections
+// are at stake.
 import { useCallback, useEffect, useState } from 'react';
 import type { GrainLabClient, ProgressEvent } from '../../app/contract';
 import type { Questions } from '../components/dialogs/useQuestions';
+import { DEFAULT_FORM, formToOptions, type SettingsForm } from './segmentation-settings';
 import type { Toasts } from './toasts';
 
 export interface Jobs {
@@ -14,6 +16,15 @@ export interface Jobs {
   /** Foreground is the darker side of the threshold. */
   invert: boolean;
   setInvert(v: boolean): void;
+  /** Every classic setting (the Segment panel). */
+  settings: SettingsForm;
+  setSettings(f: SettingsForm): void;
+  /** The preset the settings came from (recorded with the result), null once they are changed. */
+  preset: string | null;
+  setPreset(name: string | null): void;
+  /** Where the settings came from ('the latest segmentation (…)', 'defaults'); null until the Segment tab has looked (it looks once per project). */
+  settingsFrom: string | null;
+  setSettingsFrom(from: string): void;
   /** Segments these images; keeps the person's segments unless told otherwise. */
   segment(ids: number[], verb?: string): Promise<void>;
   /** Pixel k-means phase map of one image (default options). */
@@ -23,8 +34,16 @@ export interface Jobs {
 export function useJobs(client: GrainLabClient, toasts: Toasts, questions: Questions): Jobs {
   const { toast, onError } = toasts;
   const [jobs, setJobs] = useState<ProgressEvent[]>([]);
-  const [mode, setMode] = useState<'phase' | 'grain'>('phase');
-  const [invert, setInvert] = useState(false);
+  const [settings, setSettingsState] = useState<SettingsForm>(DEFAULT_FORM);
+  const [preset, setPreset] = useState<string | null>(null);
+  const [settingsFrom, setSettingsFrom] = useState<string | null>(null);
+  const setSettings = useCallback((f: SettingsForm) => {
+    setSettingsState(f);
+    setPreset(null);
+  }, []);
+  const { mode, invert } = settings;
+  const setMode = useCallback((m: 'phase' | 'grain') => setSettings({ ...settings, mode: m }), [settings, setSettings]);
+  const setInvert = useCallback((v: boolean) => setSettings({ ...settings, invert: v }), [settings, setSettings]);
 
   useEffect(
     () =>
@@ -43,14 +62,15 @@ export function useJobs(client: GrainLabClient, toasts: Toasts, questions: Quest
       if (ids.length === 0) return;
       try {
         // Asks first when corrections are at stake (and, for several images, always says what will change).
+        const classic = formToOptions(settings);
         const keep = await questions.askSegmenting(ids, verb, ids.length > 1);
         if (!keep) return;
-        await client.call('segment.auto', { imageIds: ids, engine: 'classic', classic: { mode, minArea: 16, invert }, keep });
+        await client.call('segment.auto', { imageIds: ids, engine: 'classic', ...(preset ? { preset } : { classic }), keep });
       } catch (e) {
         onError(e);
       }
     },
-    [client, mode, invert, onError, questions],
+    [client, settings, preset, onError, questions],
   );
 
   const pixelKMeans = useCallback(
@@ -65,5 +85,5 @@ export function useJobs(client: GrainLabClient, toasts: Toasts, questions: Quest
     [client, onError, questions],
   );
 
-  return { jobs, running: jobs.some((j) => j.state === 'running'), mode, setMode, invert, setInvert, segment, pixelKMeans };
+  return { jobs, running: jobs.some((j) => j.state === 'running'), mode, setMode, invert, setInvert, settings, setSettings, preset, setPreset, settingsFrom, setSettingsFrom, segment, pixelKMeans };
 }

@@ -1,12 +1,14 @@
 // Keyboard: the active tool first (Enter, Escape, Backspace in a gesture), then the actions
-// registry; Escape or ? close the help. Keys typed into a field are left alone.
+// registry; Escape or ? close the help. Keys typed into a field are left alone (a checkbox or
+// button keeps only Space and Enter, a slider its arrows).
 import { useEffect, useRef } from 'react';
 import { actionForKey, runAction, type ActionContext } from '../actions/registry';
 import { markInput } from '../debug';
+import { keyBelongsToField } from './field-keys';
 import type { Tool, ToolContext } from '../tools/types';
 
-function typingIn(t: EventTarget | null): boolean {
-  return t instanceof HTMLElement && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.isContentEditable);
+function typingIn(t: EventTarget | null, key: string): boolean {
+  return t instanceof HTMLElement && keyBelongsToField(t.tagName, t instanceof HTMLInputElement ? t.type : '', t.isContentEditable, key);
 }
 
 interface KeyboardDeps {
@@ -25,7 +27,7 @@ export function useKeyboard(deps: KeyboardDeps): void {
   latest.current = deps;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (typingIn(e.target)) return;
+      if (typingIn(e.target, e.key)) return;
       const d = latest.current;
       if (d.helpOpen && (e.key === 'Escape' || e.key === '?')) {
         d.closeHelp();

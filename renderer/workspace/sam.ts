@@ -28,7 +28,7 @@ export function useSamPrompting(client: GrainLabClient, toasts: Toasts, promptTo
     try {
       const st = await client.call('sam.status', {});
       setStatus(st);
-      for (const tool of promptTools) tool.setAvailability(st.active !== null, st.active !== null ? '' : `No SAM model installed. ${st.hint}`);
+      for (const tool of promptTools) tool.setAvailability(st.active !== null, st.active !== null ? '' : st.hint.startsWith('No SAM model') ? st.hint : `No SAM model chosen. ${st.hint}`);
     } catch (e) {
       for (const tool of promptTools) tool.setAvailability(false, `SAM is not available: ${errorText(e)}`);
     }

@@ -1,12 +1,27 @@
-// Toast messages (errors stay until dismissed, notes go after 4 s) and the error reporter every
-// other hook uses.
+// Toast messages (notes go after 4 s, errors after 12 s or when dismissed; at most three shown,
+// the oldest go first) and the error reporter every other hook uses.
 import { useCallback, useRef, useState } from 'react';
 import { ServiceError } from '../../app/errors';
-import type { Toast } from '../components/Jobs';
 
 export function errorText(e: unknown): string {
   if (e instanceof ServiceError) return e.message;
   return e instanceof Error ? e.message : String(e);
+}
+
+export interface Toast {
+  id: number;
+  kind: 'error' | 'info';
+  text: string;
+}
+
+/** Toasts shown at once; a newer one pushes the oldest out. */
+export const MAX_TOASTS = 3;
+const LIFETIME_MS = { info: 4000, error: 12000 } as const;
+
+/** The list after adding a toast: the same message twice is shown once; at most MAX_TOASTS, newest last. */
+export function addToast(list: readonly Toast[], t: Toast): Toast[] {
+  if (list.some((x) => x.kind === t.kind && x.text === t.text)) return [...list];
+  return [...list.slice(-(MAX_TOASTS - 1)), t];
 }
 
 export interface Toasts {
@@ -22,8 +37,8 @@ export function useToasts(): Toasts {
   const toast = useCallback((kind: Toast['kind'], text: string) => {
     const id = nextId.current++;
     // The same message twice (several calls failing for one reason) is shown once.
-    setToasts((t) => (t.some((x) => x.kind === kind && x.text === text) ? t : [...t.slice(-4), { id, kind, text }]));
-    if (kind === 'info') setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), 4000);
+    setToasts((t) => addToast(t, { id, kind, text }));
+    setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), LIFETIME_MS[kind]);
   }, []);
   const onError = useCallback((e: unknown) => toast('error', errorText(e)), [toast]);
   const dismiss = useCallback((id: number) => setToasts((t) => t.filter((x) => x.id !== id)), []);

@@ -1,6 +1,6 @@
 // The side panel wired to the workspace: the Edit tab (segment info, classes, clean-up, overlay,
 // review, versions) and the Clusters tab, which edits the open image through its session.
-import type { RefObject } from 'react';
+import type { ReactNode, RefObject } from 'react';
 import type { GrainLabClient } from '../../../app/contract';
 import { isPromptTool } from '../../tools';
 import { runAction, actionByName, type ActionContext } from '../../actions/registry';
@@ -36,11 +36,14 @@ interface Props {
   toasts: Toasts;
   actions: ActionContext;
   viewer: RefObject<ViewerHandle | null>;
+  /** The Segment and Measure tabs' content. */
+  segment?: ReactNode;
+  measure?: ReactNode;
 }
 
 const run = (name: string, ctx: ActionContext) => runAction(actionByName(name)!, ctx);
 
-export function Panel({ client, images, image, contrast, selection, selectionIds, hover, view, clusters, tools, sam, questions, toasts, actions, viewer }: Props) {
+export function Panel({ client, images, image, contrast, selection, selectionIds, hover, view, clusters, tools, sam, questions, toasts, actions, viewer, segment, measure }: Props) {
   const { selected, classes } = images;
   const { session, docVersion } = image;
   const { toast, onError } = toasts;
@@ -88,6 +91,8 @@ export function Panel({ client, images, image, contrast, selection, selectionIds
       saving={session?.pending ?? 0}
       tab={view.panelTab}
       onTab={view.setPanelTab}
+      segment={segment}
+      measure={measure}
       clusters={
         selected !== null ? (
           <ClusterPanel
