@@ -123,7 +123,7 @@ test('Models dialog: list, import your own, select, verify, a failed download; W
     await page.getByTestId('export-start').click();
     await page.getByTestId('export-summary').waitFor({ timeout: 60_000 });
     assert.match((await page.getByTestId('export-summary').textContent()) ?? '', /fine-tuning \(micro-sam\)/);
-    assert.ok(existsSync(join(dest, 'dataset-card.md')) || existsSync(join(dest, 'train')), 'the dataset folder was written');
+    for (const f of ['dataset-card.json', 'segments.csv', join('train', 'images'), join('train', 'labels')]) assert.ok(existsSync(join(dest, f)), `${f} in the fine-tuning folder`);
   } finally {
     await h.close();
   }

@@ -87,19 +87,19 @@ export function ExportDialog({ onClose, imageCount, chosen }: { onClose(): void;
         format === 'finetune'
           ? await client.call('export.finetune', { dest, ratios, seed, ...chosenIds, segments: allSegments ? 'all' : 'verified', tile: tiling ? { size: tileSize, overlap } : null, overwrite })
           : await client.call('export.dataset', {
-        dest,
-        format,
-        ratios,
-        seed,
-        ...(onlyChosen && chosen.length > 0 ? { imageIds: chosen } : {}),
-        verifiedImages,
-        verifiedSegments,
-        tile: tiling ? { size: tileSize, overlap } : null,
-        edge,
-        rle,
-        copyImages,
-        overwrite,
-      });
+              dest,
+              format,
+              ratios,
+              seed,
+              ...chosenIds,
+              verifiedImages,
+              verifiedSegments,
+              tile: tiling ? { size: tileSize, overlap } : null,
+              edge,
+              rle,
+              copyImages,
+              overwrite,
+            });
       job.track(jobId);
     } catch (e) {
       setError(errorText(e));
@@ -208,14 +208,14 @@ export function ExportDialog({ onClose, imageCount, chosen }: { onClose(): void;
               </label>
             </div>
           ) : (
-          <div className="gl-row">
-            <label className="inline">
-              <input type="checkbox" checked={verifiedImages} disabled={running} onChange={(e) => setVerifiedImages(e.target.checked)} /> Only verified images
-            </label>
-            <label className="inline">
-              <input type="checkbox" checked={verifiedSegments} disabled={running} onChange={(e) => setVerifiedSegments(e.target.checked)} /> Only verified segments
-            </label>
-          </div>
+            <div className="gl-row">
+              <label className="inline">
+                <input type="checkbox" checked={verifiedImages} disabled={running} onChange={(e) => setVerifiedImages(e.target.checked)} /> Only verified images
+              </label>
+              <label className="inline">
+                <input type="checkbox" checked={verifiedSegments} disabled={running} onChange={(e) => setVerifiedSegments(e.target.checked)} /> Only verified segments
+              </label>
+            </div>
           )}
           <div className="gl-row">
             <label className="inline">
@@ -227,32 +227,32 @@ export function ExportDialog({ onClose, imageCount, chosen }: { onClose(): void;
             <span>px</span>
           </div>
           {format !== 'finetune' && (
-          <div className="gl-row">
-            <label className="inline">
-              Grains touching the border
-              <select value={edge} disabled={running} onChange={(e) => setEdge(e.target.value as typeof edge)}>
-                <option value="flag">keep and flag</option>
-                <option value="exclude">leave out</option>
-                <option value="include">keep</option>
-              </select>
-            </label>
-            {format === 'coco' && (
+            <div className="gl-row">
               <label className="inline">
-                Masks
-                <select value={rle} disabled={running} onChange={(e) => setRle(e.target.value as typeof rle)} data-testid="export-rle">
-                  <option value="compressed">compressed RLE</option>
-                  <option value="uncompressed">uncompressed RLE</option>
-                  <option value="polygon">polygons (holes filled)</option>
+                Grains touching the border
+                <select value={edge} disabled={running} onChange={(e) => setEdge(e.target.value as typeof edge)}>
+                  <option value="flag">keep and flag</option>
+                  <option value="exclude">leave out</option>
+                  <option value="include">keep</option>
                 </select>
               </label>
+              {format === 'coco' && (
+                <label className="inline">
+                  Masks
+                  <select value={rle} disabled={running} onChange={(e) => setRle(e.target.value as typeof rle)} data-testid="export-rle">
+                    <option value="compressed">compressed RLE</option>
+                    <option value="uncompressed">uncompressed RLE</option>
+                    <option value="polygon">polygons (holes filled)</option>
+                  </select>
+                </label>
             )}
           </div>
           )}
           <div className="gl-row">
             {format !== 'finetune' && (
-            <label className="inline">
-              <input type="checkbox" checked={copyImages} disabled={running} onChange={(e) => setCopyImages(e.target.checked)} /> Include the micrographs
-            </label>
+              <label className="inline">
+                <input type="checkbox" checked={copyImages} disabled={running} onChange={(e) => setCopyImages(e.target.checked)} /> Include the micrographs
+              </label>
             )}
             <label className="inline">
               <input type="checkbox" checked={overwrite} disabled={running} onChange={(e) => setOverwrite(e.target.checked)} /> Replace an existing folder

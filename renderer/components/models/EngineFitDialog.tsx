@@ -169,7 +169,7 @@ export function EngineFitDialog({ onClose, readOnly }: { onClose(): void; readOn
               </tbody>
             </table>
             {report.notes.length > 0 && (
-              <ul className="gl-warnings">
+              <ul className="gl-engine-notes muted small">
                 {report.notes.map((n) => (
                   <li key={n}>{n}</li>
                 ))}

@@ -176,13 +176,15 @@ export function ModelsDialog({ onClose, onChanged, readOnly }: { onClose(): void
                 ))}
               </tbody>
             </table>
-            <label className="inline small">
-              Downloads and imports go to
-              <select value={where} onChange={(e) => setWhere(e.target.value as Where)} data-testid="models-where">
-                <option value="user">my models folder (every project)</option>
-                <option value="project">this project's models/ folder</option>
-              </select>
-            </label>
+            <div className="gl-row small">
+              <label className="inline">
+                Downloads and imports go to
+                <select value={where} onChange={(e) => setWhere(e.target.value as Where)} data-testid="models-where">
+                  <option value="user">my models folder (every project)</option>
+                  <option value="project">this project's models/ folder</option>
+                </select>
+              </label>
+            </div>
           </>
         )}
         {downloading && (
