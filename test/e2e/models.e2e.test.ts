@@ -95,12 +95,14 @@ test('Models dialog: list, import your own, select, verify, a failed download; W
     const fit = page.getByTestId('engine-fit');
     await fit.waitFor();
     await waitFor(page, async () => /none set/.test((await page.getByTestId('engine-default').textContent()) ?? ''), 'no default engine yet');
+    // Grid prompts are the slow half on the tiny models: left out of this run, and so out of the table.
+    for (const m of ['tiny-sam', 'lab-sam-2']) await page.getByTestId(`engine-pick-sam:${m}:grid`).uncheck();
     await page.getByTestId('engine-fit-start').click();
-    await page.getByTestId('engine-fit-table').waitFor({ timeout: 120_000 });
+    await page.getByTestId('engine-fit-table').waitFor({ timeout: 240_000 });
     assert.match((await page.getByTestId('engine-fit-images').textContent()) ?? '', /Scored on 1 image: discs\.png \(whole image\)/);
     const rows = page.getByTestId('engine-fit-table').locator('tbody tr');
     const engines = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-testid')));
-    for (const id of ['classic', 'sam:lab-sam-2:matsam', 'sam:tiny-sam:grid']) assert.ok(engines.includes(`engine-row-${id}`), `${id} in ${engines.join(', ')}`);
+    assert.deepEqual([...engines].sort(), ['classic', 'sam:lab-sam-2:matsam', 'sam:tiny-sam:matsam'].map((id) => `engine-row-${id}`));
     const first = await rows.first().locator('td').allTextContents();
     assert.equal(first[0], '1');
     assert.match(first[2] ?? '', /^-?\d\.\d{3}$/, 'ARI');

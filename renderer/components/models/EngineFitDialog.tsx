@@ -16,6 +16,8 @@ export function EngineFitDialog({ onClose, readOnly }: { onClose(): void; readOn
   const [engines, setEngines] = useState<EvalEngineInfo[] | null>(null);
   const [def, setDef] = useState<DefaultEngineInfo | null>(null);
   const [effort, setEffort] = useState(true);
+  /** Engines left out of the next run (every engine runs by default). */
+  const [skipped, setSkipped] = useState<ReadonlySet<string>>(new Set());
   const [phase, setPhase] = useState<'form' | 'running' | 'done'>('form');
   const [jobId, setJobId] = useState<string | null>(null);
   const [report, setReport] = useState<ProjectEvalReport | null>(null);
@@ -64,7 +66,8 @@ export function EngineFitDialog({ onClose, readOnly }: { onClose(): void; readOn
     setPhase('running');
     job.track(null);
     try {
-      const r = await client.call('eval.project', { effort });
+      const chosen = engines?.filter((e) => !skipped.has(e.id)).map((e) => e.id) ?? [];
+      const r = await client.call('eval.project', { effort, ...(skipped.size > 0 && chosen.length > 0 ? { engines: chosen } : {}) });
       setJobId(r.jobId);
       job.track(r.jobId);
     } catch (e) {
@@ -107,8 +110,30 @@ export function EngineFitDialog({ onClose, readOnly }: { onClose(): void; readOn
         </p>
         <p className="muted small">
           Runs every engine on the images a person verified (whole images marked verified, or their verified segments) and compares: adjusted Rand index, the share of verified segments found at IoU ≥ 0.5, IoU per class, and the corrections a simulated operator would need.
-          {engines && ` Engines now: ${engines.map((e) => e.label).join(', ')}.`}
         </p>
+        {phase !== 'running' && engines && (
+          <div className="gl-row small" data-testid="engine-fit-engines">
+            <span className="muted">Engines:</span>
+            {engines.map((e) => (
+              <label key={e.id} className="inline" title={e.id}>
+                <input
+                  type="checkbox"
+                  checked={!skipped.has(e.id)}
+                  onChange={(ev) =>
+                    setSkipped((s) => {
+                      const next = new Set(s);
+                      if (ev.target.checked) next.delete(e.id);
+                      else next.add(e.id);
+                      return next;
+                    })
+                  }
+                  data-testid={`engine-pick-${e.id}`}
+                />{' '}
+                {e.label}
+              </label>
+            ))}
+          </div>
+        )}
         {phase !== 'running' && (
           <div className="gl-row">
             <label className="inline">
@@ -195,7 +220,7 @@ export function EngineFitDialog({ onClose, readOnly }: { onClose(): void; readOn
                 </button>
               )}
               <button onClick={onClose}>Close</button>
-              <button className="primary" onClick={() => void start()} data-testid="engine-fit-start">
+              <button className="primary" disabled={engines !== null && skipped.size >= engines.length} onClick={() => void start()} data-testid="engine-fit-start">
                 {report ? 'Run again' : 'Run the evaluation'}
               </button>
             </>

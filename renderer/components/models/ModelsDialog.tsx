@@ -146,36 +146,38 @@ export function ModelsDialog({ onClose, onChanged, readOnly }: { onClose(): void
                 <>No SAM model is installed; the classic engine works without one. {status.hint}</>
               )}
             </p>
-            <table className="gl-models-table" data-testid="models-table">
-              <thead>
-                <tr>
-                  <th>Model</th>
-                  <th>Family</th>
-                  <th>Size</th>
-                  <th>Installed</th>
-                  <th>Verified</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <ModelRowView
-                    key={r.id}
-                    r={r}
-                    check={checks[r.id] ?? null}
-                    busy={busy}
-                    readOnly={readOnly}
-                    downloading={downloading}
-                    confirming={confirmRemove === r.id}
-                    onSelect={() => void select(r)}
-                    onVerify={() => void verify(r)}
-                    onRemove={() => setConfirmRemove(r.id)}
-                    onConfirm={(yes) => (yes ? void remove(r) : setConfirmRemove(null))}
-                    onDownload={() => void fetchModel(r)}
-                  />
-                ))}
-              </tbody>
-            </table>
+            <div className="gl-models-scroll">
+              <table className="gl-models-table" data-testid="models-table">
+                <thead>
+                  <tr>
+                    <th>Model</th>
+                    <th>Family</th>
+                    <th>Size</th>
+                    <th>Installed</th>
+                    <th>Verified</th>
+                    <th />
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((r) => (
+                    <ModelRowView
+                      key={r.id}
+                      r={r}
+                      check={checks[r.id] ?? null}
+                      busy={busy}
+                      readOnly={readOnly}
+                      downloading={downloading}
+                      confirming={confirmRemove === r.id}
+                      onSelect={() => void select(r)}
+                      onVerify={() => void verify(r)}
+                      onRemove={() => setConfirmRemove(r.id)}
+                      onConfirm={(yes) => (yes ? void remove(r) : setConfirmRemove(null))}
+                      onDownload={() => void fetchModel(r)}
+                    />
+                  ))}
+                </tbody>
+              </table>
+            </div>
             <div className="gl-row small">
               <label className="inline">
                 Downloads and imports go to
