@@ -2,7 +2,7 @@
 // time; the actions registry's view.models / view.engineFit toggle them).
 import { useCallback, useState } from 'react';
 
-export type ModelDialog = 'models' | 'engineFit';
+type ModelDialog = 'models' | 'engineFit';
 
 export interface ModelDialogs {
   open: ModelDialog | null;

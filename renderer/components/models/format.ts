@@ -5,7 +5,7 @@ import type { SamFamily, SamModelInfo, SamStatus } from '../../../app/contract/s
 import type { EvalEngineScore, ProjectEvalReport } from '../../../app/contract/eval';
 
 /** Families as the dialog names them (short; the contract's SAM_FAMILY_NAMES is the long form). */
-export const FAMILY_LABELS: Readonly<Record<SamFamily, string>> = { sam: 'SAM', sam2: 'SAM 2', efficientsam: 'EfficientSAM', edgesam: 'EdgeSAM' };
+const FAMILY_LABELS: Readonly<Record<SamFamily, string>> = { sam: 'SAM', sam2: 'SAM 2', efficientsam: 'EfficientSAM', edgesam: 'EdgeSAM' };
 
 /** Bytes as people read them: "812 B", "4.2 MB", "1.3 GB"; an em dash when unknown. */
 export function formatBytes(bytes: number | null): string {
@@ -38,7 +38,7 @@ export interface ModelRow {
   canDownload: boolean;
 }
 
-export function modelRow(m: SamModelInfo, active: string | null): ModelRow {
+function modelRow(m: SamModelInfo, active: string | null): ModelRow {
   return {
     id: m.id,
     name: m.name,
@@ -73,9 +73,9 @@ export function missingImportInputs(v: { name: string; encoderPath: string; deco
 }
 
 const fixed = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : '—');
-export const formatPercent = (x: number): string => (Number.isFinite(x) ? `${Math.round(100 * x)}%` : '—');
+const formatPercent = (x: number): string => (Number.isFinite(x) ? `${Math.round(100 * x)}%` : '—');
 
-export interface EngineRow {
+interface EngineRow {
   engine: string;
   label: string;
   rank: string;
@@ -91,7 +91,7 @@ export interface EngineRow {
   isDefault: boolean;
 }
 
-export function engineRow(s: EvalEngineScore, best: string | null, defaultEngine: string | null): EngineRow {
+function engineRow(s: EvalEngineScore, best: string | null, defaultEngine: string | null): EngineRow {
   const failed = s.failed ?? null;
   return {
     engine: s.engine,
