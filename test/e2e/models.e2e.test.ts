@@ -4,7 +4,8 @@
 // a decoder of no known signature are refused, naming what is missing), selected and verified; a
 // listed model whose address cannot be reached fails its download with the reason shown. The
 // evaluation runs on the verified image and shows the ranked table; "Use as default" sets the
-// project's default engine. The Export dialog writes the fine-tuning (micro-sam) layout.
+// project's default engine. The Export dialog writes the fine-tuning (micro-sam) layout. Removing
+// the imported model asks on its row first.
 // Screenshots go to $GL_SCREENSHOTS (default: the OS temp folder) for a person to look at.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -126,6 +127,17 @@ test('Models dialog: list, import your own, select, verify, a failed download; W
     await page.getByTestId('export-summary').waitFor({ timeout: 60_000 });
     assert.match((await page.getByTestId('export-summary').textContent()) ?? '', /fine-tuning \(micro-sam\)/);
     for (const f of ['dataset-card.json', 'segments.csv', join('train', 'images'), join('train', 'labels')]) assert.ok(existsSync(join(dest, f)), `${f} in the fine-tuning folder`);
+    await page.getByTestId('export-summary').getByText('Close').click();
+
+    // Remove asks on the row first; "Keep" leaves it, "Remove" takes the custom model out.
+    await page.getByTestId('sam-badge').click();
+    await page.getByTestId('model-lab-sam-2-remove').click();
+    await page.getByText('Keep').click();
+    assert.equal(await page.getByTestId('model-lab-sam-2').count(), 1);
+    await page.getByTestId('model-lab-sam-2-remove').click();
+    await page.getByTestId('model-lab-sam-2-remove-yes').click();
+    await page.getByTestId('model-lab-sam-2').waitFor({ state: 'detached' });
+    assert.equal((await service.call('sam.status', {})).models.some((m) => m.id === 'lab-sam-2'), false);
   } finally {
     await h.close();
   }
