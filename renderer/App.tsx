@@ -14,6 +14,7 @@ import { HelpOverlay } from './components/HelpOverlay';
 import { ImageList } from './components/ImageList';
 import { JobsPanel, Toasts } from './components/Jobs';
 import { MeasurePanel } from './components/measure/MeasurePanel';
+import { ModelTools } from './components/models/ModelTools';
 import { ProjectScreen } from './components/ProjectScreen';
 import { SegmentationPanel } from './components/segmentation/SegmentationPanel';
 import { ToolStrip } from './components/ToolStrip';
@@ -31,6 +32,7 @@ import { useOpenImage } from './workspace/edit-session';
 import { useImages } from './workspace/images';
 import { useJobs } from './workspace/jobs';
 import { useKeyboard } from './workspace/keyboard';
+import { useModelDialogs } from './workspace/model-dialogs';
 import { useImports, useProject } from './workspace/project';
 import { useSamPrompting } from './workspace/sam';
 import { useToasts, type Toasts as ToastState } from './workspace/toasts';
@@ -97,6 +99,7 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
   const redraw = useCallback(() => viewer.current?.redrawInteraction(), []);
   const { toolContext, switchTool } = useToolInput({ state: tools, image, selectedRef: images.selectedRef, selection, clusters, sam, notify: toast, redraw });
   const overlay = useOverlaySettings(view, images.classes, clusters);
+  const modelDialogs = useModelDialogs();
   const actions = buildActionContext({
     images,
     image,
@@ -107,6 +110,7 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
     view,
     clusters,
     jobs,
+    modelDialogs,
     viewer,
     notify: toast,
     onError,
@@ -222,6 +226,7 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
       <StatusBar current={current} projectPath={project.path} doc={image.session?.doc ?? null} hover={hover} viewport={viewport} viewer={viewer} toolHint={tools.tool.hint()} clusterSelect={clusters.select} onClusterSelectOff={() => clusters.setSelect(false)} />
       {view.helpOpen && <HelpOverlay onClose={() => view.setHelpOpen(false)} />}
       {view.classManager && <ClassManager classes={images.classes} onChanged={() => void images.refreshClasses().catch(onError)} onClose={() => view.setClassManager(false)} />}
+      <ModelTools dialogs={modelDialogs} readOnly={project.readOnly} onModelsChanged={sam.check} />
       {questions.dialog}
       {view.menu && <ContextMenu x={view.menu.x} y={view.menu.y} ctx={actions} onClose={() => view.setMenu(null)} />}
     </div>

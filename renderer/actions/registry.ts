@@ -11,6 +11,7 @@ import { fillHoles } from './fill-holes';
 import { help } from './help';
 import { nextImage, previousImage } from './images';
 import { merge } from './merge';
+import { openEngineFit, openModels } from './models';
 import { nextToReview, previousToReview } from './next-unverified';
 import { toggleOutlines, toggleOverlay } from './overlay';
 import { polygonMode } from './polygon-mode';
@@ -62,6 +63,8 @@ export const ACTIONS: readonly Action[] = [
   segmentAll,
   phaseMap,
   openClusters,
+  openModels,
+  openEngineFit,
 ];
 
 interface KeyLike {

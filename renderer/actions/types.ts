@@ -25,7 +25,8 @@ interface ActionSelection {
 }
 
 /** Workspace switches an action can flip. */
-export type Toggle = 'overlay' | 'outlines' | 'help' | 'polygonSubtract' | 'clusterSelect';
+/** 'models' and 'engineFit' open (or close) the Models dialog and the "Which engine fits" panel. */
+export type Toggle = 'overlay' | 'outlines' | 'help' | 'polygonSubtract' | 'clusterSelect' | 'models' | 'engineFit';
 
 export interface ActionContext {
   /** An image is open and its pixels are shown. */
@@ -91,8 +92,8 @@ export interface Action {
   glyph?: string;
   /** Shown in the canvas context menu. */
   context?: boolean;
-  /** Shown in a toolbar menu ('segment': the arrow beside Segment), with this tooltip. */
-  menu?: 'segment';
+  /** Shown in a toolbar menu ('segment': the arrow beside Segment; 'models': the Models menu), with this tooltip. */
+  menu?: 'segment' | 'models';
   title?: string;
   /** The menu's text when it depends on the context (counts), else `label`. */
   caption?(ctx: ActionContext): string;

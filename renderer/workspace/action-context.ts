@@ -7,6 +7,7 @@ import type { Clusters } from './clusters';
 import type { OpenImage } from './edit-session';
 import type { Images } from './images';
 import type { Jobs } from './jobs';
+import type { ModelDialogs } from './model-dialogs';
 import type { ToolState } from './tools';
 import type { ViewSettings } from './view-settings';
 import type { ToolId } from '../tools/types';
@@ -21,6 +22,7 @@ interface ActionContextDeps {
   view: ViewSettings;
   clusters: Clusters;
   jobs: Jobs;
+  modelDialogs: ModelDialogs;
   viewer: RefObject<ViewerHandle | null>;
   notify(kind: 'info' | 'error', text: string): void;
   onError(e: unknown): void;
@@ -72,6 +74,7 @@ export function buildActionContext(d: ActionContextDeps): ActionContext {
       else if (what === 'outlines') view.setOutlinesOnly((v) => !v);
       else if (what === 'help') view.setHelpOpen((h) => !h);
       else if (what === 'polygonSubtract') d.tools.setPolygonSubtract((v) => !v);
+      else if (what === 'models' || what === 'engineFit') d.modelDialogs.toggle(what);
       else clusters.setSelect((v) => !v);
     },
     setBrushRadius: (next) => d.tools.setBrushRadius(next),

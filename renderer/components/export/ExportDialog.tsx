@@ -2,6 +2,7 @@
 // a progress bar with Cancel while the job runs, and a summary of what was written.
 import { useEffect, useState } from 'react';
 import type { ExportFormat, ExportSummary } from '../../../app/contract/export';
+import type { FinetuneSummary } from '../../../app/contract/finetune';
 import { getClient } from '../../client';
 import { percent, useJob } from './useJob';
 import { errorText, Modal } from './Modal';
@@ -17,16 +18,20 @@ function joinPath(dir: string, name: string): string {
   return `${dir.replace(/[\\/]+$/, '')}${sep}${name}`;
 }
 
-const FORMATS: { id: ExportFormat; label: string; hint: string }[] = [
+/** The dataset formats, and 'finetune': micro-sam's image/label TIFF layout (export.finetune). */
+type Format = ExportFormat | 'finetune';
+
+const FORMATS: { id: Format; label: string; hint: string }[] = [
   { id: 'coco', label: 'COCO instance segmentation (JSON)', hint: 'annotations/instances_<split>.json with RLE or polygons, bbox, area; GrainLab provenance under "grainlab".' },
   { id: 'png', label: 'PNG masks', hint: '16-bit instance maps, 8-bit indexed semantic (class) maps, 1-px boundary maps and colour previews.' },
   { id: 'yolo', label: 'YOLO segmentation', hint: 'labels/<split>/*.txt with normalised polygons and data.yaml (segments need a class).' },
+  { id: 'finetune', label: 'Fine-tuning (micro-sam)', hint: '<split>/images/*.tif and <split>/labels/*.tif instance maps, the layout micro-sam trains SAM on; verified segments (or every segment of a verified image) only, unless you choose all.' },
 ];
 
 export function ExportDialog({ onClose, imageCount, chosen }: { onClose(): void; imageCount: number; chosen: number[] }) {
   const client = getClient();
   const job = useJob();
-  const [format, setFormat] = useState<ExportFormat>('coco');
+  const [format, setFormat] = useState<Format>('coco');
   const [base, setBase] = useState('');
   const [dest, setDest] = useState('');
   const [destEdited, setDestEdited] = useState(false);
@@ -44,7 +49,8 @@ export function ExportDialog({ onClose, imageCount, chosen }: { onClose(): void;
   const [overwrite, setOverwrite] = useState(false);
   const [phase, setPhase] = useState<'form' | 'running' | 'done' | 'failed'>('form');
   const [error, setError] = useState<string | null>(null);
-  const [summary, setSummary] = useState<ExportSummary | null>(null);
+  const [summary, setSummary] = useState<ExportSummary | FinetuneSummary | null>(null);
+  const [allSegments, setAllSegments] = useState(false);
 
   useEffect(() => {
     client.call('project.current', {}).then((p) => p && setBase(joinPath(p.path, 'exports')), () => {});
@@ -57,7 +63,7 @@ export function ExportDialog({ onClose, imageCount, chosen }: { onClose(): void;
   useEffect(() => {
     if (phase !== 'running' || !ev || ev.state === 'running') return;
     if (ev.state === 'done') {
-      client.call('export.result', { jobId: ev.jobId }).then((s) => {
+      (format === 'finetune' ? client.call('export.finetuneResult', { jobId: ev.jobId }) : client.call('export.result', { jobId: ev.jobId })).then((s: ExportSummary | FinetuneSummary | null) => {
         setSummary(s);
         setPhase('done');
       }, (e: unknown) => {
@@ -68,7 +74,7 @@ export function ExportDialog({ onClose, imageCount, chosen }: { onClose(): void;
       setError(ev.state === 'cancelled' ? 'Export cancelled. Nothing was written to the destination.' : (ev.error?.message ?? ev.message ?? 'The export failed.'));
       setPhase('failed');
     }
-  }, [ev, phase, client]);
+  }, [ev, phase, client, format]);
 
   const start = async () => {
     setError(null);
@@ -76,20 +82,24 @@ export function ExportDialog({ onClose, imageCount, chosen }: { onClose(): void;
     try {
       setPhase('running');
       job.track(null);
-      const { jobId } = await client.call('export.dataset', {
-        dest,
-        format,
-        ratios,
-        seed,
-        ...(onlyChosen && chosen.length > 0 ? { imageIds: chosen } : {}),
-        verifiedImages,
-        verifiedSegments,
-        tile: tiling ? { size: tileSize, overlap } : null,
-        edge,
-        rle,
-        copyImages,
-        overwrite,
-      });
+      const chosenIds = onlyChosen && chosen.length > 0 ? { imageIds: chosen } : {};
+      const { jobId } =
+        format === 'finetune'
+          ? await client.call('export.finetune', { dest, ratios, seed, ...chosenIds, segments: allSegments ? 'all' : 'verified', tile: tiling ? { size: tileSize, overlap } : null, overwrite })
+          : await client.call('export.dataset', {
+              dest,
+              format,
+              ratios,
+              seed,
+              ...chosenIds,
+              verifiedImages,
+              verifiedSegments,
+              tile: tiling ? { size: tileSize, overlap } : null,
+              edge,
+              rle,
+              copyImages,
+              overwrite,
+            });
       job.track(jobId);
     } catch (e) {
       setError(errorText(e));
@@ -104,7 +114,7 @@ export function ExportDialog({ onClose, imageCount, chosen }: { onClose(): void;
       {phase === 'done' && summary ? (
         <div className="gl-summary" data-testid="export-summary">
           <p>
-            Wrote a <b>{summary.format.toUpperCase()}</b> dataset to <code>{summary.dest}</code>
+            Wrote a <b>{summary.format === 'finetune' ? 'fine-tuning (micro-sam)' : summary.format.toUpperCase()}</b> dataset to <code>{summary.dest}</code>
           </p>
           <table>
             <thead>
@@ -161,7 +171,7 @@ export function ExportDialog({ onClose, imageCount, chosen }: { onClose(): void;
         <div className="gl-form">
           <label>
             Format
-            <select value={format} disabled={running} onChange={(e) => setFormat(e.target.value as ExportFormat)} data-testid="export-format">
+            <select value={format} disabled={running} onChange={(e) => setFormat(e.target.value as Format)} data-testid="export-format">
               {FORMATS.map((f) => (
                 <option key={f.id} value={f.id}>
                   {f.label}
@@ -191,14 +201,22 @@ export function ExportDialog({ onClose, imageCount, chosen }: { onClose(): void;
               <input type="radio" checked={onlyChosen} disabled={running || chosen.length === 0} onChange={() => setOnlyChosen(true)} data-testid="export-chosen" /> Chosen images ({chosen.length})
             </label>
           </div>
-          <div className="gl-row">
-            <label className="inline">
-              <input type="checkbox" checked={verifiedImages} disabled={running} onChange={(e) => setVerifiedImages(e.target.checked)} /> Only verified images
-            </label>
-            <label className="inline">
-              <input type="checkbox" checked={verifiedSegments} disabled={running} onChange={(e) => setVerifiedSegments(e.target.checked)} /> Only verified segments
-            </label>
-          </div>
+          {format === 'finetune' ? (
+            <div className="gl-row">
+              <label className="inline" title="Verified: segments a person verified, and every segment of an image marked verified; images with neither are left out">
+                <input type="checkbox" checked={allSegments} disabled={running} onChange={(e) => setAllSegments(e.target.checked)} data-testid="export-finetune-all" /> Every segment, not only verified ones
+              </label>
+            </div>
+          ) : (
+            <div className="gl-row">
+              <label className="inline">
+                <input type="checkbox" checked={verifiedImages} disabled={running} onChange={(e) => setVerifiedImages(e.target.checked)} /> Only verified images
+              </label>
+              <label className="inline">
+                <input type="checkbox" checked={verifiedSegments} disabled={running} onChange={(e) => setVerifiedSegments(e.target.checked)} /> Only verified segments
+              </label>
+            </div>
+          )}
           <div className="gl-row">
             <label className="inline">
               <input type="checkbox" checked={tiling} disabled={running} onChange={(e) => setTiling(e.target.checked)} /> Tiles of
@@ -208,30 +226,34 @@ export function ExportDialog({ onClose, imageCount, chosen }: { onClose(): void;
             <input type="number" min={0} className="gl-num" value={overlap} disabled={running || !tiling} onChange={(e) => setOverlap(Math.max(0, Math.floor(Number(e.target.value))))} />
             <span>px</span>
           </div>
-          <div className="gl-row">
-            <label className="inline">
-              Grains touching the border
-              <select value={edge} disabled={running} onChange={(e) => setEdge(e.target.value as typeof edge)}>
-                <option value="flag">keep and flag</option>
-                <option value="exclude">leave out</option>
-                <option value="include">keep</option>
-              </select>
-            </label>
-            {format === 'coco' && (
+          {format !== 'finetune' && (
+            <div className="gl-row">
               <label className="inline">
-                Masks
-                <select value={rle} disabled={running} onChange={(e) => setRle(e.target.value as typeof rle)} data-testid="export-rle">
-                  <option value="compressed">compressed RLE</option>
-                  <option value="uncompressed">uncompressed RLE</option>
-                  <option value="polygon">polygons (holes filled)</option>
+                Grains touching the border
+                <select value={edge} disabled={running} onChange={(e) => setEdge(e.target.value as typeof edge)}>
+                  <option value="flag">keep and flag</option>
+                  <option value="exclude">leave out</option>
+                  <option value="include">keep</option>
                 </select>
               </label>
+              {format === 'coco' && (
+                <label className="inline">
+                  Masks
+                  <select value={rle} disabled={running} onChange={(e) => setRle(e.target.value as typeof rle)} data-testid="export-rle">
+                    <option value="compressed">compressed RLE</option>
+                    <option value="uncompressed">uncompressed RLE</option>
+                    <option value="polygon">polygons (holes filled)</option>
+                  </select>
+                </label>
             )}
           </div>
+          )}
           <div className="gl-row">
-            <label className="inline">
-              <input type="checkbox" checked={copyImages} disabled={running} onChange={(e) => setCopyImages(e.target.checked)} /> Include the micrographs
-            </label>
+            {format !== 'finetune' && (
+              <label className="inline">
+                <input type="checkbox" checked={copyImages} disabled={running} onChange={(e) => setCopyImages(e.target.checked)} /> Include the micrographs
+              </label>
+            )}
             <label className="inline">
               <input type="checkbox" checked={overwrite} disabled={running} onChange={(e) => setOverwrite(e.target.checked)} /> Replace an existing folder
             </label>

@@ -21,7 +21,7 @@ export function ExportTools({ images, selected, chosen, onChanged }: ExportTools
   const [measure, setMeasure] = useState(false);
   return (
     <>
-      <button onClick={() => setOpen('export')} disabled={images.length === 0} title="Export a curated dataset: COCO, PNG masks or YOLO" data-testid="export-open">
+      <button onClick={() => setOpen('export')} disabled={images.length === 0} title="Export a curated dataset: COCO, PNG masks, YOLO, or for fine-tuning SAM (micro-sam)" data-testid="export-open">
         Export…
       </button>
       <button onClick={() => setOpen('import')} disabled={images.length === 0} title="Import segmentations made elsewhere (COCO, label maps, boundary maps)" data-testid="import-labels-open">

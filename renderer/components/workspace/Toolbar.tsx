@@ -2,6 +2,7 @@
 // Segment split button, export tools, the SAM model badge and Close.
 import { useRef } from 'react';
 import type { ProjectInfo } from '../../../app/types';
+import { openModels } from '../../actions/models';
 import { isEnabled, menuActions, runAction, type ActionContext } from '../../actions/registry';
 import { ExportTools } from '../export/ExportTools';
 import { MenuButton } from '../MenuButton';
@@ -88,15 +89,21 @@ export function Toolbar({ project, images, jobs, sam, actions, onImport, onClose
       <ExportTools images={all} selected={selected} chosen={chosen} onChanged={() => void images.refresh().catch(onError)} />
       <span className="spacer" />
       {samStatus && samStatus.active === null && (
-        <span className="hint" title={samStatus.hint}>
+        <button className="link hint" title={`${samStatus.hint} (opens Models…)`} onClick={() => runAction(openModels, actions)} data-testid="sam-none">
           No SAM model
-        </span>
+        </button>
       )}
       {samStatus?.active && (
-        <span className="engine-badge" data-testid="sam-badge" title={samStatus.provider?.reason ?? 'The execution provider is chosen when the model first loads (npx grainlab doctor tells it now).'}>
+        <button className="engine-badge" data-testid="sam-badge" onClick={() => runAction(openModels, actions)} title={`${samStatus.provider?.reason ?? 'The execution provider is chosen when the model first loads (npx grainlab doctor tells it now).'} Click: Models…`}>
           SAM {samStatus.active} · {samStatus.provider ? samStatus.provider.name.toUpperCase() : 'provider on first use'}
-        </span>
+        </button>
       )}
+      <MenuButton
+        label="Models ▾"
+        title="SAM models and which engine fits this project"
+        testId="models-menu"
+        items={menuActions('models').map((a) => ({ label: a.label, ...(a.title ? { title: a.title } : {}), disabled: !isEnabled(a, actions), ...(a.testId ? { testId: a.testId } : {}), run: () => runAction(a, actions) }))}
+      />
       <button onClick={onClose} title="Close this project (everything is already saved)">
         Close
       </button>
