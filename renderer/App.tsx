@@ -29,6 +29,7 @@ import { useOpenImage } from './workspace/edit-session';
 import { useImages } from './workspace/images';
 import { useJobs } from './workspace/jobs';
 import { useKeyboard } from './workspace/keyboard';
+import { useLearn } from './workspace/learn';
 import { useImports, useProject } from './workspace/project';
 import { useSamPrompting } from './workspace/sam';
 import { useToasts, type Toasts as ToastState } from './workspace/toasts';
@@ -93,7 +94,21 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
   const promptTools = useMemo(() => [tools.tools.sam, tools.tools.carve], [tools.tools]);
   const sam = useSamPrompting(client, toasts, promptTools, tools.changed);
   const redraw = useCallback(() => viewer.current?.redrawInteraction(), []);
-  const { toolContext, switchTool } = useToolInput({ state: tools, image, selectedRef: images.selectedRef, selection, clusters, sam, notify: toast, redraw });
+  const learn = useLearn({
+    client,
+    toasts,
+    questions,
+    imageId: images.selected,
+    imageIds: useMemo(() => images.images.map((i) => i.id), [images.images]),
+    chosen: images.chosen,
+    classes: images.classes,
+    ensureClasses: images.ensureClasses,
+    tool: tools.tools.train,
+    viewer,
+    redraw,
+  });
+  const onScribble = learn.onIntent;
+  const { toolContext, switchTool } = useToolInput({ state: tools, image, selectedRef: images.selectedRef, selection, clusters, sam, notify: toast, redraw, onScribble: (i) => void onScribble(i) });
   const overlay = useOverlaySettings(view, images.classes, clusters);
   const actions = buildActionContext({
     images,
@@ -184,7 +199,7 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
         {imports.importing && <div className="importing">{imports.importing}</div>}
         <JobsPanel jobs={jobs.jobs} />
       </main>
-      <Panel client={client} images={images} image={image} contrast={contrast} selection={selection} selectionIds={selectionIds} hover={hover} view={view} clusters={clusters} tools={tools} sam={sam} questions={questions} toasts={toasts} actions={actions} viewer={viewer} />
+      <Panel client={client} images={images} image={image} contrast={contrast} selection={selection} selectionIds={selectionIds} hover={hover} view={view} clusters={clusters} tools={tools} sam={sam} questions={questions} toasts={toasts} actions={actions} viewer={viewer} learn={learn} />
       <StatusBar current={current} projectPath={project.path} doc={image.session?.doc ?? null} hover={hover} viewport={viewport} viewer={viewer} toolHint={tools.tool.hint()} clusterSelect={clusters.select} onClusterSelectOff={() => clusters.setSelect(false)} />
       {view.helpOpen && <HelpOverlay onClose={() => view.setHelpOpen(false)} />}
       {view.classManager && <ClassManager classes={images.classes} onChanged={() => void images.refreshClasses().catch(onError)} onClose={() => view.setClassManager(false)} />}

@@ -19,6 +19,8 @@ import type { SamPrompting } from '../../workspace/sam';
 import type { Toasts } from '../../workspace/toasts';
 import type { ToolState } from '../../workspace/tools';
 import type { ViewSettings } from '../../workspace/view-settings';
+import type { Learn } from '../../workspace/learn';
+import { LearnPanel } from '../learn/LearnPanel';
 
 interface Props {
   client: GrainLabClient;
@@ -36,11 +38,12 @@ interface Props {
   toasts: Toasts;
   actions: ActionContext;
   viewer: RefObject<ViewerHandle | null>;
+  learn: Learn;
 }
 
 const run = (name: string, ctx: ActionContext) => runAction(actionByName(name)!, ctx);
 
-export function Panel({ client, images, image, contrast, selection, selectionIds, hover, view, clusters, tools, sam, questions, toasts, actions, viewer }: Props) {
+export function Panel({ client, images, image, contrast, selection, selectionIds, hover, view, clusters, tools, sam, questions, toasts, actions, viewer, learn }: Props) {
   const { selected, classes } = images;
   const { session, docVersion } = image;
   const { toast, onError } = toasts;
@@ -59,6 +62,17 @@ export function Panel({ client, images, image, contrast, selection, selectionIds
       }}
       onCreateClass={() => void client.call('classes.create', {}).then(() => images.refreshClasses()).catch(onError)}
       onManageClasses={() => view.setClassManager(true)}
+      learn={
+        <LearnPanel
+          learn={learn}
+          classes={classes}
+          hasImage={selected !== null}
+          chosenCount={images.chosen.length}
+          imageCount={images.images.length}
+          trainActive={tool.id === 'train'}
+          onTrainTool={() => actions.setTool('train')}
+        />
+      }
       onlyPredicted={view.onlyPredicted}
       onOnlyPredicted={view.setOnlyPredicted}
       versions={
