@@ -41,6 +41,8 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
   const [view, setView] = useState<'classes' | 'uncertainty'>('classes');
   const [prediction, setPrediction] = useState<RegionPrediction | null>(null);
   const [trainJob, setTrainJob] = useState<string | null>(null);
+  /** Live predictions received so far (the panel shows it, so a refresh can be seen). */
+  const [received, setReceived] = useState(0);
   const version = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const latest = useRef({ imageId, live, status, classes });
@@ -91,7 +93,10 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     if (!rect) return;
     try {
       const p = await client.call('learn.predictRegion', { imageId: id, ...rect });
-      if (latest.current.imageId === id) setPrediction(p);
+      if (latest.current.imageId === id) {
+        setPrediction(p);
+        setReceived((n) => n + 1);
+      }
     } catch (e) {
       onError(e);
     }
@@ -184,7 +189,7 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     [client, chosen, imageIds, questions, onError],
   );
 
-  return { scribbles, labels, status, live, setLive, view, setView, prediction, training: trainJob !== null, onIntent, train, nextUncertain, apply, predictVisible };
+  return { scribbles, labels, status, live, setLive, view, setView, prediction, received, training: trainJob !== null, onIntent, train, nextUncertain, apply, predictVisible };
 }
 
 export type Learn = ReturnType<typeof useLearn>;
