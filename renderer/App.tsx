@@ -121,6 +121,7 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
     clusters,
     jobs,
     viewer,
+    learn,
     notify: toast,
     onError,
     setImageStatus: (imageId, status) => client.call('images.setStatus', { imageId, status }).then(() => images.refresh()),

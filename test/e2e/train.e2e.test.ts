@@ -133,6 +133,13 @@ test('Train tool: scribbles of two classes, train, live prediction, undo, apply 
     await waitFor(page, async () => Number(await shown.getAttribute('data-count')) > count, 'a new live prediction after the stroke');
     await page.screenshot({ path: '/tmp/grainlab-train-e2e.png' });
 
+    // The uncertainty view: the confident matrix loses its class tint.
+    await page.getByTestId('learn-uncertainty').check();
+    await page.waitForTimeout(300);
+    assert.notDeepEqual(await pixelAt(page, matrixPixel), after, 'the uncertainty view differs from the class view');
+    await page.screenshot({ path: '/tmp/grainlab-train-uncertainty.png' });
+    await page.getByTestId('learn-uncertainty').uncheck();
+
     // Apply to a second image: its segments carry the two classes, the bright discs class 1.
     await page.getByTestId(`image-${idB}`).click();
     await page.getByTestId('learn-apply-scope').selectOption('image');

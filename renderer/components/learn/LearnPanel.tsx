@@ -76,7 +76,7 @@ export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, 
       </div>
       {fractions && prediction && (
         <p className="small-text" data-testid="learn-prediction" data-fractions={JSON.stringify(Object.fromEntries(fractions))} data-count={learn.received}>
-          Visible: {[...fractions].map(([id, f]) => `${nameOf(id)} ${(f * 100).toFixed(0)} %`).join(' · ')} · certainty {((prediction.meanMargin / 255) * 100).toFixed(0)} %
+          Visible: {[...fractions].map(([id, f]) => `${nameOf(id)} ${(f * 100).toFixed(0)} %`).join(' · ')} · mean margin {(prediction.meanMargin * 100).toFixed(0)} %
           {trainActive ? '' : ' (shown while the Train tool is active)'}
         </p>
       )}

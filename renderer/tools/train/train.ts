@@ -89,7 +89,6 @@ export class TrainTool extends StateTool<TrainState> {
     if (!k.ctrl && !k.alt && /^[1-9]$/.test(k.key)) {
       this.classIndex = Number(k.key);
       this.erasing = false;
-      ctx.emit({ type: 'message', kind: 'info', text: `Train: painting class ${this.classIndex}` });
       return true;
     }
     if (!k.ctrl && !k.alt && k.key.toLowerCase() === 'x') {
