@@ -108,10 +108,12 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     timer.current = setTimeout(() => void predictVisible(), LIVE_DEBOUNCE_MS);
   }, [predictVisible]);
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+  // Turning Live on, and each newly trained classifier, predict at once.
+  const trainedVersion = status?.version ?? null;
   useEffect(() => {
-    if (live) void predictVisible();
+    if (live && trainedVersion !== null) void predictVisible();
     else setPrediction(null);
-  }, [live, predictVisible, status]);
+  }, [live, predictVisible, trainedVersion]);
 
   /** A Train-tool stroke or undo, sent to main. */
   const onIntent = useCallback(
