@@ -105,6 +105,7 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
     ensureClasses: images.ensureClasses,
     tool: tools.tools.train,
     viewer,
+    viewport,
     redraw,
   });
   const onScribble = learn.onIntent;

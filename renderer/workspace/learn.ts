@@ -8,6 +8,7 @@ import type { LabelSummary, LearnClassifierInfo, RegionPrediction, ScribbleState
 import type { ClassRecord } from '../../app/types';
 import type { Questions } from '../components/dialogs/useQuestions';
 import type { ViewerHandle } from '../components/Viewer';
+import type { Observable } from '../editor/observable';
 import { predictionRgba, scribbleShape, visibleRect } from '../tools/train/layer';
 import type { TrainTool } from '../tools/train/train';
 import type { Intent } from '../tools/types';
@@ -27,12 +28,14 @@ interface LearnDeps {
   ensureClasses(count: number): Promise<readonly ClassRecord[] | null>;
   tool: TrainTool;
   viewer: RefObject<ViewerHandle | null>;
+  /** Pan and zoom: the live prediction follows the visible rectangle. */
+  viewport: Observable<unknown>;
   redraw(): void;
 }
 
 export type ApplyScope = 'image' | 'chosen' | 'all';
 
-export function useLearn({ client, toasts, questions, imageId, imageIds, chosen, classes, ensureClasses, tool, viewer, redraw }: LearnDeps) {
+export function useLearn({ client, toasts, questions, imageId, imageIds, chosen, classes, ensureClasses, tool, viewer, viewport, redraw }: LearnDeps) {
   const { onError, toast } = toasts;
   const [scribbles, setScribbles] = useState<ScribbleState | null>(null);
   const [labels, setLabels] = useState<LabelSummary | null>(null);
@@ -108,6 +111,7 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     timer.current = setTimeout(() => void predictVisible(), LIVE_DEBOUNCE_MS);
   }, [predictVisible]);
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+  useEffect(() => viewport.subscribe(schedule), [viewport, schedule]);
   // Turning Live on, and each newly trained classifier, predict at once.
   const trainedVersion = status?.version ?? null;
   useEffect(() => {
