@@ -2,7 +2,8 @@
 // image (bright discs on a grey matrix): scribbles of two classes painted on the canvas (keys T,
 // 1, 2), trained from the Learn panel, the live prediction of the visible rectangle follows the
 // truth and refreshes after a further stroke, the overlay shows it in class colours, Ctrl+Z takes
-// the last stroke back, and "Apply to this image" predicts a second image, keeping the classes.
+// the last stroke back, "Apply to this image" predicts a second image with the classes, and
+// "Apply to all" asks first, as batch segmenting does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
@@ -150,6 +151,15 @@ test('Train tool: scribbles of two classes, train, live prediction, undo, apply 
     const under = seg.labels[discB[1] * W + discB[0]]!;
     assert.ok(under > 0, 'a segment under a bright disc of image b');
     assert.equal(seg.segments.find((s) => s.id === under)?.classId, classes[0]!.id);
+
+    // Apply to all images: the batch question first (as segmenting asks), then both are predicted.
+    await page.getByTestId('learn-apply-scope').selectOption('all');
+    await page.getByTestId('learn-apply').click();
+    await page.getByTestId('batch-dialog').waitFor();
+    await page.keyboard.press('Enter');
+    await waitFor(page, async () => (await service.call('segmentation.get', { imageId: idA })) !== null, 'a prediction of image a', 60_000);
+    // The strokes are labels, not segments: predicting image a kept all of them.
+    assert.equal((await service.call('learn.scribbles.list', { imageId: idA })).strokes.length, 8);
   } finally {
     await h.close();
   }
