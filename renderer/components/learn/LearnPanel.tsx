@@ -23,6 +23,20 @@ export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, 
   const nameOf = (id: number) => classes.find((c) => c.id === id)?.name ?? `class ${id}`;
   const colourOf = (id: number) => classes.find((c) => c.id === id)?.color ?? '#888';
   const count = scope === 'image' ? (hasImage ? 1 : 0) : scope === 'chosen' ? chosenCount : imageCount;
+  // Until someone teaches GrainLab, the section is one line.
+  if (!trainActive && !status && !(labels && labels.total > 0)) {
+    return (
+      <section data-testid="learn-panel">
+        <h3>Learn</h3>
+        <p className="hint-text">
+          <button className="small" onClick={onTrainTool} disabled={!hasImage} data-testid="learn-train-tool">
+            Train tool (T)
+          </button>{' '}
+          paints class scribbles for a classifier.
+        </p>
+      </section>
+    );
+  }
   return (
     <section data-testid="learn-panel">
       <h3>Learn</h3>
