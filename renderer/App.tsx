@@ -11,16 +11,13 @@ import { ContextMenu } from './components/ContextMenu';
 import { ClassManager } from './components/classes/ClassManager';
 import { useQuestions } from './components/dialogs/useQuestions';
 import { HelpOverlay } from './components/HelpOverlay';
-import { ImageList } from './components/ImageList';
-import { JobsPanel, Toasts } from './components/Jobs';
-import { MeasurePanel } from './components/measure/MeasurePanel';
+import { Toasts } from './components/Jobs';
 import { ModelTools } from './components/models/ModelTools';
 import { ProjectScreen } from './components/ProjectScreen';
-import { SegmentationPanel } from './components/segmentation/SegmentationPanel';
-import { ToolStrip } from './components/ToolStrip';
-import { Viewer, type HoverInfo, type ViewerHandle } from './components/Viewer';
-import { ContrastBox } from './components/workspace/ContrastBox';
+import type { HoverInfo, ViewerHandle } from './components/Viewer';
+import { ImageSidebar } from './components/workspace/ImageSidebar';
 import { Panel } from './components/workspace/Panel';
+import { Stage } from './components/workspace/Stage';
 import { StatusBar } from './components/workspace/StatusBar';
 import { Toolbar } from './components/workspace/Toolbar';
 import { Observable } from './editor/observable';
@@ -33,6 +30,7 @@ import { useImages } from './workspace/images';
 import { useJobs } from './workspace/jobs';
 import { useKeyboard } from './workspace/keyboard';
 import { useModelDialogs } from './workspace/model-dialogs';
+import { useLearn } from './workspace/learn';
 import { useImports, useProject } from './workspace/project';
 import { useSamPrompting } from './workspace/sam';
 import { useToasts, type Toasts as ToastState } from './workspace/toasts';
@@ -97,7 +95,22 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
   const promptTools = useMemo(() => [tools.tools.sam, tools.tools.carve], [tools.tools]);
   const sam = useSamPrompting(client, toasts, promptTools, tools.changed);
   const redraw = useCallback(() => viewer.current?.redrawInteraction(), []);
-  const { toolContext, switchTool } = useToolInput({ state: tools, image, selectedRef: images.selectedRef, selection, clusters, sam, notify: toast, redraw });
+  const learn = useLearn({
+    client,
+    toasts,
+    questions,
+    imageId: images.selected,
+    imageIds: useMemo(() => images.images.map((i) => i.id), [images.images]),
+    chosen: images.chosen,
+    classes: images.classes,
+    ensureClasses: images.ensureClasses,
+    tool: tools.tools.train,
+    viewer,
+    viewport,
+    redraw,
+  });
+  const onScribble = learn.onIntent;
+  const { toolContext, switchTool } = useToolInput({ state: tools, image, selectedRef: images.selectedRef, selection, clusters, sam, notify: toast, redraw, onScribble: (i) => void onScribble(i) });
   const overlay = useOverlaySettings(view, images.classes, clusters);
   const modelDialogs = useModelDialogs();
   const actions = buildActionContext({
@@ -112,6 +125,7 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
     jobs,
     modelDialogs,
     viewer,
+    learn,
     notify: toast,
     onError,
     setImageStatus: (imageId, status) => client.call('images.setStatus', { imageId, status }).then(() => images.refresh()),
@@ -146,83 +160,16 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
       }}
     >
       <Toolbar project={project} images={images} jobs={jobs} sam={sam} actions={actions} onImport={(f) => void imports.importFiles(f)} onClose={onClose} onError={onError} />
-      <aside className="sidebar">
-        <div className="sidebar-head">
-          Images <span className="muted">({images.images.length})</span>
-        </div>
-        <ImageList
-          images={images.images}
-          selected={images.selected}
-          chosen={images.chosen}
-          onOpen={(id) => {
-            images.open(id);
-            images.choose([id]);
-          }}
-          onChoose={images.choose}
-          onRemove={(ids) => void images.remove(ids)}
-        />
-      </aside>
-      <main className="stage-area">
-        {image.raster && contrast.window && current ? (
+      <ImageSidebar images={images} />
+      <Stage images={images} image={image} contrast={contrast} viewer={viewer} tools={tools} toolContext={toolContext} selection={selection} overlay={overlay} hover={hover} viewport={viewport} view={view} actions={actions} jobs={jobs}
+        notes={
           <>
-            <Viewer
-              ref={viewer}
-              raster={image.raster}
-              window={contrast.window}
-              session={image.session}
-              tool={tools.tool}
-              toolContext={toolContext}
-              selection={selection}
-              overlay={overlay}
-              pixelSizeUm={current.pixelSizeUm}
-              hover={hover}
-              viewport={viewport}
-              onContextMenu={(x, y) => view.setMenu({ x, y })}
-              onToolInput={tools.changed}
-            />
-            <ToolStrip tool={tools.toolId} polygonSubtract={tools.polygonSubtract} onPolygonSubtract={tools.setPolygonSubtract} brushRadius={tools.brushRadius} onBrushRadius={tools.setBrushRadius} disabled={false} actions={actions} />
+            {dragging && <div className="drop-overlay">Drop PNG, JPEG or TIFF files to import</div>}
+            {imports.importing && <div className="importing">{imports.importing}</div>}
           </>
-        ) : (
-          <div className="placeholder-stage muted">{images.images.length ? 'Select an image on the left.' : 'Import micrographs to begin: Import… or drop files here.'}</div>
-        )}
-        {image.raster && <ContrastBox contrast={contrast} />}
-        {dragging && <div className="drop-overlay">Drop PNG, JPEG or TIFF files to import</div>}
-        {imports.importing && <div className="importing">{imports.importing}</div>}
-        <JobsPanel jobs={jobs.jobs} />
-      </main>
-      <Panel client={client} images={images} image={image} contrast={contrast} selection={selection} selectionIds={selectionIds} hover={hover} view={view} clusters={clusters} tools={tools} sam={sam} questions={questions} toasts={toasts} actions={actions} viewer={viewer}
-        segment={
-          <SegmentationPanel
-            client={client}
-            images={images}
-            jobs={jobs}
-            imageSize={image.raster ? { width: image.raster.width, height: image.raster.height } : null}
-            viewport={viewport}
-            screenSize={() => ({ width: viewer.current?.canvas.screenW ?? 0, height: viewer.current?.canvas.screenH ?? 0 })}
-            readOnly={project.readOnly}
-            onError={onError}
-            notify={toast}
-          />
-        }
-        measure={
-          <MeasurePanel
-            client={client}
-            images={images}
-            readOnly={project.readOnly}
-            onError={onError}
-            notify={toast}
-            doc={image.session?.doc ?? null}
-            docVersion={image.docVersion}
-            pixelSizeUm={current?.pixelSizeUm ?? null}
-            classes={images.classes}
-            selection={selectionIds}
-            onPick={(id, box) => {
-              selection.apply([id], 'replace');
-              viewer.current?.centreOn(box);
-            }}
-          />
         }
       />
+      <Panel client={client} images={images} image={image} contrast={contrast} selection={selection} selectionIds={selectionIds} hover={hover} view={view} clusters={clusters} tools={tools} sam={sam} questions={questions} toasts={toasts} actions={actions} viewer={viewer} learn={learn} jobs={jobs} viewport={viewport} readOnly={project.readOnly} />
       <StatusBar current={current} projectPath={project.path} doc={image.session?.doc ?? null} hover={hover} viewport={viewport} viewer={viewer} toolHint={tools.tool.hint()} clusterSelect={clusters.select} onClusterSelectOff={() => clusters.setSelect(false)} />
       {view.helpOpen && <HelpOverlay onClose={() => view.setHelpOpen(false)} />}
       {view.classManager && <ClassManager classes={images.classes} onChanged={() => void images.refreshClasses().catch(onError)} onClose={() => view.setClassManager(false)} />}

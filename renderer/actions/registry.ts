@@ -10,6 +10,7 @@ import { deleteSmaller } from './delete-smaller';
 import { fillHoles } from './fill-holes';
 import { help } from './help';
 import { nextImage, previousImage } from './images';
+import { learnNextUncertain, learnTrain } from './learn';
 import { merge } from './merge';
 import { openEngineFit, openModels } from './models';
 import { nextToReview, previousToReview } from './next-unverified';
@@ -47,6 +48,8 @@ export const ACTIONS: readonly Action[] = [
   clearClass,
   toggleVerified,
   reviewImage,
+  learnTrain,
+  learnNextUncertain,
   toggleOverlay,
   toggleOutlines,
   brushSmaller,

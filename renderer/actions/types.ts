@@ -74,6 +74,16 @@ export interface ActionContext {
   toggle(what: Toggle): void;
   setBrushRadius(next: (radius: number) => number): void;
   showClustersTab(): void;
+  /** The pixel classifier (renderer/workspace/learn.ts). */
+  readonly learn: {
+    /** Labels of at least two classes exist. */
+    readonly canTrain: boolean;
+    readonly training: boolean;
+    /** A classifier has been trained. */
+    readonly trained: boolean;
+    train(): void;
+    nextUncertain(): void;
+  };
 }
 
 export interface Action {

@@ -37,6 +37,8 @@ interface Props {
   onOnlyPredicted(v: boolean): void;
   /** The Versions section (segmentation history) of the open image. */
   versions?: ReactNode;
+  /** The Learn section (Train tool, classifier, live prediction). */
+  learn?: ReactNode;
   imageStatus: ImageStatus | null;
   onToggleReviewed(): void;
   toolHint: string;
@@ -157,6 +159,7 @@ export function SidePanel(p: Props) {
               </p>
             )}
           </section>
+          {p.learn}
           <section>
             <h3>{hovered && shown?.id === hovered ? 'Under the cursor' : 'Segment'}</h3>
             {shown ? <SegmentInfo s={shown} classes={p.classes} /> : <p className="muted">{doc ? 'Point at or select a segment.' : 'Not segmented yet.'}</p>}

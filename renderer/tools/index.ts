@@ -7,6 +7,7 @@ import { PolygonTool } from './polygon/polygon';
 import { CarveTool, SamPromptTool, type PromptTool } from './sam/sam';
 import { SelectTool } from './select/select';
 import { SplitTool } from './split/split';
+import { TrainTool } from './train/train';
 import type { Tool, ToolId } from './types';
 
 export interface ToolInfo {
@@ -28,9 +29,10 @@ export const TOOLS: ToolInfo[] = [
   { id: 'boundary', label: 'Grain boundary', key: 'G', glyph: '⌇' },
   { id: 'sam', label: 'SAM prompt', key: 'A', glyph: '✦' },
   { id: 'carve', label: 'Split with SAM', key: 'C', glyph: '✧' },
+  { id: 'train', label: 'Train (paint class scribbles)', key: 'T', glyph: '✎' },
 ];
 
-export type ToolSet = Record<ToolId, Tool> & { sam: PromptTool; carve: PromptTool; polygon: PolygonTool };
+export type ToolSet = Record<ToolId, Tool> & { sam: PromptTool; carve: PromptTool; polygon: PolygonTool; train: TrainTool };
 
 export function createTools(): ToolSet {
   return {
@@ -43,6 +45,7 @@ export function createTools(): ToolSet {
     boundary: new BoundaryTool(),
     sam: new SamPromptTool(),
     carve: new CarveTool(),
+    train: new TrainTool(),
   };
 }
 

@@ -5,7 +5,7 @@ import type { EditOp, Point } from '../../app/edit';
 import type { Box, LabelMap, SegmentRecord, SegmentSource } from '../../app/types';
 import type { SelectMode } from '../editor/selection';
 
-export type ToolId = 'select' | 'brush' | 'eraser' | 'split' | 'merge' | 'polygon' | 'sam' | 'carve' | 'boundary';
+export type ToolId = 'select' | 'brush' | 'eraser' | 'split' | 'merge' | 'polygon' | 'sam' | 'carve' | 'boundary' | 'train';
 
 export interface PointerInput {
   /** Image coordinates (pixel (i, j) covers [i, i+1) x [j, j+1)). */
@@ -39,7 +39,11 @@ export type Intent =
   | { type: 'edit'; ops: EditOp[]; label: string; source?: SegmentSource; classFrom?: number; select?: 'created' | 'target' }
   | { type: 'select'; ids: number[]; mode: SelectMode }
   | { type: 'prompt'; points: PromptPoint[]; box: Box | null; refine: boolean }
-  | { type: 'message'; kind: 'info' | 'error'; text: string };
+  | { type: 'message'; kind: 'info' | 'error'; text: string }
+  /** A Train-tool stroke: a training label of the `classIndex`-th class (1-based), or an erase; points are x,y pairs. */
+  | { type: 'scribble'; mode: 'paint' | 'erase'; classIndex: number; radius: number; points: number[] }
+  /** Takes back the open image's last scribble stroke. */
+  | { type: 'scribbleUndo' };
 
 /** Read-only view of the open image's segmentation. */
 export interface ToolDocument {
@@ -61,7 +65,11 @@ export interface ToolContext {
 
 /** Shapes a tool asks the interaction layer to draw, in image coordinates. */
 export type PreviewShape =
-  | { kind: 'stroke'; points: Point[]; radius: number; erase: boolean }
+  | { kind: 'stroke'; points: Point[]; radius: number; erase: boolean; colour?: string }
+  /** Scribble strokes replayed in order (an erase stroke, colour null, clears what is under it), drawn semi-transparent. */
+  | { kind: 'scribbles'; strokes: { points: Point[]; radius: number; colour: string | null }[]; opacity: number }
+  /** An RGBA raster over an image box (the live prediction); `version` changes when the pixels do. */
+  | { kind: 'raster'; box: Box; rgba: Uint8ClampedArray; version: number }
   | { kind: 'cursor'; x: number; y: number; radius: number; erase: boolean }
   | { kind: 'line'; points: Point[]; colour: string; closed?: boolean; fill?: string; dashed?: boolean }
   | { kind: 'handles'; points: Point[]; colour: string }

@@ -118,6 +118,8 @@ export class CanvasView {
   private buffer = new Uint32Array(512 * 512);
   private readonly highlights = new Map<number, { key: string; canvas: HTMLCanvasElement; box: Box; step: number }>();
   private maskCanvas: { version: number; canvas: HTMLCanvasElement } | null = null;
+  private rasterCanvas: { version: number; canvas: HTMLCanvasElement } | null = null;
+  private scratch: HTMLCanvasElement | null = null;
   /** Asked for another frame because tiles are still missing. */
   onNeedFrame: () => void = () => {};
   private frameSpent = 0;
@@ -406,7 +408,8 @@ export class CanvasView {
         ctx.lineCap = 'round';
         ctx.lineJoin = 'round';
         ctx.lineWidth = Math.max(1, 2 * s.radius * k);
-        ctx.strokeStyle = s.erase ? 'rgba(255, 80, 80, 0.45)' : 'rgba(76, 154, 255, 0.5)';
+        ctx.strokeStyle = s.erase ? 'rgba(255, 80, 80, 0.45)' : (s.colour ?? 'rgba(76, 154, 255, 0.5)');
+        if (s.colour && !s.erase) ctx.globalAlpha = 0.55;
         ctx.beginPath();
         s.points.forEach((p, i) => {
           const [x, y] = this.toScreen(p[0], p[1]);
@@ -478,6 +481,52 @@ export class CanvasView {
           ctx.strokeStyle = '#fff';
           ctx.stroke();
         }
+        break;
+      }
+      case 'scribbles': {
+        // Replayed onto a screen-sized scratch canvas so an erase stroke clears only scribbles.
+        const c = (this.scratch ??= document.createElement('canvas'));
+        if (c.width !== ctx.canvas.width || c.height !== ctx.canvas.height) {
+          c.width = ctx.canvas.width;
+          c.height = ctx.canvas.height;
+        }
+        const sc = c.getContext('2d')!;
+        sc.setTransform(ctx.getTransform());
+        sc.clearRect(0, 0, this.screenW, this.screenH);
+        sc.lineCap = 'round';
+        sc.lineJoin = 'round';
+        for (const st of s.strokes) {
+          sc.globalCompositeOperation = st.colour ? 'source-over' : 'destination-out';
+          sc.strokeStyle = st.colour ?? '#000';
+          sc.lineWidth = Math.max(1, 2 * st.radius * k);
+          sc.beginPath();
+          st.points.forEach((p, i) => {
+            const [x, y] = this.toScreen(p[0], p[1]);
+            if (i === 0) sc.moveTo(x, y);
+            else sc.lineTo(x, y);
+          });
+          if (st.points.length === 1) {
+            const [x, y] = this.toScreen(st.points[0]![0], st.points[0]![1]);
+            sc.lineTo(x + 0.01, y);
+          }
+          sc.stroke();
+        }
+        sc.globalCompositeOperation = 'source-over';
+        ctx.setTransform(1, 0, 0, 1, 0, 0);
+        ctx.globalAlpha = s.opacity;
+        ctx.drawImage(c, 0, 0);
+        break;
+      }
+      case 'raster': {
+        if (!this.rasterCanvas || this.rasterCanvas.version !== s.version) {
+          const c = document.createElement('canvas');
+          c.width = Math.max(1, s.box.width);
+          c.height = Math.max(1, s.box.height);
+          if (s.rgba.length === s.box.width * s.box.height * 4) c.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(s.rgba) as Uint8ClampedArray<ArrayBuffer>, s.box.width, s.box.height), 0, 0);
+          this.rasterCanvas = { version: s.version, canvas: c };
+        }
+        const [dx, dy, dw, dh] = this.screenRect(s.box.x, s.box.y, s.box.width, s.box.height);
+        ctx.drawImage(this.rasterCanvas.canvas, dx, dy, dw, dh);
         break;
       }
       case 'mask': {

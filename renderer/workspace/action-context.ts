@@ -8,6 +8,7 @@ import type { OpenImage } from './edit-session';
 import type { Images } from './images';
 import type { Jobs } from './jobs';
 import type { ModelDialogs } from './model-dialogs';
+import type { Learn } from './learn';
 import type { ToolState } from './tools';
 import type { ViewSettings } from './view-settings';
 import type { ToolId } from '../tools/types';
@@ -24,6 +25,7 @@ interface ActionContextDeps {
   jobs: Jobs;
   modelDialogs: ModelDialogs;
   viewer: RefObject<ViewerHandle | null>;
+  learn: Learn;
   notify(kind: 'info' | 'error', text: string): void;
   onError(e: unknown): void;
   setImageStatus(imageId: number, status: 'in-review' | 'verified' | 'new' | 'auto-segmented'): Promise<unknown>;
@@ -58,6 +60,13 @@ export function buildActionContext(d: ActionContextDeps): ActionContext {
     redo: image.redo,
     setTool: d.switchTool,
     ensureClasses: images.ensureClasses,
+    learn: {
+      canTrain: (d.learn.labels?.byClass.filter((c) => c.scribble + c.segment + c.cluster > 0).length ?? 0) >= 2,
+      training: d.learn.training,
+      trained: d.learn.status !== null,
+      train: () => void d.learn.train(),
+      nextUncertain: () => void d.learn.nextUncertain(),
+    },
     setImageStatus: (imageId, status) => void d.setImageStatus(imageId, status).catch(d.onError),
     openImage: images.open,
     segment: (ids, verb) => void d.jobs.segment(ids, verb),

@@ -52,10 +52,12 @@ interface ToolInputDeps {
   sam: SamPrompting;
   notify(kind: 'info' | 'error', text: string): void;
   redraw(): void;
+  /** Train-tool strokes and undo (renderer/workspace/learn.ts). */
+  onScribble(i: Extract<Intent, { type: 'scribble' | 'scribbleUndo' }>): void;
 }
 
 /** The context tools read, the intent handler they emit to, and switching tools. */
-export function useToolInput({ state, image, selectedRef, selection, clusters, sam, notify, redraw }: ToolInputDeps) {
+export function useToolInput({ state, image, selectedRef, selection, clusters, sam, notify, redraw, onScribble }: ToolInputDeps) {
   const { tools, toolRef, brushRef, setToolId, changed } = state;
   const { sessionRef, runEdit } = image;
   const rasterRef = useRef<RasterImage | null>(image.raster);
@@ -74,9 +76,10 @@ export function useToolInput({ state, image, selectedRef, selection, clusters, s
         const imageId = selectedRef.current;
         if (!isPromptTool(tool) || imageId === null) return;
         void sam.prompt(i, tool, imageId, () => docOf(sessionRef.current)).then(redraw);
-      } else runEdit(i.ops, i.label, { ...(i.source ? { source: i.source } : {}), ...(i.classFrom !== undefined ? { classFrom: i.classFrom } : {}) }, i);
+      } else if (i.type === 'scribble' || i.type === 'scribbleUndo') onScribble(i);
+      else runEdit(i.ops, i.label, { ...(i.source ? { source: i.source } : {}), ...(i.classFrom !== undefined ? { classFrom: i.classFrom } : {}) }, i);
     },
-    [sessionRef, clusters, selection, notify, tools, toolRef, selectedRef, sam, docOf, redraw, runEdit],
+    [sessionRef, clusters, selection, notify, tools, toolRef, selectedRef, sam, docOf, redraw, runEdit, onScribble],
   );
 
   const toolContext = useCallback(

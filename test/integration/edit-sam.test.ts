@@ -85,7 +85,7 @@ test('SAM prompt tool: unavailable without a model, then click, candidate, Enter
           pendingPrompt = svc
             .call('sam.prompt', { imageId, points: i.points, ...(i.box ? { box: i.box } : {}), refine: i.refine })
             .then((c) => tool.setCandidate({ box: c.box, mask: c.mask, score: c.score }, session.doc));
-        } else {
+        } else if (i.type === 'edit') {
           const local = session.edit(i.ops, { ...(i.source ? { source: i.source } : {}) });
           const after = selectionAfterEdit(i, local);
           if (after) selection.apply(after, 'replace');

@@ -20,7 +20,7 @@ interface Fake extends ActionContext {
   brush: number;
 }
 
-function fake(over: { chosen?: number[]; running?: boolean; segments?: SegmentRecord[] | null; selection?: number[]; undoDepth?: number; redoDepth?: number; pending?: number; classes?: ClassRecord[]; images?: ImageRecord[]; image?: ImageRecord | null; clusterSelect?: boolean; hasClusters?: boolean; hasImage?: boolean } = {}): Fake {
+function fake(over: { chosen?: number[]; running?: boolean; segments?: SegmentRecord[] | null; selection?: number[]; undoDepth?: number; redoDepth?: number; pending?: number; classes?: ClassRecord[]; images?: ImageRecord[]; image?: ImageRecord | null; clusterSelect?: boolean; hasClusters?: boolean; hasImage?: boolean; learn?: { canTrain?: boolean; training?: boolean; trained?: boolean } } = {}): Fake {
   const calls: string[] = [];
   const segments = over.segments === null ? null : new Map((over.segments ?? [seg(1, 10), seg(2, 100), seg(3, 4)]).map((s) => [s.id, s]));
   const f: Fake = {
@@ -82,6 +82,13 @@ function fake(over: { chosen?: number[]; running?: boolean; segments?: SegmentRe
       f.brush = next(f.brush);
     },
     showClustersTab: () => calls.push('clusters-tab'),
+    learn: {
+      canTrain: over.learn?.canTrain ?? false,
+      training: over.learn?.training ?? false,
+      trained: over.learn?.trained ?? false,
+      train: () => calls.push('learn:train'),
+      nextUncertain: () => calls.push('learn:nextUncertain'),
+    },
   };
   return f;
 }
@@ -110,6 +117,9 @@ test('key tests: combos as typed, one action per key, every tool has a key, help
     [k(']'), 'view.brushLarger'],
     [k('?', { shift: true }), 'view.help'],
     [k('Delete', { shift: true }), 'edit.deleteSmaller'],
+    [k('t'), 'tool.train'],
+    [k('T', { shift: true }), 'learn.train'],
+    [k('u'), 'learn.nextUncertain'],
   ];
   for (const [e, name] of expect) assert.equal(actionForKey(e)?.name, name, keyCombo(e));
   assert.equal(actionForKey(k('x')), undefined);
@@ -217,4 +227,23 @@ test('the Segment menu reads the registry: captions with counts, predicates, per
   assert.deepEqual(menuActions('segment').map((a) => isEnabled(a, busy)), [false, false, false, true], 'nothing new starts while a job runs');
   assert.equal(isEnabled(named('image.segmentChosen'), fake()), false, 'nothing chosen');
   assert.equal(isEnabled(named('image.phaseMap'), fake({ image: null })), false, 'no open image');
+});
+
+test('learn actions: train needs labels of two classes and no training under way; next uncertain needs a classifier and an image', () => {
+  const train = named('learn.train');
+  const next = named('learn.nextUncertain');
+  assert.equal(isEnabled(train, fake()), false, 'no labels yet');
+  assert.equal(isEnabled(train, fake({ learn: { canTrain: true, training: true } })), false, 'already training');
+  const ready = fake({ learn: { canTrain: true } });
+  assert.equal(runAction(train, ready), true);
+  assert.deepEqual(ready.calls, ['learn:train']);
+  assert.equal(isEnabled(next, fake({ learn: { trained: false } })), false, 'nothing trained');
+  assert.equal(isEnabled(next, fake({ hasImage: false, image: null, learn: { trained: true } })), false, 'no image open');
+  const trained = fake({ learn: { trained: true } });
+  assert.equal(runAction(next, trained), true);
+  assert.deepEqual(trained.calls, ['learn:nextUncertain']);
+  // T switches to the Train tool.
+  const t = fake();
+  runAction(actionForKey(k('t'))!, t);
+  assert.deepEqual(t.calls, ['tool:train']);
 });

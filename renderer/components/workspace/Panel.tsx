@@ -1,6 +1,8 @@
 // The side panel wired to the workspace: the Edit tab (segment info, classes, clean-up, overlay,
-// review, versions) and the Clusters tab, which edits the open image through its session.
-import type { ReactNode, RefObject } from 'react';
+// review, versions), the Clusters tab, which edits the open image through its session, and the
+// Segment (settings, preview, presets), Measure (calibration, measurements) and Learn sections.
+import type { RefObject } from 'react';
+import type { Viewport } from '../../../app/view/viewport';
 import type { GrainLabClient } from '../../../app/contract';
 import { isPromptTool } from '../../tools';
 import { runAction, actionByName, type ActionContext } from '../../actions/registry';
@@ -19,6 +21,11 @@ import type { SamPrompting } from '../../workspace/sam';
 import type { Toasts } from '../../workspace/toasts';
 import type { ToolState } from '../../workspace/tools';
 import type { ViewSettings } from '../../workspace/view-settings';
+import type { Learn } from '../../workspace/learn';
+import { LearnPanel } from '../learn/LearnPanel';
+import { MeasurePanel } from '../measure/MeasurePanel';
+import { SegmentationPanel } from '../segmentation/SegmentationPanel';
+import type { Jobs } from '../../workspace/jobs';
 
 interface Props {
   client: GrainLabClient;
@@ -36,14 +43,15 @@ interface Props {
   toasts: Toasts;
   actions: ActionContext;
   viewer: RefObject<ViewerHandle | null>;
-  /** The Segment and Measure tabs' content. */
-  segment?: ReactNode;
-  measure?: ReactNode;
+  learn: Learn;
+  jobs: Jobs;
+  viewport: Observable<Viewport | null>;
+  readOnly: boolean;
 }
 
 const run = (name: string, ctx: ActionContext) => runAction(actionByName(name)!, ctx);
 
-export function Panel({ client, images, image, contrast, selection, selectionIds, hover, view, clusters, tools, sam, questions, toasts, actions, viewer, segment, measure }: Props) {
+export function Panel({ client, images, image, contrast, selection, selectionIds, hover, view, clusters, tools, sam, questions, toasts, actions, viewer, learn, jobs, viewport, readOnly }: Props) {
   const { selected, classes } = images;
   const { session, docVersion } = image;
   const { toast, onError } = toasts;
@@ -62,6 +70,17 @@ export function Panel({ client, images, image, contrast, selection, selectionIds
       }}
       onCreateClass={() => void client.call('classes.create', {}).then(() => images.refreshClasses()).catch(onError)}
       onManageClasses={() => view.setClassManager(true)}
+      learn={
+        <LearnPanel
+          learn={learn}
+          classes={classes}
+          hasImage={selected !== null}
+          chosenCount={images.chosen.length}
+          imageCount={images.images.length}
+          trainActive={tool.id === 'train'}
+          onTrainTool={() => actions.setTool('train')}
+        />
+      }
       onlyPredicted={view.onlyPredicted}
       onOnlyPredicted={view.setOnlyPredicted}
       versions={
@@ -91,8 +110,37 @@ export function Panel({ client, images, image, contrast, selection, selectionIds
       saving={session?.pending ?? 0}
       tab={view.panelTab}
       onTab={view.setPanelTab}
-      segment={segment}
-      measure={measure}
+      segment={
+        <SegmentationPanel
+          client={client}
+          images={images}
+          jobs={jobs}
+          imageSize={image.raster ? { width: image.raster.width, height: image.raster.height } : null}
+          viewport={viewport}
+          screenSize={() => ({ width: viewer.current?.canvas.screenW ?? 0, height: viewer.current?.canvas.screenH ?? 0 })}
+          readOnly={readOnly}
+          onError={onError}
+          notify={toast}
+        />
+      }
+      measure={
+        <MeasurePanel
+          client={client}
+          images={images}
+          readOnly={readOnly}
+          onError={onError}
+          notify={toast}
+          doc={doc}
+          docVersion={docVersion}
+          pixelSizeUm={images.current?.pixelSizeUm ?? null}
+          classes={classes}
+          selection={selectionIds}
+          onPick={(id, box) => {
+            selection.apply([id], 'replace');
+            viewer.current?.centreOn(box);
+          }}
+        />
+      }
       clusters={
         selected !== null ? (
           <ClusterPanel

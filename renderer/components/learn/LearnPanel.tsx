@@ -1,0 +1,117 @@
+// The Learn section of the side panel (issue 12): training labels per class and source, the
+// classifier's status, Train (a job: progress and cancel in the jobs panel), the Live prediction
+// of the visible rectangle with its classes / uncertainty view, Next uncertain, and Apply to….
+import { useState } from 'react';
+import type { ClassRecord } from '../../../app/types';
+import { predictedFractions } from '../../tools/train/layer';
+import type { ApplyScope, Learn } from '../../workspace/learn';
+
+interface Props {
+  learn: Learn;
+  classes: readonly ClassRecord[];
+  hasImage: boolean;
+  chosenCount: number;
+  imageCount: number;
+  trainActive: boolean;
+  onTrainTool(): void;
+}
+
+export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, trainActive, onTrainTool }: Props) {
+  const [scope, setScope] = useState<ApplyScope>('image');
+  const { labels, status, prediction } = learn;
+  const fractions = prediction ? predictedFractions(prediction) : null;
+  const nameOf = (id: number) => classes.find((c) => c.id === id)?.name ?? `class ${id}`;
+  const colourOf = (id: number) => classes.find((c) => c.id === id)?.color ?? '#888';
+  const count = scope === 'image' ? (hasImage ? 1 : 0) : scope === 'chosen' ? chosenCount : imageCount;
+  // Until someone teaches GrainLab, the section is one line.
+  if (!trainActive && !status && !(labels && labels.total > 0)) {
+    return (
+      <section data-testid="learn-panel">
+        <h3>Learn</h3>
+        <p className="hint-text">
+          <button className="small" onClick={onTrainTool} disabled={!hasImage} data-testid="learn-train-tool">
+            Train tool (T)
+          </button>{' '}
+          paints class scribbles for a classifier.
+        </p>
+      </section>
+    );
+  }
+  return (
+    <section data-testid="learn-panel">
+      <h3>Learn</h3>
+      {!trainActive && (
+        <p className="hint-text">
+          <button className="small" onClick={onTrainTool} disabled={!hasImage} data-testid="learn-train-tool">
+            Train tool (T)
+          </button>{' '}
+          paints class scribbles.
+        </p>
+      )}
+      {labels && labels.byClass.length > 0 ? (
+        <table className="learn-labels small-text" data-testid="learn-labels">
+          <thead>
+            <tr>
+              <th>class</th>
+              <th title="Pixels painted with the Train tool">scribble</th>
+              <th title="Pixels of corrected or verified segments with a class">segment</th>
+              <th title="Pixels of segments whose cluster got a class">cluster</th>
+            </tr>
+          </thead>
+          <tbody>
+            {labels.byClass.map((c) => (
+              <tr key={c.classId} data-testid={`learn-labels-${c.classId}`}>
+                <td>
+                  <span className="swatch" style={{ background: colourOf(c.classId) }} /> {c.name}
+                </td>
+                <td>{c.scribble.toLocaleString()}</td>
+                <td>{c.segment.toLocaleString()}</td>
+                <td>{c.cluster.toLocaleString()}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted small-text">No training labels yet: paint at least two classes with the Train tool.</p>
+      )}
+      <p className="small-text" data-testid="learn-status">
+        {status ? `Classifier v${status.version}: ${status.classes.map((c) => c.name).join(', ')} · trained ${new Date(status.trainedAt).toLocaleTimeString()} in ${status.trainingSeconds.toFixed(1)} s` : <span className="muted">Not trained yet.</span>}
+      </p>
+      <div className="row">
+        <button className="small" disabled={learn.training || !labels || labels.byClass.filter((c) => c.scribble + c.segment + c.cluster > 0).length < 2} onClick={() => void learn.train()} data-testid="learn-train" title="Train the pixel classifier from every label of the project (progress and cancel below the canvas)">
+          {learn.training ? 'Training…' : 'Train'}
+        </button>
+        <label className="inline" title="After each stroke and after training, predict the visible part of the image">
+          <input type="checkbox" checked={learn.live} disabled={!status} onChange={(e) => learn.setLive(e.target.checked)} data-testid="learn-live" /> Live
+        </label>
+        <label className="inline" title="Show how unsure the classifier is (margin between the two likeliest classes) instead of its classes">
+          <input type="checkbox" checked={learn.view === 'uncertainty'} onChange={(e) => learn.setView(e.target.checked ? 'uncertainty' : 'classes')} data-testid="learn-uncertainty" /> Uncertainty
+        </label>
+      </div>
+      {fractions && prediction && (
+        <p className="small-text" data-testid="learn-prediction" data-fractions={JSON.stringify(Object.fromEntries(fractions))} data-count={learn.received}>
+          Visible: {[...fractions].map(([id, f]) => `${nameOf(id)} ${(f * 100).toFixed(0)} %`).join(' · ')} · mean margin {(prediction.meanMargin * 100).toFixed(0)} %
+          {trainActive ? '' : ' (shown while the Train tool is active)'}
+        </p>
+      )}
+      <div className="row">
+        <button className="small" disabled={!status || !hasImage} onClick={() => void learn.nextUncertain()} data-testid="learn-next-uncertain" title="Go to the least certain region of this image, to paint where it helps most">
+          Next uncertain
+        </button>
+      </div>
+      <div className="row">
+        <label className="inline">
+          Apply to
+          <select value={scope} onChange={(e) => setScope(e.target.value as ApplyScope)} data-testid="learn-apply-scope">
+            <option value="image">this image</option>
+            <option value="chosen">chosen images ({chosenCount})</option>
+            <option value="all">all images ({imageCount})</option>
+          </select>
+        </label>
+        <button className="small" disabled={!status || count === 0} onClick={() => void learn.apply(scope)} data-testid="learn-apply" title="Predict the images: each becomes a new segmentation that keeps what you made">
+          Apply
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,201 @@
+// Learning from corrections in the workspace (issue 12): the open image's scribbles (painted with
+// the Train tool, sent to main with learn.scribbles.*), the project's training labels and
+// classifier, training as a job, the live prediction of the visible rectangle (debounced after a
+// stroke and after training), the next uncertain region, and applying the classifier to images.
+import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
+import type { GrainLabClient } from '../../app/contract';
+import type { LabelSummary, LearnClassifierInfo, RegionPrediction, ScribbleState } from '../../app/contract/learn';
+import type { ClassRecord } from '../../app/types';
+import type { Questions } from '../components/dialogs/useQuestions';
+import type { ViewerHandle } from '../components/Viewer';
+import type { Observable } from '../editor/observable';
+import { predictionRgba, scribbleShape, visibleRect } from '../tools/train/layer';
+import type { TrainTool } from '../tools/train/train';
+import type { Intent } from '../tools/types';
+import type { Toasts } from './toasts';
+
+/** Quiet time after a stroke before the live prediction refreshes. */
+const LIVE_DEBOUNCE_MS = 300;
+
+interface LearnDeps {
+  client: GrainLabClient;
+  toasts: Toasts;
+  questions: Questions;
+  imageId: number | null;
+  imageIds: readonly number[];
+  chosen: readonly number[];
+  classes: readonly ClassRecord[];
+  ensureClasses(count: number): Promise<readonly ClassRecord[] | null>;
+  tool: TrainTool;
+  viewer: RefObject<ViewerHandle | null>;
+  /** Pan and zoom: the live prediction follows the visible rectangle. */
+  viewport: Observable<unknown>;
+  redraw(): void;
+}
+
+export type ApplyScope = 'image' | 'chosen' | 'all';
+
+export function useLearn({ client, toasts, questions, imageId, imageIds, chosen, classes, ensureClasses, tool, viewer, viewport, redraw }: LearnDeps) {
+  const { onError, toast } = toasts;
+  const [scribbles, setScribbles] = useState<ScribbleState | null>(null);
+  const [labels, setLabels] = useState<LabelSummary | null>(null);
+  const [status, setStatus] = useState<LearnClassifierInfo | null>(null);
+  const [live, setLive] = useState(false);
+  const [view, setView] = useState<'classes' | 'uncertainty'>('classes');
+  const [prediction, setPrediction] = useState<RegionPrediction | null>(null);
+  const [trainJob, setTrainJob] = useState<string | null>(null);
+  /** Live predictions received so far (the panel shows it, so a refresh can be seen). */
+  const [received, setReceived] = useState(0);
+  const version = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const latest = useRef({ imageId, live, status, classes });
+  latest.current = { imageId, live, status, classes };
+
+  const refreshSummary = useCallback(async () => {
+    const [l, s] = await Promise.all([client.call('learn.labels', {}), client.call('learn.status', {})]);
+    setLabels(l);
+    setStatus(s);
+  }, [client]);
+  useEffect(() => void refreshSummary().catch(onError), [refreshSummary, onError]);
+
+  // The open image's strokes, on opening it.
+  useEffect(() => {
+    setScribbles(null);
+    setPrediction(null);
+    if (imageId === null) return;
+    let gone = false;
+    client
+      .call('learn.scribbles.list', { imageId })
+      .then((s) => !gone && setScribbles(s))
+      .catch(onError);
+    return () => {
+      gone = true;
+    };
+  }, [client, imageId, onError]);
+
+  // What the Train tool draws: strokes, the prediction, the active class's colour.
+  useEffect(() => {
+    const rgba = prediction ? predictionRgba(prediction, classes, view) : null;
+    tool.layer = {
+      scribbles: scribbles && scribbles.imageId === imageId ? scribbleShape(scribbles.strokes, classes) : null,
+      prediction: prediction && rgba ? { kind: 'raster', box: { x: prediction.x, y: prediction.y, width: prediction.width, height: prediction.height }, rgba, version: ++version.current } : null,
+    };
+    redraw();
+  }, [tool, scribbles, prediction, classes, view, imageId, redraw]);
+  useEffect(() => {
+    const c = classes[tool.classIndex - 1];
+    if (c) tool.colour = c.color;
+  });
+
+  /** Predicts the visible rectangle now (when a classifier exists). */
+  const predictVisible = useCallback(async () => {
+    const { imageId: id, status: st } = latest.current;
+    const v = viewer.current?.canvas;
+    if (id === null || !st || !v || !v.width) return;
+    const rect = visibleRect(v.view, v.screenW, v.screenH, v.width, v.height);
+    if (!rect) return;
+    try {
+      const p = await client.call('learn.predictRegion', { imageId: id, ...rect });
+      if (latest.current.imageId === id) {
+        setPrediction(p);
+        setReceived((n) => n + 1);
+      }
+    } catch (e) {
+      onError(e);
+    }
+  }, [client, viewer, onError]);
+
+  const schedule = useCallback(() => {
+    if (!latest.current.live) return;
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => void predictVisible(), LIVE_DEBOUNCE_MS);
+  }, [predictVisible]);
+  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+  useEffect(() => viewport.subscribe(schedule), [viewport, schedule]);
+  // Turning Live on, and each newly trained classifier, predict at once.
+  const trainedVersion = status?.version ?? null;
+  useEffect(() => {
+    if (live && trainedVersion !== null) void predictVisible();
+    else setPrediction(null);
+  }, [live, predictVisible, trainedVersion]);
+
+  /** A Train-tool stroke or undo, sent to main. */
+  const onIntent = useCallback(
+    async (i: Extract<Intent, { type: 'scribble' | 'scribbleUndo' }>) => {
+      const id = latest.current.imageId;
+      if (id === null) return;
+      try {
+        let s: ScribbleState;
+        if (i.type === 'scribbleUndo') s = await client.call('learn.scribbles.undo', { imageId: id });
+        else if (i.mode === 'erase') s = await client.call('learn.scribbles.erase', { imageId: id, radius: i.radius, points: i.points });
+        else {
+          const list = latest.current.classes.length >= i.classIndex ? latest.current.classes : await ensureClasses(i.classIndex);
+          const cls = list?.[i.classIndex - 1];
+          if (!cls) return;
+          s = await client.call('learn.scribbles.add', { imageId: id, classId: cls.id, radius: i.radius, points: i.points });
+        }
+        if (latest.current.imageId === id) setScribbles(s);
+        void refreshSummary().catch(onError);
+        schedule();
+      } catch (e) {
+        onError(e);
+      }
+    },
+    [client, ensureClasses, refreshSummary, schedule, onError],
+  );
+
+  // The training job: when it ends, the new classifier and a fresh live prediction.
+  useEffect(() => {
+    if (!trainJob) return;
+    return client.on('onDidProgress', (e) => {
+      if (e.jobId !== trainJob || e.state === 'running') return;
+      setTrainJob(null);
+      if (e.state === 'done') toast('info', 'Classifier trained.');
+      void refreshSummary().catch(onError);
+    });
+  }, [client, trainJob, refreshSummary, toast, onError]);
+
+  const train = useCallback(async () => {
+    try {
+      const { jobId } = await client.call('learn.train', {});
+      setTrainJob(jobId);
+    } catch (e) {
+      onError(e);
+    }
+  }, [client, onError]);
+
+  const nextUncertain = useCallback(async () => {
+    const id = latest.current.imageId;
+    if (id === null) return;
+    try {
+      const r = await client.call('learn.nextUncertain', { imageId: id });
+      if (!r) return toast('info', 'Nothing uncertain found.');
+      viewer.current?.centreOn({ x: r.x, y: r.y, width: r.width, height: r.height });
+      schedule();
+      setTimeout(() => void predictVisible(), 50);
+    } catch (e) {
+      onError(e);
+    }
+  }, [client, viewer, toast, onError, schedule, predictVisible]);
+
+  /** Predicts images with the classifier (asks first when a person's work is at stake, as segmenting does). */
+  const apply = useCallback(
+    async (scope: ApplyScope) => {
+      const id = latest.current.imageId;
+      const ids = scope === 'image' ? (id === null ? [] : [id]) : scope === 'chosen' ? [...chosen] : [...imageIds];
+      if (ids.length === 0) return;
+      try {
+        const keep = await questions.askSegmenting(ids, ids.length === 1 ? 'Predict this image' : `Predict ${ids.length} images`, ids.length > 1);
+        if (!keep) return;
+        await client.call('learn.predict', { imageIds: ids, keep });
+      } catch (e) {
+        onError(e);
+      }
+    },
+    [client, chosen, imageIds, questions, onError],
+  );
+
+  return { scribbles, labels, status, live, setLive, view, setView, prediction, received, training: trainJob !== null, onIntent, train, nextUncertain, apply, predictVisible };
+}
+
+export type Learn = ReturnType<typeof useLearn>;
