@@ -4,12 +4,23 @@ import type { learnMethods } from '../../app/contract/learn';
 import { ServiceError } from '../../app/errors';
 import type { Handlers, ServiceContext } from '../handlers/context';
 import { LearnService } from './service';
-import { addStroke, scribbleState, undoStroke } from './store';
+import { addStroke, loadClassifier, scribbleState, undoStroke } from './store';
+import { registerEngineProvider } from '../eval/engines';
 
 export type LearnMethods = keyof typeof learnMethods;
 
 export function learnHandlers(ctx: ServiceContext): Handlers<LearnMethods> {
   const svc = new LearnService(ctx);
+  // The trained classifier is one of the engines `grainlab eval --project` scores (and can be the
+  // project's default in that table), once a project has one.
+  registerEngineProvider({
+    name: 'pixel-classifier',
+    engines: ({ store }) => {
+      const stored = loadClassifier(store);
+      if (!stored) return [];
+      return [{ id: 'pixel-classifier', label: `Pixel classifier v${stored.info.version} (phases)`, kind: 'classifier', run: (input) => svc.predictLabels(store, input.image.id, input.signal) }];
+    },
+  });
   const checkClass = (classId: number) => {
     const c = ctx.project().listClasses().find((x) => x.id === classId);
     if (!c) throw new ServiceError('not-found', `Class ${classId} does not exist in this project. Add it with classes.create (grainlab classes add) first.`);

@@ -17,6 +17,7 @@ import { argmaxClasses, fractionWeights, margins, type Classifier, type TrainIma
 import { grainSegments, phaseSegments } from '../../app/learn/segments';
 import type { LabelSource, LabelSummary, LearnClassifierInfo, RegionPrediction, UncertainRegion } from '../../app/contract/learn';
 import type { ParsedArgs } from '../../app/contract';
+import type { LabelMap } from '../../app/types';
 import { imagesWithStrokes, loadClassifier, requireClassifier, saveClassifier, scribbleClassIds } from './store';
 import { decodeClassifier, encodeClassifier, type StoredClassifier } from './codec';
 import { resolveChosenPath } from '../fs/contain';
@@ -285,6 +286,20 @@ export class LearnService {
         job.progress(++done);
       }
     });
+  }
+
+  /**
+   * The stored classifier's phase map of one image, saved nowhere: what `grainlab eval --project`
+   * scores as the engine 'pixel-classifier' (main/eval/engines.ts).
+   */
+  async predictLabels(store: ProjectStore, imageId: number, signal: AbortSignal): Promise<LabelMap> {
+    const { classifier } = this.classifier(store);
+    const g = await this.grey(store, imageId);
+    const copy = g.grey.slice();
+    const r = await this.worker.run<{ probs: Float32Array }>({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h }, signal, [copy.buffer]);
+    const n = g.w * g.h;
+    const cls = argmaxClasses(r.probs, classifier.nClasses, n);
+    return phaseSegments(cls, g.w, g.h, { minArea: 16, skip: [] }).labels;
   }
 
   private classifier(store: ProjectStore): StoredClassifier {

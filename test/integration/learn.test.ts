@@ -128,6 +128,14 @@ test('train on scribbles, predict another image: the discs are found and a perso
   assert.ok(agree / (64 * 48) > 0.8, `region agreement ${agree / (64 * 48)}`);
   const next = (await svc.call('learn.nextUncertain', { imageId: second.imageId, size: 32 }))!;
   assert.ok(next.meanMargin <= region.meanMargin + 1e-9 || next.meanMargin < 1);
+  // The trained classifier is an engine the project evaluation scores against verified segments.
+  const available = await svc.call('eval.engines', {});
+  assert.ok(available.engines.some((e) => e.id === 'pixel-classifier' && e.kind === 'classifier'), JSON.stringify(available.engines));
+  const evalJob = await runToEnd(svc, () => svc.call('eval.project', { engines: ['pixel-classifier'], effort: false }));
+  const report = (await svc.call('eval.result', { jobId: evalJob }))!;
+  const row = report.engines.find((e) => e.engine === 'pixel-classifier')!;
+  assert.equal(row.rank, 1, JSON.stringify(row));
+  assert.equal(row.recall50, 1, 'the verified square is found at IoU >= 0.5');
   await svc.dispose();
 });
 
