@@ -125,9 +125,11 @@ test('a killed import leaves no image file without its row once the project open
   let orphansSeen = 0;
   for (let kill = 0; kill < 8; kill++) {
     const child = spawn(process.execPath, [BIN, 'import', dir, ...files], { env: { ...process.env, GRAINLAB_USER_DATA: USER }, stdio: 'ignore' });
+    // Listened for from the start: an import that ends before the kill has already exited.
+    const exited = new Promise((r) => child.once('exit', r));
     await new Promise((r) => setTimeout(r, 700 + kill * 250));
     child.kill('SIGKILL');
-    await new Promise((r) => child.on('exit', r));
+    await exited;
     // What the kill left, read without opening the project (opening cleans up).
     const db = new Database(join(dir, 'project.sqlite'), { readonly: true });
     const known = new Set((db.prepare('SELECT file FROM images').pluck().all() as string[]).map((f) => f.replace(/^images\//, '')));
