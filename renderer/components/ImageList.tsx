@@ -2,7 +2,11 @@
 // image (and chooses it alone); Ctrl/Cmd-click adds or removes one from the chosen images and
 // Shift-click chooses a range, so project-wide actions (segment, apply classes, export, stats,
 // remove) can work on the chosen images.
+// The list is virtualised (@tanstack/react-virtual): only the rows in view (and a few around them)
+// are in the page, so a project of 10,000 images opens as fast as one of ten, and thumbnails are
+// asked for only when their row comes into view.
 import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { getClient } from '../client';
 import type { ImageRecord, ImageStatus } from '../../app/types';
 
@@ -29,6 +33,9 @@ function Thumb({ id, version }: { id: number; version: string }) {
   }, [id, key]);
   return url ? <img src={url} alt="" className="thumb" /> : <div className="thumb placeholder" />;
 }
+
+/** Height of one row: the 56 px thumbnail, 4 px padding each side, 1 px border each side, 2 px gap. */
+const ROW_HEIGHT = 68;
 
 const STATUS_LABEL: Record<ImageStatus, string> = {
   new: 'new',
@@ -57,6 +64,13 @@ export function ImageList({ images, selected, chosen, onOpen, onChoose, onRemove
     return images.filter((im) => (status === 'all' || im.status === status) && (!q || im.name.toLowerCase().includes(q)));
   }, [images, name, status]);
   const chosenSet = new Set(chosen);
+  const scroller = useRef<HTMLUListElement>(null);
+  const rows = useVirtualizer({ count: shown.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 6 });
+  // The open image comes into view when it changes from elsewhere (keys, the address, a search).
+  const selectedIndex = selected === null ? -1 : shown.findIndex((i) => i.id === selected);
+  useEffect(() => {
+    if (selectedIndex >= 0) rows.scrollToIndex(selectedIndex, { align: 'auto' });
+  }, [selectedIndex, rows]);
   if (images.length === 0) {
     return <div className="empty-list">No images yet. Use Import or drop PNG, JPEG or TIFF files here.</div>;
   }
@@ -101,32 +115,36 @@ export function ImageList({ images, selected, chosen, onOpen, onChoose, onRemove
           remove…
         </button>
       </div>
-      <ul className="image-list" data-testid="image-list">
-        {shown.map((im) => (
-          <li key={im.id}>
-            <button
-              className={`image-item${im.id === selected ? ' selected' : ''}${chosenSet.has(im.id) ? ' chosen' : ''}`}
-              onClick={(e) => click(e, im.id)}
-              data-testid={`image-${im.id}`}
-              aria-pressed={chosenSet.has(im.id)}
-              title={`${im.name} (Ctrl-click: choose several, Shift-click: a range)`}
-            >
-              <Thumb id={im.id} version={im.hash} />
-              <span className="image-meta">
-                <span className="image-name">{im.name}</span>
-                <span className="image-sub">
-                  {im.width}×{im.height} · {im.bitDepth}-bit
+      <ul className="image-list" data-testid="image-list" ref={scroller} data-count={shown.length}>
+        <li className="image-list-spacer" style={{ height: rows.getTotalSize() + 8 }} aria-hidden />
+        {rows.getVirtualItems().map((row) => {
+          const im = shown[row.index];
+          return (
+            <li key={im.id} className="image-row" style={{ transform: `translateY(${row.start}px)` }}>
+              <button
+                className={`image-item${im.id === selected ? ' selected' : ''}${chosenSet.has(im.id) ? ' chosen' : ''}`}
+                onClick={(e) => click(e, im.id)}
+                data-testid={`image-${im.id}`}
+                aria-pressed={chosenSet.has(im.id)}
+                title={`${im.name} (Ctrl-click: choose several, Shift-click: a range)`}
+              >
+                <Thumb id={im.id} version={im.hash} />
+                <span className="image-meta">
+                  <span className="image-name">{im.name}</span>
+                  <span className="image-sub">
+                    {im.width}×{im.height} · {im.bitDepth}-bit
+                  </span>
+                  <span className={`status status-${im.status}`} data-testid={`status-${im.id}`}>
+                    {STATUS_LABEL[im.status]}
+                    {im.segmentCount > 0 ? ` · ${im.segmentCount}` : ''}
+                  </span>
                 </span>
-                <span className={`status status-${im.status}`} data-testid={`status-${im.id}`}>
-                  {STATUS_LABEL[im.status]}
-                  {im.segmentCount > 0 ? ` · ${im.segmentCount}` : ''}
-                </span>
-              </span>
-            </button>
-          </li>
-        ))}
-        {shown.length === 0 && <li className="muted empty-list">No image matches the filter.</li>}
+              </button>
+            </li>
+          );
+        })}
       </ul>
+      {shown.length === 0 && <div className="muted empty-list">No image matches the filter.</div>}
     </>
   );
 }
