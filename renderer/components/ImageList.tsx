@@ -64,7 +64,7 @@ export function ImageList({ images, selected, chosen, onOpen, onChoose, onRemove
     return images.filter((im) => (status === 'all' || im.status === status) && (!q || im.name.toLowerCase().includes(q)));
   }, [images, name, status]);
   const chosenSet = new Set(chosen);
-  const scroller = useRef<HTMLUListElement>(null);
+  const scroller = useRef<HTMLDivElement>(null);
   const rows = useVirtualizer({ count: shown.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 6 });
   // The open image comes into view when it changes from elsewhere (keys, the address, a search).
   const selectedIndex = selected === null ? -1 : shown.findIndex((i) => i.id === selected);
@@ -115,8 +115,8 @@ export function ImageList({ images, selected, chosen, onOpen, onChoose, onRemove
           remove…
         </button>
       </div>
-      <ul className="image-list" data-testid="image-list" ref={scroller} data-count={shown.length}>
-        <li className="image-list-spacer" style={{ height: rows.getTotalSize() + 8 }} aria-hidden />
+      <div className="image-list" data-testid="image-list" ref={scroller} data-count={shown.length}>
+        <ul className="image-rows" style={{ height: rows.getTotalSize() + 8 }}>
         {rows.getVirtualItems().map((row) => {
           const im = shown[row.index];
           return (
@@ -143,7 +143,8 @@ export function ImageList({ images, selected, chosen, onOpen, onChoose, onRemove
             </li>
           );
         })}
-      </ul>
+        </ul>
+      </div>
       {shown.length === 0 && <div className="muted empty-list">No image matches the filter.</div>}
     </>
   );
