@@ -33,6 +33,7 @@ import { classHandlers } from './handlers/classes';
 import { versionHandlers } from './handlers/versions';
 import { batchHandlers } from './handlers/batch';
 import { learnHandlers } from './learn/handlers';
+import { browseHandlers } from './handlers/browse';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -93,6 +94,7 @@ export class GrainLabService {
       ...versionHandlers(ctx),
       ...batchHandlers(ctx),
       ...learnHandlers(ctx),
+      ...browseHandlers(ctx),
     };
   }
 
@@ -239,6 +241,7 @@ const READ_ONLY_METHODS: ReadonlySet<string> = new Set<MethodName>([
   'classes.export', 'presets.list', 'presets.export', 'calibration.list', 'segmentation.settings', 'segment.plan', 'segment.preview',
   'versions.list', 'versions.get',
   'learn.scribbles.list', 'learn.labels', 'learn.status', 'learn.predictRegion', 'learn.nextUncertain', 'learn.export',
+  'fs.list',
 ]);
 
 /** A method as the person knows it, for the read-only refusal. */

@@ -165,7 +165,7 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
         void imports.importFiles(Array.from(e.dataTransfer.files));
       }}
     >
-      <Toolbar project={project} images={images} jobs={jobs} sam={sam} actions={actions} onImport={(f) => void imports.importFiles(f)} onClose={onClose} onError={onError} />
+      <Toolbar project={project} images={images} jobs={jobs} sam={sam} actions={actions} onImport={(f) => void imports.importFiles(f)} onImportPaths={(p) => void imports.importPaths(p)} onClose={onClose} onError={onError} />
       <ImageSidebar images={images} />
       <Stage images={images} image={image} contrast={contrast} viewer={viewer} tools={tools} toolContext={toolContext} selection={selection} overlay={overlay} hover={hover} viewport={viewport} view={view} actions={actions} jobs={jobs}
         notes={

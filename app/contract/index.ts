@@ -33,6 +33,7 @@ import { presetMethods } from './presets';
 import { calibrationMethods } from './calibration';
 import { versionMethods } from './versions';
 import { classMethods } from './classes';
+import { browseMethods } from './browse';
 import type { ServiceErrorData } from '../errors';
 
 export * from './images';
@@ -51,6 +52,7 @@ export * from './finetune';
 export * from './eval';
 export * from './batch';
 export * from './learn';
+export * from './browse';
 
 /** Every method of the contract, each declared exactly once in its area file. */
 export const contract = {
@@ -70,6 +72,7 @@ export const contract = {
   ...calibrationMethods,
   ...classMethods,
   ...versionMethods,
+  ...browseMethods,
 };
 
 type Contract = typeof contract;
