@@ -34,6 +34,7 @@ import { versionHandlers } from './handlers/versions';
 import { batchHandlers } from './handlers/batch';
 import { learnHandlers } from './learn/handlers';
 import { browseHandlers } from './handlers/browse';
+import { measureHandlers } from './handlers/measure';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -95,6 +96,7 @@ export class GrainLabService {
       ...batchHandlers(ctx),
       ...learnHandlers(ctx),
       ...browseHandlers(ctx),
+      ...measureHandlers(ctx),
     };
   }
 
@@ -241,7 +243,7 @@ const READ_ONLY_METHODS: ReadonlySet<string> = new Set<MethodName>([
   'classes.export', 'presets.list', 'presets.export', 'calibration.list', 'segmentation.settings', 'segment.plan', 'segment.preview',
   'versions.list', 'versions.get',
   'learn.scribbles.list', 'learn.labels', 'learn.status', 'learn.predictRegion', 'learn.nextUncertain', 'learn.export',
-  'fs.list',
+  'fs.list', 'measure.roles',
 ]);
 
 /** A method as the person knows it, for the read-only refusal. */
@@ -254,6 +256,7 @@ function describe(method: string): string {
   if (method === 'batch.merge') return 'Merging shard results';
   if (method.startsWith('presets.')) return 'Changing segmentation presets';
   if (method.startsWith('calibration.')) return 'Calibrating';
+  if (method.startsWith('measure.')) return 'Changing the measurement settings';
   if (method.startsWith('cluster.') || method.startsWith('classify.')) return 'Changing classes or clusters';
   if (method.startsWith('sam.')) return 'Prompting SAM';
   if (method.startsWith('learn.')) return 'Teaching the pixel classifier';

@@ -34,6 +34,7 @@ import { calibrationMethods } from './calibration';
 import { versionMethods } from './versions';
 import { classMethods } from './classes';
 import { browseMethods } from './browse';
+import { measureMethods } from './measure';
 import type { ServiceErrorData } from '../errors';
 
 export * from './images';
@@ -53,6 +54,7 @@ export * from './eval';
 export * from './batch';
 export * from './learn';
 export * from './browse';
+export * from './measure';
 
 /** Every method of the contract, each declared exactly once in its area file. */
 export const contract = {
@@ -73,6 +75,7 @@ export const contract = {
   ...classMethods,
   ...versionMethods,
   ...browseMethods,
+  ...measureMethods,
 };
 
 type Contract = typeof contract;
