@@ -77,7 +77,7 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
 
   const questions = useQuestions(client);
-  const images = useImages(client, toasts, questions);
+  const images = useImages(client, toasts, questions, project.path);
   const imports = useImports(client, toasts, images.refresh, (id) => images.selectedRef.current === null && images.open(id));
   const jobs = useJobs(client, toasts, questions);
   const view = useViewSettings();
