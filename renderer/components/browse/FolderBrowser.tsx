@@ -18,9 +18,12 @@ interface Props {
   /** Open: the project folder. New: the chosen folder (joined with the new name). Images: the ticked files. */
   onChoose(paths: string[]): void;
   onClose(): void;
-  /** Where to start (a folder inside the roots); the first root otherwise. */
+  /** Where to start (a folder inside the roots); the folder last listed, else the first root, otherwise. */
   start?: string;
 }
+
+/** The folder last listed in this page, where the next browsing starts. */
+let lastFolder: string | undefined;
 
 export function FolderBrowser({ mode, onChoose, onClose, start }: Props) {
   const [listing, setListing] = useState<FolderListing | null>(null);
@@ -32,13 +35,14 @@ export function FolderBrowser({ mode, onChoose, onClose, start }: Props) {
       .call('fs.list', path ? { path } : {})
       .then((l) => {
         setListing(l);
+        lastFolder = l.path;
         setError(null);
         setTicked(new Set());
       })
       .catch((e: unknown) => (orFirstRoot && path ? go() : setError(errorText(e))));
   }, []);
   // A start outside the roots (a project elsewhere) falls back to the first root.
-  useEffect(() => go(start, true), [go, start]);
+  useEffect(() => go(start ?? lastFolder, true), [go, start]);
 
   const images = listing?.entries.filter((e) => e.image) ?? [];
   const shown = listing?.entries.filter((e) => e.kind === 'folder' || (mode === 'images' && e.image)) ?? [];
@@ -76,7 +80,7 @@ export function FolderBrowser({ mode, onChoose, onClose, start }: Props) {
           e.kind === 'folder' ? (
             <li key={e.path}>
               <button className="link browse-folder" onClick={() => go(e.path)} data-testid={`browse-entry-${e.name}`} title={e.path}>
-                📁 {e.name}
+                ▸ {e.name}
               </button>
               {e.project && <span className="browse-badge">project</span>}
               {e.project && mode === 'open-project' && (
@@ -95,7 +99,7 @@ export function FolderBrowser({ mode, onChoose, onClose, start }: Props) {
         )}
       </ul>
       {listing?.truncated && <p className="muted small-text">Only the first {listing.entries.length} entries are listed.</p>}
-      <div className="row browse-actions">
+      <div className="gl-row browse-actions">
         {mode === 'open-project' && (
           <button className="primary small" disabled={!listing?.project} onClick={() => listing && onChoose([listing.path])} data-testid="browse-choose" title={listing?.project ? 'Open the project in this folder' : 'This folder holds no project (project.sqlite)'}>
             Open this project

@@ -243,7 +243,6 @@ function MeasurementTable({ client, readOnly, onError, doc, docVersion, pixelSiz
               <th>n</th>
               <th>mean ECD ({u})</th>
               <th>area %</th>
-              <th title="Grains count in the grain sizes and ASTM G; particles (carbides, pores…) are measured apart. Saved in the project.">role</th>
             </tr>
           </thead>
           <tbody>
@@ -253,21 +252,25 @@ function MeasurementTable({ client, readOnly, onError, doc, docVersion, pixelSiz
                 <td>{s.count}</td>
                 <td>{fmt(s.meanEcd)}</td>
                 <td>{(100 * s.areaFraction).toFixed(1)}</td>
-                <td>
-                  {s.classId === null ? (
-                    <span className="muted">grain</span>
-                  ) : (
-                    <select value={particles.has(s.classId) ? 'particle' : 'grain'} disabled={readOnly} onChange={(e) => s.classId !== null && setRole(s.classId, e.target.value === 'particle')} data-testid={`role-${s.classId}`}>
-                      <option value="grain">grain</option>
-                      <option value="particle">particle</option>
-                    </select>
-                  )}
-                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </section>
+      {classes.length > 0 && (
+        <section data-testid="class-roles">
+          <h3 title="Grains count in the grain sizes and ASTM G; particles (carbides, pores, inclusions) are measured apart. Saved in the project; segments without a class are grains.">Grains and particles</h3>
+          {classes.map((c) => (
+            <div className="row" key={c.id}>
+              <span className="swatch" style={{ background: c.color }} /> <span className="spacer">{c.name}</span>
+              <select value={particles.has(c.id) ? 'particle' : 'grain'} disabled={readOnly} onChange={(e) => setRole(c.id, e.target.value === 'particle')} data-testid={`role-${c.id}`}>
+                <option value="grain">grain</option>
+                <option value="particle">particle</option>
+              </select>
+            </div>
+          ))}
+        </section>
+      )}
       <section>
         <div className="row">
           <h3>

@@ -95,7 +95,7 @@ export function ShortcutsDialog({ onClose }: { onClose(): void }) {
           </section>
         ))}
       </div>
-      <div className="row">
+      <div className="gl-row">
         <span className="spacer" />
         <button className="small" disabled={Object.keys(keymap.overrides).length === 0} onClick={() => reset(null)} data-testid="shortcuts-reset-all">
           Reset all to defaults

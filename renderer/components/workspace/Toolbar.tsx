@@ -56,7 +56,6 @@ export function Toolbar({ project, images, jobs, sam, actions, onImport, onImpor
       {browsing && onImportPaths && (
         <FolderBrowser
           mode="images"
-          start={project.path}
           onClose={() => setBrowsing(false)}
           onChoose={(paths) => {
             setBrowsing(false);
