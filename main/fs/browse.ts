@@ -11,7 +11,7 @@ import { ServiceError } from '../../app/errors';
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.tif', '.tiff']);
 /** Entries listed at most per folder. */
-export const MAX_ENTRIES = 5000;
+const MAX_ENTRIES = 5000;
 
 function inside(root: string, p: string): boolean {
   const rel = relative(root, p);

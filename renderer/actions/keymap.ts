@@ -9,7 +9,7 @@ export type KeyPlatform = 'electron' | 'web';
 export type KeyOverrides = Readonly<Record<string, readonly string[]>>;
 
 /** Web mode's defaults where the Electron ones clash with the browser (zoom reset, tab 1, history). */
-export const WEB_DEFAULTS: KeyOverrides = {
+const WEB_DEFAULTS: KeyOverrides = {
   'view.fit': ['F'],
   'view.actual': ['Shift+F'],
   'edit.redo': ['Ctrl+Shift+Z'],

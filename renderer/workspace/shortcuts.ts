@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 import { ACTIONS, currentKeymap, onKeymapChange, setKeymap } from '../actions/registry';
 import { Keymap, type KeyPlatform } from '../actions/keymap';
 
-export const SHORTCUTS_STORAGE_KEY = 'grainlab.shortcuts';
+const SHORTCUTS_STORAGE_KEY = 'grainlab.shortcuts';
 
 function storage(): Storage | null {
   try {
