@@ -1,7 +1,8 @@
 // End to end in Chromium (web mode): A/D move between images and typing in a field does not;
 // a shortcut rebound in the Shortcuts dialog (a clash refused first) works and survives a reload;
 // the folder browser opens a project and imports images from the server's folders, confined to
-// its root; the Measure tab's filter changes the rows and ASTM G shows once calibrated.
+// its root; the Measure tab's filter changes the rows and ASTM G shows once calibrated, and a
+// toast stacks clear of the jobs card.
 // Screenshots of the new dialogs go to $E2E_SHOTS (default /tmp).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -190,9 +191,21 @@ test('Measure tab: a class and area filter changes the rows; ASTM G shows once c
     await count.filter({ hasText: '(7)' }).waitFor();
 
     await page.getByTestId('grain-size').filter({ hasText: 'Set a calibration' }).waitFor();
+    // A tall jobs card where the stage shows it (as three running jobs would make it): the toast
+    // that setting the calibration raises must stack clear of it.
+    await page.evaluate(`(() => { const d = document.createElement('div'); d.className = 'jobs'; d.id = 'fake-jobs'; d.style.height = '220px'; d.style.width = '560px'; d.style.background = 'red'; document.querySelector('.stage-area').appendChild(d); })()`);
     await page.getByTestId('calibration-input').fill('0.5');
     await page.getByTestId('calibration-set').click();
     await page.getByTestId('astm-g').filter({ hasText: /^G -?\d+\.\d$/ }).waitFor({ timeout: 10_000 });
+    const toast = page.getByTestId('toast-info').filter({ hasText: 'µm/px set for this image' });
+    await toast.waitFor();
+    const clear = async () => {
+      const t = (await toast.boundingBox())!;
+      const j = (await page.locator('#fake-jobs').boundingBox())!;
+      return t.y + t.height <= j.y || t.x + t.width <= j.x || t.x >= j.x + j.width;
+    };
+    await waitFor(page, clear, 'the toast clear of the jobs card', 5_000);
+    await page.evaluate(`document.getElementById('fake-jobs').remove()`);
     await page.getByTestId('filter-key').selectOption('ecd');
     await page.getByTestId('filter-min').fill('20');
     await count.filter({ hasText: '(4 of 7)' }).waitFor();
