@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { GrainLabService } from '../../main/service';
 import { parseRoots } from '../../main/fs/browse';
@@ -88,13 +89,32 @@ test('missing folders, files and unreadable folders are said plainly', async () 
   }
 });
 
-test('an unreadable folder is refused with "permission denied"', { skip: process.getuid?.() === 0 ? 'root reads every folder' : false }, async () => {
+/** fs.list of `dir` (inside `root`) as this process, or, when it is root (which reads every folder), as nobody in a child. */
+function listAsUnprivileged(root: string, dir: string): { code?: string; message?: string; listed?: boolean } {
+  const script = `import('${new URL('../../main/fs/browse.ts', import.meta.url).pathname}').then(async (m) => {
+    try { await new m.FolderBrowser([${JSON.stringify(root)}]).list(${JSON.stringify(dir)}); console.log(JSON.stringify({ listed: true })); }
+    catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); } });`;
+  const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'] : [];
+  const [cmd, ...args] = [...asNobody, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script];
+  const out = execFileSync(cmd!, args, { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8', env: { ...process.env, HOME: tmpdir() } });
+  return JSON.parse(out.trim().split('\n').pop()!) as { code?: string; message?: string };
+}
+
+test('an unreadable folder is refused with "permission denied"', async () => {
   const s = setup();
   const locked = join(s.root, 'locked');
   mkdirSync(locked);
+  writeFileSync(join(locked, 'inside.png'), 'x');
+  // The unprivileged reader must reach the root (mkdtemp makes its folder private).
+  chmodSync(s.tmp, 0o755);
+  chmodSync(s.root, 0o755);
   chmodSync(locked, 0o000);
   try {
-    await refused(s.service.call('fs.list', { path: locked }), 'io', /permission denied/);
+    const r = listAsUnprivileged(s.root, locked);
+    assert.equal(r.code, 'io', JSON.stringify(r));
+    assert.match(r.message!, /locked cannot be read \(permission denied\)/);
+    const ok = listAsUnprivileged(s.root, s.root);
+    assert.equal(ok.listed, true, 'the same reader lists the root itself');
   } finally {
     chmodSync(locked, 0o755);
     await s.close();
