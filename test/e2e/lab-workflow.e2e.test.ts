@@ -63,6 +63,13 @@ test('A/D move between images; a rebound shortcut works, clashes are refused, an
     await page.waitForTimeout(300);
     assert.equal(await openImage(page), ids[0], 'D typed in a field does not move');
     await page.getByTestId('calibration-input').fill('');
+    // A ticked checkbox keeps the focus but not the letters: D still moves.
+    await page.getByText('Dark objects').click();
+    assert.equal(await page.evaluate(`document.activeElement && document.activeElement.type`), 'checkbox');
+    await page.keyboard.press('d');
+    await waitFor(page, async () => (await openImage(page)) === ids[1], 'D after ticking a checkbox');
+    await page.keyboard.press('a');
+    await waitFor(page, async () => (await openImage(page)) === ids[0], 'A after ticking a checkbox');
     await page.getByTestId('viewer').click({ position: { x: 5, y: 5 } });
 
     // The Shortcuts dialog from the help: rebind "Next image"; M (Merge's key) is refused first.
