@@ -101,6 +101,9 @@ export function useImages(client: GrainLabClient, toasts: Toasts, questions: Que
     refreshClasses().catch(onError);
   }, [refresh, refreshClasses, onError, projectPath]);
 
+  // Closing the project takes its image out of the address, so the next project does not open an image of the same number.
+  useEffect(() => () => window.history.replaceState(null, '', window.location.pathname + window.location.search), []);
+
   useEffect(() => {
     if (selected === null) return;
     window.history.replaceState(null, '', `#image=${selected}`);

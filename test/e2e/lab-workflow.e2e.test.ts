@@ -111,6 +111,14 @@ test('A/D move between images; a rebound shortcut works, clashes are refused, an
     await page.keyboard.press('Escape');
     await page.keyboard.press('a');
     await waitFor(page, async () => (await openImage(page)) === ids[1], 'A after resetting');
+
+    // Closing the project and opening it again (no image in the address) reopens its last image.
+    await page.getByRole('button', { name: 'Close', exact: true }).click();
+    await page.getByTestId('open-path').waitFor();
+    assert.equal(await openImage(page), 0, 'the address names no image once the project is closed');
+    await page.getByRole('button', { name: join(tmp, 'project') }).click();
+    await waitFor(page, async () => (await openImage(page)) === ids[1], 'the last image reopened');
+    assert.match((await page.getByTestId(`image-${ids[1]}`).getAttribute('class')) ?? '', /selected/);
   } finally {
     await h.close();
   }
