@@ -224,6 +224,24 @@ test('Measure tab: a class and area filter changes the rows; ASTM G shows once c
     await page.getByTestId('filter-key').selectOption('ecd');
     await page.getByTestId('filter-min').fill('20');
     await count.filter({ hasText: '(4 of 7)' }).waitFor();
+
+    // The small dots become class 1, then particles: G counts the four big discs only.
+    const before = (await page.getByTestId('astm-g').textContent())!;
+    await page.getByTestId('filter-clear').click();
+    await page.getByTestId('filter-key').selectOption('area');
+    await page.getByTestId('filter-max').fill('200');
+    await count.filter({ hasText: '(3 of 7)' }).waitFor();
+    const small = (await page.evaluate(`[...document.querySelectorAll('[data-testid=measure-table] tbody tr')].map((tr) => Number(tr.dataset.id))`)) as number[];
+    assert.equal(small.length, 3);
+    await service.call('classes.ensure', { count: 1 });
+    const cls = (await service.call('classes.list', {}))[0]!;
+    await service.call('edit.apply', { imageId: id, ops: [{ kind: 'setClass', ids: small, classId: cls.id }] });
+    await page.reload();
+    await page.getByTestId('tab-measure').click();
+    await page.getByTestId(`role-${cls.id}`).selectOption('particle');
+    await waitFor(page, async () => (await page.getByTestId('astm-g').textContent()) !== before, 'G without the particles');
+    assert.deepEqual(await service.call('measure.roles', {}), { particleClasses: [cls.id] }, 'saved in the project');
+    await page.getByTestId('grain-size').filter({ hasText: 'particle classes left out' }).waitFor();
     await page.screenshot({ path: `${shots}/grainlab-measure-filter.png` });
   } finally {
     await h.close();

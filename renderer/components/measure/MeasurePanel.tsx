@@ -227,7 +227,7 @@ function MeasurementTable({ client, readOnly, onError, doc, docVersion, pixelSiz
           <p className="muted small-text">Set a calibration above to get the grain size number G.</p>
         ) : size ? (
           <p>
-            <strong data-testid="astm-g">G {size.planimetricG.toFixed(1)}</strong> <span className="muted">planimetric ({fmt(size.grains)} grains)</span> · G {size.interceptG.toFixed(1)} <span className="muted">intercept</span>
+            <strong data-testid="astm-g">G {size.planimetricG.toFixed(1)}</strong> <span className="muted">planimetric ({Number.isInteger(size.grains) ? size.grains : size.grains.toFixed(1)} grains)</span> · G {size.interceptG.toFixed(1)} <span className="muted">intercept</span>
             {particles.size > 0 && <span className="muted small-text"> · particle classes left out</span>}
           </p>
         ) : (
