@@ -33,6 +33,8 @@ import { classHandlers } from './handlers/classes';
 import { versionHandlers } from './handlers/versions';
 import { batchHandlers } from './handlers/batch';
 import { learnHandlers } from './learn/handlers';
+import { browseHandlers } from './handlers/browse';
+import { measureHandlers } from './handlers/measure';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -93,6 +95,8 @@ export class GrainLabService {
       ...versionHandlers(ctx),
       ...batchHandlers(ctx),
       ...learnHandlers(ctx),
+      ...browseHandlers(ctx),
+      ...measureHandlers(ctx),
     };
   }
 
@@ -239,6 +243,7 @@ const READ_ONLY_METHODS: ReadonlySet<string> = new Set<MethodName>([
   'classes.export', 'presets.list', 'presets.export', 'calibration.list', 'segmentation.settings', 'segment.plan', 'segment.preview',
   'versions.list', 'versions.get',
   'learn.scribbles.list', 'learn.labels', 'learn.status', 'learn.predictRegion', 'learn.nextUncertain', 'learn.export',
+  'fs.list', 'measure.roles',
 ]);
 
 /** A method as the person knows it, for the read-only refusal. */
@@ -251,6 +256,7 @@ function describe(method: string): string {
   if (method === 'batch.merge') return 'Merging shard results';
   if (method.startsWith('presets.')) return 'Changing segmentation presets';
   if (method.startsWith('calibration.')) return 'Calibrating';
+  if (method.startsWith('measure.')) return 'Changing the measurement settings';
   if (method.startsWith('cluster.') || method.startsWith('classify.')) return 'Changing classes or clusters';
   if (method.startsWith('sam.')) return 'Prompting SAM';
   if (method.startsWith('learn.')) return 'Teaching the pixel classifier';

@@ -4,20 +4,22 @@ import { resolve } from 'node:path';
 import { GrainLabService } from './service';
 import { startWebServer } from './server/web-server';
 import { rendererDir, userDataDir } from './paths';
+import { parseRoots } from './fs/browse';
 
 async function main() {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: process.env.GRAINLAB_PORT ?? '5178' },
       project: { type: 'string' },
+      roots: { type: 'string', default: process.env.GRAINLAB_ROOTS },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('Usage: npm run web -- [--port N] [--project DIR]\nServes the GrainLab UI at http://127.0.0.1:N (N=0 picks a free port).');
+    console.log('Usage: npm run web -- [--port N] [--project DIR] [--roots DIR,DIR]\nServes the GrainLab UI at http://127.0.0.1:N (N=0 picks a free port).\n--roots (or GRAINLAB_ROOTS): the folders the folder browser may show (default: your home folder).');
     return;
   }
-  const service = new GrainLabService({ userDataDir: userDataDir(), binding: 'web' });
+  const service = new GrainLabService({ userDataDir: userDataDir(), binding: 'web', browseRoots: parseRoots(values.roots) });
   if (values.project) await service.call('project.open', { path: resolve(values.project) });
   const port = Number(values.port);
   let server;

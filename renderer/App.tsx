@@ -36,6 +36,11 @@ import { useSamPrompting } from './workspace/sam';
 import { useToasts, type Toasts as ToastState } from './workspace/toasts';
 import { useToolInput, useToolState } from './workspace/tools';
 import { useOverlaySettings, useViewSettings } from './workspace/view-settings';
+import { ShortcutsDialog } from './components/shortcuts/ShortcutsDialog';
+import { installKeymap } from './workspace/shortcuts';
+
+// The platform's keys and this person's rebinds, before anything reads them.
+installKeymap();
 
 export function App() {
   const client = getClient();
@@ -69,9 +74,10 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
   const hover = useMemo(() => new Observable<HoverInfo | null>(null), []);
   const viewport = useMemo(() => new Observable<Viewport | null>(null), []);
   const [dragging, setDragging] = useState(false);
+  const [shortcutsOpen, setShortcutsOpen] = useState(false);
 
   const questions = useQuestions(client);
-  const images = useImages(client, toasts, questions);
+  const images = useImages(client, toasts, questions, project.path);
   const imports = useImports(client, toasts, images.refresh, (id) => images.selectedRef.current === null && images.open(id));
   const jobs = useJobs(client, toasts, questions);
   const view = useViewSettings();
@@ -159,7 +165,7 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
         void imports.importFiles(Array.from(e.dataTransfer.files));
       }}
     >
-      <Toolbar project={project} images={images} jobs={jobs} sam={sam} actions={actions} onImport={(f) => void imports.importFiles(f)} onClose={onClose} onError={onError} />
+      <Toolbar project={project} images={images} jobs={jobs} sam={sam} actions={actions} onImport={(f) => void imports.importFiles(f)} onImportPaths={(p) => void imports.importPaths(p)} onClose={onClose} onError={onError} />
       <ImageSidebar images={images} />
       <Stage images={images} image={image} contrast={contrast} viewer={viewer} tools={tools} toolContext={toolContext} selection={selection} overlay={overlay} hover={hover} viewport={viewport} view={view} actions={actions} jobs={jobs}
         notes={
@@ -171,7 +177,8 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
       />
       <Panel client={client} images={images} image={image} contrast={contrast} selection={selection} selectionIds={selectionIds} hover={hover} view={view} clusters={clusters} tools={tools} sam={sam} questions={questions} toasts={toasts} actions={actions} viewer={viewer} learn={learn} jobs={jobs} viewport={viewport} readOnly={project.readOnly} />
       <StatusBar current={current} projectPath={project.path} doc={image.session?.doc ?? null} hover={hover} viewport={viewport} viewer={viewer} toolHint={tools.tool.hint()} clusterSelect={clusters.select} onClusterSelectOff={() => clusters.setSelect(false)} />
-      {view.helpOpen && <HelpOverlay onClose={() => view.setHelpOpen(false)} />}
+      {view.helpOpen && <HelpOverlay onClose={() => view.setHelpOpen(false)} onEdit={() => { view.setHelpOpen(false); setShortcutsOpen(true); }} />}
+      {shortcutsOpen && <ShortcutsDialog onClose={() => setShortcutsOpen(false)} />}
       {view.classManager && <ClassManager classes={images.classes} onChanged={() => void images.refreshClasses().catch(onError)} onClose={() => view.setClassManager(false)} />}
       <ModelTools dialogs={modelDialogs} readOnly={project.readOnly} onModelsChanged={sam.check} />
       {questions.dialog}

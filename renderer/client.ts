@@ -109,3 +109,8 @@ export function getClient(): GrainLabClient {
   }
   return client;
 }
+
+/** Web mode (`npm run web`): no Electron preload, so no native dialogs; the folder browser stands in. */
+export function isWebMode(): boolean {
+  return typeof window !== 'undefined' && !window.grainlab;
+}

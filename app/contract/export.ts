@@ -160,6 +160,10 @@ export interface ProjectStats {
     phases: PhaseFraction[];
   };
   classes: ClassRecord[];
+  /** Classes counted as particles (measure.roles): left out of the grain statistics and ASTM G, summarised in `particles`. */
+  particleClasses?: number[];
+  /** The particle segments' sizes (all images), when any class is a particle. */
+  particles?: GrainSummary;
   /** Equivalent circle diameter of every grain in the size statistics, in `unit`. */
   ecd: Float64Array;
   /** Area of the same grains, in `unit`². */

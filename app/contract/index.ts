@@ -33,6 +33,8 @@ import { presetMethods } from './presets';
 import { calibrationMethods } from './calibration';
 import { versionMethods } from './versions';
 import { classMethods } from './classes';
+import { browseMethods } from './browse';
+import { measureMethods } from './measure';
 import type { ServiceErrorData } from '../errors';
 
 export * from './images';
@@ -51,6 +53,8 @@ export * from './finetune';
 export * from './eval';
 export * from './batch';
 export * from './learn';
+export * from './browse';
+export * from './measure';
 
 /** Every method of the contract, each declared exactly once in its area file. */
 export const contract = {
@@ -70,6 +74,8 @@ export const contract = {
   ...calibrationMethods,
   ...classMethods,
   ...versionMethods,
+  ...browseMethods,
+  ...measureMethods,
 };
 
 type Contract = typeof contract;

@@ -4,3 +4,4 @@ export * from './regions';
 export * from './astm';
 export * from './summary';
 export * from './csv';
+export * from './roles';

@@ -13,6 +13,8 @@ import {
   histogram,
   histogramCsv,
   imageStatsCsv,
+  grainsOnly,
+  isGrainClass,
   measureGrains,
   phaseFractionsCsv,
   phaseFractionsFromAreas,
@@ -25,6 +27,7 @@ import {
 import type { EditStore } from '../store/edits';
 import { labelsVersion } from '../store/export-queries';
 import { currentLabels } from './labels';
+import { measureRoles } from '../measure/roles';
 
 interface Geometry {
   grains: GrainMeasurement[];
@@ -64,7 +67,7 @@ interface StatsOptions {
   excludeEdge: boolean;
 }
 
-async function measureImage(edits: EditStore, cache: StatsCache, im: ImageRecord, version: string | undefined, excludeEdge: boolean): Promise<MeasuredImage> {
+async function measureImage(edits: EditStore, cache: StatsCache, im: ImageRecord, version: string | undefined, excludeEdge: boolean, particles: ReadonlySet<number>): Promise<MeasuredImage> {
   const store = edits.store;
   const empty: MeasuredImage = {
     image: im,
@@ -72,21 +75,24 @@ async function measureImage(edits: EditStore, cache: StatsCache, im: ImageRecord
     stats: { imageId: im.id, name: im.name, width: im.width, height: im.height, pixelSizeUm: im.pixelSizeUm, segmented: false, summary: summarizeGrains([]), planimetric: null, intercept: null, phases: [] },
   };
   if (version === undefined) return empty;
-  const key = `${store.dir}\u0000${im.id}\u0000${version}\u0000${im.pixelSizeUm ?? ''}`;
+  // Classes change without a new label map: the current ones are applied to the cached geometry
+  // below; ASTM G depends on which segments are particles, so their ids are part of the key.
+  const classOf = new Map(store.listSegments(im.id).map((s) => [s.id, s.classId]));
+  const dropped = particles.size ? [...classOf].filter(([, c]) => !isGrainClass(c, particles)).map(([id]) => id).join(',') : '';
+  const key = `${store.dir}\u0000${im.id}\u0000${version}\u0000${im.pixelSizeUm ?? ''}\u0000${dropped}`;
   let geo = cache.get(key);
   if (!geo) {
     const labels = await currentLabels(edits, im.id);
     if (!labels) return empty;
     const px = im.pixelSizeUm;
+    const grainMap = grainsOnly(labels, classOf, particles);
     geo = {
       grains: measureGrains(labels, { pixelSizeUm: px }),
-      planimetric: px ? astmPlanimetric(labels, px) : null,
-      intercept: px ? astmIntercept(labels, px) : null,
+      planimetric: px ? astmPlanimetric(grainMap, px) : null,
+      intercept: px ? astmIntercept(grainMap, px) : null,
     };
     cache.set(key, geo);
   }
-  // Classes change without a new label map: apply the current ones to the cached geometry.
-  const classOf = new Map(store.listSegments(im.id).map((s) => [s.id, s.classId]));
   const grains = geo.grains.map((g) => ({ ...g, classId: classOf.get(g.id) ?? null }));
   const phases = phaseFractionsFromAreas(grains.map((g) => [g.id, g.area] as const), classOf, im.width * im.height);
   return {
@@ -99,7 +105,7 @@ async function measureImage(edits: EditStore, cache: StatsCache, im: ImageRecord
       height: im.height,
       pixelSizeUm: im.pixelSizeUm,
       segmented: true,
-      summary: summarizeGrains(grains, { excludeEdge }),
+      summary: summarizeGrains(grains.filter((g) => isGrainClass(g.classId, particles)), { excludeEdge }),
       planimetric: geo.planimetric,
       intercept: geo.intercept,
       phases,
@@ -148,13 +154,16 @@ function sumPhases(list: MeasuredImage[]): PhaseFraction[] {
 export async function computeStats(edits: EditStore, cache: StatsCache, opts: StatsOptions): Promise<{ stats: ProjectStats; measured: MeasuredImage[] }> {
   const store = edits.store;
   const images = opts.imageIds ? opts.imageIds.map((id) => store.getImage(id)) : store.listImages();
+  const particleClasses = measureRoles(store).particleClasses;
+  const particles = new Set(particleClasses);
   const measured: MeasuredImage[] = [];
   for (const im of images) {
-    measured.push(await measureImage(edits, cache, im, labelsVersion(store, im.id) ?? undefined, opts.excludeEdge));
+    measured.push(await measureImage(edits, cache, im, labelsVersion(store, im.id) ?? undefined, opts.excludeEdge, particles));
     // Give other requests a turn between images (measuring is synchronous work).
     await new Promise((r) => setImmediate(r));
   }
-  const all = measured.flatMap((m) => m.grains);
+  const everything = measured.flatMap((m) => m.grains);
+  const all = everything.filter((g) => isGrainClass(g.classId, particles));
   const summary = summarizeGrains(all, { excludeEdge: opts.excludeEdge });
   const used = opts.excludeEdge ? all.filter((g) => !g.touchesEdge) : all;
   const um = summary.unit === 'um';
@@ -171,6 +180,8 @@ export async function computeStats(edits: EditStore, cache: StatsCache, opts: St
       phases: sumPhases(measured),
     },
     classes: store.listClasses(),
+    particleClasses,
+    ...(particles.size ? { particles: summarizeGrains(everything.filter((g) => !isGrainClass(g.classId, particles)), { excludeEdge: opts.excludeEdge }) } : {}),
     ecd,
     area,
   };

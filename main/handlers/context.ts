@@ -11,6 +11,8 @@ export interface ServiceOptions {
   version?: string;
   /** Most images worked on at once by segment, import and export jobs (default: GRAINLAB_WORKERS, else one per core). */
   workers?: number;
+  /** Folders the web folder browser may show (default: the user's home folder). */
+  browseRoots?: string[];
 }
 
 export interface ServiceContext {

@@ -23,6 +23,7 @@ import { openClusters, phaseMap, segmentAll, segmentChosen } from './segment-men
 import { selectAll } from './select-all';
 import { classActions, clearClass } from './set-class';
 import { toolActions } from './tool';
+import { Keymap } from './keymap';
 import type { Action, ActionContext, ActionGroup } from './types';
 import { undo } from './undo';
 import { toggleVerified } from './verify';
@@ -95,17 +96,33 @@ export function keyCombo(e: KeyLike): string {
   return [...mods, name].join('+');
 }
 
-const byKey = new Map<string, Action>();
-for (const a of ACTIONS) {
-  for (const k of a.keys) {
-    if (byKey.has(k)) throw new Error(`Shortcut ${k} is declared twice (${byKey.get(k)!.name} and ${a.name})`);
-    byKey.set(k, a);
-  }
+// The keys in force: the declared ones until the workspace installs the platform's and the person's.
+let keymap = new Keymap(ACTIONS);
+const keymapListeners = new Set<() => void>();
+
+export function currentKeymap(): Keymap {
+  return keymap;
+}
+
+/** Installs a keymap (after a rebind, a reset, or at start for the platform and the stored rebinds). */
+export function setKeymap(next: Keymap): void {
+  keymap = next;
+  for (const l of keymapListeners) l();
+}
+
+export function onKeymapChange(listener: () => void): () => void {
+  keymapListeners.add(listener);
+  return () => keymapListeners.delete(listener);
+}
+
+/** The keys that run an action now (the first is the one shown). */
+export function keysOf(a: Action): readonly string[] {
+  return keymap.keysOf(a);
 }
 
 /** The action a key event runs, if any (the key test of every action). */
 export function actionForKey(e: KeyLike): Action | undefined {
-  return byKey.get(keyCombo(e));
+  return keymap.lookup(keyCombo(e));
 }
 
 export function actionByName(name: string): Action | undefined {
@@ -133,7 +150,7 @@ export function menuActions(menu: NonNullable<Action['menu']>): Action[] {
 export function actionsByGroup(): [ActionGroup, Action[]][] {
   const groups = new Map<ActionGroup, Action[]>();
   for (const a of ACTIONS) {
-    if (a.keys.length === 0) continue;
+    if (keysOf(a).length === 0) continue;
     const list = groups.get(a.group) ?? [];
     list.push(a);
     groups.set(a.group, list);

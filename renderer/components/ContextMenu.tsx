@@ -1,7 +1,7 @@
 // Right-click menu on the canvas: the registry's context actions, enabled or not for the current
 // selection, with their shortcuts.
 import { useEffect } from 'react';
-import { ACTIONS, isEnabled, runAction, type ActionContext } from '../actions/registry';
+import { ACTIONS, isEnabled, keysOf, runAction, type ActionContext } from '../actions/registry';
 
 export function ContextMenu({ x, y, ctx, onClose }: { x: number; y: number; ctx: ActionContext; onClose(): void }) {
   useEffect(() => {
@@ -26,7 +26,7 @@ export function ContextMenu({ x, y, ctx, onClose }: { x: number; y: number; ctx:
           }}
         >
           <span>{a.label}</span>
-          <kbd>{a.keys[0]}</kbd>
+          <kbd>{keysOf(a)[0]}</kbd>
         </button>
       ))}
     </div>

@@ -1,6 +1,7 @@
 // The "?" overlay: every keyboard shortcut, generated from the actions registry, plus what the
 // mouse does in each tool.
-import { actionsByGroup } from '../actions/registry';
+import { actionsByGroup, keysOf } from '../actions/registry';
+import { useKeymap } from '../workspace/shortcuts';
 
 const MOUSE: [string, string][] = [
   ['Wheel', 'Zoom about the cursor'],
@@ -17,15 +18,23 @@ const MOUSE: [string, string][] = [
   ['Split with SAM', 'Click inside a segment, add points; Enter carves the part out'],
 ];
 
-export function HelpOverlay({ onClose }: { onClose(): void }) {
+export function HelpOverlay({ onClose, onEdit }: { onClose(): void; onEdit?(): void }) {
+  useKeymap();
   return (
     <div className="help-backdrop" onClick={onClose} data-testid="help">
       <div className="help" onClick={(e) => e.stopPropagation()} role="dialog" aria-label="Keyboard shortcuts">
         <div className="help-head">
           <h2>Shortcuts</h2>
-          <button className="small" onClick={onClose}>
-            Close
-          </button>
+          <span>
+            {onEdit && (
+              <button className="small" onClick={onEdit} data-testid="shortcuts-edit" title="Change the keys (saved for you, not in the project)">
+                Edit shortcuts…
+              </button>
+            )}{' '}
+            <button className="small" onClick={onClose}>
+              Close
+            </button>
+          </span>
         </div>
         <div className="help-columns">
           {actionsByGroup().map(([group, list]) => (
@@ -36,7 +45,7 @@ export function HelpOverlay({ onClose }: { onClose(): void }) {
                   {list.map((a) => (
                     <tr key={a.name}>
                       <td className="keys">
-                        {a.keys.map((k) => (
+                        {keysOf(a).map((k) => (
                           <kbd key={k}>{k}</kbd>
                         ))}
                       </td>

@@ -1,7 +1,8 @@
 // The start screen: create a project in a folder, open one, or pick a recent one.
 import { useEffect, useState } from 'react';
-import { getClient } from '../client';
+import { getClient, isWebMode } from '../client';
 import type { ProjectInfo } from '../../app/types';
+import { FolderBrowser, type BrowseMode } from './browse/FolderBrowser';
 
 export function ProjectScreen({ onOpened, onError }: { onOpened(p: ProjectInfo): void; onError(e: unknown): void }) {
   const [createPath, setCreatePath] = useState('');
@@ -9,6 +10,8 @@ export function ProjectScreen({ onOpened, onError }: { onOpened(p: ProjectInfo):
   const [openPath, setOpenPath] = useState('');
   const [recent, setRecent] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
+  // Web mode: the server's folders, browsed (Electron's folders are typed or pasted from its own dialogs).
+  const [browsing, setBrowsing] = useState<BrowseMode | null>(null);
   useEffect(() => {
     getClient().call('project.recent', {}).then(setRecent, onError);
   }, [onError]);
@@ -41,6 +44,11 @@ export function ProjectScreen({ onOpened, onError }: { onOpened(p: ProjectInfo):
             Folder (new or empty)
             <input data-testid="create-path" value={createPath} onChange={(e) => setCreatePath(e.target.value)} placeholder="/home/me/micrographs/steel-2026" spellCheck={false} />
           </label>
+          {isWebMode() && (
+            <button type="button" className="small" onClick={() => setBrowsing('new-project')} data-testid="browse-create">
+              Browse…
+            </button>
+          )}
           <label>
             Name (optional)
             <input data-testid="create-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Steel batch A" />
@@ -61,6 +69,11 @@ export function ProjectScreen({ onOpened, onError }: { onOpened(p: ProjectInfo):
             Project folder
             <input data-testid="open-path" value={openPath} onChange={(e) => setOpenPath(e.target.value)} placeholder="folder containing project.sqlite" spellCheck={false} />
           </label>
+          {isWebMode() && (
+            <button type="button" className="small" onClick={() => setBrowsing('open-project')} data-testid="browse-open">
+              Browse…
+            </button>
+          )}
           <button type="submit" disabled={busy || !openPath.trim()} data-testid="open-project">
             Open
           </button>
@@ -80,6 +93,18 @@ export function ProjectScreen({ onOpened, onError }: { onOpened(p: ProjectInfo):
           </div>
         )}
       </div>
+      {browsing && (
+        <FolderBrowser
+          mode={browsing}
+          onClose={() => setBrowsing(null)}
+          onChoose={([p]) => {
+            setBrowsing(null);
+            if (!p) return;
+            if (browsing === 'new-project') setCreatePath(p);
+            else void run(() => getClient().call('project.open', { path: p }));
+          }}
+        />
+      )}
     </div>
   );
 }

@@ -3,7 +3,10 @@
 // the brush size.
 import { TOOLS } from '../tools';
 import type { ToolId } from '../tools/types';
-import { ACTIONS, actionByName, isEnabled, runAction, type ActionContext } from '../actions/registry';
+import { ACTIONS, actionByName, isEnabled, keysOf, runAction, type ActionContext } from '../actions/registry';
+import { useKeymap } from '../workspace/shortcuts';
+
+const toolKey = (id: string) => keysOf(actionByName(`tool.${id}`)!)[0] ?? '';
 
 interface Props {
   tool: ToolId;
@@ -17,19 +20,20 @@ interface Props {
 }
 
 export function ToolStrip({ tool, polygonSubtract, onPolygonSubtract, brushRadius, onBrushRadius, disabled, actions }: Props) {
+  useKeymap();
   return (
     <div className="tool-strip" data-testid="tool-strip">
       {TOOLS.map((t) => (
-        <button key={t.id} className={`tool-button${tool === t.id ? ' active' : ''}`} disabled={disabled} onClick={() => runAction(actionByName(`tool.${t.id}`)!, actions)} title={`${t.label} (${t.key})`} data-testid={`tool-${t.id}`} aria-pressed={tool === t.id}>
+        <button key={t.id} className={`tool-button${tool === t.id ? ' active' : ''}`} disabled={disabled} onClick={() => runAction(actionByName(`tool.${t.id}`)!, actions)} title={`${t.label} (${toolKey(t.id)})`} data-testid={`tool-${t.id}`} aria-pressed={tool === t.id}>
           <span className="glyph">{t.glyph}</span>
-          <span className="key">{t.key}</span>
+          <span className="key">{toolKey(t.id)}</span>
         </button>
       ))}
       <span className="strip-sep" />
       {ACTIONS.filter((a) => a.toolbar).map((a) => (
-        <button key={a.name} className="tool-button action" disabled={!isEnabled(a, actions)} onClick={() => runAction(a, actions)} title={`${a.label} (${a.keys.join(', ')})`} data-testid={`action-${a.name}`}>
+        <button key={a.name} className="tool-button action" disabled={!isEnabled(a, actions)} onClick={() => runAction(a, actions)} title={`${a.label} (${keysOf(a).join(', ')})`} data-testid={`action-${a.name}`}>
           <span className="glyph">{a.glyph ?? a.short ?? a.label}</span>
-          <span className="key">{a.keys[0]!.replace('Ctrl+', '^').replace('Shift+', '⇧').replace('Delete', 'Del')}</span>
+          <span className="key">{(keysOf(a)[0] ?? '').replace('Ctrl+', '^').replace('Shift+', '⇧').replace('Delete', 'Del')}</span>
         </button>
       ))}
       <span className="strip-sep" />

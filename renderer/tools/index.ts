@@ -27,7 +27,7 @@ export const TOOLS: ToolInfo[] = [
   { id: 'split', label: 'Split by line', key: 'K', glyph: '✂' },
   { id: 'merge', label: 'Merge by line', key: 'J', glyph: '⋈' },
   { id: 'boundary', label: 'Grain boundary', key: 'G', glyph: '⌇' },
-  { id: 'sam', label: 'SAM prompt', key: 'A', glyph: '✦' },
+  { id: 'sam', label: 'SAM prompt', key: 'W', glyph: '✦' },
   { id: 'carve', label: 'Split with SAM', key: 'C', glyph: '✧' },
   { id: 'train', label: 'Train (paint class scribbles)', key: 'T', glyph: '✎' },
 ];

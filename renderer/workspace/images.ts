@@ -11,6 +11,30 @@ function imageFromHash(): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** The last image open in each project (this browser profile), for a new tab or a project opened again. */
+const LAST_IMAGE_KEY = 'grainlab.lastImage';
+
+function lastImages(): Record<string, number> {
+  try {
+    const v = JSON.parse(localStorage.getItem(LAST_IMAGE_KEY) ?? '{}') as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, number>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function rememberImage(projectPath: string, id: number): void {
+  try {
+    const all = lastImages();
+    delete all[projectPath];
+    // The newest 50 projects are remembered.
+    const kept = Object.entries({ ...all, [projectPath]: id }).slice(-50);
+    localStorage.setItem(LAST_IMAGE_KEY, JSON.stringify(Object.fromEntries(kept)));
+  } catch {
+    // Storage off or full: only this convenience is lost.
+  }
+}
+
 export interface Images {
   images: ImageRecord[];
   /** The open image's id and record. */
@@ -30,7 +54,7 @@ export interface Images {
   ensureClasses(count: number): Promise<ClassRecord[] | null>;
 }
 
-export function useImages(client: GrainLabClient, toasts: Toasts, questions: Questions): Images {
+export function useImages(client: GrainLabClient, toasts: Toasts, questions: Questions, projectPath?: string): Images {
   const { toast, onError } = toasts;
   const [images, setImages] = useState<ImageRecord[]>([]);
   const [selected, setSelected] = useState<number | null>(null);
@@ -68,16 +92,23 @@ export function useImages(client: GrainLabClient, toasts: Toasts, questions: Que
   useEffect(() => {
     refresh()
       .then((list) => {
-        const want = imageFromHash();
+        // The address names it (a reload), else the last one open in this project.
+        const hashed = imageFromHash();
+        const want = hashed && list.some((i) => i.id === hashed) ? hashed : projectPath !== undefined ? lastImages()[projectPath] : undefined;
         if (want && list.some((i) => i.id === want)) setSelected(want);
       })
       .catch(onError);
     refreshClasses().catch(onError);
-  }, [refresh, refreshClasses, onError]);
+  }, [refresh, refreshClasses, onError, projectPath]);
+
+  // Closing the project takes its image out of the address, so the next project does not open an image of the same number.
+  useEffect(() => () => window.history.replaceState(null, '', window.location.pathname + window.location.search), []);
 
   useEffect(() => {
-    if (selected !== null) window.history.replaceState(null, '', `#image=${selected}`);
-  }, [selected]);
+    if (selected === null) return;
+    window.history.replaceState(null, '', `#image=${selected}`);
+    if (projectPath !== undefined) rememberImage(projectPath, selected);
+  }, [selected, projectPath]);
 
   // Any image changed: the list (counts, status) and the classes (a new segmentation may bring
   // classes; an undo may bring a deleted class back); a removed open image closes.

@@ -38,6 +38,8 @@ export interface Imports {
   /** What is being imported now ("Importing 2 of 5: a.tif"), or null. */
   importing: string | null;
   importFiles(files: File[]): Promise<void>;
+  /** Imports files already on the server (web mode's folder browser chose them). */
+  importPaths(paths: string[]): Promise<void>;
 }
 
 /** Imports files one by one, saying which were already in the project; opens the first new image when none is open. */
@@ -73,5 +75,24 @@ export function useImports(client: GrainLabClient, toasts: Toasts, refreshImages
     },
     [client, refreshImages, toast, onError, openIfNone],
   );
-  return { importing, importFiles };
+  const importPaths = useCallback(
+    async (paths: string[]) => {
+      if (paths.length === 0) return;
+      setImporting(`Importing ${paths.length} file${paths.length === 1 ? '' : 's'} from the server`);
+      try {
+        const res = await client.call('images.importPaths', { paths });
+        for (const fail of res.failed) toast('error', fail.message);
+        await refreshImages();
+        const ok = res.imported.length;
+        toast('info', `Imported ${ok} image${ok === 1 ? '' : 's'}${res.existing.length ? `; ${res.existing.length} already in the project` : ''}.`);
+        if (res.imported[0]) openIfNone(res.imported[0].id);
+      } catch (e) {
+        onError(e);
+      } finally {
+        setImporting(null);
+      }
+    },
+    [client, refreshImages, toast, onError, openIfNone],
+  );
+  return { importing, importFiles, importPaths };
 }

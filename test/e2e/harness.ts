@@ -23,10 +23,10 @@ export function browserAvailable(): boolean {
   return existsSync(CHROMIUM);
 }
 
-export async function startHarness(viewport = { width: 1360, height: 820 }): Promise<Harness> {
+export async function startHarness(viewport = { width: 1360, height: 820 }, options: { browseRoots?(tmp: string): string[] } = {}): Promise<Harness> {
   if (!existsSync(join(rendererDir(), 'index.html'))) throw new Error('The renderer is not built: run `npm run build` first.');
   const tmp = mkdtempSync(join(tmpdir(), 'grainlab-e2e-'));
-  const service = new GrainLabService({ userDataDir: join(tmp, 'user'), binding: 'web' });
+  const service = new GrainLabService({ userDataDir: join(tmp, 'user'), binding: 'web', ...(options.browseRoots ? { browseRoots: options.browseRoots(tmp) } : {}) });
   const server = await startWebServer({ service, staticDir: rendererDir(), port: 0 });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -41,7 +41,7 @@ test('SAM in the app: model and provider in the header; a click gives the square
 
     // The SAM tool by its key, then one click in the square.
     await page.getByTestId('viewer').click({ position: { x: 5, y: 5 } });
-    await page.keyboard.press('a');
+    await page.keyboard.press('w');
     const box = (await page.getByTestId('viewer').boundingBox())!;
     const v = JSON.parse((await page.getByTestId('zoom').getAttribute('data-view'))!) as Viewport;
     const cx = SQUARE.x + SQUARE.size / 2;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { SamModelInfo, SamStatus } from '../../app/contract/sam';
 import type { EvalEngineScore, ProjectEvalReport } from '../../app/contract/eval';
 import type { ImageRecord } from '../../app/types';
-import { engineRows, formatBytes, missingImportInputs, modelRows } from '../../renderer/components/models/format';
+import { engineRows, formatBytes, missingImportInputs, modelRows, noActiveModelText } from '../../renderer/components/models/format';
 import { evaluableImages, openEngineFit, openModels } from '../../renderer/actions/models';
 import { isEnabled, menuActions, runAction, type ActionContext } from '../../renderer/actions/registry';
 
@@ -143,4 +143,12 @@ test('actions: Models… and Which engine fits… in the Models menu; the evalua
   assert.ok(runAction(openModels, some));
   assert.ok(runAction(openEngineFit, some));
   assert.deepEqual(calls, ['models', 'engineFit']);
+});
+
+test('no active model: the hint is said once, never "No SAM model installed. No SAM model installed: …"', () => {
+  const installHint = 'No SAM model installed: segmentation uses the classic engine. Add one with …';
+  assert.equal(noActiveModelText(installHint), installHint);
+  assert.equal(noActiveModelText(installHint).match(/No SAM model/g)!.length, 1);
+  const pick = noActiveModelText('Pick the model used for prompts and SAM auto-segmentation.');
+  assert.match(pick, /^No SAM model is active; .* Pick the model/);
 });

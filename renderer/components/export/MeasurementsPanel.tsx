@@ -170,6 +170,14 @@ export function MeasurementsPanel({ images, selected, chosen, onClose, onChanged
                     {summary.grainCount} <span className="muted">({summary.edgeGrainCount} at the edge)</span>
                   </td>
                 </tr>
+                {stats.particles && (
+                  <tr title="Classes chosen as particles in the Measure tab: left out of the grain sizes and ASTM G">
+                    <td>Particles</td>
+                    <td data-testid="stats-particles">
+                      {stats.particles.grainCount} <span className="muted">(ECD mean {num(stats.particles.ecd.mean)} {stats.particles.unit === 'um' ? 'µm' : 'px'}; not grains)</span>
+                    </td>
+                  </tr>
+                )}
                 <tr>
                   <td>ECD mean ± std</td>
                   <td>

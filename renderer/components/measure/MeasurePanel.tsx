@@ -2,13 +2,14 @@
 // it by typing µm/px or nm/px, for this image, the chosen images, the uncalibrated ones or all;
 // read it again from the files' metadata; the project default) and the measurement table of its
 // segments (area, ECD, perimeter, class; µm when calibrated), linked to the canvas both ways,
-// sortable, with per-class summary rows.
+// sortable and filterable (class, area or ECD range), with per-class summary rows, the project's
+// choice of which classes are grains or particles, and the image's ASTM E112 grain size G.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { CalibrationOverview, GrainLabClient, ImageCalibration } from '../../../app/contract';
 import type { ClassRecord } from '../../../app/types';
 import type { EditorDocument } from '../../editor/document';
 import type { Images } from '../../workspace/images';
-import { classSummaries, measureRows, nextSort, rowForSelection, rowsToCsv, sortRows, typedUmPerPx, type Sort } from './table';
+import { classSummaries, filterRows, grainSize, measureRows, nextSort, NO_FILTER, rowForSelection, rowsToCsv, sortRows, typedBound, typedUmPerPx, type RowFilter, type Sort } from './table';
 
 const SOURCE_LABEL: Record<string, string> = {
   metadata: 'microscope metadata',
@@ -133,6 +134,9 @@ function CalibrationSection({ client, images, readOnly, onError, notify }: Calib
 }
 
 interface TableProps {
+  client: GrainLabClient;
+  readOnly: boolean;
+  onError(e: unknown): void;
   doc: EditorDocument | null;
   docVersion: number;
   pixelSizeUm: number | null;
@@ -144,14 +148,59 @@ interface TableProps {
 /** Rows drawn at most (the table scrolls); sorting and summaries use every segment. */
 const MAX_ROWS = 1500;
 
-function MeasurementTable({ doc, docVersion, pixelSizeUm, classes, selection, onPick }: TableProps) {
+/** The project's particle classes (measure.roles), and a setter that stores them. */
+function useParticleClasses(client: GrainLabClient, classes: ClassRecord[], onError: (e: unknown) => void) {
+  const [particles, setParticles] = useState<ReadonlySet<number>>(new Set());
+  useEffect(() => {
+    client.call('measure.roles', {}).then((r) => setParticles(new Set(r.particleClasses)), onError);
+  }, [client, classes, onError]);
+  const setRole = (classId: number, particle: boolean) => {
+    const next = new Set(particles);
+    if (particle) next.add(classId);
+    else next.delete(classId);
+    client.call('measure.setRoles', { particleClasses: [...next] }).then((r) => setParticles(new Set(r.particleClasses)), onError);
+  };
+  return { particles, setRole };
+}
+
+function FilterBar({ filter, onChange, classes, unit }: { filter: RowFilter; onChange(f: RowFilter): void; classes: ClassRecord[]; unit: string }) {
+  const [min, setMin] = useState('');
+  const [max, setMax] = useState('');
+  const bound = (text: string) => typedBound(text);
+  return (
+    <div className="row measure-filter" data-testid="measure-filter">
+      <select value={String(filter.classId)} onChange={(e) => onChange({ ...filter, classId: e.target.value === 'all' || e.target.value === 'none' ? e.target.value : Number(e.target.value) })} data-testid="filter-class" title="Show one class only">
+        <option value="all">All classes</option>
+        {classes.map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.name}
+          </option>
+        ))}
+        <option value="none">No class</option>
+      </select>
+      <select value={filter.key} onChange={(e) => onChange({ ...filter, key: e.target.value as RowFilter['key'] })} data-testid="filter-key" title="The column the range applies to">
+        <option value="area">Area ({unit}²)</option>
+        <option value="ecd">ECD ({unit})</option>
+      </select>
+      <input className="gl-num" inputMode="decimal" placeholder="min" value={min} onChange={(e) => { setMin(e.target.value); onChange({ ...filter, min: bound(e.target.value) }); }} data-testid="filter-min" />
+      <span className="muted">–</span>
+      <input className="gl-num" inputMode="decimal" placeholder="max" value={max} onChange={(e) => { setMax(e.target.value); onChange({ ...filter, max: bound(e.target.value) }); }} data-testid="filter-max" />
+      <button className="small" disabled={filter === NO_FILTER} onClick={() => { setMin(''); setMax(''); onChange(NO_FILTER); }} data-testid="filter-clear" title="Show every segment">
+        ✕
+      </button>
+    </div>
+  );
+}
+
+function MeasurementTable({ client, readOnly, onError, doc, docVersion, pixelSizeUm, classes, selection, onPick }: TableProps) {
   const [sort, setSort] = useState<Sort>({ key: 'area', dir: 'desc' });
-  const measured = useMemo(() => {
-    if (!doc) return null;
-    const classOf = new Map([...doc.segments.values()].map((s) => [s.id, s.classId]));
-    return measureRows(doc.labels, classOf, pixelSizeUm);
-  }, [doc, docVersion, pixelSizeUm]);
-  const rows = useMemo(() => (measured ? sortRows(measured.rows, sort, classes) : []), [measured, sort, classes]);
+  const [filter, setFilter] = useState<RowFilter>(NO_FILTER);
+  const { particles, setRole } = useParticleClasses(client, classes, onError);
+  const classOf = useMemo(() => (doc ? new Map([...doc.segments.values()].map((s) => [s.id, s.classId])) : null), [doc, docVersion]);
+  const measured = useMemo(() => (doc && classOf ? measureRows(doc.labels, classOf, pixelSizeUm) : null), [doc, classOf, pixelSizeUm]);
+  const size = useMemo(() => (doc && classOf ? grainSize(doc.labels, classOf, particles, pixelSizeUm) : null), [doc, classOf, particles, pixelSizeUm]);
+  const sorted = useMemo(() => (measured ? sortRows(measured.rows, sort, classes) : []), [measured, sort, classes]);
+  const rows = useMemo(() => filterRows(sorted, filter), [sorted, filter]);
   const summaries = useMemo(() => (measured ? classSummaries(measured.rows) : []), [measured]);
   const picked = rowForSelection(rows, selection);
   const body = useRef<HTMLTableSectionElement>(null);
@@ -169,8 +218,22 @@ function MeasurementTable({ doc, docVersion, pixelSizeUm, classes, selection, on
       {sort.key === key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}
     </th>
   );
+  const total = measured.rows.length;
   return (
     <>
+      <section data-testid="grain-size">
+        <h3>Grain size (ASTM E112)</h3>
+        {pixelSizeUm === null ? (
+          <p className="muted small-text">Set a calibration above to get the grain size number G.</p>
+        ) : size ? (
+          <p>
+            <strong data-testid="astm-g">G {size.planimetricG.toFixed(1)}</strong> <span className="muted">planimetric ({Number.isInteger(size.grains) ? size.grains : size.grains.toFixed(1)} grains)</span> · G {size.interceptG.toFixed(1)} <span className="muted">intercept</span>
+            {particles.size > 0 && <span className="muted small-text"> · particle classes left out</span>}
+          </p>
+        ) : (
+          <p className="muted small-text">No grains to count in this image.</p>
+        )}
+      </section>
       <section>
         <h3>Per class</h3>
         <table className="measure-table summary" data-testid="class-summary">
@@ -194,15 +257,29 @@ function MeasurementTable({ doc, docVersion, pixelSizeUm, classes, selection, on
           </tbody>
         </table>
       </section>
+      {classes.length > 0 && (
+        <section data-testid="class-roles">
+          <h3 title="Grains count in the grain sizes and ASTM G; particles (carbides, pores, inclusions) are measured apart. Saved in the project; segments without a class are grains.">Grains and particles</h3>
+          {classes.map((c) => (
+            <div className="row" key={c.id}>
+              <span className="swatch" style={{ background: c.color }} /> <span className="spacer">{c.name}</span>
+              <select value={particles.has(c.id) ? 'particle' : 'grain'} disabled={readOnly} onChange={(e) => setRole(c.id, e.target.value === 'particle')} data-testid={`role-${c.id}`}>
+                <option value="grain">grain</option>
+                <option value="particle">particle</option>
+              </select>
+            </div>
+          ))}
+        </section>
+      )}
       <section>
         <div className="row">
           <h3>
-            Segments <span className="muted">({rows.length})</span>
+            Segments <span className="muted" data-testid="measure-count">({rows.length === total ? total : `${rows.length} of ${total}`})</span>
           </h3>
           <span className="spacer" />
           <button
             className="small"
-            title="Download this table (in its current order) as CSV"
+            title="Download this table (the rows shown, in their order) as CSV"
             data-testid="measure-csv"
             onClick={() => {
               const url = URL.createObjectURL(new Blob([rowsToCsv(rows, u, classes)], { type: 'text/csv' }));
@@ -216,6 +293,7 @@ function MeasurementTable({ doc, docVersion, pixelSizeUm, classes, selection, on
             CSV
           </button>
         </div>
+        <FilterBar filter={filter} onChange={setFilter} classes={classes} unit={u} />
         <p className="muted small-text" data-testid="measure-unit">
           Areas in {u}², lengths in {u}{u === 'px' ? ' (set a calibration for µm)' : ''}. Click a row to show the segment.
         </p>
@@ -253,7 +331,7 @@ export function MeasurePanel(p: CalibrationProps & TableProps) {
   return (
     <div className="measure-panel" data-testid="measure-panel">
       <CalibrationSection client={p.client} images={p.images} readOnly={p.readOnly} onError={p.onError} notify={p.notify} />
-      <MeasurementTable doc={p.doc} docVersion={p.docVersion} pixelSizeUm={p.pixelSizeUm} classes={p.classes} selection={p.selection} onPick={p.onPick} />
+      <MeasurementTable client={p.client} readOnly={p.readOnly} onError={p.onError} doc={p.doc} docVersion={p.docVersion} pixelSizeUm={p.pixelSizeUm} classes={p.classes} selection={p.selection} onPick={p.onPick} />
     </div>
   );
 }

@@ -1,7 +1,9 @@
 // The measurement table's pure parts: one row per segment (area, ECD, perimeter in µm when the
 // image is calibrated, else px), sorting by any column, the per-class summary rows, and which row
-// the canvas selection points at. The numbers come from app/stats (scikit-image's definitions).
+// the canvas selection points at, the table's filters and the image's ASTM E112 grain size. The numbers come from app/stats (scikit-image's definitions).
+import { astmIntercept, astmPlanimetric } from '../../../app/stats/astm';
 import { measureGrains } from '../../../app/stats/regions';
+import { grainsOnly } from '../../../app/stats/roles';
 import { summarize } from '../../../app/stats/summary';
 import type { ClassRecord, LabelMap } from '../../../app/types';
 
@@ -114,4 +116,48 @@ export function rowsToCsv(rows: readonly MeasureRow[], unit: 'µm' | 'px', class
   const lines = [`segment_id,class,area_${u}2,ecd_${u},perimeter_${u},touches_edge`];
   for (const r of rows) lines.push([r.id, q(r.classId === null ? '' : (name.get(r.classId) ?? String(r.classId))), r.area, r.ecd, r.perimeter, r.touchesEdge ? 1 : 0].join(','));
   return lines.join('\n') + '\n';
+}
+
+/** Which rows the table shows: one class (or those without one), and a range of area or ECD (in the table's unit). */
+export interface RowFilter {
+  classId: 'all' | 'none' | number;
+  key: 'area' | 'ecd';
+  min: number | null;
+  max: number | null;
+}
+
+export const NO_FILTER: RowFilter = { classId: 'all', key: 'area', min: null, max: null };
+
+export function filterRows(rows: readonly MeasureRow[], f: RowFilter): MeasureRow[] {
+  return rows.filter((r) => {
+    if (f.classId === 'none' ? r.classId !== null : f.classId !== 'all' && r.classId !== f.classId) return false;
+    const v = r[f.key];
+    return (f.min === null || v >= f.min) && (f.max === null || v <= f.max);
+  });
+}
+
+/** A typed bound: a number (comma or point), or null when empty or not a number. */
+export function typedBound(text: string): number | null {
+  if (text.trim() === '') return null;
+  const n = Number(text.replace(',', '.'));
+  return Number.isFinite(n) ? n : null;
+}
+
+export interface GrainSize {
+  /** ASTM E112 planimetric (Jeffries) G over the image, grains only. */
+  planimetricG: number;
+  /** Equivalent whole grains counted (inside + half the cut ones). */
+  grains: number;
+  /** ASTM E112 mean lineal intercept (Heyn) G. */
+  interceptG: number;
+}
+
+/** ASTM E112 G of one image's grains (particle classes left out); null without a calibration or grains. */
+export function grainSize(map: LabelMap, classOf: ReadonlyMap<number, number | null>, particleClasses: ReadonlySet<number>, pixelSizeUm: number | null): GrainSize | null {
+  if (pixelSizeUm === null || !(pixelSizeUm > 0)) return null;
+  const grains = grainsOnly(map, classOf, particleClasses);
+  const p = astmPlanimetric(grains, pixelSizeUm);
+  if (p.equivalentGrains === 0) return null;
+  const i = astmIntercept(grains, pixelSizeUm);
+  return { planimetricG: p.G, grains: p.equivalentGrains, interceptG: i.G };
 }

@@ -8,7 +8,7 @@ import type { SamModelCheck, SamStatus } from '../../../app/contract/sam';
 import { getClient } from '../../client';
 import { errorText, Modal } from '../export/Modal';
 import { percent, useJob } from '../export/useJob';
-import { missingImportInputs, modelRows, type ModelRow } from './format';
+import { missingImportInputs, modelRows, noActiveModelText, type ModelRow } from './format';
 import './models.css';
 
 type Where = 'user' | 'project';
@@ -143,7 +143,7 @@ export function ModelsDialog({ onClose, onChanged, readOnly }: { onClose(): void
                   {status.provider ? ` · runs on ${status.provider.name.toUpperCase()}` : ' · execution provider chosen on first use'}
                 </>
               ) : (
-                <>No SAM model is installed; the classic engine works without one. {status.hint}</>
+                <span data-testid="models-none">{noActiveModelText(status.hint)}</span>
               )}
             </p>
             <div className="gl-models-scroll">

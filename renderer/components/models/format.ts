@@ -113,3 +113,8 @@ export function engineRows(report: ProjectEvalReport, defaultEngine: string | nu
   const key = (s: EvalEngineScore) => (s.rank === null ? Number.POSITIVE_INFINITY : s.rank);
   return [...report.engines].sort((a, b) => key(a) - key(b) || a.engine.localeCompare(b.engine)).map((s) => engineRow(s, report.best, defaultEngine));
 }
+
+/** The Models dialog's line when no model is active: the service's hint, said once (it may already begin "No SAM model installed"). */
+export function noActiveModelText(hint: string): string {
+  return hint.startsWith('No SAM model') ? hint : `No SAM model is active; the classic engine works without one. ${hint}`;
+}

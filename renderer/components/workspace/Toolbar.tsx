@@ -1,6 +1,8 @@
 // The workspace's top bar: project name (and read-only badge), Import…, segmentation mode and the
 // Segment split button, export tools, the SAM model badge and Close.
-import { useRef } from 'react';
+import { useRef, useState } from 'react';
+import { isWebMode } from '../../client';
+import { FolderBrowser } from '../browse/FolderBrowser';
 import type { ProjectInfo } from '../../../app/types';
 import { openModels } from '../../actions/models';
 import { isEnabled, menuActions, runAction, type ActionContext } from '../../actions/registry';
@@ -19,12 +21,15 @@ interface Props {
   sam: SamPrompting;
   actions: ActionContext;
   onImport(files: File[]): void;
+  /** Web mode: import files on the server, chosen in the folder browser. */
+  onImportPaths?(paths: string[]): void;
   onClose(): void;
   onError(e: unknown): void;
 }
 
-export function Toolbar({ project, images, jobs, sam, actions, onImport, onClose, onError }: Props) {
+export function Toolbar({ project, images, jobs, sam, actions, onImport, onImportPaths, onClose, onError }: Props) {
   const fileInput = useRef<HTMLInputElement>(null);
+  const [browsing, setBrowsing] = useState(false);
   const { selected, chosen } = images;
   const all = images.images;
   const { running, mode, invert } = jobs;
@@ -43,6 +48,21 @@ export function Toolbar({ project, images, jobs, sam, actions, onImport, onClose
       <button disabled={project.readOnly} onClick={() => fileInput.current?.click()} data-testid="import-button" title="Import PNG, JPEG or TIFF files (or drop them on the window)">
         Import…
       </button>
+      {onImportPaths && isWebMode() && (
+        <button disabled={project.readOnly} onClick={() => setBrowsing(true)} data-testid="import-server" title="Import images that are on the server, from its folders">
+          From server…
+        </button>
+      )}
+      {browsing && onImportPaths && (
+        <FolderBrowser
+          mode="images"
+          onClose={() => setBrowsing(false)}
+          onChoose={(paths) => {
+            setBrowsing(false);
+            onImportPaths(paths);
+          }}
+        />
+      )}
       <input
         ref={fileInput}
         type="file"
