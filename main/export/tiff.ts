@@ -1,4 +1,4 @@
-// Writes one-page baseline TIFF files (grey or RGB, 8/16/32-bit unsigned, deflate strips) for
+// Writes baseline TIFF files (one page, or one page per slice of a stack) (grey or RGB, 8/16/32-bit unsigned, deflate strips) for
 // datasets that training tools read with tifffile/imageio: micrographs at their own bit depth and
 // instance label maps as integers (sharp converts such rasters to 8-bit sRGB when it writes TIFF).
 import { deflateSync } from 'node:zlib';
@@ -16,19 +16,13 @@ const ROWS_PER_STRIP = 64;
 
 /** Encodes `img` as a little-endian TIFF with Adobe-deflate compressed strips of 64 rows. */
 export function encodeTiff(img: TiffRaster): Uint8Array {
-  const { width, height, channels, bitDepth } = img;
-  const bytesPerSample = bitDepth / 8;
-  const rowBytes = width * channels * bytesPerSample;
-  if (img.data.length !== width * height * channels) throw new Error(`TIFF raster of ${width}x${height}x${channels} needs ${width * height * channels} samples, got ${img.data.length}`);
-  // The host is little-endian (x86, ARM), which the 'II' header declares.
-  const pix = new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  const strips: Uint8Array[] = [];
-  for (let y = 0; y < height; y += ROWS_PER_STRIP) {
-    const rows = Math.min(ROWS_PER_STRIP, height - y);
-    strips.push(deflateSync(pix.subarray(y * rowBytes, (y + rows) * rowBytes), { level: 6 }));
-  }
-  const nStrips = strips.length;
-  // Layout: header, strip data, then the arrays the IFD points to, then the IFD.
+  return encodeTiffPages([img]);
+}
+
+/** Encodes rasters as the pages of one TIFF (a stack's slices: ImageJ, tifffile and sharp read them in order). */
+export function encodeTiffPages(pages: readonly TiffRaster[]): Uint8Array {
+  if (pages.length === 0) throw new Error('A TIFF needs at least one page.');
+  // Layout: header, then per page its strip data, the arrays its IFD points to, and the IFD.
   const chunks: Uint8Array[] = [];
   let pos = 8;
   const put = (b: Uint8Array): number => {
@@ -41,6 +35,33 @@ export function encodeTiff(img: TiffRaster): Uint8Array {
     }
     return at;
   };
+  const ifds = pages.map((img) => writePage(img, put));
+  // Each IFD ends with the offset of the next one (0 after the last).
+  ifds.forEach((ifd, i) => ifd.view.setUint32(ifd.view.byteLength - 4, i + 1 < ifds.length ? ifds[i + 1]!.at : 0, true));
+  const out = new Uint8Array(pos);
+  out.set([0x49, 0x49, 42, 0]);
+  new DataView(out.buffer).setUint32(4, ifds[0]!.at, true);
+  let at = 8;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+function writePage(img: TiffRaster, put: (b: Uint8Array) => number): { at: number; view: DataView } {
+  const { width, height, channels, bitDepth } = img;
+  const bytesPerSample = bitDepth / 8;
+  const rowBytes = width * channels * bytesPerSample;
+  if (img.data.length !== width * height * channels) throw new Error(`TIFF raster of ${width}x${height}x${channels} needs ${width * height * channels} samples, got ${img.data.length}`);
+  // The host is little-endian (x86, ARM), which the 'II' header declares.
+  const pix = new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+  const strips: Uint8Array[] = [];
+  for (let y = 0; y < height; y += ROWS_PER_STRIP) {
+    const rows = Math.min(ROWS_PER_STRIP, height - y);
+    strips.push(deflateSync(pix.subarray(y * rowBytes, (y + rows) * rowBytes), { level: 6 }));
+  }
+  const nStrips = strips.length;
   const stripOffsets = strips.map(put);
   const u32 = (vals: number[]) => new Uint8Array(new Uint32Array(vals).buffer);
   const u16 = (vals: number[]) => new Uint8Array(new Uint16Array(vals).buffer);
@@ -75,13 +96,5 @@ export function encodeTiff(img: TiffRaster): Uint8Array {
     else ifd.setUint32(o + 8, value, true);
   });
   const ifdAt = put(new Uint8Array(ifd.buffer));
-  const out = new Uint8Array(pos);
-  out.set([0x49, 0x49, 42, 0]);
-  new DataView(out.buffer).setUint32(4, ifdAt, true);
-  let at = 8;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return { at: ifdAt, view: ifd };
 }
