@@ -16,6 +16,7 @@
 //   calibration.ts   pixel size from metadata or a scale bar
 //   versions.ts      segmentation versions and batch plans
 //   export.ts        export, label import, statistics
+//   stacks.ts        slice stacks: z order, propagation, 3D objects and export
 //   define.ts        the `method()` helper and shared argument schemas (internal)
 import type { z } from 'zod';
 import { projectMethods, imageMethods, type ImageChangedEvent } from './images';
@@ -33,6 +34,7 @@ import { presetMethods } from './presets';
 import { calibrationMethods } from './calibration';
 import { versionMethods } from './versions';
 import { classMethods } from './classes';
+import { stackMethods } from './stacks';
 import type { ServiceErrorData } from '../errors';
 
 export * from './images';
@@ -51,6 +53,7 @@ export * from './finetune';
 export * from './eval';
 export * from './batch';
 export * from './learn';
+export * from './stacks';
 
 /** Every method of the contract, each declared exactly once in its area file. */
 export const contract = {
@@ -70,6 +73,7 @@ export const contract = {
   ...calibrationMethods,
   ...classMethods,
   ...versionMethods,
+  ...stackMethods,
 };
 
 type Contract = typeof contract;
