@@ -48,8 +48,11 @@ export const stackMethods = {
   'stacks.propagate': method<{ jobId: string }>()(
     z.object({ imageId: id, count: z.number().int().min(1).max(10_000).default(1), direction: z.enum(['up', 'down']).default('up'), engine: z.enum(['auto', 'classic', 'sam']).default('auto') }),
   ),
-  /** Links the slices' segments into 3D objects (overlap of adjacent slices), stores the ids and returns the 3D statistics. */
-  'stacks.stats': method<StackStats & { stackId: number; pixelSizeUm: number | null; spacingUm: number | null }>()(z.object({ stackId: id, minIoU: z.number().min(0.01).max(1).optional() })),
+  /**
+   * Links the slices' segments into 3D objects (segments of adjacent slices overlapping by at least
+   * `minOverlap` of the smaller one, default 0.5), stores the ids and returns the 3D statistics.
+   */
+  'stacks.stats': method<StackStats & { stackId: number; pixelSizeUm: number | null; spacingUm: number | null }>()(z.object({ stackId: id, minOverlap: z.number().min(0.01).max(1).optional() })),
   /** Writes a 3D label TIFF (object ids, one page per slice) and a COCO file of every slice (object id per annotation) into a folder. */
   'stacks.export': method<StackExportResult>()(z.object({ stackId: id, dir: path })),
 };

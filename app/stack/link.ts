@@ -1,7 +1,9 @@
 // 3D objects of a slice stack: segments of consecutive slices that overlap are one object. Pairs
 // are matched greedily by intersection over union (highest first, each segment at most once), the
-// way 2D+t trackers link masks frame to frame; a segment with no match above the threshold starts
-// a new object. Pure, so the app, the CLI, the bench and the tests link the same way.
+// way 2D+t trackers link masks frame to frame. A pair counts when the overlap covers enough of the
+// smaller segment (not IoU: near a particle's pole its section shrinks fast from slice to slice, so
+// nested sections have a low IoU yet are plainly one object). A segment with no partner starts a
+// new object. Pure, so the app, the CLI, the bench and the tests link the same way.
 import type { LabelMap } from '../types';
 
 export interface StackLinks {
@@ -10,8 +12,8 @@ export interface StackLinks {
   objectCount: number;
 }
 
-/** Minimum IoU for two segments of adjacent slices to be the same object. */
-export const DEFAULT_LINK_IOU = 0.3;
+/** Share of the smaller segment two segments of adjacent slices must overlap to be one object. */
+export const DEFAULT_LINK_OVERLAP = 0.5;
 
 function areas(map: LabelMap): Map<number, number> {
   const out = new Map<number, number>();
@@ -40,15 +42,16 @@ function overlaps(a: LabelMap, b: LabelMap): Map<number, Map<number, number>> {
 }
 
 /** Matched pairs (a id -> b id) of two adjacent slices, greedy by IoU. */
-export function matchSlices(a: LabelMap, b: LabelMap, minIoU = DEFAULT_LINK_IOU): Map<number, number> {
+export function matchSlices(a: LabelMap, b: LabelMap, minOverlap = DEFAULT_LINK_OVERLAP): Map<number, number> {
   if (a.width !== b.width || a.height !== b.height) throw new RangeError(`Slices differ in size: ${a.width}x${a.height} and ${b.width}x${b.height}.`);
   const areaA = areas(a);
   const areaB = areas(b);
   const pairs: { a: number; b: number; iou: number }[] = [];
   for (const [x, row] of overlaps(a, b)) {
     for (const [y, inter] of row) {
-      const iou = inter / (areaA.get(x)! + areaB.get(y)! - inter);
-      if (iou >= minIoU) pairs.push({ a: x, b: y, iou });
+      const sa = areaA.get(x)!;
+      const sb = areaB.get(y)!;
+      if (inter / Math.min(sa, sb) >= minOverlap) pairs.push({ a: x, b: y, iou: inter / (sa + sb - inter) });
     }
   }
   // Ties by id, so the result does not depend on the order pixels were scanned in.
@@ -64,7 +67,7 @@ export function matchSlices(a: LabelMap, b: LabelMap, minIoU = DEFAULT_LINK_IOU)
 }
 
 /** Links the segments of slices given in z order into 3D objects (object ids in order of first appearance). */
-export function linkSlices(slices: readonly LabelMap[], minIoU = DEFAULT_LINK_IOU): StackLinks {
+export function linkSlices(slices: readonly LabelMap[], minOverlap = DEFAULT_LINK_OVERLAP): StackLinks {
   const objectOf: Map<number, number>[] = [];
   let next = 1;
   slices.forEach((map, z) => {
@@ -72,7 +75,7 @@ export function linkSlices(slices: readonly LabelMap[], minIoU = DEFAULT_LINK_IO
     const ids = [...areas(map).keys()].sort((p, q) => p - q);
     if (z > 0) {
       const prev = objectOf[z - 1]!;
-      for (const [a, b] of matchSlices(slices[z - 1]!, map, minIoU)) here.set(b, prev.get(a)!);
+      for (const [a, b] of matchSlices(slices[z - 1]!, map, minOverlap)) here.set(b, prev.get(a)!);
     }
     for (const id of ids) if (!here.has(id)) here.set(id, next++);
     objectOf.push(here);

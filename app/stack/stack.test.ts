@@ -48,12 +48,18 @@ test('segments that overlap on adjacent slices are one object; a segment with no
   assert.deepEqual([...objectLabels(s2, links.objectOf[2]!)], [1, 1, 3, 0, 1, 1, 3, 0]);
 });
 
-test('matching is one-to-one by highest IoU and ignores overlaps below the threshold', () => {
+test('matching is one-to-one by highest IoU among pairs overlapping enough of the smaller segment', () => {
   const a = map(6, 1, [[1, 1, 1, 1, 2, 2]]);
   const b = map(6, 1, [[5, 5, 5, 6, 6, 6]]);
-  // 1~5 IoU 3/4, 1~6 IoU 1/6, 2~6 IoU 2/4: 1->5 and 2->6.
+  // 1~5 IoU 3/4 (overlap 3/3), 1~6 overlap 1/3, 2~6 IoU 2/4 (overlap 2/2): 1->5 and 2->6.
   assert.deepEqual([...matchSlices(a, b).entries()], [[1, 5], [2, 6]]);
-  assert.deepEqual([...matchSlices(a, b, 0.8).entries()], []);
+  assert.deepEqual([...matchSlices(a, b, 0.5).entries()], [[1, 5], [2, 6]]);
+  // A small section nested in a big one (a particle near its pole): IoU 1/8, still one object.
+  const big = map(8, 1, [[3, 3, 3, 3, 3, 3, 3, 3]]);
+  const small = map(8, 1, [[0, 0, 0, 4, 0, 0, 0, 0]]);
+  assert.deepEqual([...matchSlices(big, small).entries()], [[3, 4]]);
+  const apart = map(8, 1, [[0, 0, 0, 0, 0, 0, 7, 7]]);
+  assert.deepEqual([...matchSlices(small, apart).entries()], []);
 });
 
 test('3D statistics: voxels, calibrated volume, equivalent sphere diameter and class fractions', () => {

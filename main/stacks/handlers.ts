@@ -6,7 +6,7 @@ import type { stackMethods } from '../../app/contract/stacks';
 import { ServiceError } from '../../app/errors';
 import type { ImageRecord } from '../../app/types';
 import { naturalOrder } from '../../app/stack/order';
-import { DEFAULT_LINK_IOU, linkSlices } from '../../app/stack/link';
+import { DEFAULT_LINK_OVERLAP, linkSlices } from '../../app/stack/link';
 import { stackStats } from '../../app/stack/stats';
 import { MAX_IMAGE_FILE_BYTES } from '../../app/limits';
 import { resolveChosenPath } from '../fs/contain';
@@ -43,7 +43,7 @@ export function stackHandlers(ctx: ServiceContext, sam: SamPrompting): Handlers<
       const store = ctx.project();
       const stack = getStack(store, a.stackId);
       const slices = await readSlices(ctx, stack.imageIds);
-      const links = linkSlices(slices.map((s) => s.labels), a.minIoU ?? DEFAULT_LINK_IOU);
+      const links = linkSlices(slices.map((s) => s.labels), a.minOverlap ?? DEFAULT_LINK_OVERLAP);
       if (!store.readOnly) saveStackObjects(store, stack.imageIds, links.objectOf);
       const pixelSizeUm = store.getImage(stack.imageIds[0]!).pixelSizeUm;
       return { stackId: stack.id, pixelSizeUm, spacingUm: stack.spacingUm, ...stackStats(slices, links, { pixelSizeUm, spacingUm: stack.spacingUm }) };

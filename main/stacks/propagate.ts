@@ -75,8 +75,10 @@ async function grey(ctx: ServiceContext, imageId: number): Promise<GreyImage> {
 
 /**
  * SAM propagation: each segment's box (grown by a tenth) and its innermost pixel prompt SAM on the
- * next slice. A mask that barely overlaps the segment it came from is dropped: the object ended,
- * or SAM found something else. Larger masks are painted first, so small ones stay on top.
+ * next slice. What a mask puts outside that box is cut off (an object moves little from one slice
+ * to the next; a mask that leaks has found its neighbours). A mask that barely overlaps the
+ * segment it came from is dropped: the object ended, or SAM found something else. Larger masks
+ * are painted first, so small ones stay on top.
  */
 async function propagateSam(sam: SamPrompting, labels: LabelMap, imageId: number, signal: AbortSignal): Promise<LabelMap> {
   const { width: w, height: h } = labels;
@@ -102,6 +104,12 @@ async function propagateSam(sam: SamPrompting, labels: LabelMap, imageId: number
     for (let y = 0; y < c.box.height; y++) {
       for (let x = 0; x < c.box.width; x++) {
         if (!c.mask[y * c.box.width + x]) continue;
+        const X = c.box.x + x;
+        const Y = c.box.y + y;
+        if (X < box.x || Y < box.y || X >= box.x + box.width || Y >= box.y + box.height) {
+          c.mask[y * c.box.width + x] = 0;
+          continue;
+        }
         area++;
         if (labels.data[(c.box.y + y) * w + c.box.x + x] === s.id) inter++;
       }

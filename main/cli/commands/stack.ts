@@ -92,14 +92,14 @@ export function registerStackCommands(program: Command): void {
     .description('Link the slices into 3D objects and print their statistics: count, volume, equivalent sphere diameter, volume fractions.')
     .argument('<dir>', 'project folder')
     .requiredOption('--stack <id>', 'stack id')
-    .option('--min-iou <v>', 'overlap (IoU) of two slices\' segments to be one object', '0.3')
+    .option('--min-overlap <v>', "share of the smaller of two adjacent slices' segments that must overlap for them to be one object", '0.5')
     .option('--json', 'machine-readable output')
     .option('--csv', 'one line per object as CSV')
-    .action(async (dir: string, o: { stack: string; minIou: string; json?: boolean; csv?: boolean }) => {
-      const minIoU = Number(o.minIou);
-      if (!(minIoU > 0 && minIoU <= 1)) throw new ServiceError('invalid-argument', `--min-iou must be above 0 and at most 1; got '${o.minIou}'.`);
+    .action(async (dir: string, o: { stack: string; minOverlap: string; json?: boolean; csv?: boolean }) => {
+      const minOverlap = Number(o.minOverlap);
+      if (!(minOverlap > 0 && minOverlap <= 1)) throw new ServiceError('invalid-argument', `--min-overlap must be above 0 and at most 1; got '${o.minOverlap}'.`);
       await withProject(dir, async (svc) => {
-        const st = await svc.call('stacks.stats', { stackId: int('--stack', o.stack), minIoU });
+        const st = await svc.call('stacks.stats', { stackId: int('--stack', o.stack), minOverlap });
         if (o.json) return void console.log(JSON.stringify(st, null, 2));
         if (o.csv) {
           console.log('object_id,voxels,volume_um3,esd_um,esd_voxels,first_slice,last_slice,class_id');
