@@ -1,6 +1,6 @@
 // The workspace's top bar: project name (and read-only badge), Import…, segmentation mode and the
 // Segment split button, export tools, the SAM model badge and Close.
-import { useRef } from 'react';
+import { useRef, type ReactNode } from 'react';
 import type { ProjectInfo } from '../../../app/types';
 import { openModels } from '../../actions/models';
 import { isEnabled, menuActions, runAction, type ActionContext } from '../../actions/registry';
@@ -21,9 +21,11 @@ interface Props {
   onImport(files: File[]): void;
   onClose(): void;
   onError(e: unknown): void;
+  /** More import buttons after Import… (Import stack…). */
+  extra?: ReactNode;
 }
 
-export function Toolbar({ project, images, jobs, sam, actions, onImport, onClose, onError }: Props) {
+export function Toolbar({ project, images, jobs, sam, actions, onImport, onClose, onError, extra }: Props) {
   const fileInput = useRef<HTMLInputElement>(null);
   const { selected, chosen } = images;
   const all = images.images;
@@ -56,6 +58,7 @@ export function Toolbar({ project, images, jobs, sam, actions, onImport, onClose
           onImport(files);
         }}
       />
+      {extra}
       <span className="sep" />
       <label className="inline" title="Phase: threshold regions. Grain: grains split along boundaries.">
         Mode
