@@ -94,7 +94,8 @@ export class GrainLabService {
       ...versionHandlers(ctx),
       ...batchHandlers(ctx),
       ...learnHandlers(ctx),
-      ...stackHandlers(ctx, sam),
+      // The pixel classifier predicts slices through its own handler (one LearnService per service).
+      ...stackHandlers(ctx, sam, (imageIds) => this.invoke('learn.predict', { imageIds, keep: 'person' })),
     };
   }
 

@@ -42,11 +42,12 @@ export const stackMethods = {
   /**
    * Propagates the segmentation of one slice to the next `count` slices (a job): SAM (each segment's
    * box and interior point on the next slice) when a model is installed and chosen, else the classic
-   * engine (each segment's mask seeds a watershed on the next slice). Each result is saved as an
-   * automatic result, which keeps what a person made on that slice.
+   * engine (each segment's mask seeds a watershed on the next slice); 'classifier': the trained pixel
+   * classifier predicts the next slices (learn.predict, phases). Each result is saved as an automatic
+   * result, which keeps what a person made on that slice.
    */
   'stacks.propagate': method<{ jobId: string }>()(
-    z.object({ imageId: id, count: z.number().int().min(1).max(10_000).default(1), direction: z.enum(['up', 'down']).default('up'), engine: z.enum(['auto', 'classic', 'sam']).default('auto') }),
+    z.object({ imageId: id, count: z.number().int().min(1).max(10_000).default(1), direction: z.enum(['up', 'down']).default('up'), engine: z.enum(['auto', 'classic', 'sam', 'classifier']).default('auto') }),
   ),
   /**
    * Links the slices' segments into 3D objects (segments of adjacent slices overlapping by at least

@@ -16,7 +16,7 @@ import { importFiles } from '../handlers/images';
 import type { Handlers, ServiceContext } from '../handlers/context';
 import type { SamPrompting } from '../sam/prompting';
 import { createStack, getStack, listStacks, removeStack, saveStackObjects, setStackSpacing, stackOfImage } from '../store/stacks';
-import { startPropagation } from './propagate';
+import { startPropagation, type PredictImages } from './propagate';
 import { readSlices } from './slices';
 import { exportStack } from './export';
 
@@ -24,7 +24,7 @@ type StackMethods = keyof typeof stackMethods;
 
 const SLICE_EXTENSIONS = new Set(['.tif', '.tiff', '.png', '.jpg', '.jpeg', '.bmp', '.webp']);
 
-export function stackHandlers(ctx: ServiceContext, sam: SamPrompting): Handlers<StackMethods> {
+export function stackHandlers(ctx: ServiceContext, sam: SamPrompting, predict: PredictImages): Handlers<StackMethods> {
   return {
     'stacks.list': () => listStacks(ctx.project()),
     'stacks.ofImage': (a) => {
@@ -38,7 +38,7 @@ export function stackHandlers(ctx: ServiceContext, sam: SamPrompting): Handlers<
       removeStack(ctx.project(), a.stackId);
       return null;
     },
-    'stacks.propagate': (a) => startPropagation(ctx, sam, a),
+    'stacks.propagate': (a) => startPropagation(ctx, sam, predict, a),
     'stacks.stats': async (a) => {
       const store = ctx.project();
       const stack = getStack(store, a.stackId);

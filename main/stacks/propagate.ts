@@ -20,13 +20,16 @@ import { currentLabels } from './slices';
 type Engine = 'classic' | 'sam';
 
 /** Resolves 'auto' to SAM when the active model is installed, else classic. */
-function chooseEngine(sam: SamPrompting, asked: 'auto' | Engine): Engine {
-  if (asked !== 'auto') return asked;
+function chooseEngine(sam: SamPrompting, asked: 'auto' | Engine | 'classifier'): Engine {
+  if (asked === 'classic' || asked === 'sam') return asked;
   const st = sam.status();
   return st.models.some((m) => m.id === st.active && m.installed) ? 'sam' : 'classic';
 }
 
-export async function startPropagation(ctx: ServiceContext, sam: SamPrompting, a: ParsedArgs<'stacks.propagate'>): Promise<{ jobId: string }> {
+/** Starts the pixel classifier's prediction of images (learn.predict). */
+export type PredictImages = (imageIds: number[]) => Promise<{ jobId: string }>;
+
+export async function startPropagation(ctx: ServiceContext, sam: SamPrompting, predict: PredictImages, a: ParsedArgs<'stacks.propagate'>): Promise<{ jobId: string }> {
   const store = ctx.project();
   store.assertWritable();
   const source = store.getImage(a.imageId);
@@ -37,6 +40,8 @@ export async function startPropagation(ctx: ServiceContext, sam: SamPrompting, a
   const targets: number[] = [];
   for (let z = z0 + step; targets.length < a.count && z >= 0 && z < stack.imageIds.length; z += step) targets.push(stack.imageIds[z]!);
   if (targets.length === 0) throw new ServiceError('invalid-argument', `Slice ${z0 + 1} is the ${step > 0 ? 'last' : 'first'} slice of '${stack.name}': there is no slice to propagate to.`);
+  // The pixel classifier needs no source segmentation: it predicts each slice from what it learnt.
+  if (a.engine === 'classifier') return predict(targets);
   if ((await currentLabels(ctx, a.imageId)) === null) throw new ServiceError('invalid-argument', `Slice ${z0 + 1} (${source.name}) has no segmentation yet: segment or draw it first, then propagate it.`);
   const engine = chooseEngine(sam, a.engine);
   // A missing or broken model is refused now, before the job starts.

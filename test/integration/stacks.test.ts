@@ -13,6 +13,10 @@ import type { ProgressEvent } from '../../app/contract';
 import { generateStack } from '../../app/synth/stack';
 import { encodeTiffPages } from '../../main/export/tiff';
 import { encodePng } from '../../main/export/png';
+import { installTinySam } from '../../scripts/build-tiny-sam';
+
+// Keep a developer's own user-level SAM models out of these tests.
+process.env.GRAINLAB_MODELS_DIR = mkdtempSync(join(tmpdir(), 'gl-stack-user-models-'));
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'grainlab-stack-'));
 
@@ -151,6 +155,35 @@ test('a folder of slices is one stack in natural file-name order', async () => {
     await svc.call('stacks.remove', { stackId: stack.id });
     assert.equal(await svc.call('stacks.ofImage', { imageId: stack.imageIds[0]! }), null);
     assert.equal((await svc.call('images.list', {})).length, depth, 'dissolving a stack keeps its images');
+  } finally {
+    await svc.dispose();
+  }
+});
+
+test('with a SAM model installed, auto propagation prompts SAM; the pixel classifier is refused until trained', async () => {
+  const dir = tempDir();
+  const svc = new GrainLabService({ userDataDir: tempDir(), binding: 'web' });
+  try {
+    await svc.call('project.create', { path: join(dir, 'proj') });
+    installTinySam(join(dir, 'proj'));
+    await svc.call('sam.select', { modelId: 'tiny-sam' });
+    const tif = join(dir, 'stack.tif');
+    writeFileSync(tif, encodeTiffPages(ST.slices.map((data) => ({ width: 128, height: 128, channels: 1, bitDepth: 8, data }))));
+    const { stack } = await svc.call('stacks.importPaths', { paths: [tif] });
+    // Slice 4 gets its true labels, as a person's corrected slice would be.
+    const truth = await encodePng({ width: 128, height: 128, channels: 1, bitDepth: 16, data: Uint16Array.from(ST.labels[3]!) });
+    const imp = await svc.call('labels.import', { kind: 'instance', files: [{ name: 'truth.png', bytes: truth }], imageId: stack.imageIds[3]! });
+    await waitJob(svc, imp.jobId);
+    const job = await svc.call('stacks.propagate', { imageId: stack.imageIds[3]!, count: 1 });
+    const end = await waitJob(svc, job.jobId);
+    assert.equal(end.state, 'done', end.message);
+    assert.match(end.title, /\(sam\)$/);
+    const s = (await svc.call('segmentation.get', { imageId: stack.imageIds[4]! }))!;
+    assert.equal(s.engine, 'propagate:sam');
+    // The tiny test model answers in 16 px cells of its frame, so masks are coarse but on the particles.
+    const iou = meanBestIoU(ST.labels[4]!, s.labels);
+    assert.ok(iou > 0.4, `mean IoU ${iou.toFixed(3)} against the truth`);
+    await assert.rejects(svc.call('stacks.propagate', { imageId: stack.imageIds[3]!, count: 1, engine: 'classifier' }), /No pixel classifier has been trained/);
   } finally {
     await svc.dispose();
   }

@@ -76,10 +76,10 @@ export function registerStackCommands(program: Command): void {
     .requiredOption('--image <id>', 'the slice (image id) to start from')
     .option('--count <n>', 'how many slices to go', '1')
     .option('--down', 'go to lower slice numbers instead of higher')
-    .option('--engine <engine>', 'auto, classic or sam', 'auto')
+    .option('--engine <engine>', 'auto (SAM when installed, else classic), classic, sam, or classifier (the trained pixel classifier predicts the slices)', 'auto')
     .option('--quiet', 'no progress output')
     .action(async (dir: string, o: { image: string; count: string; down?: boolean; engine: string; quiet?: boolean }) => {
-      if (!['auto', 'classic', 'sam'].includes(o.engine)) throw new ServiceError('invalid-argument', `--engine must be auto, classic or sam; got '${o.engine}'.`);
+      if (!['auto', 'classic', 'sam', 'classifier'].includes(o.engine)) throw new ServiceError('invalid-argument', `--engine must be auto, classic, sam or classifier; got '${o.engine}'.`);
       await withProject(dir, async (svc) => {
         const { jobId } = await svc.call('stacks.propagate', { imageId: int('--image', o.image), count: int('--count', o.count), direction: o.down ? 'down' : 'up', engine: o.engine as 'auto' });
         const end = await runJob(svc, jobId, o.quiet ?? false);

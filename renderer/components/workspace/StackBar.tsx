@@ -1,7 +1,7 @@
 // The slice bar over the stage when the open image is a slice of a stack: "slice i / n", a slider
 // and buttons to move through the slices (also , and . or Alt+Down / Alt+Up), the slice spacing,
-// propagation of this slice to the next ones (a job with progress and Cancel) and the stack's 3D
-// statistics.
+// propagation of this slice to the next ones (SAM when a model is installed, else classic, or the
+// trained pixel classifier; a job with progress and Cancel) and the stack's 3D statistics.
 import { useState } from 'react';
 import type { GrainLabClient, StackInfo, Result } from '../../../app/contract';
 import type { ClassRecord, ImageRecord } from '../../../app/types';
@@ -24,6 +24,7 @@ export function StackBar({ client, stack, index, current, classes, readOnly, ope
   const n = stack.imageIds.length;
   const [count, setCount] = useState(1);
   const [direction, setDirection] = useState<'up' | 'down'>('up');
+  const [engine, setEngine] = useState<'auto' | 'classic' | 'classifier'>('auto');
   const [stats, setStats] = useState<Result<'stacks.stats'> | null>(null);
   const go = (i: number) => {
     const id = stack.imageIds[Math.max(0, Math.min(n - 1, i))];
@@ -31,7 +32,7 @@ export function StackBar({ client, stack, index, current, classes, readOnly, ope
   };
   const propagate = () => {
     if (!current) return;
-    client.call('stacks.propagate', { imageId: current.id, count, direction }).catch(onError);
+    client.call('stacks.propagate', { imageId: current.id, count, direction, engine }).catch(onError);
   };
   const showStats = () => {
     if (stats) return setStats(null);
@@ -78,8 +79,13 @@ export function StackBar({ client, stack, index, current, classes, readOnly, ope
         <option value="down">to previous</option>
       </select>
       <input className="stack-count" type="number" min={1} max={n - 1} value={count} onChange={(e) => setCount(Math.max(1, Math.round(Number(e.target.value) || 1)))} title="How many slices" data-testid="stack-propagate-count" />
+      <select value={engine} onChange={(e) => setEngine(e.target.value as 'auto')} title="How the next slices are found" data-testid="stack-engine">
+        <option value="auto">SAM or classic</option>
+        <option value="classic">classic</option>
+        <option value="classifier">pixel classifier</option>
+      </select>
       <button
-        disabled={readOnly || !segmented}
+        disabled={readOnly || (!segmented && engine !== 'classifier')}
         onClick={propagate}
         data-testid="stack-propagate"
         title={segmented ? "Propagate this slice's segments to the next slices (SAM when a model is installed, else classic); what you made on those slices is kept" : 'Segment or draw this slice first'}
