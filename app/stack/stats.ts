@@ -4,7 +4,7 @@
 import type { LabelMap } from '../types';
 import type { StackLinks } from './link';
 
-export interface StackObjectStats {
+interface StackObjectStats {
   objectId: number;
   voxels: number;
   /** voxels x pixel area x spacing; null without a pixel size or spacing. */

@@ -6,4 +6,3 @@ export { Random, inverseNormal } from './random';
 export { FractalNoise } from './noise';
 export { PowerDiagram, placeSeeds } from './tessellation';
 export { keepSeedRegions, labelComponents } from './components';
-export { generateStack, type StackSynthResult, type StackParticle } from './stack';

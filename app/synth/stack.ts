@@ -23,7 +23,7 @@ export interface StackSynthOptions {
   noise?: number;
 }
 
-export interface StackParticle {
+interface StackParticle {
   id: number;
   centre: { x: number; y: number; z: number };
   radii: { x: number; y: number; z: number };

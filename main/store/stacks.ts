@@ -82,9 +82,3 @@ export function saveStackObjects(store: ProjectStore, imageIds: readonly number[
     });
   })();
 }
-
-/** The stored 3D object id of each segment of a slice. */
-export function stackObjectsOf(store: ProjectStore, imageId: number): Map<number, number> {
-  const rows = store.db.prepare('SELECT segment_id, object_id FROM stack_objects WHERE image_id = ?').all(imageId) as { segment_id: number; object_id: number }[];
-  return new Map(rows.map((r) => [r.segment_id, r.object_id]));
-}

@@ -8,6 +8,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import Database from 'better-sqlite3';
 import { GrainLabService } from '../../main/service';
 import type { ProgressEvent } from '../../app/contract';
 import { generateStack } from '../../app/synth/stack';
@@ -102,6 +103,8 @@ test('a multi-page TIFF becomes one stack; propagation follows the truth and kee
     for (let z = 2; z < 7; z++) for (const v of ST.labels[z]!) if (v) truthIds.add(v);
     assert.ok(Math.abs(st.objectCount - truthIds.size) <= 1, `${st.objectCount} objects, truth ${truthIds.size}`);
     assert.equal(st.spacingUm, 0.5);
+    let segments = 0;
+    for (const id of stack.imageIds) segments += (await svc.call('segmentation.get', { imageId: id }))?.segments.length ?? 0;
     assert.equal(st.slices, 8);
     for (const o of st.objects) {
       assert.equal(o.esdVoxels, Math.cbrt((6 * o.voxels) / Math.PI));
@@ -125,6 +128,16 @@ test('a multi-page TIFF becomes one stack; propagation follows the truth and kee
       let hits = 0;
       for (let yy = y; yy < y + h; yy++) for (let xx = x; xx < x + w; xx++) if (ids[yy * 128 + xx] === a.track_id) hits++;
       assert.ok(hits > 0, `object ${a.track_id} is on page ${z4}`);
+    }
+
+    // The object id of every segment is stored with the project (read once the project is closed).
+    await svc.call('project.close', {});
+    const db = new Database(join(dir, 'proj', 'project.sqlite'), { readonly: true });
+    try {
+      const stored = db.prepare('SELECT COUNT(DISTINCT object_id) AS n, COUNT(*) AS segments FROM stack_objects').get() as { n: number; segments: number };
+      assert.deepEqual(stored, { n: st.objectCount, segments });
+    } finally {
+      db.close();
     }
   } finally {
     await svc.dispose();
