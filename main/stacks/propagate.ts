@@ -1,6 +1,6 @@
 // Propagating a corrected slice to the next slices of its stack, as a job: slice by slice, the
 // previous slice's current segmentation (with the person's corrections) predicts the next one —
-// with SAM (each segment's box and innermost point prompt the next slice) when a model is
+// with SAM (each segment's box, innermost point and mask prompt the next slice) when a model is
 // installed, else classically (app/stack/propagate.ts). Each prediction is saved as an automatic
 // result (main/store/automatic.ts), so segments a person made on the target slice are kept.
 import type { ParsedArgs } from '../../app/contract';
@@ -79,8 +79,8 @@ async function grey(ctx: ServiceContext, imageId: number): Promise<GreyImage> {
 }
 
 /**
- * SAM propagation: each segment's box (grown by a tenth) and its innermost pixel prompt SAM on the
- * next slice. What a mask puts outside that box is cut off (an object moves little from one slice
+ * SAM propagation: each segment's box (grown by a tenth), its innermost pixel and its mask (as the
+ * decoder's mask prompt, main/sam/prior-mask.ts) prompt SAM on the next slice. What a mask puts outside that box is cut off (an object moves little from one slice
  * to the next; a mask that leaks has found its neighbours). A mask that barely overlaps the
  * segment it came from is dropped: the object ended, or SAM found something else. Larger masks
  * are painted first, so small ones stay on top.
@@ -103,7 +103,7 @@ async function propagateSam(sam: SamPrompting, labels: LabelMap, imageId: number
     const x0 = Math.max(0, b.x - gx);
     const y0 = Math.max(0, b.y - gy);
     const box = { x: x0, y: y0, width: Math.min(w, b.x + b.width + gx) - x0, height: Math.min(h, b.y + b.height + gy) - y0 };
-    const c = await sam.prompt({ imageId, points: [point], box, refine: false });
+    const c = await sam.prompt({ imageId, points: [point], box, refine: false, priorMask: { box: b, mask: crop } });
     let area = 0;
     let inter = 0;
     for (let y = 0; y < c.box.height; y++) {

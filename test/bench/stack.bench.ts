@@ -3,7 +3,7 @@
 // corrected slice) and propagated up and down through the whole stack; IoU per slice against the
 // truth, by distance from the corrected slice, for the classic fallback and the tiny SAM-signature
 // test model (a feature-similarity decoder, not a real SAM: it shows the SAM path runs, not SAM's
-// quality). 3D objects: linking the truth's own slices, and classic segmentation of every slice
+// quality; it adds the mask prompt to its logits, so it mostly copies the slice before and drifts). 3D objects: linking the truth's own slices, and classic segmentation of every slice
 // linked into objects, against the truth's particle count. Not a test: prints figures.
 // Usage: node --import tsx test/bench/stack.bench.ts
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -105,7 +105,7 @@ for (const engine of ['classic', 'sam'] as const) {
     all.push(s.iou);
     console.log(`${engine} slice ${z + 1} (distance ${d}): IoU ${s.iou.toFixed(3)}, recall ${s.recall.toFixed(2)} of ${s.particles}`);
   }
-  const label = engine === 'sam' ? 'tiny SAM test model' : 'classic';
+  const label = engine === 'sam' ? 'tiny SAM test model (box, point, mask)' : 'classic';
   rows.push({ metric: `${label}: mean IoU per particle, all slices`, value: all.reduce((a, b) => a + b, 0) / all.length, unit: 'IoU', note: `${all.length} slices; propagated from slice ${SEED_Z + 1} (its truth) up and down; particles that do not cut it count as 0` });
   for (const d of [1, 2, 4, 8, 11]) {
     const v = byDistance.get(d);
