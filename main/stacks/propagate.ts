@@ -1,13 +1,13 @@
 // Propagating a corrected slice to the next slices of its stack, as a job: slice by slice, the
 // previous slice's current segmentation (with the person's corrections) predicts the next one —
 // with SAM (each segment's box, innermost point and mask prompt the next slice) when a model is
-// installed, else classically (app/stack/propagate.ts). Each prediction is saved as an automatic
-// result (main/store/automatic.ts), so segments a person made on the target slice are kept.
+// installed, else classically (app/stack/propagate.ts, in a segment worker). Each prediction is
+// saved as an automatic result (main/store/automatic.ts), so segments a person made on the target
+// slice are kept.
 import type { ParsedArgs } from '../../app/contract';
 import { ServiceError } from '../../app/errors';
 import type { GreyImage, LabelMap } from '../../app/types';
 import { toGrey } from '../../app/image/display';
-import { propagateClassic } from '../../app/stack/propagate';
 import { segmentStats } from '../../app/labelmap';
 import { distanceTransform } from '../../app/classic/distance';
 import { saveAutomaticResult } from '../store/automatic';
@@ -16,6 +16,7 @@ import { loadPixels } from '../handlers/images';
 import type { SamPrompting } from '../sam/prompting';
 import type { ServiceContext } from '../handlers/context';
 import { currentLabels } from './slices';
+import { runInWorker, segmentation } from '../jobs/run-worker';
 
 type Engine = 'classic' | 'sam';
 
@@ -57,7 +58,11 @@ export async function startPropagation(ctx: ServiceContext, sam: SamPrompting, p
       if (!labels) throw new ServiceError('invalid-argument', `Slice ${store.getImage(from).name} has no segmentation any more.`);
       const classes = new Map(store.listSegments(from).map((s) => [s.id, s.classId]));
       job.progress(k, `${store.getImage(to).name}: predicting`);
-      const predicted = engine === 'sam' ? await propagateSam(sam, labels, to, job.signal) : propagateClassic(await grey(ctx, from), labels, await grey(ctx, to));
+      // Classic: in a segment worker, so the thread serving the UI never waits on a large slice.
+      const predicted =
+        engine === 'sam'
+          ? await propagateSam(sam, labels, to, job.signal)
+          : segmentation(await runInWorker({ kind: 'propagate', current: await grey(ctx, from), labels, next: await grey(ctx, to) }, job.signal, undefined, null)).labels;
       if (job.signal.aborted) throw new ServiceError('cancelled', 'Propagation was cancelled.');
       // The class of the segment each prediction came from goes with it, as an automatic class.
       const saved = await saveAutomaticResult(
