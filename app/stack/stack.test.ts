@@ -8,6 +8,7 @@ import { sphereDiameter, stackStats } from './stats';
 import { propagateClassic } from './propagate';
 import { generateStack } from '../synth/stack';
 import { naturalOrder } from './order';
+import { imageJSpacingUm } from './imagej';
 
 function map(w: number, h: number, rows: number[][]): LabelMap {
   return { width: w, height: h, data: Uint32Array.from(rows.flat()) };
@@ -136,4 +137,11 @@ test('a grain map (no matrix) is propagated onto the same slice unchanged', () =
 
 test('slice files are ordered naturally (2 before 10)', () => {
   assert.deepEqual(naturalOrder(['s10.tif', 's2.tif', 's1.tif']), ['s1.tif', 's2.tif', 's10.tif']);
+});
+
+test('a Fiji stack\'s description gives its slice spacing in µm', () => {
+  assert.equal(imageJSpacingUm('ImageJ=1.54f\nimages=24\nslices=24\nunit=micron\nspacing=0.5\nloop=false\n'), 0.5);
+  assert.equal(imageJSpacingUm('ImageJ=1.54f\nunit=nm\nspacing=250\n'), 0.25);
+  assert.equal(imageJSpacingUm('ImageJ=1.54f\nunit=pixel\nspacing=2\n'), null, 'uncalibrated');
+  assert.equal(imageJSpacingUm('unit=micron\nspacing=0.5\n'), null, 'not ImageJ');
 });

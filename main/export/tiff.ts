@@ -1,5 +1,5 @@
-// Writes baseline TIFF files (one page, or one page per slice of a stack) (grey or RGB, 8/16/32-bit unsigned, deflate strips) for
-// datasets that training tools read with tifffile/imageio: micrographs at their own bit depth and
+// Writes baseline TIFF files (grey or RGB, 8/16/32-bit unsigned, deflate strips; one page, or one
+// page per slice of a stack) for datasets that training tools read with tifffile/imageio: micrographs at their own bit depth and
 // instance label maps as integers (sharp converts such rasters to 8-bit sRGB when it writes TIFF).
 import { deflateSync } from 'node:zlib';
 
@@ -10,6 +10,10 @@ export interface TiffRaster {
   bitDepth: 8 | 16 | 32;
   /** Row-major, channels interleaved. */
   data: Uint8Array | Uint16Array | Uint32Array;
+  /** ImageDescription (ASCII), e.g. the ImageJ header that tells Fiji a file is a stack and its spacing. */
+  description?: string;
+  /** X/YResolution in pixels per unit (no ResolutionUnit: the unit is the description's, as ImageJ reads it). */
+  pixelsPerUnit?: number;
 }
 
 const ROWS_PER_STRIP = 64;
@@ -70,19 +74,28 @@ function writePage(img: TiffRaster, put: (b: Uint8Array) => number): { at: numbe
   const countsAt = nStrips > 1 ? put(u32(strips.map((s) => s.byteLength))) : strips[0]!.byteLength;
   const bpsAt = channels === 3 ? put(u16([bitDepth, bitDepth, bitDepth])) : bitDepth;
   const sfAt = channels === 3 ? put(u16([1, 1, 1])) : 1;
+  const ASCII = 2;
   const SHORT = 3;
   const LONG = 4;
+  // Padded past 4 bytes, so the text always lies outside the entry (which holds its offset).
+  const text = img.description === undefined ? null : new TextEncoder().encode(`${img.description.replace(/[^\x20-\x7e\n]/g, '?').padEnd(4, ' ')}\0`);
+  const textAt = text ? put(text) : 0;
+  const RATIONAL = 5;
+  const res = img.pixelsPerUnit !== undefined && img.pixelsPerUnit > 0 ? put(u32([Math.round(img.pixelsPerUnit * 1e6), 1e6])) : 0;
   const entries: [tag: number, type: number, count: number, value: number][] = [
     [256, LONG, 1, width],
     [257, LONG, 1, height],
     [258, SHORT, channels, bpsAt],
     [259, SHORT, 1, 8], // Adobe deflate
     [262, SHORT, 1, channels === 3 ? 2 : 1], // RGB or BlackIsZero
+    ...(text ? [[270, ASCII, text.byteLength, textAt] as [number, number, number, number]] : []),
     [273, LONG, nStrips, offsetsAt],
     [277, SHORT, 1, channels],
     [278, LONG, 1, ROWS_PER_STRIP],
     [279, LONG, nStrips, countsAt],
+    ...(res ? ([[282, RATIONAL, 1, res], [283, RATIONAL, 1, res]] as [number, number, number, number][]) : []),
     [284, SHORT, 1, 1], // chunky
+    ...(res ? [[296, SHORT, 1, 1] as [number, number, number, number]] : []),
     [339, SHORT, channels, sfAt], // unsigned integers
   ];
   const ifd = new DataView(new ArrayBuffer(2 + entries.length * 12 + 4));

@@ -1,5 +1,6 @@
 // 3D export of a slice stack: a multi-page label TIFF (one page per slice, pixel = 3D object id,
-// 16-bit when the ids fit, else 32-bit) that ImageJ/Fiji, tifffile and napari read as a volume,
+// 16-bit when the ids fit, else 32-bit, with ImageJ's header: z-stack, µm calibration and slice
+// spacing when known) that ImageJ/Fiji, tifffile and napari read as a volume,
 // and one COCO file with every slice as an image (its z) and every segment as an annotation
 // carrying its 3D object id (`track_id`, as video-instance datasets name it, and grainlab.objectId).
 import { writeFile } from 'node:fs/promises';
@@ -26,10 +27,15 @@ export async function exportStack(ctx: ServiceContext, stackId: number, dir: str
   if (!store.readOnly) saveStackObjects(store, stack.imageIds, links.objectOf);
   await makeDirs(dir, 'export folder');
   const wide = links.objectCount > 65535;
+  const pixelSizeUm = store.getImage(stack.imageIds[0]!).pixelSizeUm;
   const pages: TiffRaster[] = slices.map((s, z) => {
     const ids = objectLabels(s.labels, links.objectOf[z]!);
     return { width: s.labels.width, height: s.labels.height, channels: 1, bitDepth: wide ? 32 : 16, data: wide ? ids : Uint16Array.from(ids) };
   });
+  // ImageJ's header on the first page: Fiji opens the file as a z-stack, calibrated when it can be.
+  const calibrated = pixelSizeUm !== null && stack.spacingUm !== null;
+  pages[0]!.description = `ImageJ=1.11a\nimages=${pages.length}\nslices=${pages.length}\n${calibrated ? `unit=micron\nspacing=${stack.spacingUm}\n` : ''}loop=false\n`;
+  if (calibrated) for (const p of pages) p.pixelsPerUnit = 1 / pixelSizeUm;
   const base = stem(stack.name);
   const tiff = join(dir, `${base}-objects.tif`);
   await writeFile(tiff, encodeTiffPages(pages));

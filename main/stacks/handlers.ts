@@ -1,11 +1,14 @@
 // Service handlers of slice stacks: making and importing stacks, propagation, 3D objects and
 // statistics, 3D export.
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { stackMethods } from '../../app/contract/stacks';
 import { ServiceError } from '../../app/errors';
 import type { ImageRecord } from '../../app/types';
 import { naturalOrder } from '../../app/stack/order';
+import { imageJSpacingUm } from '../../app/stack/imagej';
+import { latin1 } from '../../app/calibration/vendors';
+import { readTiffTags } from '../calibration/tiff-tags';
 import { DEFAULT_LINK_OVERLAP, linkSlices } from '../../app/stack/link';
 import { stackStats } from '../../app/stack/stats';
 import { MAX_IMAGE_FILE_BYTES } from '../../app/limits';
@@ -88,6 +91,25 @@ async function importStack(ctx: ServiceContext, paths: readonly string[], name: 
     images.push(...mine.sort((p, q) => p.page - q.page));
   }
   const stackName = name ?? (files.length === 1 ? basename(files[0]!) : basename(paths[0]!));
-  const stack = createStack(store, stackName, images.map((im) => im.id), spacingUm);
+  const spacing = spacingUm ?? (files.length === 1 ? await fijiSpacing(files[0]!) : null);
+  const stack = createStack(store, stackName, images.map((im) => im.id), spacing);
   return { stack, import: result };
+}
+
+/** The slice spacing a Fiji/ImageJ stack wrote into its first page's description (read from the file's head). */
+async function fijiSpacing(file: string): Promise<number | null> {
+  try {
+    const fh = await open(file, 'r');
+    try {
+      // ImageJ writes the first IFD and its description at the start of the file.
+      const head = new Uint8Array(1024 * 1024);
+      const { bytesRead } = await fh.read(head, 0, head.length, 0);
+      const desc = readTiffTags(head.subarray(0, bytesRead), 0, new Set([270]))?.tags.get(270);
+      return desc ? imageJSpacingUm(latin1(desc.bytes)) : null;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return null; // no spacing is no error: it can be set later
+  }
 }

@@ -130,6 +130,13 @@ test('a multi-page TIFF becomes one stack; propagation follows the truth and kee
       assert.ok(hits > 0, `object ${a.track_id} is on page ${z4}`);
     }
 
+    // The label TIFF carries ImageJ's header: imported again, it is a stack with the same spacing and pixel size.
+    const back = await svc.call('stacks.importPaths', { paths: [ex.tiff], name: 'labels back' });
+    assert.equal(back.stack.imageIds.length, 8);
+    assert.equal(back.stack.spacingUm, 0.5);
+    const first = (await svc.call('images.list', {})).find((im) => im.id === back.stack.imageIds[0])!;
+    assert.ok(Math.abs(first.pixelSizeUm! - 0.25) < 1e-6, `pixel size ${first.pixelSizeUm}`);
+
     // The object id of every segment is stored with the project (read once the project is closed).
     await svc.call('project.close', {});
     const db = new Database(join(dir, 'proj', 'project.sqlite'), { readonly: true });
