@@ -94,6 +94,12 @@ test('a multi-page TIFF becomes one stack; propagation follows the truth and kee
     const after4 = (await svc.call('segmentation.get', { imageId: stack.imageIds[3]! }))!;
     const kept = after4.segments.find((s) => s.verified)!;
     assert.deepEqual([...after4.labels.keys()].filter((i) => after4.labels[i] === kept.id), minePixels);
+    // Cancelled at once: the next slice stays as it was.
+    const cancelled = await svc.call('stacks.propagate', { imageId: stack.imageIds[6]!, count: 1, engine: 'classic' });
+    const ended = waitJob(svc, cancelled.jobId);
+    assert.equal(await svc.call('jobs.cancel', { jobId: cancelled.jobId }), true);
+    assert.equal((await ended).state, 'cancelled');
+    assert.equal(await svc.call('segmentation.get', { imageId: stack.imageIds[7]! }), null);
     // Past the last slice there is nothing to propagate to.
     await assert.rejects(svc.call('stacks.propagate', { imageId: stack.imageIds[7]!, count: 1 }), /last slice/);
 
