@@ -1,6 +1,6 @@
 // 3D export of a slice stack: a multi-page label TIFF (one page per slice, pixel = 3D object id,
 // 16-bit when the ids fit, else 32-bit, with ImageJ's header: z-stack, µm calibration and slice
-// spacing when known) that ImageJ/Fiji, tifffile and napari read as a volume,
+// spacing when known, so Fiji opens it as a z-stack),
 // and one COCO file with every slice as an image (its z) and every segment as an annotation
 // carrying its 3D object id (`track_id`, as video-instance datasets name it, and grainlab.objectId).
 import { writeFile } from 'node:fs/promises';
