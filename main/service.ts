@@ -35,6 +35,7 @@ import { batchHandlers } from './handlers/batch';
 import { learnHandlers } from './learn/handlers';
 import { browseHandlers } from './handlers/browse';
 import { measureHandlers } from './handlers/measure';
+import { stackHandlers } from './stacks/handlers';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -97,6 +98,8 @@ export class GrainLabService {
       ...learnHandlers(ctx),
       ...browseHandlers(ctx),
       ...measureHandlers(ctx),
+      // The pixel classifier predicts slices through its own handler (one LearnService per service).
+      ...stackHandlers(ctx, sam, (imageIds) => this.invoke('learn.predict', { imageIds, keep: 'person' })),
     };
   }
 
@@ -244,6 +247,7 @@ const READ_ONLY_METHODS: ReadonlySet<string> = new Set<MethodName>([
   'versions.list', 'versions.get',
   'learn.scribbles.list', 'learn.labels', 'learn.status', 'learn.predictRegion', 'learn.nextUncertain', 'learn.export',
   'fs.list', 'measure.roles',
+  'stacks.list', 'stacks.ofImage', 'stacks.stats', 'stacks.export',
 ]);
 
 /** A method as the person knows it, for the read-only refusal. */
@@ -260,5 +264,6 @@ function describe(method: string): string {
   if (method.startsWith('cluster.') || method.startsWith('classify.')) return 'Changing classes or clusters';
   if (method.startsWith('sam.')) return 'Prompting SAM';
   if (method.startsWith('learn.')) return 'Teaching the pixel classifier';
+  if (method.startsWith('stacks.')) return 'Changing slice stacks';
   return `'${method}'`;
 }

@@ -18,6 +18,8 @@ import type { HoverInfo, ViewerHandle } from './components/Viewer';
 import { ImageSidebar } from './components/workspace/ImageSidebar';
 import { Panel } from './components/workspace/Panel';
 import { Stage } from './components/workspace/Stage';
+import { StackBar } from './components/workspace/StackBar';
+import { StackImport } from './components/workspace/StackImport';
 import { StatusBar } from './components/workspace/StatusBar';
 import { Toolbar } from './components/workspace/Toolbar';
 import { Observable } from './editor/observable';
@@ -33,6 +35,7 @@ import { useModelDialogs } from './workspace/model-dialogs';
 import { useLearn } from './workspace/learn';
 import { useImports, useProject } from './workspace/project';
 import { useSamPrompting } from './workspace/sam';
+import { useStack } from './workspace/stack';
 import { useToasts, type Toasts as ToastState } from './workspace/toasts';
 import { useToolInput, useToolState } from './workspace/tools';
 import { useOverlaySettings, useViewSettings } from './workspace/view-settings';
@@ -119,6 +122,7 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
   const { toolContext, switchTool } = useToolInput({ state: tools, image, selectedRef: images.selectedRef, selection, clusters, sam, notify: toast, redraw, onScribble: (i) => void onScribble(i) });
   const overlay = useOverlaySettings(view, images.classes, clusters);
   const modelDialogs = useModelDialogs();
+  const stack = useStack(client, images.selected, onError);
   const actions = buildActionContext({
     images,
     image,
@@ -135,6 +139,7 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
     notify: toast,
     onError,
     setImageStatus: (imageId, status) => client.call('images.setStatus', { imageId, status }).then(() => images.refresh()),
+    stack: stack.stack,
   });
   useKeyboard({
     tool: () => tools.tools[tools.toolRef.current],
@@ -165,13 +170,16 @@ function Workspace({ client, project, onClose, toasts }: { client: GrainLabClien
         void imports.importFiles(Array.from(e.dataTransfer.files));
       }}
     >
-      <Toolbar project={project} images={images} jobs={jobs} sam={sam} actions={actions} onImport={(f) => void imports.importFiles(f)} onImportPaths={(p) => void imports.importPaths(p)} onClose={onClose} onError={onError} />
+      <Toolbar project={project} images={images} jobs={jobs} sam={sam} actions={actions} onImport={(f) => void imports.importFiles(f)} onImportPaths={(p) => void imports.importPaths(p)} onClose={onClose} onError={onError}
+        extra={<StackImport client={client} disabled={project.readOnly} onImported={(id) => void images.refresh().then(() => images.open(id), onError)} onError={onError} />}
+      />
       <ImageSidebar images={images} />
       <Stage images={images} image={image} contrast={contrast} viewer={viewer} tools={tools} toolContext={toolContext} selection={selection} overlay={overlay} hover={hover} viewport={viewport} view={view} actions={actions} jobs={jobs}
         notes={
           <>
             {dragging && <div className="drop-overlay">Drop PNG, JPEG or TIFF files to import</div>}
             {imports.importing && <div className="importing">{imports.importing}</div>}
+            {stack.stack && image.raster && stack.index >= 0 && <StackBar client={client} stack={stack.stack} index={stack.index} current={current} classes={images.classes} readOnly={project.readOnly} open={images.open} onChanged={stack.refresh} onError={onError} />}
           </>
         }
       />

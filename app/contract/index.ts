@@ -16,6 +16,7 @@
 //   calibration.ts   pixel size from metadata or a scale bar
 //   versions.ts      segmentation versions and batch plans
 //   export.ts        export, label import, statistics
+//   stacks.ts        slice stacks: z order, propagation, 3D objects and export
 //   define.ts        the `method()` helper and shared argument schemas (internal)
 import type { z } from 'zod';
 import { projectMethods, imageMethods, type ImageChangedEvent } from './images';
@@ -35,6 +36,7 @@ import { versionMethods } from './versions';
 import { classMethods } from './classes';
 import { browseMethods } from './browse';
 import { measureMethods } from './measure';
+import { stackMethods } from './stacks';
 import type { ServiceErrorData } from '../errors';
 
 export * from './images';
@@ -55,6 +57,7 @@ export * from './batch';
 export * from './learn';
 export * from './browse';
 export * from './measure';
+export * from './stacks';
 
 /** Every method of the contract, each declared exactly once in its area file. */
 export const contract = {
@@ -76,6 +79,7 @@ export const contract = {
   ...versionMethods,
   ...browseMethods,
   ...measureMethods,
+  ...stackMethods,
 };
 
 type Contract = typeof contract;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { encodeTiff } from './tiff';
+import { encodeTiff, encodeTiffPages } from './tiff';
 
 const W = 37;
 const H = 150; // three strips
@@ -33,4 +33,14 @@ test('RGB 8-bit TIFF reads back exactly', async () => {
 
 test('a raster of the wrong length is refused', () => {
   assert.throws(() => encodeTiff({ width: 4, height: 4, channels: 1, bitDepth: 8, data: new Uint8Array(15) }), /needs 16 samples, got 15/);
+});
+
+test('a multi-page TIFF (a stack of 32-bit label slices) reads back page by page', async () => {
+  const pages = [0, 1, 2].map((z) => Uint32Array.from({ length: W * H }, (_, i) => (i % 5 === z ? 70_000 + z : 0)));
+  const tif = encodeTiffPages(pages.map((data) => ({ width: W, height: H, channels: 1, bitDepth: 32, data })));
+  assert.equal((await sharp(tif).metadata()).pages, 3);
+  for (let z = 0; z < 3; z++) {
+    const raw = await sharp(tif, { page: z }).toColourspace('b-w').raw({ depth: 'uint' }).toBuffer();
+    assert.deepEqual(new Uint32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4), pages[z], `page ${z}`);
+  }
 });

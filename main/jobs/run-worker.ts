@@ -43,7 +43,7 @@ export function runInWorker(
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new ServiceError('cancelled', 'Segmentation was cancelled.'));
     // Classic requests reuse a started segment worker (worker-cache.ts): small images would otherwise cost a thread start each.
-    const reusable = req.kind === 'classic';
+    const reusable = req.kind === 'classic' || req.kind === 'propagate';
     const worker = reusable ? classicWorkers.acquire() : spawnWorker(import.meta.url, req.kind === 'sam-auto' ? 'segment.worker' : 'cluster.worker');
     let settled = false;
     const finish = (fn: () => void, clean = false) => {

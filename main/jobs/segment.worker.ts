@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { segmentClassicDetailed } from '../../app/classic';
 import { DEFAULT_TILING, segmentPhasesTiled } from '../../app/classic/tiled';
+import { propagateClassic } from '../../app/stack/propagate';
 
 /** Images above this many pixels (4096 x 4096) are segmented in tiles in phase mode. */
 const TILED_MIN_PIXELS = 4096 * 4096;
@@ -30,6 +31,8 @@ export interface ClassicDetail {
 export type SegmentRequest =
   | { kind: 'classic'; raster: RasterImage; options: ClassicOptions }
   | { kind: 'sam-auto'; raster: RasterImage; options: SamAutoOptions; name: string }
+  /** A stack slice's segmentation carried to the next slice (app/stack/propagate.ts). */
+  | { kind: 'propagate'; current: GreyImage; labels: LabelMap; next: GreyImage }
   | ClusterRequest;
 
 /** The requests cluster.worker.ts serves. */
@@ -83,6 +86,11 @@ function post(m: SegmentMessage, transfer: ArrayBuffer[] = []): void {
 
 async function run(req: SegmentRequest): Promise<void> {
   const progress = (done: number, total: number, stage: string) => post({ type: 'progress', done, total, stage });
+  if (req.kind === 'propagate') {
+    const labels = propagateClassic(req.current, req.labels, req.next);
+    post({ type: 'result', labels: labels.data, width: labels.width, height: labels.height, stats: segmentStats(labels) }, [labels.data.buffer as ArrayBuffer]);
+    return;
+  }
   if (req.kind !== 'classic' && req.kind !== 'sam-auto') throw new ServiceError('internal', `The segmentation worker does not do '${req.kind}'.`);
   if (req.kind === 'classic') {
     // Colour is kept: the classic grain mode uses it on colour-etched images.

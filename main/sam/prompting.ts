@@ -15,6 +15,7 @@ import { listModels, resolveModelPaths, type SamModelPaths } from './models';
 import type { ProviderName } from './providers';
 import { frameGeometry, type PreprocessOptions } from './preprocess';
 import { maskFromDecoder } from './upsample';
+import { priorMaskInput } from './prior-mask';
 
 const SAM_MODEL_SETTING = 'sam.model';
 /** Bytes of embeddings the project database keeps (rows of the current model's size). */
@@ -283,6 +284,8 @@ export class SamPrompting {
     points: { x: number; y: number; label: 0 | 1 }[];
     box?: { x: number; y: number; width: number; height: number } | undefined;
     refine: boolean;
+    /** A mask prompt from elsewhere (a segment of the slice before), in image pixels; wins over `refine`. */
+    priorMask?: { box: { x: number; y: number; width: number; height: number }; mask: Uint8Array };
   }): Promise<SamCandidate> {
     const t0 = performance.now();
     const im = this.deps.project().getImage(args.imageId);
@@ -305,9 +308,10 @@ export class SamPrompting {
     // Above the decoder's frame size, take frame-resolution logits and upsample around the mask only.
     const f = engine.frameSize(g);
     const frame = im.width * im.height > f.width * f.height;
+    const maskInput = args.priorMask ? priorMaskInput(args.priorMask, g, engine.info.layout) : prior !== undefined && prior.key === emb.key ? prior.data : undefined;
     const r = await engine.decode(
       emb,
-      { points: args.points, ...(b ? { box: b } : {}), ...(prior !== undefined && prior.key === emb.key ? { maskInput: prior.data } : {}) },
+      { points: args.points, ...(b ? { box: b } : {}), ...(maskInput !== undefined ? { maskInput } : {}) },
       { best: true, output: 'logits', lowRes: true, resolution: frame ? 'frame' : 'image' },
     );
     if (r.lowRes !== null) {

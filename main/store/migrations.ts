@@ -208,6 +208,30 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    description: 'slice stacks: ordered slices with spacing, 3D objects linking segments across slices',
+    sql: `
+      CREATE TABLE stacks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        spacing_um REAL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+      CREATE TABLE stack_slices (
+        stack_id INTEGER NOT NULL REFERENCES stacks(id) ON DELETE CASCADE,
+        z INTEGER NOT NULL,
+        image_id INTEGER NOT NULL UNIQUE REFERENCES images(id) ON DELETE CASCADE,
+        PRIMARY KEY (stack_id, z)
+      ) WITHOUT ROWID;
+      CREATE TABLE stack_objects (
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        segment_id INTEGER NOT NULL,
+        object_id INTEGER NOT NULL,
+        PRIMARY KEY (image_id, segment_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

@@ -21,6 +21,7 @@ import { reviewImage } from './review-image';
 import { segmentImage } from './segment';
 import { openClusters, phaseMap, segmentAll, segmentChosen } from './segment-menu';
 import { selectAll } from './select-all';
+import { nextSlice, previousSlice } from './stack';
 import { classActions, clearClass } from './set-class';
 import { toolActions } from './tool';
 import { Keymap } from './keymap';
@@ -62,6 +63,8 @@ export const ACTIONS: readonly Action[] = [
   help,
   nextImage,
   previousImage,
+  nextSlice,
+  previousSlice,
   segmentImage,
   segmentChosen,
   segmentAll,

@@ -40,6 +40,8 @@ export interface ActionContext {
   /** The open image's record and the project's images in list order. */
   readonly image: ImageRecord | null;
   readonly images: readonly ImageRecord[];
+  /** The slice stack the open image belongs to (its image ids in z order); absent or null for a single image. */
+  readonly stack?: { readonly imageIds: readonly number[] } | null;
   /** Images chosen in the list (project-wide commands work on them). */
   readonly chosen: readonly number[];
   /** A job (segmentation, phase map…) is running. */

@@ -29,6 +29,8 @@ interface ActionContextDeps {
   notify(kind: 'info' | 'error', text: string): void;
   onError(e: unknown): void;
   setImageStatus(imageId: number, status: 'in-review' | 'verified' | 'new' | 'auto-segmented'): Promise<unknown>;
+  /** The open image's slice stack (renderer/workspace/stack.ts). */
+  stack?: { imageIds: readonly number[] } | null;
 }
 
 export function buildActionContext(d: ActionContextDeps): ActionContext {
@@ -49,6 +51,7 @@ export function buildActionContext(d: ActionContextDeps): ActionContext {
     tool: d.tools.toolId,
     image: images.current,
     images: images.images,
+    stack: d.stack ?? null,
     chosen: images.chosen,
     running: d.jobs.running,
     classes: images.classes,

@@ -1,6 +1,6 @@
 // The workspace's top bar: project name (and read-only badge), Import…, segmentation mode and the
 // Segment split button, export tools, the SAM model badge and Close.
-import { useRef, useState } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
 import { isWebMode } from '../../client';
 import { FolderBrowser } from '../browse/FolderBrowser';
 import type { ProjectInfo } from '../../../app/types';
@@ -25,9 +25,11 @@ interface Props {
   onImportPaths?(paths: string[]): void;
   onClose(): void;
   onError(e: unknown): void;
+  /** More import buttons after Import… (Import stack…). */
+  extra?: ReactNode;
 }
 
-export function Toolbar({ project, images, jobs, sam, actions, onImport, onImportPaths, onClose, onError }: Props) {
+export function Toolbar({ project, images, jobs, sam, actions, onImport, onImportPaths, onClose, onError, extra }: Props) {
   const fileInput = useRef<HTMLInputElement>(null);
   const [browsing, setBrowsing] = useState(false);
   const { selected, chosen } = images;
@@ -76,6 +78,7 @@ export function Toolbar({ project, images, jobs, sam, actions, onImport, onImpor
           onImport(files);
         }}
       />
+      {extra}
       <span className="sep" />
       <label className="inline" title="Phase: threshold regions. Grain: grains split along boundaries.">
         Mode
