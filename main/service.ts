@@ -33,6 +33,7 @@ import { classHandlers } from './handlers/classes';
 import { versionHandlers } from './handlers/versions';
 import { batchHandlers } from './handlers/batch';
 import { learnHandlers } from './learn/handlers';
+import { channelHandlers } from './channels/handlers';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -93,6 +94,7 @@ export class GrainLabService {
       ...versionHandlers(ctx),
       ...batchHandlers(ctx),
       ...learnHandlers(ctx),
+      ...channelHandlers(ctx),
     };
   }
 
@@ -239,6 +241,7 @@ const READ_ONLY_METHODS: ReadonlySet<string> = new Set<MethodName>([
   'classes.export', 'presets.list', 'presets.export', 'calibration.list', 'segmentation.settings', 'segment.plan', 'segment.preview',
   'versions.list', 'versions.get',
   'learn.scribbles.list', 'learn.labels', 'learn.status', 'learn.predictRegion', 'learn.nextUncertain', 'learn.export',
+  'channels.list', 'channels.display',
 ]);
 
 /** A method as the person knows it, for the read-only refusal. */
@@ -254,5 +257,6 @@ function describe(method: string): string {
   if (method.startsWith('cluster.') || method.startsWith('classify.')) return 'Changing classes or clusters';
   if (method.startsWith('sam.')) return 'Prompting SAM';
   if (method.startsWith('learn.')) return 'Teaching the pixel classifier';
+  if (method.startsWith('channels.')) return 'Changing elemental maps';
   return `'${method}'`;
 }

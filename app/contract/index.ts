@@ -15,6 +15,7 @@
 //   presets.ts       saved segmentation settings and previews
 //   calibration.ts   pixel size from metadata or a scale bar
 //   versions.ts      segmentation versions and batch plans
+//   channels.ts      elemental maps (EDS) on an image: import, registration, overlay
 //   export.ts        export, label import, statistics
 //   define.ts        the `method()` helper and shared argument schemas (internal)
 import type { z } from 'zod';
@@ -33,6 +34,7 @@ import { presetMethods } from './presets';
 import { calibrationMethods } from './calibration';
 import { versionMethods } from './versions';
 import { classMethods } from './classes';
+import { channelMethods } from './channels';
 import type { ServiceErrorData } from '../errors';
 
 export * from './images';
@@ -51,6 +53,7 @@ export * from './finetune';
 export * from './eval';
 export * from './batch';
 export * from './learn';
+export * from './channels';
 
 /** Every method of the contract, each declared exactly once in its area file. */
 export const contract = {
@@ -70,6 +73,7 @@ export const contract = {
   ...calibrationMethods,
   ...classMethods,
   ...versionMethods,
+  ...channelMethods,
 };
 
 type Contract = typeof contract;

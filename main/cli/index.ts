@@ -15,6 +15,7 @@ import { registerClassCommands } from './commands/classes';
 import { registerVersionCommands } from './commands/versions';
 import { registerBatchCommands } from './commands/batch';
 import { registerLearnCommands } from './commands/learn';
+import { registerChannelCommands } from './commands/channels';
 
 function buildProgram(): Command {
   const program = new Command();
@@ -36,6 +37,7 @@ function buildProgram(): Command {
   registerVersionCommands(program);
   registerBatchCommands(program);
   registerLearnCommands(program);
+  registerChannelCommands(program);
   return program;
 }
 

@@ -8,6 +8,7 @@ import { ServiceError } from '../../../app/errors';
 import { generateGrains, generatePhases, type PhaseStructure } from '../../../app/synth';
 import { encodePng } from '../../export/png';
 import { ProgressWriter } from '../common';
+import { writeEdsSet } from './synth-eds';
 
 interface SynthOptions {
   kind: 'grains' | 'phases';
@@ -17,6 +18,7 @@ interface SynthOptions {
   bits: string;
   structure: PhaseStructure;
   grains?: string;
+  eds?: boolean;
 }
 
 function int(name: string, v: string, lo: number, hi: number): number {
@@ -37,12 +39,14 @@ export function registerSynthCommands(program: Command): void {
     .addOption(new Option('--bits <n>', 'bit depth of the images').choices(['8', '16']).default('8'))
     .addOption(new Option('--structure <s>', 'phases: second-phase morphology').choices(['particles', 'lamellae', 'network']).default('particles'))
     .option('--grains <n>', 'grains: grains per image (default from the size)')
+    .option('--eds', 'SEM images with elemental maps (Fe, Ni, Cr; coarser and shifted) and phase labels: two phases share a grey level')
     .action(async (dir: string, o: SynthOptions) => {
       const count = int('count', o.count, 1, 10_000);
       const size = int('size', o.size, 256, 8192);
       const seed0 = int('seed', o.seed, 0, 2 ** 31 - 1);
       const bitDepth = Number(o.bits) as 8 | 16;
       const out = resolve(dir);
+      if (o.eds) return writeEdsSet(out, count, size, seed0);
       await makeDirs(join(out, 'images'), 'output folder');
       await makeDirs(join(out, 'labels'), 'output folder');
       const progress = new ProgressWriter();
