@@ -185,7 +185,8 @@ function searchShift(down: Float64Array, maps: readonly ChannelMap[], u0: number
  * normalised cross-correlation between the maps and the SEM image box-averaged to the map grid
  * (squared, so an element brighter where the SEM is darker counts as well as one brighter where it
  * is brighter). Searched over whole pixels of maps reduced to at most 128 px (coarse), then whole
- * map pixels around that, then tenths of a map pixel. A direct search rather than FFT phase
+ * map pixels around that, then whole SEM pixels, with a parabola through the neighbouring scores
+ * for the fraction of a pixel. A direct search rather than FFT phase
  * correlation: the search runs on small grids, the window is a fraction of them, it copes with
  * maps that correlate negatively with the SEM, and no FFT library is a dependency of the project.
  */
@@ -212,14 +213,30 @@ export function estimateRegistration(semIn: GreyImage, maps: readonly ChannelMap
   } else {
     best = searchShift(boxDown(sem, wsx, wsy, mw, mh, 0, 0), maps, 0, 0, R);
   }
-  // Refinement: the SEM cell grid offset by tenths of a map pixel around the best whole shift.
-  let fine = { fx: 0, fy: 0, s: best.s };
-  for (let fy = -5; fy <= 5; fy++) {
-    for (let fx = -5; fx <= 5; fx++) {
-      if (fx === 0 && fy === 0) continue;
-      const s = shiftScore(boxDown(sem, wsx, wsy, mw, mh, (fx / 10) * wsx, (fy / 10) * wsy), maps, best.du, best.dv);
-      if (s > fine.s) fine = { fx, fy, s };
+  // Refinement: the SEM cell grid offset by whole (working) SEM pixels around the best whole map
+  // pixel, then a parabola through the scores beside the best offset on each axis for the fraction.
+  const rx = Math.ceil(wsx / 2);
+  const ry = Math.ceil(wsy / 2);
+  const at = (ox: number, oy: number) => shiftScore(boxDown(sem, wsx, wsy, mw, mh, ox, oy), maps, best.du, best.dv);
+  const scores = new Map<string, number>();
+  const cached = (ox: number, oy: number) => {
+    const key = `${ox},${oy}`;
+    if (!scores.has(key)) scores.set(key, at(ox, oy));
+    return scores.get(key)!;
+  };
+  let fine = { ox: 0, oy: 0, s: best.s };
+  scores.set('0,0', best.s);
+  for (let oy = -ry; oy <= ry; oy++) {
+    for (let ox = -rx; ox <= rx; ox++) {
+      const sc = cached(ox, oy);
+      if (sc > fine.s) fine = { ox, oy, s: sc };
     }
   }
-  return { sx, sy, tx: (best.du + fine.fx / 10) * sx, ty: (best.dv + fine.fy / 10) * sy, score: fine.s };
+  const vertex = (m: number, c: number, p: number) => {
+    const d = m - 2 * c + p;
+    return d < 0 ? Math.max(-0.5, Math.min(0.5, (m - p) / (2 * d))) : 0;
+  };
+  const fx = vertex(cached(fine.ox - 1, fine.oy), fine.s, cached(fine.ox + 1, fine.oy));
+  const fy = vertex(cached(fine.ox, fine.oy - 1), fine.s, cached(fine.ox, fine.oy + 1));
+  return { sx, sy, tx: best.du * sx + (fine.ox + fx) * k, ty: best.dv * sy + (fine.oy + fy) * k, score: fine.s };
 }

@@ -1,0 +1,120 @@
+// Elemental maps through the real service and CLI: import registers the maps (estimated within a
+// pixel of the truth), two point pairs and typed numbers re-register them, bad files are refused
+// by name, the overlay look persists, and the maps' 'channels' feature group lets clustering tell
+// apart two phases of one grey level.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { edsProject, grayPng, matchedPhaseIoU } from '../support/eds-kit';
+import { runToEnd } from './export-kit';
+import { runCli } from '../../main/cli/index';
+import { mapToImage } from '../../app/channels/registration';
+import type { FeatureGroupName } from '../../app/contract';
+import type { GrainLabService } from '../../main/service';
+
+test('maps are imported with their elements and registered within a pixel of the truth', async () => {
+  const { svc, imageId, eds, imported } = await edsProject(2, 256, { x: 11, y: -7 });
+  try {
+    assert.deepEqual(imported.failed, []);
+    assert.deepEqual(imported.added.map((c) => c.element), ['Fe', 'Ni', 'Cr']);
+    for (const c of imported.added) {
+      assert.equal(c.registeredBy, 'estimate');
+      assert.equal(c.registration.sx, 4);
+      assert.ok(Math.abs(c.registration.tx - 11) <= 1 && Math.abs(c.registration.ty + 7) <= 1, JSON.stringify(c.registration));
+    }
+    assert.equal(new Set(imported.added.map((c) => c.color)).size, 3);
+    // Two point pairs: scale and shift solved exactly, for every map of the image.
+    const truth = eds.registration;
+    const pairs = [{ map: { x: 5, y: 9 } }, { map: { x: 50, y: 60 } }].map((p) => ({ ...p, image: mapToImage(truth, p.map.x, p.map.y) })) as [never, never];
+    const byPoints = await svc.call('channels.register', { imageId, pairs });
+    for (const c of byPoints) assert.deepEqual({ ...c.registration, by: c.registeredBy }, { ...truth, by: 'points' });
+    const typed = await svc.call('channels.register', { imageId, ids: [byPoints[0]!.id], registration: { sx: 4, sy: 4, tx: 0, ty: 0 } });
+    assert.deepEqual(typed.map((c) => c.registeredBy), ['typed', 'points', 'points']);
+    await assert.rejects(svc.call('channels.register', { imageId, estimate: true, registration: { sx: 1, sy: 1, tx: 0, ty: 0 } }), /exactly one/);
+    // The overlay look persists; the display map is the map's own grid in 8 bits.
+    const look = await svc.call('channels.update', { id: byPoints[1]!.id, opacity: 0.8, visible: false, color: '#123456' });
+    assert.deepEqual([look.opacity, look.visible, look.color], [0.8, false, '#123456']);
+    assert.deepEqual((await svc.call('channels.list', { imageId }))[1]!.opacity, 0.8);
+    const d = await svc.call('channels.display', { id: look.id });
+    assert.deepEqual([d.width, d.height, d.data.length], [64, 64, 64 * 64]);
+    assert.ok(Math.max(...d.data) === 255 && Math.min(...d.data) === 0);
+  } finally {
+    await svc.dispose();
+  }
+});
+
+test('bad map files are refused by name and leave nothing behind; removing a map removes its file', async () => {
+  const { svc, dir, imageId, imported } = await edsProject(3, 256);
+  try {
+    const r = await svc.call('channels.importFiles', {
+      imageId,
+      files: [
+        { name: 'Al Ka.png', bytes: await grayPng(64, 16, new Uint8Array(64 * 16)) },
+        { name: 'Si Ka.tif', bytes: new TextEncoder().encode('not a tiff at all') },
+      ],
+    });
+    assert.deepEqual(r.added, []);
+    assert.match(r.failed[0]!.message, /^Al Ka\.png is 64 x 16 px .* the image's proportions/);
+    assert.match(r.failed[1]!.message, /^Si Ka\.tif: /);
+    assert.equal(readdirSync(join(dir, 'channels')).length, 3);
+    await svc.call('channels.remove', { ids: [imported.added[0]!.id] });
+    assert.equal(readdirSync(join(dir, 'channels')).length, 2);
+    assert.deepEqual((await svc.call('channels.list', { imageId })).map((c) => c.element), ['Ni', 'Cr']);
+  } finally {
+    await svc.dispose();
+  }
+});
+
+async function clusterIoU(svc: GrainLabService, imageId: number, groups: FeatureGroupName[], truth: Uint8Array) {
+  await runToEnd(svc, () => svc.call('cluster.run', { imageId, groups, k: 3, seed: 1 }));
+  const c = (await svc.call('cluster.get', { imageId }))!;
+  const seg = (await svc.call('segmentation.get', { imageId }))!;
+  const of = new Map<number, number>();
+  c.segmentIds.forEach((id, i) => of.set(id, c.clusterIds[i]!));
+  return matchedPhaseIoU(Uint8Array.from(seg.labels, (l) => of.get(l) ?? 255), truth, 3, 3);
+}
+
+test("the 'channels' feature group separates two phases of one grey level", async () => {
+  const { svc, imageId, eds } = await edsProject(4, 256);
+  try {
+    await runToEnd(svc, () => svc.call('segment.auto', { imageIds: [imageId], engine: 'classic', classic: { mode: 'grain' } }));
+    const sem = await clusterIoU(svc, imageId, ['intensity', 'texture'], eds.classes);
+    const withEds = await clusterIoU(svc, imageId, ['intensity', 'texture', 'channels'], eds.classes);
+    assert.ok(withEds.perPhase[0]! > 0.8 && withEds.perPhase[1]! > 0.8, `with EDS: ${withEds.perPhase}`);
+    assert.ok(withEds.mean > sem.mean + 0.2, `SEM alone ${sem.mean}, with EDS ${withEds.mean}`);
+    const [a] = (await svc.call('images.importFiles', { files: [{ name: 'plain.png', bytes: await grayPng(64, 64, eds.image.data.subarray(0, 64 * 64)) }] })).imported;
+    await runToEnd(svc, () => svc.call('segment.auto', { imageIds: [a!.id], engine: 'classic' }));
+    await assert.rejects(runToEnd(svc, () => svc.call('cluster.run', { imageId: a!.id, groups: ['intensity', 'channels'], k: 2 })), /no elemental maps/);
+  } finally {
+    await svc.dispose();
+  }
+});
+
+test('grainlab synth --eds writes maps with truth; grainlab channels add / list / register / remove', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'gl-eds-cli-'));
+  const set = join(root, 'set');
+  assert.equal(await runCli(['synth', set, '--eds', '--count', '1', '--size', '256', '--seed', '9']), 0);
+  const maps = join(set, 'eds', 'eds-256-s9');
+  assert.deepEqual(readdirSync(maps).sort(), ['Cr Ka.png', 'Fe Ka.png', 'Ni Ka.png', 'truth.json']);
+  const proj = join(root, 'p');
+  assert.equal(await runCli(['init', proj]), 0);
+  assert.equal(await runCli(['import', proj, join(set, 'images', 'eds-256-s9.png')]), 0);
+  const log: string[] = [];
+  const orig = console.log;
+  console.log = (...a: unknown[]) => void log.push(a.join(' '));
+  try {
+    assert.equal(await runCli(['channels', 'add', proj, '1', join(maps, 'Fe Ka.png'), join(maps, 'Ni Ka.png')]), 0);
+    assert.equal(await runCli(['channels', 'register', proj, '1', '--scale', '4,4', '--shift', '2,3']), 0);
+    assert.equal(await runCli(['channels', 'list', proj, '1']), 0);
+    writeFileSync(join(root, 'bad.png'), 'x');
+    assert.notEqual(await runCli(['channels', 'add', proj, '1', join(root, 'bad.png')]), 0);
+    assert.equal(await runCli(['channels', 'remove', proj, '1']), 0);
+  } finally {
+    console.log = orig;
+  }
+  assert.ok(log.some((l) => /added\s+1\s+Fe\s+64x64\s+scale 4\.000,4\.000 .*estimated/.test(l)), log.join('\n'));
+  assert.ok(log.some((l) => /^\s+2\s+Ni .* shift 2\.0,3\.0 px\s+\(typed\)/.test(l)), log.join('\n'));
+  assert.ok(existsSync(join(proj, 'channels')));
+});
