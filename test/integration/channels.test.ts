@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { edsProject, grayPng, matchedPhaseIoU } from '../support/eds-kit';
+import { writeTiff } from '../fixtures/tiff-writer';
 import { runToEnd } from './export-kit';
 import { runCli } from '../../main/cli/index';
 import { mapToImage } from '../../app/channels/registration';
@@ -117,4 +118,19 @@ test('grainlab synth --eds writes maps with truth; grainlab channels add / list 
   assert.ok(log.some((l) => /added\s+1\s+Fe\s+64x64\s+scale 4\.000,4\.000 .*estimated/.test(l)), log.join('\n'));
   assert.ok(log.some((l) => /^\s+2\s+Ni .* shift 2\.0,3\.0 px\s+\(typed\)/.test(l)), log.join('\n'));
   assert.ok(existsSync(join(proj, 'channels')));
+});
+
+test('a multi-page TIFF (16-bit, one element per page) becomes one channel per page, named by --elements', async () => {
+  const { svc, imageId, eds } = await edsProject(5, 256);
+  try {
+    const pages = eds.maps.map((m) => ({ width: m.width, height: m.height, channels: 1 as const, bitDepth: 16 as const, data: Uint16Array.from(m.data, (v) => v * 200) }));
+    const r = await svc.call('channels.importFiles', { imageId, files: [{ name: 'maps.tif', bytes: writeTiff(pages) }], elements: ['Fe2', 'Ni2', 'Cr2'] });
+    assert.deepEqual(r.failed, []);
+    assert.deepEqual(r.added.map((c) => [c.element, c.page, c.bitDepth, c.name]), [['Fe2', 0, 16, 'maps.tif [page 1]'], ['Ni2', 1, 16, 'maps.tif [page 2]'], ['Cr2', 2, 16, 'maps.tif [page 3]']]);
+    for (const c of r.added) assert.ok(Math.abs(c.registration.tx - eds.registration.tx) <= 1 && Math.abs(c.registration.ty - eds.registration.ty) <= 1);
+    const unnamed = await svc.call('channels.importFiles', { imageId, files: [{ name: 'stack_Al.tif', bytes: writeTiff(pages.slice(0, 2)) }], register: false });
+    assert.deepEqual(unnamed.added.map((c) => [c.element, c.registeredBy]), [['Al 1', 'size'], ['Al 2', 'size']]);
+  } finally {
+    await svc.dispose();
+  }
 });
