@@ -134,3 +134,58 @@ test('a multi-page TIFF (16-bit, one element per page) becomes one channel per p
     await svc.dispose();
   }
 });
+
+test('the pixel classifier trained with channels uses the maps (train, predict, live region) and says which', async () => {
+  const W = 192;
+  const { svc, imageId, eds } = await edsProject(6, W);
+  try {
+    const classes = [];
+    for (const name of eds.phaseNames) classes.push(await svc.call('classes.create', { name }));
+    // Six short scribbles per phase, each well inside its phase.
+    for (let p = 1; p <= 3; p++) {
+      let n = 0;
+      for (let i = 0; i < W * W && n < 6; i += 131) {
+        const x = i % W, y = (i / W) | 0;
+        if (x < 6 || y < 6 || x >= W - 8 || y >= W - 6) continue;
+        let inside = true;
+        for (let dy = -4; dy <= 4 && inside; dy++) for (let dx = -4; dx <= 6 && inside; dx++) inside = eds.classes[(y + dy) * W + x + dx] === p;
+        if (!inside) continue;
+        await svc.call('learn.scribbles.add', { imageId, classId: classes[p - 1]!.id, radius: 2, points: [x, y, x + 2, y] });
+        n++;
+      }
+      assert.equal(n, 6, `scribbles of phase ${p}`);
+    }
+    const features = { sigmas: [1, 3], kinds: ['gauss', 'gradient'] as ('gauss' | 'gradient')[] };
+    const sameGreyIoU = async () => {
+      const seg = (await svc.call('segmentation.get', { imageId }))!;
+      const cls = new Map(seg.segments.map((s) => [s.id, s.classId]));
+      let s = 0;
+      for (const p of [0, 1]) {
+        let i = 0, u = 0;
+        for (let q = 0; q < seg.labels.length; q++) {
+          const a = cls.get(seg.labels[q]!) === classes[p]!.id;
+          const b = eds.classes[q] === p + 1;
+          if (a && b) i++;
+          if (a || b) u++;
+        }
+        s += i / u / 2;
+      }
+      return s;
+    };
+    await runToEnd(svc, () => svc.call('learn.train', { features, autoContext: false, channels: false }));
+    await runToEnd(svc, () => svc.call('learn.predict', { imageIds: [imageId], keep: 'none' }));
+    const plain = await sameGreyIoU();
+    await runToEnd(svc, () => svc.call('learn.train', { features, autoContext: false, channels: true }));
+    assert.deepEqual((await svc.call('learn.status', {}))!.channels, ['Cr', 'Fe', 'Ni']);
+    await runToEnd(svc, () => svc.call('learn.predict', { imageIds: [imageId], keep: 'none' }));
+    const withMaps = await sameGreyIoU();
+    assert.ok(withMaps > 0.7 && withMaps > plain + 0.15, `same-grey phases: grey alone ${plain}, with maps ${withMaps}`);
+    const region = await svc.call('learn.predictRegion', { imageId, x: 0, y: 0, width: 64, height: 64 });
+    assert.equal(region.classes.length, 64 * 64);
+    // An image without maps cannot be predicted by it, and is told why.
+    const [other] = (await svc.call('images.importFiles', { files: [{ name: 'plain.png', bytes: await grayPng(64, 64, eds.image.data.subarray(0, 64 * 64)) }] })).imported;
+    await assert.rejects(runToEnd(svc, () => svc.call('learn.predict', { imageIds: [other!.id] })), /has no map of Cr, Fe, Ni/);
+  } finally {
+    await svc.dispose();
+  }
+});
