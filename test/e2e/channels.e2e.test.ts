@@ -81,6 +81,14 @@ test('an EDS map is drawn as a coloured overlay; opacity and visibility work', {
     await page.getByTestId('channel-visible-Fe').uncheck();
     await waitFor(page, async () => { const c = await red(); return Math.abs(c[0] - c[1]) < 12; }, 'the overlay hidden');
     await waitFor(page, async () => (await service.call('channels.list', { imageId }))[0]!.visible === false, 'visibility kept in the project');
+    // All three maps: a screenshot of the overlays and the panel (docs/screenshot-channels.png).
+    await page.getByTestId('channel-visible-Fe').check();
+    const others = eds.maps.filter((m) => m.element !== 'Fe');
+    await page.getByTestId('channels-add').setInputFiles(await Promise.all(others.map(async (m) => ({ name: `${m.element} Ka.png`, mimeType: 'image/png', buffer: Buffer.from(await grayPng(m.width, m.height, m.data)) }))));
+    await page.getByTestId('channel-Cr').waitFor();
+    await page.getByTestId('channel-Ni').waitFor();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: `${shots}/grainlab-channels-all.png` });
   } finally {
     await h.close();
   }

@@ -14,6 +14,7 @@ import { runCli } from '../../main/cli/index';
 import { mapToImage } from '../../app/channels/registration';
 import type { FeatureGroupName } from '../../app/contract';
 import type { GrainLabService } from '../../main/service';
+import type { ClassRecord } from '../../app/types';
 
 test('maps are imported with their elements and registered within a pixel of the truth', async () => {
   const { svc, imageId, eds, imported } = await edsProject(2, 256, { x: 11, y: -7 });
@@ -139,7 +140,7 @@ test('the pixel classifier trained with channels uses the maps (train, predict, 
   const W = 192;
   const { svc, imageId, eds } = await edsProject(6, W);
   try {
-    const classes = [];
+    const classes: ClassRecord[] = [];
     for (const name of eds.phaseNames) classes.push(await svc.call('classes.create', { name }));
     // Six short scribbles per phase, each well inside its phase.
     for (let p = 1; p <= 3; p++) {
