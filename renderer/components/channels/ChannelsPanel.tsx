@@ -82,6 +82,8 @@ export function ChannelsPanel({ client, imageId, viewer, hover, readOnly, onErro
   const local = (id: number, patch: Partial<ChannelRecord>) => setChannels((list) => list.map((c) => (c.id === id ? { ...c, ...patch } : c)));
   const persist = (id: number, patch: { opacity?: number; visible?: boolean; color?: string }, delay = 0) => {
     local(id, patch);
+    // A read-only project changes the view only.
+    if (readOnly) return;
     clearTimeout(saveTimer.current.get(id));
     saveTimer.current.set(id, setTimeout(() => void client.call('channels.update', { id, ...patch }).catch(onError), delay));
   };
