@@ -17,7 +17,7 @@ export interface EdsOptions {
   grainCount?: number;
 }
 
-export interface EdsMap {
+interface EdsMap {
   element: string;
   width: number;
   height: number;

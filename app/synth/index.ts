@@ -6,4 +6,4 @@ export { Random, inverseNormal } from './random';
 export { FractalNoise } from './noise';
 export { PowerDiagram, placeSeeds } from './tessellation';
 export { keepSeedRegions, labelComponents } from './components';
-export { generateEds, type EdsMap, type EdsResult } from './eds';
+export { generateEds, type EdsResult } from './eds';

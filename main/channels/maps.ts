@@ -17,7 +17,7 @@ import { listChannels, type StoredChannel } from './store';
  * One intensity per pixel. Grey maps as they are; colour maps (EDS software often exports an
  * element tinted in its colour on black) by the brightest of their colour channels.
  */
-export function intensityOf(r: RasterImage): Float32Array {
+function intensityOf(r: RasterImage): Float32Array {
   const n = r.width * r.height;
   const c = r.channels;
   const out = new Float32Array(n);
