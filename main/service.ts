@@ -36,6 +36,7 @@ import { learnHandlers } from './learn/handlers';
 import { browseHandlers } from './handlers/browse';
 import { measureHandlers } from './handlers/measure';
 import { stackHandlers } from './stacks/handlers';
+import { channelHandlers } from './channels/handlers';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -100,6 +101,7 @@ export class GrainLabService {
       ...measureHandlers(ctx),
       // The pixel classifier predicts slices through its own handler (one LearnService per service).
       ...stackHandlers(ctx, sam, (imageIds) => this.invoke('learn.predict', { imageIds, keep: 'person' })),
+      ...channelHandlers(ctx),
     };
   }
 
@@ -248,6 +250,7 @@ const READ_ONLY_METHODS: ReadonlySet<string> = new Set<MethodName>([
   'learn.scribbles.list', 'learn.labels', 'learn.status', 'learn.predictRegion', 'learn.nextUncertain', 'learn.export',
   'fs.list', 'measure.roles',
   'stacks.list', 'stacks.ofImage', 'stacks.stats', 'stacks.export',
+  'channels.list', 'channels.display',
 ]);
 
 /** A method as the person knows it, for the read-only refusal. */
@@ -265,5 +268,6 @@ function describe(method: string): string {
   if (method.startsWith('sam.')) return 'Prompting SAM';
   if (method.startsWith('learn.')) return 'Teaching the pixel classifier';
   if (method.startsWith('stacks.')) return 'Changing slice stacks';
+  if (method.startsWith('channels.')) return 'Changing elemental maps';
   return `'${method}'`;
 }

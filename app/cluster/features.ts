@@ -4,7 +4,8 @@ import { ServiceError } from '../errors';
 import type { GreyImage, LabelMap } from '../types';
 import { convexHullPixelCounts } from './hull';
 
-export type FeatureGroup = 'intensity' | 'texture' | 'shape' | 'boundary' | 'embedding';
+/** 'channels': mean elemental-map intensities (app/channels/segment-features.ts, joined by main/cluster). */
+export type FeatureGroup = 'intensity' | 'texture' | 'shape' | 'boundary' | 'embedding' | 'channels';
 
 const DEFAULT_FEATURE_GROUPS: readonly FeatureGroup[] = ['intensity', 'texture', 'shape', 'boundary'];
 
@@ -66,7 +67,7 @@ const LBP_LABEL = (() => {
   return lut;
 })();
 
-const GROUP_NAMES: Record<Exclude<FeatureGroup, 'embedding'>, string[]> = {
+const GROUP_NAMES: Record<Exclude<FeatureGroup, 'embedding' | 'channels'>, string[]> = {
   intensity: ['mean', 'std', 'p10', 'p50', 'p90'],
   texture: Array.from({ length: LBP_BINS }, (_, i) => `lbp${i}`),
   shape: ['area', 'perimeter', 'equivDiameter', 'eccentricity', 'solidity', 'aspectRatio'],
@@ -449,6 +450,8 @@ export function segmentFeatures(image: GreyImage, labels: LabelMap, options: Fea
   const names: string[] = [];
   const colGroups: FeatureGroup[] = [];
   for (const g of groups) {
+    // Channel columns come from the elemental maps, joined by the caller (app/channels).
+    if (g === 'channels') continue;
     const gNames = g === 'embedding' ? Array.from({ length: embChannels }, (_, i) => `sam${i}`) : GROUP_NAMES[g];
     for (const name of gNames) { names.push(name); colGroups.push(g); }
   }

@@ -5,7 +5,7 @@ import { method, none, id } from './define';
 import type { EditAck } from './edit';
 import { KeepSchema } from './versions';
 
-export const FeatureGroupSchema = z.enum(['intensity', 'texture', 'shape', 'boundary', 'embedding']);
+export const FeatureGroupSchema = z.enum(['intensity', 'texture', 'shape', 'boundary', 'embedding', 'channels']);
 export type FeatureGroupName = z.infer<typeof FeatureGroupSchema>;
 const DEFAULT_GROUPS: FeatureGroupName[] = ['intensity', 'texture', 'shape', 'boundary'];
 

@@ -15,6 +15,7 @@
 //   presets.ts       saved segmentation settings and previews
 //   calibration.ts   pixel size from metadata or a scale bar
 //   versions.ts      segmentation versions and batch plans
+//   channels.ts      elemental maps (EDS) on an image: import, registration, overlay
 //   export.ts        export, label import, statistics
 //   stacks.ts        slice stacks: z order, propagation, 3D objects and export
 //   define.ts        the `method()` helper and shared argument schemas (internal)
@@ -37,6 +38,7 @@ import { classMethods } from './classes';
 import { browseMethods } from './browse';
 import { measureMethods } from './measure';
 import { stackMethods } from './stacks';
+import { channelMethods } from './channels';
 import type { ServiceErrorData } from '../errors';
 
 export * from './images';
@@ -58,6 +60,7 @@ export * from './learn';
 export * from './browse';
 export * from './measure';
 export * from './stacks';
+export * from './channels';
 
 /** Every method of the contract, each declared exactly once in its area file. */
 export const contract = {
@@ -80,6 +83,7 @@ export const contract = {
   ...browseMethods,
   ...measureMethods,
   ...stackMethods,
+  ...channelMethods,
 };
 
 type Contract = typeof contract;

@@ -49,6 +49,8 @@ export interface LearnClassifierInfo {
   autoContext: boolean;
   labels: LabelSummary;
   trainingSeconds: number;
+  /** Elements whose maps are features (learn.train with channels); absent: the image alone. */
+  channels?: string[];
 }
 
 export interface RegionPrediction {
@@ -97,6 +99,8 @@ export const learnMethods = {
       autoContext: z.boolean().default(true),
       /** Use classes of corrected or verified segments and of clusters, besides scribbles. */
       segments: z.boolean().default(true),
+      /** Use the images' elemental maps as features too (every labelled image needs maps of the same elements). */
+      channels: z.boolean().default(false),
     }),
   ),
   /** The stored classifier, or null before the first training. */

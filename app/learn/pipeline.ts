@@ -4,6 +4,7 @@
 // tile so memory stays bounded. Pure: callers (workers, benchmarks, tests) bring the pixels.
 import { computeFeatures, checkSpec, featureCount, smooth, tileFeatures, tilesOf, type FeatureSpec } from './features';
 import { predictForest, trainForest, type Forest, type ForestOptions } from './forest';
+import { appendExtra, extraCount } from './channel-features';
 
 export const CLASSIFIER_FORMAT = 'grainlab-pixel-classifier';
 export const CLASSIFIER_VERSION = 1;
@@ -18,6 +19,8 @@ export interface Classifier {
   /** Auto-context stage (null when turned off). */
   stage2: Forest | null;
   contextSigmas: number[];
+  /** Extra maps per image after the filter bank (elemental maps, channel-features.ts); absent = 0. */
+  extraFeatures?: number;
 }
 
 export interface TrainImage {
@@ -26,6 +29,8 @@ export interface TrainImage {
   height: number;
   /** Per pixel: 0 = unlabelled, k+1 = class k. */
   labels: Uint8Array;
+  /** Extra feature maps (feature-major, w x h each), e.g. channelFeatureMaps of elemental maps. */
+  extra?: Float32Array;
 }
 
 export interface TrainOptions {
@@ -55,19 +60,19 @@ function checkAborted(signal?: AbortSignal): void {
 class FeatureSource {
   private whole: Float32Array | null = null;
   readonly F: number;
-  constructor(readonly grey: Float32Array, readonly w: number, readonly h: number, readonly spec: FeatureSpec) {
-    this.F = featureCount(spec);
+  constructor(readonly grey: Float32Array, readonly w: number, readonly h: number, readonly spec: FeatureSpec, readonly extra?: Float32Array) {
+    this.F = featureCount(spec) + extraCount(extra, w * h);
   }
   get tiled(): boolean {
     return this.F * this.w * this.h > WHOLE_IMAGE_VALUES;
   }
   *tiles(): Generator<{ x: number; y: number; w: number; h: number; feats: Float32Array }> {
     if (!this.tiled) {
-      this.whole ??= computeFeatures(this.grey, this.w, this.h, this.spec);
+      this.whole ??= appendExtra(computeFeatures(this.grey, this.w, this.h, this.spec), featureCount(this.spec), this.extra, this.w, this.w * this.h, { x: 0, y: 0, w: this.w, h: this.h });
       yield { x: 0, y: 0, w: this.w, h: this.h, feats: this.whole };
       return;
     }
-    for (const t of tilesOf(this.w, this.h, TILE)) yield { ...t, feats: tileFeatures(this.grey, this.w, this.h, this.spec, t) };
+    for (const t of tilesOf(this.w, this.h, TILE)) yield { ...t, feats: appendExtra(tileFeatures(this.grey, this.w, this.h, this.spec, t), featureCount(this.spec), this.extra, this.w, this.w * this.h, t) };
   }
 }
 
@@ -152,8 +157,10 @@ export function train(images: TrainImage[], o: TrainOptions): Classifier {
   const autoContext = o.autoContext ?? true;
   const contextSigmas = o.contextSigmas ?? [1, 3, 8];
   const keep = sampler(images, C, o.maxSamples ?? 200_000, 7);
-  const sources = images.map((im) => new FeatureSource(im.grey, im.width, im.height, spec));
-  const F = featureCount(spec);
+  const sources = images.map((im) => new FeatureSource(im.grey, im.width, im.height, spec, im.extra));
+  const F = sources[0]?.F ?? featureCount(spec);
+  if (sources.some((src) => src.F !== F)) throw new RangeError('every training image needs the same extra feature maps');
+  const extraFeatures = F - featureCount(spec);
   const steps = images.length * (autoContext ? 3 : 1) + (autoContext ? 2 : 1);
   let step = 0;
   const tick = (what: string) => o.onProgress?.(++step, steps, what);
@@ -169,7 +176,7 @@ export function train(images: TrainImage[], o: TrainOptions): Classifier {
   checkAborted(o.signal);
   const stage1 = trainForest(Float32Array.from(rows), y, y.length, F, C, o.forest);
   tick('forest');
-  if (!autoContext) return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2: null, contextSigmas: [] };
+  if (!autoContext) return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2: null, contextSigmas: [], ...(extraFeatures ? { extraFeatures } : {}) };
   const K = contextCount(C, contextSigmas);
   const rows2: number[] = [];
   const ys2: number[] = [];
@@ -187,20 +194,23 @@ export function train(images: TrainImage[], o: TrainOptions): Classifier {
   checkAborted(o.signal);
   const stage2 = trainForest(Float32Array.from(rows2), Uint8Array.from(ys2), ys2.length, F + K, C, { ...o.forest, seed: (o.forest?.seed ?? 1) + 1 });
   tick('second stage');
-  return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2, contextSigmas };
+  return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2, contextSigmas, ...(extraFeatures ? { extraFeatures } : {}) };
 }
 
 export interface PredictOptions {
   signal?: AbortSignal;
   /** Stop after the first stage (faster, for live feedback). */
   firstStageOnly?: boolean;
+  /** The extra maps the classifier was trained with (Classifier.extraFeatures of them). */
+  extra?: Float32Array;
 }
 
 /** Class probabilities of every pixel, class-major (out[c*n + i]). */
 export function predict(clf: Classifier, grey: Float32Array, w: number, h: number, o: PredictOptions = {}): Float32Array {
   const C = clf.nClasses;
   const n = w * h;
-  const src = new FeatureSource(grey, w, h, clf.features);
+  if (extraCount(o.extra, n) !== (clf.extraFeatures ?? 0)) throw new RangeError(`the classifier needs ${clf.extraFeatures ?? 0} extra feature maps`);
+  const src = new FeatureSource(grey, w, h, clf.features, o.extra);
   const probs = new Float32Array(C * n);
   for (const t of src.tiles()) {
     checkAborted(o.signal);

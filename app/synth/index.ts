@@ -6,3 +6,4 @@ export { Random, inverseNormal } from './random';
 export { FractalNoise } from './noise';
 export { PowerDiagram, placeSeeds } from './tessellation';
 export { keepSeedRegions, labelComponents } from './components';
+export { generateEds, type EdsResult } from './eds';

@@ -16,6 +16,7 @@ import { registerVersionCommands } from './commands/versions';
 import { registerBatchCommands } from './commands/batch';
 import { registerLearnCommands } from './commands/learn';
 import { registerStackCommands } from './commands/stack';
+import { registerChannelCommands } from './commands/channels';
 
 function buildProgram(): Command {
   const program = new Command();
@@ -38,6 +39,7 @@ function buildProgram(): Command {
   registerBatchCommands(program);
   registerLearnCommands(program);
   registerStackCommands(program);
+  registerChannelCommands(program);
   return program;
 }
 

@@ -10,6 +10,7 @@ import type { EditStore } from '../store/edits';
 import { loadPixels } from '../handlers/images';
 import type { SamPrompting } from '../sam/prompting';
 import { featuresInWorker } from '../jobs/cluster-runner';
+import { withChannelColumns } from '../channels/features';
 
 export const ALL_GROUPS: FeatureGroupName[] = ['intensity', 'texture', 'shape', 'boundary'];
 
@@ -63,6 +64,12 @@ export class SegmentFeatures {
 
   /** Raw features of every segment of the image's current map (all groups needed; cached per revision). */
   async featuresOf(edits: EditStore, imageId: number, groups: readonly FeatureGroupName[]): Promise<Features> {
+    const f = await this.appearance(edits, imageId, groups);
+    // Elemental-map columns are read fresh each time (a re-registration changes them; one pass).
+    return groups.includes('channels') ? withChannelColumns(edits.store, imageId, f) : f;
+  }
+
+  private async appearance(edits: EditStore, imageId: number, groups: readonly FeatureGroupName[]): Promise<Features> {
     const store = edits.store;
     const snap = await edits.snapshot(imageId);
     if (!snap) throw new ServiceError('not-found', `Image ${imageId} has no segmentation yet. Segment it first (S), then cluster its segments.`);

@@ -40,6 +40,7 @@ export function encodeClassifier(s: StoredClassifier): Buffer {
     features: c.features,
     nClasses: c.nClasses,
     contextSigmas: c.contextSigmas,
+    extraFeatures: c.extraFeatures ?? 0,
     stage1: layout(c.stage1),
     stage2: c.stage2 ? layout(c.stage2) : null,
     info: s.info,
@@ -60,7 +61,7 @@ export function decodeClassifier(bytes: Uint8Array, what: string): StoredClassif
   const start = MAGIC.length + 4;
   if (start + hl > buf.length) throw bad('the file is cut short');
   let h: {
-    format?: unknown; version?: unknown; features?: unknown; nClasses?: unknown; contextSigmas?: unknown; info?: unknown;
+    format?: unknown; version?: unknown; features?: unknown; nClasses?: unknown; contextSigmas?: unknown; info?: unknown; extraFeatures?: unknown;
     stage1?: { nFeatures: number; nClasses: number; nTrees: number; arrays: Record<string, [number, number]> }; stage2?: typeof h.stage1 | null;
   };
   try {
@@ -104,10 +105,11 @@ export function decodeClassifier(bytes: Uint8Array, what: string): StoredClassif
     }
     return f;
   };
-  const F = featureCount(features);
+  const extraFeatures = Number.isInteger(h.extraFeatures) && (h.extraFeatures as number) >= 0 && (h.extraFeatures as number) <= 4096 ? (h.extraFeatures as number) : 0;
+  const F = featureCount(features) + extraFeatures;
   const stage1 = forest(h.stage1, F);
   const stage2 = h.stage2 ? forest(h.stage2, F + (nClasses - 1) * contextSigmas.length) : null;
   const info = h.info as LearnClassifierInfo;
   if (!info || !Array.isArray(info.classes) || info.classes.length !== nClasses) throw bad('class list');
-  return { classifier: { format: CLASSIFIER_FORMAT, version: h.version, features, nClasses, stage1, stage2, contextSigmas }, info };
+  return { classifier: { format: CLASSIFIER_FORMAT, version: h.version, features, nClasses, stage1, stage2, contextSigmas, ...(extraFeatures ? { extraFeatures } : {}) }, info };
 }

@@ -5,7 +5,7 @@ import { predict, train, type Classifier, type TrainImage, type TrainOptions } f
 
 type Msg =
   | { id: number; op: 'train'; images: TrainImage[]; options: Omit<TrainOptions, 'onProgress' | 'signal'> }
-  | { id: number; op: 'predict'; classifier: Classifier; grey: Float32Array; width: number; height: number; firstStageOnly?: boolean };
+  | { id: number; op: 'predict'; classifier: Classifier; grey: Float32Array; width: number; height: number; firstStageOnly?: boolean; extra?: Float32Array };
 
 parentPort!.on('message', (m: Msg) => {
   try {
@@ -13,7 +13,7 @@ parentPort!.on('message', (m: Msg) => {
       const classifier = train(m.images, { ...m.options, onProgress: (done, total, what) => parentPort!.postMessage({ id: m.id, progress: { done, total, what } }) });
       parentPort!.postMessage({ id: m.id, ok: true, classifier });
     } else {
-      const probs = predict(m.classifier, m.grey, m.width, m.height, { firstStageOnly: m.firstStageOnly ?? false });
+      const probs = predict(m.classifier, m.grey, m.width, m.height, { firstStageOnly: m.firstStageOnly ?? false, ...(m.extra ? { extra: m.extra } : {}) });
       parentPort!.postMessage({ id: m.id, ok: true, probs }, [probs.buffer as ArrayBuffer]);
     }
   } catch (e) {

@@ -11,7 +11,9 @@ import { spawnWorker } from '../jobs/spawn-worker';
 import { loadPixels } from '../handlers/images';
 import { saveAutomaticResult } from '../store/automatic';
 import { isTrainingLabel } from '../../app/provenance';
-import { normalizedGrey, tileFeatures, type FeatureSpec, DEFAULT_FEATURES } from '../../app/learn/features';
+import { normalizedGrey, tileFeatures, featureCount, type FeatureSpec, DEFAULT_FEATURES } from '../../app/learn/features';
+import { appendExtra } from '../../app/learn/channel-features';
+import { channelExtra, imageElements } from './channel-inputs';
 import { predictForest } from '../../app/learn/forest';
 import { argmaxClasses, fractionWeights, margins, type Classifier, type TrainImage } from '../../app/learn/pipeline';
 import { grainSegments, phaseSegments } from '../../app/learn/segments';
@@ -212,12 +214,16 @@ export class LearnService {
       await Promise.resolve();
       const index = new Map(classes.map((c, k) => [c.classId, k + 1]));
       const images: TrainImage[] = [];
-      for (const id of this.labelledImages(store, a.segments)) {
+      const ids = this.labelledImages(store, a.segments);
+      // With channels: the elements every labelled image has maps of, in name order.
+      const elements = a.channels ? ids.map((id) => imageElements(store, id)).reduce((x, y) => x.filter((e) => y.includes(e))) : null;
+      if (elements && elements.length === 0) throw new ServiceError('invalid-argument', 'Training with channels needs elemental maps of the same element on every labelled image; add maps (grainlab channels add) or train without channels.');
+      for (const id of ids) {
         if (job.signal.aborted) throw new ServiceError('cancelled', 'Cancelled.');
         const l = await this.imageLabels(store, id, a.segments);
         const g = await this.grey(store, id);
         const labels = Uint8Array.from(l.classIds, (c) => index.get(c) ?? 0);
-        images.push({ grey: g.grey, width: g.w, height: g.h, labels });
+        images.push({ grey: g.grey, width: g.w, height: g.h, labels, ...(elements ? { extra: await channelExtra(store, id, elements) } : {}) });
       }
       job.progress(5, `${images.length} images, ${summary.total} labelled pixels`);
       const r = await this.worker.run<{ classifier: Classifier }>(
@@ -233,6 +239,7 @@ export class LearnService {
         autoContext: r.classifier.stage2 !== null,
         labels: summary,
         trainingSeconds: (performance.now() - t0) / 1000,
+        ...(elements ? { channels: elements } : {}),
       };
       saveClassifier(store, { classifier: r.classifier, info });
     });
@@ -265,7 +272,8 @@ export class LearnService {
         if (!store.hasImage(imageId)) continue;
         const g = await this.grey(store, imageId);
         const copy = g.grey.slice();
-        const r = await this.worker.run<{ probs: Float32Array }>({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h }, job.signal, [copy.buffer]);
+        const extra = await this.extraFor(store, imageId, info);
+        const r = await this.worker.run<{ probs: Float32Array }>({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, ...extra }, job.signal, [copy.buffer]);
         const n = g.w * g.h;
         const C = classifier.nClasses;
         let labels;
@@ -293,13 +301,18 @@ export class LearnService {
    * scores as the engine 'pixel-classifier' (main/eval/engines.ts).
    */
   async predictLabels(store: ProjectStore, imageId: number, signal: AbortSignal): Promise<LabelMap> {
-    const { classifier } = this.classifier(store);
+    const { classifier, info } = this.classifier(store);
     const g = await this.grey(store, imageId);
     const copy = g.grey.slice();
-    const r = await this.worker.run<{ probs: Float32Array }>({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h }, signal, [copy.buffer]);
+    const r = await this.worker.run<{ probs: Float32Array }>({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, ...(await this.extraFor(store, imageId, info)) }, signal, [copy.buffer]);
     const n = g.w * g.h;
     const cls = argmaxClasses(r.probs, classifier.nClasses, n);
     return phaseSegments(cls, g.w, g.h, { minArea: 16, skip: [] }).labels;
+  }
+
+  /** The extra feature maps a classifier trained with channels needs for an image (a copy for the worker). */
+  private async extraFor(store: ProjectStore, imageId: number, info: LearnClassifierInfo): Promise<{ extra?: Float32Array }> {
+    return info.channels?.length ? { extra: (await channelExtra(store, imageId, info.channels)).slice() } : {};
   }
 
   private classifier(store: ProjectStore): StoredClassifier {
@@ -318,7 +331,7 @@ export class LearnService {
     const x = Math.min(a.x, g.w - 1);
     const y = Math.min(a.y, g.h - 1);
     const t = { x, y, w: Math.min(a.width, g.w - x), h: Math.min(a.height, g.h - y) };
-    const r = regionProbs(classifier, g.grey, g.w, g.h, t);
+    const r = regionProbs(classifier, g.grey, g.w, g.h, t, (await this.extraFor(store, a.imageId, info)).extra);
     const n = t.w * t.h;
     const cls = argmaxClasses(r, classifier.nClasses, n);
     const m = margins(r, classifier.nClasses, n);
@@ -334,13 +347,13 @@ export class LearnService {
   /** The square (of `size` px) with the lowest mean margin, over the image or all images with labels. */
   async nextUncertain(a: ParsedArgs<'learn.nextUncertain'>): Promise<UncertainRegion | null> {
     const store = this.ctx.project();
-    const { classifier } = this.classifier(store);
+    const { classifier, info } = this.classifier(store);
     const ids = a.imageId ? [store.getImage(a.imageId).id] : store.listImages().map((i) => i.id).slice(0, 50);
     let best: UncertainRegion | null = null;
     for (const imageId of ids) {
       const g = await this.grey(store, imageId);
       const copy = g.grey.slice();
-      const r = await this.worker.run<{ probs: Float32Array }>({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, firstStageOnly: true }, undefined, [copy.buffer]);
+      const r = await this.worker.run<{ probs: Float32Array }>({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, firstStageOnly: true, ...(await this.extraFor(store, imageId, info)) }, undefined, [copy.buffer]);
       const m = margins(r.probs, classifier.nClasses, g.w * g.h);
       const s = Math.min(a.size, g.w, g.h);
       for (let y = 0; y + s <= g.h; y += Math.max(1, s >> 1)) {
@@ -394,7 +407,7 @@ function segmentConfidence(labels: Uint32Array, classOf: Uint8Array, probs: Floa
 }
 
 /** Stage-1 probabilities of a rectangle, class-major. */
-function regionProbs(clf: Classifier, grey: Float32Array, w: number, h: number, t: { x: number; y: number; w: number; h: number }): Float32Array {
-  const feats = tileFeatures(grey, w, h, clf.features, t);
+function regionProbs(clf: Classifier, grey: Float32Array, w: number, h: number, t: { x: number; y: number; w: number; h: number }, extra?: Float32Array): Float32Array {
+  const feats = appendExtra(tileFeatures(grey, w, h, clf.features, t), featureCount(clf.features), extra, w, w * h, t);
   return predictForest(clf.stage1, feats, t.w * t.h);
 }

@@ -232,6 +232,37 @@ export const migrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 9,
+    description: 'elemental maps (EDS and other channels) registered onto images',
+    // One row per map: the stored file (channels/ beside images/, named by content hash) and page,
+    // the registration onto its image (x_image = sx * u + tx) and how it was found, the overlay look.
+    sql: `
+      CREATE TABLE image_channels (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        element TEXT NOT NULL,
+        name TEXT NOT NULL,
+        file TEXT NOT NULL,
+        page INTEGER NOT NULL DEFAULT 0,
+        hash TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        bit_depth INTEGER NOT NULL,
+        sx REAL NOT NULL,
+        sy REAL NOT NULL,
+        tx REAL NOT NULL,
+        ty REAL NOT NULL,
+        registered_by TEXT NOT NULL CHECK (registered_by IN ('size','estimate','points','typed')),
+        registration_score REAL,
+        color TEXT NOT NULL,
+        opacity REAL NOT NULL DEFAULT 0.5,
+        visible INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+      CREATE INDEX image_channels_image ON image_channels(image_id, id);
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

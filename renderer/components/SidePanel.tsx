@@ -52,6 +52,8 @@ interface Props {
   segment?: ReactNode;
   /** The Measure tab's content (calibration, measurement table). */
   measure?: ReactNode;
+  /** The Channels section (elemental maps as overlays), after Overlay. */
+  channels?: ReactNode;
 }
 
 export type SidePanelTab = 'edit' | 'clusters' | 'segment' | 'measure';
@@ -214,6 +216,7 @@ export function SidePanel(p: Props) {
               <input type="checkbox" checked={p.onlyPredicted} onChange={(e) => p.onOnlyPredicted(e.target.checked)} data-testid="only-predicted" /> Only predicted
             </label>
           </section>
+          {p.channels}
           <section>
             <h3>Image</h3>
             <p>

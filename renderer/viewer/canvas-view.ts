@@ -3,6 +3,7 @@
 // per-frame time budget, coarser tiles standing in meanwhile), and the interaction layer
 // (highlights, tool previews, cursor) on top. Overlay tiles are rebuilt only where an edit
 // changed pixels. The Konva layers call the draw* methods from their scene functions.
+import { drawChannelLayers, type ChannelLayer } from './channel-overlay';
 import type { Box, LabelMap, RasterImage, SegmentRecord } from '../../app/types';
 import type { DisplayWindow } from '../../app/image/display';
 import type { Viewport } from '../../app/view/viewport';
@@ -128,6 +129,8 @@ export class CanvasView {
   private buildCost = 3;
   lastImageDraw: DrawStats = { ms: 0, built: 0, missing: 0 };
   lastOverlayDraw: DrawStats = { ms: 0, built: 0, missing: 0 };
+  /** Elemental maps drawn over the micrograph, under the segment overlay (channel-overlay.ts). */
+  channelLayers: readonly ChannelLayer[] = [];
 
   get width(): number {
     return this.raster?.width ?? this.labels?.width ?? 0;
@@ -344,6 +347,7 @@ export class CanvasView {
     const level = levelFor(this.view.scale, this.width, this.height);
     ctx.imageSmoothingEnabled = this.view.scale * (1 << level) < 0.999;
     this.lastImageDraw = this.drawTiles(ctx, 'image', false);
+    drawChannelLayers(ctx, this.view, this.channelLayers, this.width, this.height);
   }
 
   /** `mustBuild`: rebuild every visible dirty tile now (right after an edit, so the change shows in this frame). */

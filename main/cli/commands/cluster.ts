@@ -42,13 +42,13 @@ export function registerClusterCommands(program: Command): void {
     .option('--image <id...>', 'image ids')
     .option('--all', 'every segmented image')
     .option('--k <n>', "number of clusters, or 'auto' (best silhouette over 2..8)", 'auto')
-    .option('--groups <list>', 'feature groups: intensity,texture,shape,boundary,embedding', 'intensity,texture,shape,boundary')
+    .option('--groups <list>', 'feature groups: intensity,texture,shape,boundary,embedding,channels (elemental maps)', 'intensity,texture,shape,boundary')
     .option('--seed <n>', 'k-means++ seed', '1')
     .option('--quiet', 'no progress output')
     .action(async (dir: string, o: Selection & { k: string; groups: string; seed: string; quiet?: boolean }) => {
       const groups = o.groups.split(',').map((g) => {
         const r = FeatureGroupSchema.safeParse(g.trim());
-        if (!r.success) throw new ServiceError('invalid-argument', `Unknown feature group '${g}'. Use intensity, texture, shape, boundary or embedding.`);
+        if (!r.success) throw new ServiceError('invalid-argument', `Unknown feature group '${g}'. Use intensity, texture, shape, boundary, embedding or channels.`);
         return r.data;
       }) as FeatureGroupName[];
       await withProject(dir, async (svc) => {

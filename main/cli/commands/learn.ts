@@ -33,16 +33,17 @@ export function registerLearnCommands(program: Command): void {
     .option('--features <list>', `filters: ${FEATURE_KINDS.join(',')}`, FEATURE_KINDS.join(','))
     .option('--no-auto-context', 'one stage only (faster, usually less accurate)')
     .option('--scribbles-only', 'learn from scribbles only, not from segments\' classes')
+    .option('--channels', 'use the images\' elemental maps (grainlab channels) as features too')
     .option('--export <file>', 'also write the classifier to a file (for grainlab predict --classifier)')
     .option('--quiet', 'no progress output')
-    .action(async (dir: string, o: { sigmas: string; features: string; autoContext: boolean; scribblesOnly?: boolean; export?: string; quiet?: boolean }) => {
+    .action(async (dir: string, o: { sigmas: string; features: string; autoContext: boolean; scribblesOnly?: boolean; channels?: boolean; export?: string; quiet?: boolean }) => {
       const kinds = o.features.split(',').map((k) => k.trim());
       for (const k of kinds) if (!FEATURE_KINDS.includes(k as FeatureKind)) throw new ServiceError('invalid-argument', `--features: unknown filter '${k}'. Use ${FEATURE_KINDS.join(', ')}.`);
       await withProject(dir, async (svc) => {
-        const { jobId } = await svc.call('learn.train', { features: { sigmas: numList('--sigmas', o.sigmas), kinds: kinds as FeatureKind[] }, autoContext: o.autoContext, segments: !o.scribblesOnly });
+        const { jobId } = await svc.call('learn.train', { features: { sigmas: numList('--sigmas', o.sigmas), kinds: kinds as FeatureKind[] }, autoContext: o.autoContext, segments: !o.scribblesOnly, channels: !!o.channels });
         await runJob(svc, jobId, !!o.quiet);
         const info = (await svc.call('learn.status', {}))!;
-        console.log(`classifier v${info.version}: ${info.classes.map((c) => c.name).join(', ')}; ${info.labels.total.toLocaleString('en')} labelled pixels on ${info.labels.images} images; ${info.autoContext ? 'two stages (auto-context)' : 'one stage'}; ${info.trainingSeconds.toFixed(1)} s`);
+        console.log(`classifier v${info.version}: ${info.classes.map((c) => c.name).join(', ')}; ${info.labels.total.toLocaleString('en')} labelled pixels on ${info.labels.images} images; ${info.autoContext ? 'two stages (auto-context)' : 'one stage'}${info.channels ? `; maps of ${info.channels.join(', ')}` : ''}; ${info.trainingSeconds.toFixed(1)} s`);
         for (const c of info.labels.byClass) console.log(`  ${c.name}: ${c.scribble} scribbled, ${c.segment} from segments, ${c.cluster} from clusters`);
         if (o.export) {
           const r = await svc.call('learn.export', { path: resolve(o.export) });

@@ -10,6 +10,7 @@ import { encodePng } from '../../export/png';
 import { generateStack } from '../../../app/synth/stack';
 import { encodeTiffPages } from '../../export/tiff';
 import { ProgressWriter } from '../common';
+import { writeEdsSet } from './synth-eds';
 
 interface SynthOptions {
   kind: 'grains' | 'phases';
@@ -22,6 +23,7 @@ interface SynthOptions {
   stack?: boolean;
   depth: string;
   particles: string;
+  eds?: boolean;
 }
 
 function int(name: string, v: string, lo: number, hi: number): number {
@@ -45,6 +47,7 @@ export function registerSynthCommands(program: Command): void {
     .option('--stack', 'a slice stack instead: ellipsoidal particles in a matrix as a multi-page TIFF, with its 3D truth (a label TIFF of particle ids and a JSON of the particles)')
     .option('--depth <n>', 'stack: number of slices', '24')
     .option('--particles <n>', 'stack: particles asked for', '24')
+    .option('--eds', 'SEM images with elemental maps (Fe, Ni, Cr; coarser and shifted) and phase labels: two phases share a grey level')
     .action(async (dir: string, o: SynthOptions) => {
       if (o.stack) return writeStack(dir, o);
       const count = int('count', o.count, 1, 10_000);
@@ -52,6 +55,7 @@ export function registerSynthCommands(program: Command): void {
       const seed0 = int('seed', o.seed, 0, 2 ** 31 - 1);
       const bitDepth = Number(o.bits) as 8 | 16;
       const out = resolve(dir);
+      if (o.eds) return writeEdsSet(out, count, size, seed0);
       await makeDirs(join(out, 'images'), 'output folder');
       await makeDirs(join(out, 'labels'), 'output folder');
       const progress = new ProgressWriter();

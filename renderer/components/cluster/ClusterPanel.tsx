@@ -21,6 +21,7 @@ const GROUPS: { id: FeatureGroupName; label: string; title: string }[] = [
   { id: 'shape', label: 'Shape', title: 'Area, perimeter, diameter, eccentricity, solidity, aspect ratio' },
   { id: 'boundary', label: 'Boundary', title: 'Contrast to the neighbours across the segment boundary' },
   { id: 'embedding', label: 'Embedding', title: 'Mean SAM image embedding under the segment' },
+  { id: 'channels', label: 'Channels', title: 'Mean of each elemental map (EDS) under the segment; needs maps (Edit tab, Channels)' },
 ];
 
 export interface ClusterPanelProps {

@@ -26,6 +26,7 @@ import { LearnPanel } from '../learn/LearnPanel';
 import { MeasurePanel } from '../measure/MeasurePanel';
 import { SegmentationPanel } from '../segmentation/SegmentationPanel';
 import type { Jobs } from '../../workspace/jobs';
+import { ChannelsPanel } from '../channels/ChannelsPanel';
 
 interface Props {
   client: GrainLabClient;
@@ -70,6 +71,7 @@ export function Panel({ client, images, image, contrast, selection, selectionIds
       }}
       onCreateClass={() => void client.call('classes.create', {}).then(() => images.refreshClasses()).catch(onError)}
       onManageClasses={() => view.setClassManager(true)}
+      channels={selected !== null ? <ChannelsPanel client={client} imageId={selected} viewer={viewer} hover={hover} readOnly={readOnly} onError={onError} /> : null}
       learn={
         <LearnPanel
           learn={learn}
