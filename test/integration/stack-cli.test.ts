@@ -20,6 +20,10 @@ test('synth --stack, stack import / list / propagate / stats / export', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'gl-stack-cli-'));
   const syn = grainlab('synth', join(tmp, 'syn'), '--stack', '--size', '96', '--depth', '6', '--particles', '5', '--seed', '3');
   assert.equal(syn.code, 0, syn.err);
+  const both = grainlab('synth', join(tmp, 'both'), '--stack', '--eds');
+  assert.notEqual(both.code, 0);
+  assert.match(both.err, /--stack and --eds make different data sets/);
+  assert.ok(!existsSync(join(tmp, 'both')), 'nothing written for contradictory options');
   const stem = join(tmp, 'syn', 'stack-96x96x6-s3');
   for (const f of ['.tif', '-truth.tif', '-truth.json']) assert.ok(existsSync(stem + f), stem + f);
   const truth = JSON.parse(readFileSync(`${stem}-truth.json`, 'utf8')) as { depth: number; particles: { id: number; voxels: number }[] };

@@ -49,6 +49,7 @@ export function registerSynthCommands(program: Command): void {
     .option('--particles <n>', 'stack: particles asked for', '24')
     .option('--eds', 'SEM images with elemental maps (Fe, Ni, Cr; coarser and shifted) and phase labels: two phases share a grey level')
     .action(async (dir: string, o: SynthOptions) => {
+      if (o.stack && o.eds) throw new ServiceError('invalid-argument', '--stack and --eds make different data sets; give one of them.');
       if (o.stack) return writeStack(dir, o);
       const count = int('count', o.count, 1, 10_000);
       const size = int('size', o.size, 256, 8192);
