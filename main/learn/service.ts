@@ -117,6 +117,18 @@ export class LearnService {
     });
   }
 
+  private fallbackTold = false;
+
+  /** Probabilities from the worker; when onnxruntime did not load, says so once (the JS forest ran). */
+  private async predictInWorker(msg: Record<string, unknown>, signal: AbortSignal | undefined, transfer: ArrayBuffer[]): Promise<{ probs: Float32Array }> {
+    const r = await this.worker.run<{ probs: Float32Array; fallback: string | null }>(msg, signal, transfer);
+    if (r.fallback && !this.fallbackTold) {
+      this.fallbackTold = true;
+      console.warn(`GrainLab: ${r.fallback}.`);
+    }
+    return r;
+  }
+
   private async grey(store: ProjectStore, imageId: number): Promise<{ grey: Float32Array; w: number; h: number }> {
     const hit = this.greyCache.get(imageId);
     if (hit) return hit;
@@ -265,7 +277,7 @@ export class LearnService {
         if (!store.hasImage(imageId)) continue;
         const g = await this.grey(store, imageId);
         const copy = g.grey.slice();
-        const r = await this.worker.run<{ probs: Float32Array }>({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h }, job.signal, [copy.buffer]);
+        const r = await this.predictInWorker({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h }, job.signal, [copy.buffer]);
         const n = g.w * g.h;
         const C = classifier.nClasses;
         let labels;
@@ -296,7 +308,7 @@ export class LearnService {
     const { classifier } = this.classifier(store);
     const g = await this.grey(store, imageId);
     const copy = g.grey.slice();
-    const r = await this.worker.run<{ probs: Float32Array }>({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h }, signal, [copy.buffer]);
+    const r = await this.predictInWorker({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h }, signal, [copy.buffer]);
     const n = g.w * g.h;
     const cls = argmaxClasses(r.probs, classifier.nClasses, n);
     return phaseSegments(cls, g.w, g.h, { minArea: 16, skip: [] }).labels;
@@ -340,7 +352,7 @@ export class LearnService {
     for (const imageId of ids) {
       const g = await this.grey(store, imageId);
       const copy = g.grey.slice();
-      const r = await this.worker.run<{ probs: Float32Array }>({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, firstStageOnly: true }, undefined, [copy.buffer]);
+      const r = await this.predictInWorker({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, firstStageOnly: true }, undefined, [copy.buffer]);
       const m = margins(r.probs, classifier.nClasses, g.w * g.h);
       const s = Math.min(a.size, g.w, g.h);
       for (let y = 0; y + s <= g.h; y += Math.max(1, s >> 1)) {

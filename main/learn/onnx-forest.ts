@@ -1,0 +1,168 @@
+// The pixel classifier's forests as ONNX models (ai.onnx.ml TreeEnsembleClassifier) run with
+// onnxruntime-node: native, multi-threaded tree evaluation instead of the JS walker. The model's
+// input is "features" [N, F] (row-major, one pixel per row, the filter bank of app/learn/features
+// in featureNames order, then the context maps for a second stage); its outputs are "label"
+// [N] (int64) and "probabilities" [N, C]. Each leaf holds its class distribution divided by the
+// tree count, so the sum over trees is the JS forest's mean. The same bytes are what
+// `grainlab train --out x.onnx` writes, for batch use with any ONNX runtime.
+import onnxProto from 'onnx-proto';
+import type { InferenceSession as Session } from 'onnxruntime-node';
+import type { Forest } from '../../app/learn/forest';
+
+const { onnx } = onnxProto;
+const A = onnx.AttributeProto.AttributeType;
+
+const ints = (name: string, v: ArrayLike<number>) => ({ name, type: A.INTS, ints: Array.from(v) });
+const floats = (name: string, v: ArrayLike<number>) => ({ name, type: A.FLOATS, floats: Array.from(v) });
+const strings = (name: string, v: string[]) => ({ name, type: A.STRINGS, strings: v.map((s) => new TextEncoder().encode(s)) });
+const str = (name: string, s: string) => ({ name, type: A.STRING, s: new TextEncoder().encode(s) });
+
+function valueInfo(name: string, elemType: number, dims: (number | string)[]) {
+  return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } };
+}
+
+/** One forest as ONNX model bytes; `doc` is stored as the model's description. */
+export function forestToOnnx(f: Forest, doc = ''): Uint8Array {
+  const nodes = f.feature.length;
+  const C = f.nClasses;
+  const treeOf = new Int32Array(nodes);
+  for (let t = 0; t < f.nTrees; t++) {
+    const end = t + 1 < f.nTrees ? f.roots[t + 1]! : nodes;
+    for (let i = f.roots[t]!; i < end; i++) treeOf[i] = t;
+  }
+  // Node ids are local to their tree (tree t's nodes are the range roots[t]..roots[t+1]).
+  const local = (i: number) => i - f.roots[treeOf[i]!]!;
+  const nodeIds = new Int32Array(nodes);
+  const featureIds = new Int32Array(nodes);
+  const values = new Float32Array(nodes);
+  const modes: string[] = [];
+  const trueIds = new Int32Array(nodes);
+  const falseIds = new Int32Array(nodes);
+  const cTree: number[] = [];
+  const cNode: number[] = [];
+  const cId: number[] = [];
+  const cWeight: number[] = [];
+  const inv = 1 / f.nTrees;
+  for (let i = 0; i < nodes; i++) {
+    nodeIds[i] = local(i);
+    const ft = f.feature[i]!;
+    if (ft >= 0) {
+      featureIds[i] = ft;
+      values[i] = f.threshold[i]!;
+      modes.push('BRANCH_LT');
+      trueIds[i] = local(f.left[i]!);
+      falseIds[i] = local(f.right[i]!);
+    } else {
+      modes.push('LEAF');
+      const l = f.threshold[i]! * C;
+      for (let c = 0; c < C; c++) {
+        cTree.push(treeOf[i]!);
+        cNode.push(local(i));
+        cId.push(c);
+        cWeight.push(f.leaf[l + c]! * inv);
+      }
+    }
+  }
+  const FLOAT = onnx.TensorProto.DataType.FLOAT;
+  const INT64 = onnx.TensorProto.DataType.INT64;
+  const node = {
+    opType: 'TreeEnsembleClassifier',
+    domain: 'ai.onnx.ml',
+    name: 'forest',
+    input: ['features'],
+    output: ['label', 'probabilities'],
+    attribute: [
+      ints('nodes_treeids', treeOf),
+      ints('nodes_nodeids', nodeIds),
+      ints('nodes_featureids', featureIds),
+      floats('nodes_values', values),
+      strings('nodes_modes', modes),
+      ints('nodes_truenodeids', trueIds),
+      ints('nodes_falsenodeids', falseIds),
+      ints('class_treeids', cTree),
+      ints('class_nodeids', cNode),
+      ints('class_ids', cId),
+      floats('class_weights', cWeight),
+      ints('classlabels_int64s', Array.from({ length: C }, (_, c) => c)),
+      str('post_transform', 'NONE'),
+    ],
+  };
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [
+      { domain: '', version: 17 },
+      { domain: 'ai.onnx.ml', version: 3 },
+    ],
+    producerName: 'grainlab',
+    producerVersion: '1',
+    docString: doc,
+    graph: {
+      name: 'grainlab_pixel_forest',
+      node: [node],
+      input: [valueInfo('features', FLOAT, ['N', f.nFeatures])],
+      output: [valueInfo('label', INT64, ['N']), valueInfo('probabilities', FLOAT, ['N', C])],
+    },
+  });
+  return Uint8Array.from(onnx.ModelProto.encode(model).finish());
+}
+
+type Ort = typeof import('onnxruntime-node');
+let ortLoad: Promise<Ort> | null = null;
+/** onnxruntime-node, loaded once on first use (a failure is remembered and reported by callers). */
+function loadOrt(): Promise<Ort> {
+  ortLoad ??= import('onnxruntime-node');
+  return ortLoad;
+}
+
+/** A forest running in onnxruntime; predict() has the JS forest's calling convention. */
+export class OnnxForest {
+  private constructor(
+    private readonly ort: Ort,
+    private readonly session: Session,
+    readonly nFeatures: number,
+    readonly nClasses: number,
+  ) {}
+
+  static async create(f: Forest, threads?: number): Promise<OnnxForest> {
+    const ort = await loadOrt();
+    const session = await ort.InferenceSession.create(forestToOnnx(f), {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+      ...(threads ? { intraOpNumThreads: threads } : {}),
+    });
+    return new OnnxForest(ort, session, f.nFeatures, f.nClasses);
+  }
+
+  /**
+   * Class probabilities, class-major (out[c*npx + i]), for npx pixels with feature-major maps
+   * (x[f*npx + i]), like predictForest.
+   */
+  async predict(x: Float32Array, npx: number): Promise<Float32Array> {
+    const F = this.nFeatures;
+    const C = this.nClasses;
+    if (x.length < F * npx) throw new RangeError('feature maps do not match the classifier');
+    const rows = new Float32Array(npx * F);
+    // Transposed in strips of pixels so reads and writes stay in cache.
+    const S = 256;
+    for (let s = 0; s < npx; s += S) {
+      const e = Math.min(npx, s + S);
+      for (let f = 0; f < F; f++) {
+        const src = f * npx;
+        for (let i = s; i < e; i++) rows[i * F + f] = x[src + i]!;
+      }
+    }
+    const input = new this.ort.Tensor('float32', rows, [npx, F]);
+    const r = await this.session.run({ features: input }, ['probabilities']);
+    const p = r.probabilities!.data as Float32Array;
+    const out = new Float32Array(C * npx);
+    for (let i = 0; i < npx; i++) for (let c = 0; c < C; c++) out[c * npx + i] = p[i * C + c]!;
+    input.dispose?.();
+    r.probabilities!.dispose?.();
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
