@@ -21,8 +21,13 @@ function valueInfo(name: string, elemType: number, dims: (number | string)[]) {
   return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } };
 }
 
-/** One forest as ONNX model bytes; `doc` is stored as the model's description. */
-export function forestToOnnx(f: Forest, doc = ''): Uint8Array {
+type NodeProto = onnxProto.onnx.INodeProto;
+type ValueInfo = ReturnType<typeof valueInfo>;
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+
+/** The TreeEnsembleClassifier node of one forest, reading `input` [N, F]. */
+function forestNode(f: Forest, name: string, input: string, outputs: [string, string]): NodeProto {
   const nodes = f.feature.length;
   const C = f.nClasses;
   const treeOf = new Int32Array(nodes);
@@ -63,14 +68,12 @@ export function forestToOnnx(f: Forest, doc = ''): Uint8Array {
       }
     }
   }
-  const FLOAT = onnx.TensorProto.DataType.FLOAT;
-  const INT64 = onnx.TensorProto.DataType.INT64;
-  const node = {
+  return {
     opType: 'TreeEnsembleClassifier',
     domain: 'ai.onnx.ml',
-    name: 'forest',
-    input: ['features'],
-    output: ['label', 'probabilities'],
+    name,
+    input: [input],
+    output: outputs,
     attribute: [
       ints('nodes_treeids', treeOf),
       ints('nodes_nodeids', nodeIds),
@@ -87,6 +90,19 @@ export function forestToOnnx(f: Forest, doc = ''): Uint8Array {
       str('post_transform', 'NONE'),
     ],
   };
+}
+
+/** One forest's input and outputs: features [N, F] in, label [N] and probabilities [N, C] out. */
+export function forestGraph(f: Forest, name: string, input: string, outputs: [string, string]): { node: NodeProto; inputs: ValueInfo[]; outputs: ValueInfo[] } {
+  return {
+    node: forestNode(f, name, input, outputs),
+    inputs: [valueInfo(input, FLOAT, ['N', f.nFeatures])],
+    outputs: [valueInfo(outputs[0], INT64, ['N']), valueInfo(outputs[1], FLOAT, ['N', f.nClasses])],
+  };
+}
+
+/** ONNX model bytes of one or more forests (each its own input and outputs) with metadata. */
+export function onnxModel(parts: ReturnType<typeof forestGraph>[], doc: string, metadata: Record<string, string> = {}): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: 8,
     opsetImport: [
@@ -96,14 +112,69 @@ export function forestToOnnx(f: Forest, doc = ''): Uint8Array {
     producerName: 'grainlab',
     producerVersion: '1',
     docString: doc,
+    metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
     graph: {
-      name: 'grainlab_pixel_forest',
-      node: [node],
-      input: [valueInfo('features', FLOAT, ['N', f.nFeatures])],
-      output: [valueInfo('label', INT64, ['N']), valueInfo('probabilities', FLOAT, ['N', C])],
+      name: 'grainlab_pixel_classifier',
+      node: parts.map((p) => p.node),
+      input: parts.flatMap((p) => p.inputs),
+      output: parts.flatMap((p) => p.outputs),
     },
   });
   return Uint8Array.from(onnx.ModelProto.encode(model).finish());
+}
+
+/** One forest as ONNX model bytes: "features" [N, F] in, "label" and "probabilities" out. */
+export function forestToOnnx(f: Forest, doc = ''): Uint8Array {
+  return onnxModel([forestGraph(f, 'forest', 'features', ['label', 'probabilities'])], doc);
+}
+
+/** A forest back from a TreeEnsembleClassifier node written by forestNode (leaf weights x trees). */
+export function forestFromNode(node: NodeProto, nFeatures: number): Forest {
+  const attr = new Map((node.attribute ?? []).map((a) => [a.name ?? '', a]));
+  const num = (name: string): number[] => (attr.get(name)?.ints ?? []).map((v) => (typeof v === 'number' ? v : Number(String(v))));
+  const flo = (name: string): number[] => attr.get(name)?.floats ?? [];
+  const treeIds = num('nodes_treeids');
+  const nodeIds = num('nodes_nodeids');
+  const featureIds = num('nodes_featureids');
+  const values = flo('nodes_values');
+  const modes = (attr.get('nodes_modes')?.strings ?? []).map((b) => new TextDecoder().decode(b));
+  const trueIds = num('nodes_truenodeids');
+  const falseIds = num('nodes_falsenodeids');
+  const nClasses = num('classlabels_int64s').length;
+  const nodes = treeIds.length;
+  const nTrees = nodes ? Math.max(...treeIds) + 1 : 0;
+  const roots = new Int32Array(nTrees).fill(-1);
+  for (let i = 0; i < nodes; i++) if (nodeIds[i] === 0) roots[treeIds[i]!] = i;
+  const glob = (t: number, local: number) => roots[t]! + local;
+  const feature = new Int16Array(nodes);
+  const threshold = new Float32Array(nodes);
+  const left = new Int32Array(nodes).fill(-1);
+  const right = new Int32Array(nodes).fill(-1);
+  const leafAt = new Map<number, number>();
+  for (let i = 0; i < nodes; i++) {
+    if (glob(treeIds[i]!, nodeIds[i]!) !== i) throw new RangeError('tree nodes are not stored in order');
+    if (modes[i] === 'LEAF') {
+      feature[i] = -1;
+      leafAt.set(i, leafAt.size);
+      threshold[i] = leafAt.size - 1;
+    } else {
+      feature[i] = featureIds[i]!;
+      threshold[i] = values[i]!;
+      left[i] = glob(treeIds[i]!, trueIds[i]!);
+      right[i] = glob(treeIds[i]!, falseIds[i]!);
+    }
+  }
+  const leaf = new Float32Array(leafAt.size * nClasses);
+  const ct = num('class_treeids');
+  const cn = num('class_nodeids');
+  const ci = num('class_ids');
+  const cw = flo('class_weights');
+  for (let k = 0; k < ct.length; k++) {
+    const at = leafAt.get(glob(ct[k]!, cn[k]!));
+    if (at === undefined) throw new RangeError('a class weight names no leaf');
+    leaf[at * nClasses + ci[k]!] = cw[k]! * nTrees;
+  }
+  return { nFeatures, nClasses, nTrees, roots, feature, threshold, left, right, leaf };
 }
 
 type Ort = typeof import('onnxruntime-node');

@@ -19,7 +19,8 @@ import type { LabelSource, LabelSummary, LearnClassifierInfo, RegionPrediction, 
 import type { ParsedArgs } from '../../app/contract';
 import type { LabelMap } from '../../app/types';
 import { imagesWithStrokes, loadClassifier, requireClassifier, saveClassifier, scribbleClassIds } from './store';
-import { decodeClassifier, encodeClassifier, type StoredClassifier } from './codec';
+import type { StoredClassifier } from './codec';
+import { decodeClassifierFile, encodeClassifierFile, formatOf } from './classifier-file';
 import { resolveChosenPath } from '../fs/contain';
 
 const SOURCE_CODE: Record<LabelSource, number> = { scribble: 1, segment: 2, cluster: 3 };
@@ -371,7 +372,7 @@ export class LearnService {
     const store = this.ctx.project();
     const c = requireClassifier(store);
     const file = resolveChosenPath(path, 'classifier file');
-    const bytes = encodeClassifier(c);
+    const bytes = encodeClassifierFile(c, formatOf(file));
     const tmp = `${file}.tmp`;
     await writeFile(tmp, bytes);
     await rename(tmp, file);
@@ -386,9 +387,9 @@ async function readClassifierFile(path: string): Promise<StoredClassifier> {
   try {
     bytes = await readFile(file);
   } catch (e) {
-    throw new ServiceError('not-found', `Cannot read the classifier file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Export one with 'grainlab train --export <file>'.`, file);
+    throw new ServiceError('not-found', `Cannot read the classifier file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Export one with 'grainlab train --out <file>'.`, file);
   }
-  return decodeClassifier(bytes, file);
+  return decodeClassifierFile(bytes, formatOf(file), file);
 }
 
 /** Mean probability of each segment's own class. */
