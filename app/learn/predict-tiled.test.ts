@@ -55,9 +55,10 @@ test('tiled prediction equals the whole-image prediction, with both stages and w
   const clf = train([{ grey: img.grey, width: w, height: h, labels }], { features: DEFAULT_FEATURES, nClasses: 2, forest: { trees: 6 } });
   for (const firstStageOnly of [false, true]) {
     const whole = predict(clf, img.grey, w, h, { firstStageOnly });
-    for (const tile of [1024, 128, 64]) {
+    // Tiles of 128 keep their features for the second stage; with no budget they are computed again.
+    for (const [tile, keepBytes] of [[1024, undefined], [128, undefined], [128, 0], [64, 0]] as const) {
       let ticks = 0;
-      const tiled = await predictTiled(clf, img.grey, w, h, undefined, { tile, firstStageOnly, onTile: () => ticks++ });
+      const tiled = await predictTiled(clf, img.grey, w, h, undefined, { tile, firstStageOnly, onTile: () => ticks++, ...(keepBytes === undefined ? {} : { keepBytes }) });
       let diff = 0;
       for (let i = 0; i < whole.length; i++) diff = Math.max(diff, Math.abs(whole[i]! - tiled[i]!));
       assert.ok(diff < 1e-5, `tile ${tile}${firstStageOnly ? ', first stage' : ''}: probabilities differ by ${diff}`);

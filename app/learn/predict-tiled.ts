@@ -17,6 +17,11 @@ export interface TiledPredictOptions {
   firstStageOnly?: boolean;
   /** Tile side in pixels (default 1024; a tile's features with the default set take ~270 MB). */
   tile?: number;
+  /**
+   * Bytes of first-stage tile features kept for the second stage (default 1 GiB): an image whose
+   * features fit is featured once; a larger one is featured again tile by tile (memory bounded).
+   */
+  keepBytes?: number;
   /** Called after each tile of each stage. */
   onTile?: (done: number, total: number) => void;
 }
@@ -83,14 +88,15 @@ export async function predictTiled(clf: Classifier, grey: Float32Array, w: numbe
     cut(full, F, b, t, out, 0);
     return out;
   };
-  // With one tile the features are computed once for both stages.
-  let only: Float32Array | null = null;
+  // Features are kept from the first stage to the second when they fit the budget.
+  const K0 = two ? (C - 1) * clf.contextSigmas.length : 0;
+  const keep = two && (F + K0) * n * 4 <= (o.keepBytes ?? 2 ** 30);
+  const kept: Float32Array[] = [];
   const probs = new Float32Array(C * n);
   for (const t of tiles) {
     checkAborted(o.signal);
-    const K = two ? (C - 1) * clf.contextSigmas.length : 0;
-    const x = features(t, tiles.length === 1 ? K : 0);
-    if (tiles.length === 1) only = x;
+    const x = features(t, keep ? K0 : 0);
+    if (keep) kept.push(x);
     paste(probs, await evalForest(clf.stage1, x, t.w * t.h), C, w, h, t);
     o.onTile?.(++done, total);
   }
@@ -99,9 +105,10 @@ export async function predictTiled(clf: Classifier, grey: Float32Array, w: numbe
   const K = (C - 1) * sigmas.length;
   const ctxHalo = Math.max(...sigmas.map(smoothHalo));
   const out = new Float32Array(C * n);
-  for (const t of tiles) {
+  for (const [index, t] of tiles.entries()) {
     checkAborted(o.signal);
-    const x = only ?? features(t, K);
+    const x = keep ? kept[index]! : features(t, K);
+    if (keep) kept[index] = new Float32Array(0);
     // Context maps: the first C-1 classes' probabilities smoothed at each scale, in the order of
     // pipeline's contextMaps (class-major, then scale).
     const b = grow(t, ctxHalo, w, h);
