@@ -200,6 +200,8 @@ export class OnnxForest {
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
+      // No busy-waiting between runs: the machine is shared with the feature code and the UI.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
       ...(threads ? { intraOpNumThreads: threads } : {}),
     });
     return new OnnxForest(ort, session, f.nFeatures, f.nClasses);
