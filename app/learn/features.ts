@@ -48,7 +48,7 @@ export function featureCount(spec: FeatureSpec): number {
 }
 
 /** Pixels of context a tile needs on each side so its features equal the whole image's. */
-function featureHalo(spec: FeatureSpec): number {
+export function featureHalo(spec: FeatureSpec): number {
   const s = checkSpec(spec).sigmas;
   // The cascade's kernels add up; then one pixel for differences and the structure tensor's blur.
   let halo = 0;
@@ -125,30 +125,61 @@ function reflect(i: number, n: number): number {
   return i < n ? i : p - 1 - i;
 }
 
-/** Separable Gaussian blur with reflected borders; `tmp` and `out` have w*h elements. */
+/**
+ * Separable Gaussian blur with reflected borders; `tmp` and `out` have w*h elements. The rows'
+ * interior reads the source directly (the reflected line is built only near the ends), and the
+ * symmetric kernel pairs its taps, so each output costs r + 1 multiplications per pass.
+ */
 function gaussian(src: Float32Array, w: number, h: number, sigma: number, out = new Float32Array(w * h), tmp = new Float32Array(w * h)): Float32Array {
   const k = kernel(sigma);
   const r = (k.length - 1) >> 1;
+  const k0 = k[r]!;
   // Rows.
   const line = new Float32Array(w + 2 * r);
   for (let y = 0; y < h; y++) {
     const row = y * w;
-    for (let x = -r; x < w + r; x++) line[x + r] = src[row + reflect(x, w)]!;
-    for (let x = 0; x < w; x++) {
-      let acc = 0;
-      for (let j = 0; j < k.length; j++) acc += k[j]! * line[x + j]!;
+    if (w <= 2 * r) {
+      for (let x = -r; x < w + r; x++) line[x + r] = src[row + reflect(x, w)]!;
+      for (let x = 0; x < w; x++) {
+        let acc = k0 * line[x + r]!;
+        for (let j = 1; j <= r; j++) acc += k[r + j]! * (line[x + r - j]! + line[x + r + j]!);
+        tmp[row + x] = acc;
+      }
+      continue;
+    }
+    // The ends through a short reflected line, the interior straight from the source.
+    for (let x = -r; x < 2 * r; x++) line[x + r] = src[row + reflect(x, w)]!;
+    for (let x = 0; x < r; x++) {
+      let acc = k0 * line[x + r]!;
+      for (let j = 1; j <= r; j++) acc += k[r + j]! * (line[x + r - j]! + line[x + r + j]!);
+      tmp[row + x] = acc;
+    }
+    for (let x = r; x < w - r; x++) {
+      const c = row + x;
+      let acc = k0 * src[c]!;
+      for (let j = 1; j <= r; j++) acc += k[r + j]! * (src[c - j]! + src[c + j]!);
+      tmp[c] = acc;
+    }
+    for (let x = w - 2 * r; x < w + r; x++) line[x - (w - 2 * r)] = src[row + reflect(x, w)]!;
+    for (let x = w - r; x < w; x++) {
+      const c = x - (w - 2 * r);
+      let acc = k0 * line[c]!;
+      for (let j = 1; j <= r; j++) acc += k[r + j]! * (line[c - j]! + line[c + j]!);
       tmp[row + x] = acc;
     }
   }
-  // Columns, a row at a time so memory is read in order.
-  out.fill(0);
+  // Columns, a row at a time so memory is read in order; double accumulator, one rounding.
+  const acc = new Float64Array(w);
   for (let y = 0; y < h; y++) {
-    const orow = y * w;
-    for (let j = 0; j < k.length; j++) {
-      const kj = k[j]!;
-      const srow = reflect(y + j - r, h) * w;
-      for (let x = 0; x < w; x++) out[orow + x] += kj * tmp[srow + x]!;
+    const crow = y * w;
+    for (let x = 0; x < w; x++) acc[x] = k0 * tmp[crow + x]!;
+    for (let j = 1; j <= r; j++) {
+      const kj = k[r + j]!;
+      const a = reflect(y - j, h) * w;
+      const b = reflect(y + j, h) * w;
+      for (let x = 0; x < w; x++) acc[x] += kj * (tmp[a + x]! + tmp[b + x]!);
     }
+    for (let x = 0; x < w; x++) out[crow + x] = acc[x]!;
   }
   return out;
 }
@@ -175,29 +206,56 @@ function half(src: Float32Array, w: number, h: number): { data: Float32Array; w:
   return { data: out, w: hw, h: hh };
 }
 
-/** Bilinear upsampling of a (sw x sh) map by `f` into dst (w x h), pixel centres aligned. */
+/**
+ * Bilinear upsampling of a (sw x sh) map by `f` into dst (w x h), pixel centres aligned. Each
+ * source row is interpolated along x once (kept while output rows need it), then rows are blended.
+ */
 function upsample(src: Float32Array, sw: number, sh: number, f: number, dst: Float32Array, w: number, h: number): void {
   const xi0 = new Int32Array(w);
   const xi1 = new Int32Array(w);
-  const xt = new Float32Array(w);
+  const xt = new Float64Array(w);
   for (let x = 0; x < w; x++) {
     const u = Math.min(sw - 1, Math.max(0, (x + 0.5) / f - 0.5));
     xi0[x] = Math.floor(u);
     xi1[x] = Math.min(sw - 1, xi0[x]! + 1);
     xt[x] = u - xi0[x]!;
   }
+  let rowA = new Float64Array(w);
+  let rowB = new Float64Array(w);
+  let haveA = -1;
+  let haveB = -1;
+  const fill = (row: Float64Array, sy: number) => {
+    const r = sy * sw;
+    for (let x = 0; x < w; x++) {
+      const p = src[r + xi0[x]!]!;
+      row[x] = p + (src[r + xi1[x]!]! - p) * xt[x]!;
+    }
+  };
   for (let y = 0; y < h; y++) {
     const v = Math.min(sh - 1, Math.max(0, (y + 0.5) / f - 0.5));
     const y0 = Math.floor(v);
     const y1 = Math.min(sh - 1, y0 + 1);
     const ty = v - y0;
-    const r0 = y0 * sw;
-    const r1 = y1 * sw;
-    const row = y * w;
+    if (haveA !== y0) {
+      if (haveB === y0) {
+        const t = rowA;
+        rowA = rowB;
+        rowB = t;
+        haveA = y0;
+        haveB = -1;
+      } else {
+        fill(rowA, y0);
+        haveA = y0;
+      }
+    }
+    if (haveB !== y1) {
+      fill(rowB, y1);
+      haveB = y1;
+    }
+    const o = y * w;
     for (let x = 0; x < w; x++) {
-      const a = src[r0 + xi0[x]!]! + (src[r0 + xi1[x]!]! - src[r0 + xi0[x]!]!) * xt[x]!;
-      const b = src[r1 + xi0[x]!]! + (src[r1 + xi1[x]!]! - src[r1 + xi0[x]!]!) * xt[x]!;
-      dst[row + x] = a + (b - a) * ty;
+      const a = rowA[x]!;
+      dst[o + x] = a + (rowB[x]! - a) * ty;
     }
   }
 }
@@ -218,14 +276,42 @@ export function smooth(src: Float32Array, w: number, h: number, sigma: number, o
   return out;
 }
 
-/** The maps of one scale from the smoothed image g (and the previous scale's gp, for DoG). */
+/** Pixels of context smooth() needs on each side so a tile's result equals the whole map's. */
+export function smoothHalo(sigma: number): number {
+  const level = levelOf(sigma);
+  const local = level === 1 ? sigma : Math.sqrt(Math.max(0.25, (sigma * sigma - (level * level - 1) / 12) / (level * level)));
+  return Math.ceil((level * (Math.max(1, Math.ceil(TRUNCATE * local)) + 2)) / 4) * 4;
+}
+
+/**
+ * The maps of one scale from the smoothed image g (and the previous scale's gp, for DoG), in one
+ * pass over the pixels: first and second central differences (borders reflected: the neighbour
+ * beyond the edge is the edge pixel itself) feed every kind at once.
+ */
 function scaleMaps(g: Float32Array, gp: Float32Array, w: number, h: number, sigma: number, kinds: FeatureKind[], res: Float32Array, at: number): void {
   const n = w * h;
-  const needDerivs = kinds.some((k) => k === 'gradient' || k === 'structure');
-  const gx = needDerivs ? new Float32Array(n) : null;
-  const gy = needDerivs ? new Float32Array(n) : null;
-  if (gx && gy) {
-    const hs = 0.5 * sigma;
+  const offsets = new Map<FeatureKind, number>();
+  let m = 0;
+  for (const kind of kinds) {
+    offsets.set(kind, at + m * n);
+    m += PER_KIND[kind];
+  }
+  const oGauss = offsets.get('gauss') ?? -1;
+  const oDog = offsets.get('dog') ?? -1;
+  const oGrad = offsets.get('gradient') ?? -1;
+  const oLog = offsets.get('log') ?? -1;
+  const oHess = offsets.get('hessian') ?? -1;
+  const oStruct = offsets.get('structure') ?? -1;
+  const second = oLog >= 0 || oHess >= 0;
+  const hs = 0.5 * sigma;
+  const s2 = sigma * sigma;
+  // Structure tensor: products of first derivatives, integrated at half the scale below.
+  const sa = oStruct >= 0 ? new Float32Array(n) : null;
+  const sb = oStruct >= 0 ? new Float32Array(n) : null;
+  const sc = oStruct >= 0 ? new Float32Array(n) : null;
+  if (oGauss >= 0) res.set(g.subarray(0, n), oGauss);
+  if (oDog >= 0) for (let i = 0; i < n; i++) res[oDog + i] = g[i]! - gp[i]!;
+  if (oGrad >= 0 || sa || second) {
     for (let y = 0; y < h; y++) {
       const ym = (y > 0 ? y - 1 : 0) * w;
       const yp = (y < h - 1 ? y + 1 : h - 1) * w;
@@ -233,73 +319,54 @@ function scaleMaps(g: Float32Array, gp: Float32Array, w: number, h: number, sigm
       for (let x = 0; x < w; x++) {
         const xm = x > 0 ? x - 1 : 0;
         const xp = x < w - 1 ? x + 1 : w - 1;
-        gx[row + x] = (g[row + xp]! - g[row + xm]!) * hs;
-        gy[row + x] = (g[yp + x]! - g[ym + x]!) * hs;
-      }
-    }
-  }
-  let m = 0;
-  for (const kind of kinds) {
-    const o0 = at + m * n;
-    const o1 = o0 + n;
-    if (kind === 'gauss') {
-      res.set(g, o0);
-    } else if (kind === 'dog') {
-      for (let i = 0; i < n; i++) res[o0 + i] = g[i]! - gp[i]!;
-    } else if (kind === 'gradient') {
-      for (let i = 0; i < n; i++) {
-        const a0 = gx![i]!;
-        const b0 = gy![i]!;
-        res[o0 + i] = Math.sqrt(a0 * a0 + b0 * b0);
-      }
-    } else if (kind === 'log' || kind === 'hessian') {
-      const s2 = sigma * sigma;
-      for (let y = 0; y < h; y++) {
-        // Reflected border: the neighbour beyond the edge is the edge pixel itself.
-        const ym = (y > 0 ? y - 1 : 0) * w;
-        const yp = (y < h - 1 ? y + 1 : h - 1) * w;
-        const row = y * w;
-        for (let x = 0; x < w; x++) {
-          const xm = x > 0 ? x - 1 : 0;
-          const xp = x < w - 1 ? x + 1 : w - 1;
-          const i = row + x;
-          const c0 = g[i]!;
-          const dxx = (g[row + xp]! - 2 * c0 + g[row + xm]!) * s2;
-          const dyy = (g[yp + x]! - 2 * c0 + g[ym + x]!) * s2;
-          if (kind === 'log') {
-            res[o0 + i] = dxx + dyy;
-          } else {
+        const i = row + x;
+        const c0 = g[i]!;
+        const l = g[row + xm]!;
+        const r = g[row + xp]!;
+        const u = g[ym + x]!;
+        const d = g[yp + x]!;
+        if (oGrad >= 0 || sa) {
+          const gx = (r - l) * hs;
+          const gy = (d - u) * hs;
+          if (oGrad >= 0) res[oGrad + i] = Math.sqrt(gx * gx + gy * gy);
+          if (sa) {
+            sa[i] = gx * gx;
+            sb![i] = gx * gy;
+            sc![i] = gy * gy;
+          }
+        }
+        if (second) {
+          const dxx = (r - 2 * c0 + l) * s2;
+          const dyy = (d - 2 * c0 + u) * s2;
+          if (oLog >= 0) res[oLog + i] = dxx + dyy;
+          if (oHess >= 0) {
             const dxy = (g[yp + xp]! - g[yp + xm]! - g[ym + xp]! + g[ym + xm]!) * 0.25 * s2;
             const hf = (dxx + dyy) / 2;
-            const d = Math.sqrt(((dxx - dyy) / 2) ** 2 + dxy * dxy);
-            res[o0 + i] = hf + d;
-            res[o1 + i] = hf - d;
+            const hd = (dxx - dyy) / 2;
+            const e = Math.sqrt(hd * hd + dxy * dxy);
+            res[oHess + i] = hf + e;
+            res[oHess + n + i] = hf - e;
           }
         }
       }
-    } else {
-      // Structure tensor: products of first derivatives integrated at half the scale.
-      const a = new Float32Array(n);
-      const b = new Float32Array(n);
-      const c = new Float32Array(n);
-      for (let i = 0; i < n; i++) {
-        a[i] = gx![i]! * gx![i]!;
-        b[i] = gx![i]! * gy![i]!;
-        c[i] = gy![i]! * gy![i]!;
-      }
-      const outer = 0.5 * sigma;
-      const tmp = new Float32Array(n);
-      const ja = gaussian(a, w, h, outer, undefined, tmp);
-      const jb = gaussian(b, w, h, outer, undefined, tmp);
-      const jc = gaussian(c, w, h, outer, undefined, tmp);
-      for (let i = 0; i < n; i++) {
-        const hf = (ja[i]! + jc[i]!) / 2;
-        const d = Math.sqrt(((ja[i]! - jc[i]!) / 2) ** 2 + jb[i]! * jb[i]!);
-        res[o0 + i] = hf + d;
-        res[o1 + i] = hf - d;
-      }
     }
-    m += PER_KIND[kind];
+  }
+  if (sa && sb && sc) {
+    const outer = 0.5 * sigma;
+    const tmp = new Float32Array(n);
+    const ja = gaussian(sa, w, h, outer, undefined, tmp);
+    const jb = gaussian(sb, w, h, outer, sb, tmp);
+    const jc = gaussian(sc, w, h, outer, sc, tmp);
+    for (let i = 0; i < n; i++) {
+      const a = ja[i]!;
+      const c = jc[i]!;
+      const b = jb[i]!;
+      const hf = (a + c) / 2;
+      const hd = (a - c) / 2;
+      const e = Math.sqrt(hd * hd + b * b);
+      res[oStruct + i] = hf + e;
+      res[oStruct + n + i] = hf - e;
+    }
   }
 }
 

@@ -1,22 +1,31 @@
 // Worker thread for the pixel classifier: features, training and prediction run here, off the
 // service's thread. Messages: { id, op: 'train' | 'predict', ... }; replies { id, ok, ... }.
+// Prediction goes tile by tile (bounded memory) with the forests run by onnxruntime, or by the JS
+// forest when onnxruntime does not load (the reply's `engine` and `fallback` say so).
 import { parentPort } from 'node:worker_threads';
-import { predict, train, type Classifier, type TrainImage, type TrainOptions } from '../../app/learn/pipeline';
+import { train, type Classifier, type TrainImage, type TrainOptions } from '../../app/learn/pipeline';
+import { predictTiled } from '../../app/learn/predict-tiled';
+import { forestEngine } from './forest-engine';
 
 type Msg =
   | { id: number; op: 'train'; images: TrainImage[]; options: Omit<TrainOptions, 'onProgress' | 'signal'> }
-  | { id: number; op: 'predict'; classifier: Classifier; grey: Float32Array; width: number; height: number; firstStageOnly?: boolean; extra?: Float32Array };
+  | { id: number; op: 'predict'; classifier: Classifier; grey: Float32Array; width: number; height: number; firstStageOnly?: boolean; engine?: 'onnxruntime' | 'js'; extra?: Float32Array };
+
+const fail = (id: number, e: unknown) => parentPort!.postMessage({ id, ok: false, message: e instanceof Error ? e.message : String(e) });
 
 parentPort!.on('message', (m: Msg) => {
+  if (m.op === 'predict') {
+    void (async () => {
+      const engine = await forestEngine(m.classifier.stage1, m.engine);
+      const probs = await predictTiled(m.classifier, m.grey, m.width, m.height, engine.evaluate, { firstStageOnly: m.firstStageOnly ?? false, ...(m.extra ? { extra: m.extra } : {}) });
+      parentPort!.postMessage({ id: m.id, ok: true, probs, engine: engine.name, fallback: engine.fallback }, [probs.buffer as ArrayBuffer]);
+    })().catch((e: unknown) => fail(m.id, e));
+    return;
+  }
   try {
-    if (m.op === 'train') {
-      const classifier = train(m.images, { ...m.options, onProgress: (done, total, what) => parentPort!.postMessage({ id: m.id, progress: { done, total, what } }) });
-      parentPort!.postMessage({ id: m.id, ok: true, classifier });
-    } else {
-      const probs = predict(m.classifier, m.grey, m.width, m.height, { firstStageOnly: m.firstStageOnly ?? false, ...(m.extra ? { extra: m.extra } : {}) });
-      parentPort!.postMessage({ id: m.id, ok: true, probs }, [probs.buffer as ArrayBuffer]);
-    }
+    const classifier = train(m.images, { ...m.options, onProgress: (done, total, what) => parentPort!.postMessage({ id: m.id, progress: { done, total, what } }) });
+    parentPort!.postMessage({ id: m.id, ok: true, classifier });
   } catch (e) {
-    parentPort!.postMessage({ id: m.id, ok: false, message: e instanceof Error ? e.message : String(e) });
+    fail(m.id, e);
   }
 });

@@ -21,7 +21,8 @@ import type { LabelSource, LabelSummary, LearnClassifierInfo, RegionPrediction, 
 import type { ParsedArgs } from '../../app/contract';
 import type { LabelMap } from '../../app/types';
 import { imagesWithStrokes, loadClassifier, requireClassifier, saveClassifier, scribbleClassIds } from './store';
-import { decodeClassifier, encodeClassifier, type StoredClassifier } from './codec';
+import type { StoredClassifier } from './codec';
+import { decodeClassifierFile, encodeClassifierFile, formatOf } from './classifier-file';
 import { resolveChosenPath } from '../fs/contain';
 
 const SOURCE_CODE: Record<LabelSource, number> = { scribble: 1, segment: 2, cluster: 3 };
@@ -117,6 +118,18 @@ export class LearnService {
       this.clfCache = null;
       await this.worker.dispose();
     });
+  }
+
+  private fallbackTold = false;
+
+  /** Probabilities from the worker; when onnxruntime did not load, says so once (the JS forest ran). */
+  private async predictInWorker(msg: Record<string, unknown>, signal: AbortSignal | undefined, transfer: ArrayBuffer[]): Promise<{ probs: Float32Array }> {
+    const r = await this.worker.run<{ probs: Float32Array; fallback: string | null }>(msg, signal, transfer);
+    if (r.fallback && !this.fallbackTold) {
+      this.fallbackTold = true;
+      console.warn(`GrainLab: ${r.fallback}.`);
+    }
+    return r;
   }
 
   private async grey(store: ProjectStore, imageId: number): Promise<{ grey: Float32Array; w: number; h: number }> {
@@ -273,7 +286,7 @@ export class LearnService {
         const g = await this.grey(store, imageId);
         const copy = g.grey.slice();
         const extra = await this.extraFor(store, imageId, info);
-        const r = await this.worker.run<{ probs: Float32Array }>({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, ...extra }, job.signal, [copy.buffer]);
+        const r = await this.predictInWorker({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, ...extra }, job.signal, [copy.buffer]);
         const n = g.w * g.h;
         const C = classifier.nClasses;
         let labels;
@@ -304,7 +317,7 @@ export class LearnService {
     const { classifier, info } = this.classifier(store);
     const g = await this.grey(store, imageId);
     const copy = g.grey.slice();
-    const r = await this.worker.run<{ probs: Float32Array }>({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, ...(await this.extraFor(store, imageId, info)) }, signal, [copy.buffer]);
+    const r = await this.predictInWorker({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, ...(await this.extraFor(store, imageId, info)) }, signal, [copy.buffer]);
     const n = g.w * g.h;
     const cls = argmaxClasses(r.probs, classifier.nClasses, n);
     return phaseSegments(cls, g.w, g.h, { minArea: 16, skip: [] }).labels;
@@ -353,7 +366,7 @@ export class LearnService {
     for (const imageId of ids) {
       const g = await this.grey(store, imageId);
       const copy = g.grey.slice();
-      const r = await this.worker.run<{ probs: Float32Array }>({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, firstStageOnly: true, ...(await this.extraFor(store, imageId, info)) }, undefined, [copy.buffer]);
+      const r = await this.predictInWorker({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, firstStageOnly: true, ...(await this.extraFor(store, imageId, info)) }, undefined, [copy.buffer]);
       const m = margins(r.probs, classifier.nClasses, g.w * g.h);
       const s = Math.min(a.size, g.w, g.h);
       for (let y = 0; y + s <= g.h; y += Math.max(1, s >> 1)) {
@@ -372,7 +385,7 @@ export class LearnService {
     const store = this.ctx.project();
     const c = requireClassifier(store);
     const file = resolveChosenPath(path, 'classifier file');
-    const bytes = encodeClassifier(c);
+    const bytes = encodeClassifierFile(c, formatOf(file));
     const tmp = `${file}.tmp`;
     await writeFile(tmp, bytes);
     await rename(tmp, file);
@@ -387,9 +400,9 @@ async function readClassifierFile(path: string): Promise<StoredClassifier> {
   try {
     bytes = await readFile(file);
   } catch (e) {
-    throw new ServiceError('not-found', `Cannot read the classifier file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Export one with 'grainlab train --export <file>'.`, file);
+    throw new ServiceError('not-found', `Cannot read the classifier file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Export one with 'grainlab train --out <file>'.`, file);
   }
-  return decodeClassifier(bytes, file);
+  return decodeClassifierFile(bytes, formatOf(file), file);
 }
 
 /** Mean probability of each segment's own class. */

@@ -195,7 +195,30 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     [client, chosen, imageIds, questions, onError],
   );
 
-  return { scribbles, labels, status, live, setLive, view, setView, prediction, received, training: trainJob !== null, onIntent, train, nextUncertain, apply, predictVisible };
+  /** Where Export classifier… proposes to write: the project folder, as ONNX. */
+  const exportPath = useCallback(async () => {
+    const p = await client.call('project.current', {});
+    const dir = (p?.path ?? '').replace(/[\\/]+$/, '');
+    const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
+    return `${dir}${sep}classifier-v${latest.current.status?.version ?? 0}.onnx`;
+  }, [client]);
+
+  /** Writes the classifier to a file for batch use (.onnx, .json or .glclf, by the extension). */
+  const exportClassifier = useCallback(
+    async (path: string) => {
+      try {
+        const r = await client.call('learn.export', { path });
+        toast('info', `Classifier written to ${r.path} (${r.bytes.toLocaleString()} bytes).`);
+        return true;
+      } catch (e) {
+        onError(e);
+        return false;
+      }
+    },
+    [client, toast, onError],
+  );
+
+  return { scribbles, labels, status, live, setLive, view, setView, prediction, received, training: trainJob !== null, onIntent, train, nextUncertain, apply, predictVisible, exportPath, exportClassifier };
 }
 
 export type Learn = ReturnType<typeof useLearn>;

@@ -6,6 +6,7 @@
 // "Apply to all" asks first, as batch segmenting does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { startHarness, browserAvailable, waitFor, CHROMIUM } from './harness';
@@ -111,6 +112,15 @@ test('Train tool: scribbles of two classes, train, live prediction, undo, apply 
     // Train from the panel; the status names the classifier.
     await page.getByTestId('learn-train').click();
     await page.getByTestId('learn-status').filter({ hasText: 'Classifier v1' }).waitFor({ timeout: 120_000 });
+
+    // Export classifier…: the path is proposed in the project folder; Save writes the ONNX file.
+    await page.getByTestId('learn-export').click();
+    const exportPath = page.getByTestId('learn-export-path');
+    await exportPath.waitFor();
+    const exported = await exportPath.inputValue();
+    assert.match(exported, /classifier-v1\.onnx$/);
+    await page.getByTestId('learn-export-save').click();
+    await waitFor(page, async () => existsSync(exported) && statSync(exported).size > 100, 'the exported classifier file');
 
     // Live: the visible rectangle's prediction matches the truth's bright fraction.
     const matrixPixel = matrix[1]!;

@@ -34,9 +34,10 @@ export function registerLearnCommands(program: Command): void {
     .option('--no-auto-context', 'one stage only (faster, usually less accurate)')
     .option('--scribbles-only', 'learn from scribbles only, not from segments\' classes')
     .option('--channels', 'use the images\' elemental maps (grainlab channels) as features too')
-    .option('--export <file>', 'also write the classifier to a file (for grainlab predict --classifier)')
+    .option('--out <file>', 'also write the classifier to a file for batch use (grainlab predict --classifier): .onnx (ONNX TreeEnsembleClassifier models, for any ONNX runtime), .json, or .glclf (GrainLab binary)')
+    .option('--export <file>', 'the same as --out')
     .option('--quiet', 'no progress output')
-    .action(async (dir: string, o: { sigmas: string; features: string; autoContext: boolean; scribblesOnly?: boolean; channels?: boolean; export?: string; quiet?: boolean }) => {
+    .action(async (dir: string, o: { sigmas: string; features: string; autoContext: boolean; scribblesOnly?: boolean; channels?: boolean; out?: string; export?: string; quiet?: boolean }) => {
       const kinds = o.features.split(',').map((k) => k.trim());
       for (const k of kinds) if (!FEATURE_KINDS.includes(k as FeatureKind)) throw new ServiceError('invalid-argument', `--features: unknown filter '${k}'. Use ${FEATURE_KINDS.join(', ')}.`);
       await withProject(dir, async (svc) => {
@@ -45,8 +46,9 @@ export function registerLearnCommands(program: Command): void {
         const info = (await svc.call('learn.status', {}))!;
         console.log(`classifier v${info.version}: ${info.classes.map((c) => c.name).join(', ')}; ${info.labels.total.toLocaleString('en')} labelled pixels on ${info.labels.images} images; ${info.autoContext ? 'two stages (auto-context)' : 'one stage'}${info.channels ? `; maps of ${info.channels.join(', ')}` : ''}; ${info.trainingSeconds.toFixed(1)} s`);
         for (const c of info.labels.byClass) console.log(`  ${c.name}: ${c.scribble} scribbled, ${c.segment} from segments, ${c.cluster} from clusters`);
-        if (o.export) {
-          const r = await svc.call('learn.export', { path: resolve(o.export) });
+        const out = o.out ?? o.export;
+        if (out) {
+          const r = await svc.call('learn.export', { path: resolve(out) });
           console.log(`written ${r.path} (${r.bytes.toLocaleString('en')} bytes)`);
         }
       });
@@ -63,7 +65,7 @@ export function registerLearnCommands(program: Command): void {
     .option('--skip-class <class...>', 'phases: classes (id or name) that get no segments, e.g. the matrix')
     .option('--fraction <class=f...>', 'phase-fraction target, e.g. particles=0.12 (shifts the decision)')
     .option('--min-area <px>', 'smaller regions join their neighbours', '16')
-    .option('--classifier <file>', 'a classifier file written by train --export, instead of the project\'s own')
+    .option('--classifier <file>', 'a classifier file written by train --out (.onnx, .json or .glclf), instead of the project\'s own')
     .option('--keep', 'images with a segmentation: keep the segments a person made and replace the rest (default)')
     .option('--replace', 'replace everything, also what a person made (kept as a version)')
     .option('--yes', 'go on without asking when a person\'s corrections are at stake')

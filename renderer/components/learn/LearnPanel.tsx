@@ -5,6 +5,7 @@ import { useState } from 'react';
 import type { ClassRecord } from '../../../app/types';
 import { predictedFractions } from '../../tools/train/layer';
 import type { ApplyScope, Learn } from '../../workspace/learn';
+import { ExportClassifier } from './ExportClassifier';
 
 interface Props {
   learn: Learn;
@@ -99,6 +100,11 @@ export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, 
           Next uncertain
         </button>
       </div>
+      {status && (
+        <div className="row">
+          <ExportClassifier learn={learn} />
+        </div>
+      )}
       <div className="row">
         <label className="inline">
           Apply to

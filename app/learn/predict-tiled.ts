@@ -1,0 +1,138 @@
+// Prediction of large images tile by tile with a pluggable forest evaluator (the JS forest, or the
+// same forest compiled to ONNX and run by onnxruntime in main/learn/onnx-forest.ts). Memory stays
+// bounded by the tile, not the image: filter-bank features exist for one tile (plus its halo) at a
+// time, and the auto-context maps are smoothed per tile from the first stage's probabilities.
+// Results equal app/learn/pipeline.predict (tested), which keeps whole-image context maps.
+import { computeFeatures, featureCount, featureHalo, smooth, smoothHalo, tilesOf, type Tile } from './features';
+import { predictForest, type Forest } from './forest';
+import type { Classifier } from './pipeline';
+import { extraCount } from './channel-features';
+
+/** Evaluates one forest: class-major probabilities for npx pixels of feature-major maps. */
+export type ForestEval = (forest: Forest, x: Float32Array, npx: number) => Float32Array | Promise<Float32Array>;
+
+export const jsForest: ForestEval = (forest, x, npx) => predictForest(forest, x, npx);
+
+export interface TiledPredictOptions {
+  signal?: AbortSignal;
+  firstStageOnly?: boolean;
+  /** Tile side in pixels (default 1024; a tile's features with the default set take ~270 MB). */
+  tile?: number;
+  /**
+   * Bytes of first-stage tile features kept for the second stage (default 1 GiB): an image whose
+   * features fit is featured once; a larger one is featured again tile by tile (memory bounded).
+   */
+  keepBytes?: number;
+  /** Called after each tile of each stage. */
+  onTile?: (done: number, total: number) => void;
+  /** The extra whole-image maps the classifier was trained with (elemental maps; Classifier.extraFeatures of them). */
+  extra?: Float32Array;
+}
+
+function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
+}
+
+/** The rectangle around a tile, `halo` wider on each side and clamped to the image. */
+function grow(t: Tile, halo: number, w: number, h: number): Tile {
+  const x = Math.max(0, t.x - halo);
+  const y = Math.max(0, t.y - halo);
+  return { x, y, w: Math.min(w, t.x + t.w + halo) - x, h: Math.min(h, t.y + t.h + halo) - y };
+}
+
+/** Copies `maps` planes of box b out of full-image planes (planes of w*h). */
+function crop(src: Float32Array, maps: number, w: number, h: number, b: Tile, out = new Float32Array(maps * b.w * b.h)): Float32Array {
+  const n = w * h;
+  const bn = b.w * b.h;
+  for (let m = 0; m < maps; m++) for (let y = 0; y < b.h; y++) out.set(src.subarray(m * n + (b.y + y) * w + b.x, m * n + (b.y + y) * w + b.x + b.w), m * bn + y * b.w);
+  return out;
+}
+
+/** Cuts tile t out of `maps` planes computed on box b, into out at plane offset `at` (planes of t.w*t.h). */
+function cut(src: Float32Array, maps: number, b: Tile, t: Tile, out: Float32Array, at: number): void {
+  const bn = b.w * b.h;
+  const n = t.w * t.h;
+  const ox = t.x - b.x;
+  const oy = t.y - b.y;
+  for (let m = 0; m < maps; m++) {
+    for (let y = 0; y < t.h; y++) {
+      const s = m * bn + (oy + y) * b.w + ox;
+      out.set(src.subarray(s, s + t.w), (at + m) * n + y * t.w);
+    }
+  }
+}
+
+function paste(full: Float32Array, part: Float32Array, C: number, w: number, h: number, t: Tile): void {
+  const n = t.w * t.h;
+  for (let c = 0; c < C; c++) for (let y = 0; y < t.h; y++) full.set(part.subarray(c * n + y * t.w, c * n + (y + 1) * t.w), c * w * h + (t.y + y) * w + t.x);
+}
+
+/**
+ * Class probabilities of every pixel, class-major (out[c*n + i]), as pipeline.predict gives them,
+ * computed tile by tile with `evalForest` doing the trees.
+ */
+export async function predictTiled(clf: Classifier, grey: Float32Array, w: number, h: number, evalForest: ForestEval = jsForest, o: TiledPredictOptions = {}): Promise<Float32Array> {
+  const C = clf.nClasses;
+  const n = w * h;
+  const E = extraCount(o.extra, n);
+  if (E !== (clf.extraFeatures ?? 0)) throw new RangeError(`the classifier needs ${clf.extraFeatures ?? 0} extra feature maps`);
+  const FB = featureCount(clf.features);
+  const F = FB + E;
+  const size = o.tile ?? 1024;
+  const tiles = tilesOf(w, h, size);
+  const two = !!clf.stage2 && !o.firstStageOnly;
+  const total = tiles.length * (two ? 2 : 1);
+  let done = 0;
+  const halo = featureHalo(clf.features);
+  // Features of one tile: the filter bank computed on the tile and its halo, cut to the tile, then
+  // the extra maps cut to the tile (as pipeline's appendExtra), with `free` planes after them (for
+  // the context maps).
+  const features = (t: Tile, free: number): Float32Array => {
+    const b = grow(t, halo, w, h);
+    const full = computeFeatures(crop(grey, 1, w, h, b), b.w, b.h, clf.features);
+    if (free === 0 && E === 0 && b.w === t.w && b.h === t.h) return full;
+    const out = new Float32Array((F + free) * t.w * t.h);
+    cut(full, FB, b, t, out, 0);
+    if (E > 0) cut(o.extra!, E, { x: 0, y: 0, w, h }, t, out, FB);
+    return out;
+  };
+  // Features are kept from the first stage to the second when they fit the budget.
+  const K0 = two ? (C - 1) * clf.contextSigmas.length : 0;
+  const keep = two && (F + K0) * n * 4 <= (o.keepBytes ?? 2 ** 30);
+  const kept: Float32Array[] = [];
+  const probs = new Float32Array(C * n);
+  for (const t of tiles) {
+    checkAborted(o.signal);
+    const x = features(t, keep ? K0 : 0);
+    if (keep) kept.push(x);
+    paste(probs, await evalForest(clf.stage1, x, t.w * t.h), C, w, h, t);
+    o.onTile?.(++done, total);
+  }
+  if (!two) return probs;
+  const sigmas = clf.contextSigmas;
+  const K = (C - 1) * sigmas.length;
+  const ctxHalo = Math.max(...sigmas.map(smoothHalo));
+  const out = new Float32Array(C * n);
+  for (const [index, t] of tiles.entries()) {
+    checkAborted(o.signal);
+    const x = keep ? kept[index]! : features(t, K);
+    if (keep) kept[index] = new Float32Array(0);
+    // Context maps: the first C-1 classes' probabilities smoothed at each scale, in the order of
+    // pipeline's contextMaps (class-major, then scale).
+    const b = grow(t, ctxHalo, w, h);
+    const p = crop(probs, C - 1, w, h, b);
+    const bn = b.w * b.h;
+    const sm = new Float32Array(bn);
+    let k = 0;
+    for (let c = 0; c < C - 1; c++) {
+      for (const s of sigmas) {
+        smooth(p.subarray(c * bn, (c + 1) * bn), b.w, b.h, s, sm);
+        cut(sm, 1, b, t, x, F + k);
+        k++;
+      }
+    }
+    paste(out, await evalForest(clf.stage2!, x, t.w * t.h), C, w, h, t);
+    o.onTile?.(++done, total);
+  }
+  return out;
+}

@@ -1,0 +1,187 @@
+// Speed of the pixel classifier (issue 12): training time on 100k labelled pixels; prediction
+// seconds per megapixel (wall and CPU) on a synthetic 2048x2048 image, through the previous
+// whole-image JS path (app/learn/pipeline.predict) and through the tiled path with the forests in
+// onnxruntime (what the app runs) or in JS (its fallback); the filter bank alone before and after
+// its optimisation; a real micrograph when ../shared/data is there; an 8192x8192 image in a
+// child process for its peak memory; and the peer (scikit-learn's random forest on
+// scikit-image features, test/bench/learn_peer.py) on the same 2048x2048 image.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { computeFeatures, normalizedGrey, DEFAULT_FEATURES, featureCount } from '../../app/learn/features';
+import { computeFeatures as featuresBefore } from '../../app/learn/testing/features-before';
+import { predict, train, type Classifier } from '../../app/learn/pipeline';
+import { predictTiled, jsForest } from '../../app/learn/predict-tiled';
+import { twoTextureImage } from '../../app/learn/synthetic';
+import { seededRandom } from '../../app/random';
+import { forestEngine } from '../../main/learn/forest-engine';
+import { peakRssMiB, writeResult, type BenchRow } from './common';
+
+const argv = process.argv.slice(2);
+const dataDir = argv.includes('--data') ? argv[argv.indexOf('--data') + 1]! : join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
+const PY = '/usr/bin/python3';
+const cpuS = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+const log = (s: string) => console.error(`learn-speed: ${s}`);
+
+/** A synthetic two-texture image and labels on `labelled` of its pixels (strided, both classes). */
+function synthetic(side: number, labelled: number) {
+  const s = twoTextureImage(side, side, 11, Math.round((side * side) / 4000), 18);
+  const grey = normalizedGrey({ width: side, height: side, channels: 1, bitDepth: 8, data: s.data } as never);
+  const labels = new Uint8Array(side * side);
+  const step = Math.max(1, Math.floor((side * side) / labelled));
+  for (let i = 0; i < labels.length; i += step) labels[i] = s.classes[i]! + 1;
+  return { ...s, grey, labels };
+}
+
+async function timed<T>(f: () => Promise<T> | T): Promise<{ v: T; wall: number; cpu: number }> {
+  const c = cpuS();
+  const t = performance.now();
+  const v = await f();
+  return { v, wall: (performance.now() - t) / 1000, cpu: cpuS() - c };
+}
+
+function accuracy(probs: Float32Array, truth: Uint8Array): number {
+  const n = truth.length;
+  let ok = 0;
+  for (let i = 0; i < n; i++) if ((probs[n + i]! > probs[i]! ? 1 : 0) === truth[i]) ok++;
+  return ok / n;
+}
+
+/** Child process: predicts one large synthetic image tiled with onnxruntime and prints figures. */
+async function big(side: number): Promise<void> {
+  const small = synthetic(512, 20_000);
+  const clf = train([{ grey: small.grey, width: 512, height: 512, labels: small.labels }], { features: DEFAULT_FEATURES, nClasses: 2 });
+  const img = synthetic(side, 1);
+  const engine = await forestEngine(clf.stage1);
+  const before = peakRssMiB();
+  const r = await timed(() => predictTiled(clf, img.grey, side, side, engine.evaluate));
+  console.log(JSON.stringify({ wall: r.wall, cpu: r.cpu, mp: (side * side) / 1e6, engine: engine.name, rssBefore: before, peak: peakRssMiB(), accuracy: accuracy(r.v, img.classes) }));
+}
+
+function saveNpy(file: string, data: Uint8Array): void {
+  const header = `{'descr': '|u1', 'fortran_order': False, 'shape': (${data.length},), }`;
+  const h = header + ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
+  const pre = Buffer.alloc(10);
+  pre.write('\x93NUMPY', 0, 'latin1');
+  pre[6] = 1;
+  pre.writeUInt16LE(h.length, 8);
+  writeFileSync(file, Buffer.concat([pre, Buffer.from(h, 'latin1'), Buffer.from(data)]));
+}
+
+/** The peer on the same image and labels: its figures, or why it did not run. */
+async function peer(img: ReturnType<typeof synthetic>, side: number): Promise<{ trainS: number; wall: number; cpu: number } | string> {
+  if (!existsSync(PY)) return `${PY} not found`;
+  if (spawnSync(PY, ['-c', 'import sklearn, skimage'], { encoding: 'utf8' }).status !== 0) return 'python3-sklearn / python3-skimage missing';
+  const dir = mkdtempSync(join(tmpdir(), 'grainlab-learn-speed-'));
+  try {
+    const png = join(dir, 'image.png');
+    await sharp(Buffer.from(img.data), { raw: { width: side, height: side, channels: 1 } }).png().toFile(png);
+    saveNpy(join(dir, 'labels.npy'), img.labels);
+    writeFileSync(join(dir, 'job.json'), JSON.stringify({ nClasses: 2, train: [{ image: png, labels: join(dir, 'labels.npy') }], test: [{ image: png, out: join(dir, 'out.npy') }] }));
+    const r = spawnSync(PY, [join(import.meta.dirname, 'learn_peer.py'), join(dir, 'job.json')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.status !== 0) return `peer failed: ${(r.stderr || '').trim().split('\n').pop()}`;
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { train_s: number; predict_s: number; predict_cpu_s: number; pixels: number; skipped?: string };
+    if (out.skipped) return out.skipped;
+    return { trainS: out.train_s, wall: out.predict_s / (out.pixels / 1e6), cpu: out.predict_cpu_s / (out.pixels / 1e6) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const rows: BenchRow[] = [];
+  const perMP = (v: number, mp: number) => v / mp;
+
+  // Training on 100k labelled pixels: three 1024x1024 synthetic images, auto-context on.
+  {
+    const imgs = [0, 1, 2].map((k) => {
+      const s = twoTextureImage(1024, 1024, 20 + k, 260, 18);
+      const grey = normalizedGrey({ width: 1024, height: 1024, channels: 1, bitDepth: 8, data: s.data } as never);
+      const r = seededRandom(30 + k);
+      const labels = Uint8Array.from(s.classes, (c) => (r() < 100_000 / (3 * 1024 * 1024) ? c + 1 : 0));
+      return { grey, width: 1024, height: 1024, labels };
+    });
+    const samples = imgs.reduce((a, im) => a + im.labels.filter((l) => l > 0).length, 0);
+    const t = await timed(() => train(imgs, { features: DEFAULT_FEATURES, nClasses: 2 }));
+    rows.push({ metric: `training on ${samples} labelled px (3 synthetic 1024x1024 images, auto-context on)`, value: t.wall, unit: 's', target: '<= 10 s for 100k px', note: `CPU ${t.cpu.toFixed(1)} s` });
+    log(`training ${samples} px: ${t.wall.toFixed(2)} s wall, ${t.cpu.toFixed(2)} s CPU`);
+  }
+
+  // 2048x2048: the filter bank alone, then the three prediction paths.
+  const side = 2048;
+  const mp = (side * side) / 1e6;
+  const img = synthetic(side, 40_000);
+  const clf: Classifier = train([{ grey: img.grey, width: side, height: side, labels: img.labels }], { features: DEFAULT_FEATURES, nClasses: 2 });
+  {
+    // The bank on one 1024x1024 tile (the tiled path's unit); before = the code before this work.
+    const tile = img.grey.subarray(0, 1024 * 1024);
+    // Warm both up first (the JIT), on a small piece.
+    featuresBefore(tile, 256, 256, DEFAULT_FEATURES);
+    computeFeatures(tile, 256, 256, DEFAULT_FEATURES);
+    const b = await timed(() => featuresBefore(tile, 1024, 1024, DEFAULT_FEATURES));
+    const a = await timed(() => computeFeatures(tile, 1024, 1024, DEFAULT_FEATURES));
+    rows.push({ metric: `filter bank (${featureCount(DEFAULT_FEATURES)} maps), before`, value: perMP(b.cpu, 1.048576), unit: 'CPU s/MP', note: `wall ${perMP(b.wall, 1.048576).toFixed(2)} s/MP` });
+    rows.push({ metric: 'filter bank, now', value: perMP(a.cpu, 1.048576), unit: 'CPU s/MP', note: `wall ${perMP(a.wall, 1.048576).toFixed(2)} s/MP` });
+  }
+  const engine = await forestEngine(clf.stage1);
+  if (engine.fallback) log(engine.fallback);
+  const paths: [string, () => Promise<Float32Array> | Float32Array][] = [
+    ['previous path (whole-image context, JS forest)', () => predict(clf, img.grey, side, side)],
+    [`tiled, forests in ${engine.name} (the app's path)`, () => predictTiled(clf, img.grey, side, side, engine.evaluate)],
+    ['tiled, JS forest (fallback)', () => predictTiled(clf, img.grey, side, side, jsForest)],
+  ];
+  let ours = { wall: Infinity, cpu: Infinity };
+  for (const [name, run] of paths) {
+    const t = await timed(run);
+    const acc = accuracy(t.v, img.classes);
+    rows.push({ metric: `2048x2048 prediction, ${name}`, value: perMP(t.wall, mp), unit: 's/MP', target: name.includes("app's") ? '<= 2 and 3x faster than peer' : '', note: `CPU ${perMP(t.cpu, mp).toFixed(2)} s/MP; accuracy ${(acc * 100).toFixed(1)} %` });
+    if (name.includes("app's")) ours = { wall: perMP(t.wall, mp), cpu: perMP(t.cpu, mp) };
+    log(`${name}: ${perMP(t.wall, mp).toFixed(2)} s/MP wall, ${perMP(t.cpu, mp).toFixed(2)} CPU s/MP, accuracy ${acc.toFixed(3)}`);
+  }
+  const p = await peer(img, side);
+  if (typeof p === 'string') rows.push({ metric: 'peer', value: 'skipped', unit: '', note: p });
+  else {
+    rows.push({ metric: '2048x2048 peer prediction', value: p.wall, unit: 's/MP', note: `CPU ${p.cpu.toFixed(2)} s/MP; sklearn RF(100, balanced, n_jobs=-1) on skimage multiscale_basic_features; training ${p.trainS.toFixed(1)} s` });
+    rows.push({ metric: '2048x2048 speed-up over the peer (wall)', value: p.wall / ours.wall, unit: 'x', target: '>= 3' });
+    rows.push({ metric: '2048x2048 speed-up over the peer (CPU)', value: p.cpu / ours.cpu, unit: 'x', target: '>= 3' });
+    log(`peer: ${p.wall.toFixed(2)} s/MP wall, ${p.cpu.toFixed(2)} CPU s/MP`);
+  }
+
+  // A real micrograph (uhcs), when the data is there.
+  const uhcs = join(dataDir, 'uhcs', 'images');
+  if (existsSync(uhcs)) {
+    const file = join(uhcs, readdirSync(uhcs).sort()[0]!);
+    const { data, info } = await sharp(file).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const grey = normalizedGrey({ width: info.width, height: info.height, channels: 1, bitDepth: 8, data } as never);
+    const labels = new Uint8Array(info.width * info.height);
+    for (let i = 0; i < labels.length; i += 29) labels[i] = grey[i]! > 0.55 ? 1 : grey[i]! > 0.3 ? 2 : 3;
+    const c3 = train([{ grey, width: info.width, height: info.height, labels }], { features: DEFAULT_FEATURES, nClasses: 3 });
+    const rmp = (info.width * info.height) / 1e6;
+    const e3 = await forestEngine(c3.stage1);
+    const f = await timed(() => computeFeatures(grey, info.width, info.height, DEFAULT_FEATURES));
+    const a = await timed(() => predict(c3, grey, info.width, info.height));
+    const b = await timed(() => predictTiled(c3, grey, info.width, info.height, e3.evaluate));
+    const tag = `real ${info.width}x${info.height} (uhcs, 3 classes)`;
+    rows.push({ metric: `${tag} filter bank`, value: perMP(f.wall, rmp), unit: 's/MP', note: `CPU ${perMP(f.cpu, rmp).toFixed(2)} s/MP` });
+    rows.push({ metric: `${tag} prediction, previous path`, value: perMP(a.wall, rmp), unit: 's/MP', note: `CPU ${perMP(a.cpu, rmp).toFixed(2)} s/MP` });
+    rows.push({ metric: `${tag} prediction, ${e3.name}`, value: perMP(b.wall, rmp), unit: 's/MP', note: `CPU ${perMP(b.cpu, rmp).toFixed(2)} s/MP` });
+  }
+
+  // 8192x8192 in its own process, so its peak memory is its own.
+  const r = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--big', '8192'], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status === 0) {
+    const b = JSON.parse(r.stdout.trim().split('\n').pop()!) as { wall: number; cpu: number; mp: number; engine: string; rssBefore: number; peak: number; accuracy: number };
+    rows.push({ metric: `8192x8192 prediction, tiled, ${b.engine}`, value: b.wall / b.mp, unit: 's/MP', target: '<= 2', note: `CPU ${(b.cpu / b.mp).toFixed(2)} s/MP; accuracy ${(b.accuracy * 100).toFixed(1)} %` });
+    rows.push({ metric: '8192x8192 peak memory (whole process)', value: b.peak, unit: 'MiB', target: 'bounded (tile by tile)', note: `${b.rssBefore.toFixed(0)} MiB before predicting (image, its grey, the classifier); grey + 2 probability planes of 67 MP take 768 MiB` });
+  } else rows.push({ metric: '8192x8192 prediction', value: 'failed', unit: '', note: `exit ${r.status}` });
+  rows.push({ metric: 'peak memory (this process)', value: peakRssMiB(), unit: 'MiB' });
+  writeResult('learn-speed', rows);
+}
+
+if (argv.includes('--big')) await big(Number(argv[argv.indexOf('--big') + 1]));
+else await main();
