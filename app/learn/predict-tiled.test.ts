@@ -82,3 +82,29 @@ test('a cancelled tiled prediction stops', async () => {
   ac.abort();
   await assert.rejects(predictTiled(clf, grey, 64, 64, undefined, { signal: ac.signal }), /Cancelled/);
 });
+
+test('tiled prediction with extra maps (elemental maps) equals the whole-image prediction, and refuses a wrong count', async () => {
+  const w = 150;
+  const h = 110;
+  const img = texture(w, h, 7);
+  const n = w * h;
+  // One extra map that carries the class (as an element map would), one of noise.
+  const extra = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    extra[i] = img.classes[i]! + 0.3 * Math.sin(i);
+    extra[n + i] = Math.cos(i * 0.37);
+  }
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i += 11) labels[i] = img.classes[i]! + 1;
+  const clf = train([{ grey: img.grey, width: w, height: h, labels, extra }], { features: { sigmas: [1, 3], kinds: ['gauss', 'gradient'] }, nClasses: 2, forest: { trees: 5 } });
+  assert.equal(clf.extraFeatures, 2);
+  const whole = predict(clf, img.grey, w, h, { extra });
+  for (const [tile, keepBytes] of [[64, undefined], [64, 0]] as const) {
+    const tiled = await predictTiled(clf, img.grey, w, h, undefined, { tile, extra, ...(keepBytes === undefined ? {} : { keepBytes }) });
+    let diff = 0;
+    for (let i = 0; i < whole.length; i++) diff = Math.max(diff, Math.abs(whole[i]! - tiled[i]!));
+    assert.ok(diff < 1e-5, `tile ${tile}: probabilities differ by ${diff}`);
+  }
+  await assert.rejects(predictTiled(clf, img.grey, w, h, undefined, { extra: extra.subarray(0, n) }), /needs 2 extra feature maps/);
+  await assert.rejects(predictTiled(clf, img.grey, w, h), /needs 2 extra feature maps/);
+});

@@ -86,3 +86,17 @@ test('a damaged or foreign classifier file is a clear error naming it', () => {
   j.stage1.left[0] = 1e6;
   assert.throws(() => decodeClassifierFile(new TextEncoder().encode(JSON.stringify(j)), 'json', 'broken.json'), /broken\.json is not a usable GrainLab pixel classifier \(tree node out of range\)/);
 });
+
+test('a classifier trained with extra maps (elemental maps) keeps their count through every file format', () => {
+  const extra = new Float32Array(w * h);
+  for (let i = 0; i < w * h; i++) extra[i] = img.classes[i]!;
+  const withMaps: StoredClassifier = { ...stored, classifier: train([{ grey, width: w, height: h, labels, extra }], { features: spec, nClasses: 2, forest: { trees: 3 } }) };
+  assert.equal(withMaps.classifier.extraFeatures, 1);
+  const expected = predict(withMaps.classifier, grey, w, h, { extra });
+  for (const format of ['onnx', 'json', 'glclf'] as const) {
+    const back = decodeClassifierFile(encodeClassifierFile(withMaps, format), format, `maps.${format}`);
+    assert.equal(back.classifier.extraFeatures, 1, format);
+    assert.equal(back.classifier.stage1.nFeatures, featureCount(spec) + 1, format);
+    assert.deepEqual(predict(back.classifier, grey, w, h, { extra }), expected, format);
+  }
+});
