@@ -31,7 +31,8 @@ export async function runOrdered<T, P>(
     for (const w of waiting.values()) w();
     waiting.clear();
   };
-  const turn = (i: number) => (i === committed ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(i, resolve)));
+  // After a failure or cancel nobody commits any more: a lane asking for its turn then gets it at once and stops.
+  const turn = (i: number) => (i === committed || failed || stop.signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(i, resolve)));
   const lane = async () => {
     while (!failed && !stop.signal.aborted && next < items.length) {
       const i = next++;
