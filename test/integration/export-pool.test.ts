@@ -3,12 +3,13 @@
 // and with several, for every format and with tiles, copied images and edited images.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProjectStore } from '../../main/store/project-store';
 import { EditStore } from '../../main/store/edits';
 import { exportDataset } from '../../main/export/dataset';
 import type { ExportOptions } from '../../app/contract/export';
+import type { ServiceError } from '../../app/errors';
 import { discs, makeProject, squares, tempDir, voronoi, type KitImage } from './export-kit';
 
 const W = 150;
@@ -86,5 +87,30 @@ test('every format writes the same files, byte for byte, with 1 and with 3 expor
       assert.deepEqual(run.progress, [...run.progress].sort((x, y) => x - y));
       assert.equal(run.progress.at(-1), 700);
     }
+  }
+});
+
+test('with several workers, an image that cannot be written fails the export by its name, and a cancel stops it; neither leaves a dataset', async () => {
+  const tmp = tempDir();
+  const dir = join(tmp, 'proj');
+  // 70,000 segments do not fit a 16-bit instance map (PNG masks).
+  const many = Uint32Array.from({ length: 280 * 250 }, (_, i) => i + 1);
+  await makeProject(dir, [...images(), { name: 'too many.png', width: 280, height: 250, labels: many }]);
+  const dest = join(tmp, 'png');
+  await assert.rejects(exportWith(dir, dest, { format: 'png', seed: 1 } as Omit<ExportOptions, 'dest'>, 3), (e: Error) => /too many/.test(e.message) && /65535|65,535|16-bit/.test(e.message));
+  assert.ok(!existsSync(dest), 'no dataset after a failure');
+  const store = ProjectStore.open(dir);
+  try {
+    const ac = new AbortController();
+    let calls = 0;
+    const run = exportDataset(
+      { store, edits: new EditStore(store), signal: ac.signal, progress: () => ++calls === 3 && ac.abort(), appVersion: 't', workers: 3 },
+      { dest: join(tmp, 'coco'), format: 'coco', seed: 1 } as ExportOptions,
+    );
+    await assert.rejects(run, (e: ServiceError) => e.code === 'cancelled');
+    assert.ok(!existsSync(join(tmp, 'coco')), 'no dataset after a cancel');
+    assert.deepEqual(readdirSync(tmp), ['proj'], 'no staging folder left');
+  } finally {
+    store.close();
   }
 });
