@@ -53,12 +53,12 @@ export interface PreparedSegment {
   area: number;
 }
 
-export interface CocoPart {
+interface CocoPart {
   kind: 'coco';
   dataset: CocoDataset;
   report: { rleForHoles: number; polygonsWithHolesFilled: number; skippedForHoles: number };
 }
-export interface PngPart {
+interface PngPart {
   kind: 'png';
   /** instances, semantic, boundaries, previews (in that order). */
   files: Uint8Array[];
@@ -67,7 +67,7 @@ export interface PngPart {
   classValues: ReturnType<typeof semanticMap8>['values'];
   palette: Uint8Array;
 }
-export interface YoloPart {
+interface YoloPart {
   kind: 'yolo';
   text: string;
   holes: number;
