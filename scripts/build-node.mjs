@@ -9,6 +9,7 @@ const entries = {
   'segment.worker': 'main/jobs/segment.worker.ts',
   'cluster.worker': 'main/jobs/cluster.worker.ts',
   'learn.worker': 'main/learn/learn.worker.ts',
+  'export.worker': 'main/export/export.worker.ts',
   'electron-main': 'main/electron/main.ts',
 };
 for (const [name, file] of Object.entries({ 'sam.worker': 'main/sam/worker.ts' })) {

@@ -11,23 +11,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { ExportOptions, ExportSummary, SplitName } from '../../app/contract/export';
 import { ServiceError } from '../../app/errors';
-import type { Box, ClassRecord, ImageRecord, LabelMap, RasterImage, SegmentRecord } from '../../app/types';
+import type { Box, ClassRecord, ImageRecord, RasterImage, SegmentRecord } from '../../app/types';
 import {
-  boundaryMap,
   buildDatasetCard,
   createCocoBuilder,
-  cropLabelMap,
   cropRaster,
-  instanceMap16,
-  instancePreviewRgb,
-  segmentBoxes,
   semanticMap8,
   splitDataset,
-  tileBoxes,
   yoloClasses,
   yoloDataYaml,
-  yoloSegmentationLabels,
-  type CocoBuilder,
+  type CocoDataset,
   type SplitCounts,
 } from '../../app/export';
 import { toCsv, type CsvValue } from '../../app/stats/csv';
@@ -39,13 +32,14 @@ import { readProjectImage, sniffImageFormat } from '../images/stored';
 import { encodePng } from './png';
 import { StagedFolder } from './staging';
 import { uniqueStems } from './names';
-import { currentLabels } from './labels';
+import { currentLabelsOwned } from './labels';
+import { cocoOptions, prepareImage, type PrepareRequest, type PreparedItem, type PreparedSegment } from './items';
+import { prepareInWorker } from './export-pool';
+import { defaultPoolSize } from '../jobs/pool';
+import { runOrdered } from '../jobs/ordered';
 import { interchangeWriter, isInterchangeFormat } from './interchange';
 
 export const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
-
-/** Masks are long runs: Up filter + run-length deflate is several times faster than the defaults at about the same size. */
-const MASK_PNG = { strategy: 'rle', filter: 'up' } as const;
 
 export interface ExportRun {
   store: ProjectStore;
@@ -57,16 +51,13 @@ export interface ExportRun {
   appVersion: string;
   /** ISO time written into the card (tests pass a fixed one). */
   createdAt?: string;
+  /** Images prepared at once in export workers (default: the pool size, GRAINLAB_WORKERS or one per core); 1 = on this thread. */
+  workers?: number;
 }
 
 /** A segment as written into one item (an image or a tile). */
-interface ItemSegment {
-  /** Id in the item's label map. */
-  id: number;
+interface ItemSegment extends PreparedSegment {
   record: SegmentRecord;
-  confidence: number | null;
-  edge: boolean;
-  area: number;
 }
 
 interface ExportItem {
@@ -77,7 +68,8 @@ interface ExportItem {
   /** Image file name inside images/<split>/ (written or not). */
   imageFile: string;
   tile: Box | null;
-  labels: LabelMap;
+  /** What the format writes for the item, encoded by an export worker (items.ts). */
+  part: PreparedItem['part'];
   segments: ItemSegment[];
 }
 
@@ -184,76 +176,65 @@ export async function exportDataset(run: ExportRun, opts: ExportOptions): Promis
   let orphanPixels = 0;
   try {
     const writer = makeWriter(opts, files, classes, run.appVersion, createdAt, warnings);
+    const order = SPLITS.flatMap((splitName) => split[splitName].map((id) => ({ splitName, im: byId.get(id)! })));
+    const workers = run.workers ?? defaultPoolSize();
+    const prepOpts = { format: opts.format, tile: opts.tile, verifiedSegments: opts.verifiedSegments, edge: opts.edge, holes: opts.holes, rle: opts.rle };
     let done = 0;
-    for (const splitName of SPLITS) {
-      for (const imageId of split[splitName]) {
-        if (run.signal.aborted) throw cancelled(stage.dest);
-        const im = byId.get(imageId)!;
-        run.progress(done * 100, `${im.name} (${splitName})`);
-        const current = await currentLabels(run.edits, im.id);
-        if (!current) throw new ServiceError('not-found', `The segmentation of ${im.name} disappeared during the export. Run the export again.`);
-        const seg = { labels: current };
-        // Rows read now, right after the map, so edits made since the export started match.
-        const records = new Map(store.listSegments(im.id).map((s) => [s.id, s]));
-        const conf = classConfidences(store, im.id);
-        const boxes = opts.tile ? tileBoxes(seg.labels.width, seg.labels.height, opts.tile.size, opts.tile.overlap) : [null];
-        const copyable = !opts.tile && im.page === 0 && fileUse.get(im.file) === 1;
-        let raster: RasterImage | null = null;
-        if (opts.copyImages && !copyable) raster = await loadRaster(store, im);
-        // Copied as stored, under the extension of what the bytes are (not what the file was called).
-        const original = opts.copyImages && copyable ? await readProjectImage(store.dir, im, run.signal) : null;
-        const copyExt = original ? extensionFor(sniffImageFormat(original) ?? 'png') : extname(im.file).toLowerCase() || '.png';
-        counts[splitName].images++;
-        for (const [k, box] of boxes.entries()) {
+    run.progress(0, order[0] ? `${order[0].im.name} (${order[0].splitName})` : undefined);
+    try {
+      // Images are read and encoded several at a time (export workers, items.ts) and written in
+      // image order, so the dataset is byte for byte the same for any number of workers.
+      await runOrdered(
+        order,
+        { size: workers, signal: run.signal },
+        async ({ splitName, im }, _i, signal) => {
+          const current = await currentLabelsOwned(run.edits, im.id);
+          if (!current) throw new ServiceError('not-found', `The segmentation of ${im.name} disappeared during the export. Run the export again.`);
+          // Rows read now, right after the map, so edits made since the export started match.
+          const rows = store.listSegments(im.id);
+          const conf = classConfidences(store, im.id);
+          const copyable = !opts.tile && im.page === 0 && fileUse.get(im.file) === 1;
+          const raster = opts.copyImages && !copyable ? await loadRaster(store, im) : null;
+          // Copied as stored, under the extension of what the bytes are (not what the file was called).
+          const original = opts.copyImages && copyable ? await readProjectImage(store.dir, im, signal) : null;
+          const copyExt = original ? extensionFor(sniffImageFormat(original) ?? 'png') : extname(im.file).toLowerCase() || '.png';
+          const req: PrepareRequest = { opts: prepOpts, classes, image: im, split: splitName, stem: stems.get(im.id)!, ext: copyable ? copyExt : '.png', labels: current.labels, records: rows, confidences: [...conf] };
+          const prepared = workers > 1 ? await prepareInWorker(req, signal, current.owned) : await prepareImage(req);
+          return { prepared, raster, original, records: new Map(rows.map((r) => [r.id, r])) };
+        },
+        async ({ prepared, raster, original, records }, { splitName, im }) => {
           if (run.signal.aborted) throw cancelled(stage.dest);
-          if (k > 0) run.progress(done * 100 + Math.floor((100 * k) / boxes.length), `${im.name} (${splitName}): tile ${k + 1} of ${boxes.length}`);
-          const crop = box ? cropLabelMap(seg.labels, box) : null;
-          const labels = crop ? crop.labels : seg.labels;
-          const stem = box ? `${stems.get(im.id)!}_x${box.x}_y${box.y}` : stems.get(im.id)!;
-          const ext = copyable ? copyExt : '.png';
-          const segments: ItemSegment[] = [];
-          for (const [lid, b] of segmentBoxes(labels)) {
-            const sourceId = crop ? crop.ids[lid - 1]! : lid;
-            const record = records.get(sourceId);
-            if (!record) {
-              orphanPixels += b.area;
-              continue;
+          counts[splitName].images++;
+          orphanPixels += prepared.orphanPixels;
+          excluded.edge += prepared.excluded.edge;
+          excluded.unverified += prepared.excluded.unverified;
+          excluded.unclassified += prepared.excluded.unclassified;
+          for (const p of prepared.items) {
+            const segments = p.segments.map((s) => ({ ...s, record: records.get(s.recordId)! }));
+            const item: ExportItem = { split: splitName, image: im, stem: p.stem, imageFile: p.imageFile, tile: p.tile, part: p.part, segments };
+            if (opts.copyImages) {
+              const rel = `images/${splitName}/${item.imageFile}`;
+              if (original) await files.write(rel, original);
+              else await files.write(rel, await encodePng(p.tile ? cropRaster(raster!, p.tile) : raster!, { level: 3 }));
             }
-            const edge = b.x === 0 || b.y === 0 || b.x + b.width === labels.width || b.y + b.height === labels.height;
-            if (opts.verifiedSegments && !record.verified) {
-              excluded.unverified++;
-              continue;
+            await writer.add(item);
+            const c = counts[splitName];
+            c.items++;
+            c.segments += segments.length;
+            for (const s of segments) {
+              const k = String(s.record.classId);
+              c.perClass[k] = (c.perClass[k] ?? 0) + 1;
+              bySource[s.record.source] = (bySource[s.record.source] ?? 0) + 1;
+              if (s.record.verified) verifiedSeen.add(`${im.id}:${s.record.id}`);
             }
-            if (edge && opts.edge === 'exclude') {
-              excluded.edge++;
-              continue;
-            }
-            if (opts.format === 'yolo' && record.classId === null) {
-              excluded.unclassified++;
-              continue;
-            }
-            segments.push({ id: lid, record, confidence: conf.get(sourceId) ?? null, edge, area: b.area });
           }
-          const item: ExportItem = { split: splitName, image: im, stem, imageFile: `${stem}${ext}`, tile: box, labels, segments };
-          if (opts.copyImages) {
-            const rel = `images/${splitName}/${item.imageFile}`;
-            if (original) await files.write(rel, original);
-            else await files.write(rel, await encodePng(box ? cropRaster(raster!, box) : raster!, { level: 3 }));
-          }
-          await writer.add(item);
-          const c = counts[splitName];
-          c.items++;
-          c.segments += segments.length;
-          for (const s of segments) {
-            const k = String(s.record.classId);
-            c.perClass[k] = (c.perClass[k] ?? 0) + 1;
-            bySource[s.record.source] = (bySource[s.record.source] ?? 0) + 1;
-            if (s.record.verified) verifiedSeen.add(`${im.id}:${s.record.id}`);
-          }
-        }
-        done++;
-        run.progress(done * 100, `${im.name} (${splitName})`);
-      }
+          done++;
+          run.progress(done * 100, `${im.name} (${splitName})`);
+        },
+      );
+    } catch (e) {
+      if (run.signal.aborted || (e instanceof ServiceError && e.code === 'cancelled')) throw cancelled(stage.dest);
+      throw e;
     }
     if (run.signal.aborted) throw cancelled(stage.dest);
     await writer.finish();
@@ -335,7 +316,10 @@ function makeWriter(opts: ExportOptions, files: Files, classes: readonly ClassRe
   if (isInterchangeFormat(opts.format)) {
     const w = interchangeWriter(opts.format, opts, classes, (rel, data) => files.write(rel, data), { name: basename(opts.dest), createdAt }, warnings);
     return {
-      add: (item) => w.add({ ...item, segments: item.segments.map((s) => ({ id: s.id, classId: s.record.classId, verified: s.record.verified })) }),
+      add: (item) => {
+        if (item.part.kind !== 'labels') throw new ServiceError('internal', `The export of ${item.image.name} has no label map for ${opts.format}.`);
+        return w.add({ ...item, labels: item.part.labels, segments: item.segments.map((s) => ({ id: s.id, classId: s.record.classId, verified: s.record.verified })) });
+      },
       finish: () => w.finish(),
       masks: () => w.masks(),
     };
@@ -345,48 +329,42 @@ function makeWriter(opts: ExportOptions, files: Files, classes: readonly ClassRe
   return pngWriter(files, classes);
 }
 
+function partOf<K extends PreparedItem['part']['kind']>(item: ExportItem, kind: K): Extract<PreparedItem['part'], { kind: K }> {
+  if (item.part.kind !== kind) throw new ServiceError('internal', `The export of ${item.image.name} was prepared as ${item.part.kind}, not ${kind}.`);
+  return item.part as Extract<PreparedItem['part'], { kind: K }>;
+}
+
+/** COCO: each item's annotations come encoded (items.ts); here they get their image and annotation ids, in order. */
 function cocoWriter(opts: ExportOptions, files: Files, classes: readonly ClassRecord[], appVersion: string, createdAt: string, warnings: string[]): FormatWriter {
-  const builders = new Map<SplitName, CocoBuilder>();
   const holes = opts.holes ?? 'rle';
   const masks = { withHoles: 0, holes: opts.rle === 'polygon' ? holes : ('exact' as const) };
-  const builder = (s: SplitName) => {
-    let b = builders.get(s);
-    if (!b) {
-      b = createCocoBuilder(classes, {
-        segmentation: opts.rle === 'polygon' ? 'polygon' : 'rle',
-        holes,
-        rleFormat: opts.rle === 'uncompressed' ? 'uncompressed' : 'compressed',
-        edgeGrains: opts.edge === 'flag' ? 'flag' : 'include',
-        unclassified: 'category',
-        info: { description: `GrainLab export (${s})`, version: appVersion, date_created: createdAt },
-      });
-      builders.set(s, b);
-    }
-    return b;
-  };
+  const perSplit = new Map<SplitName, { images: CocoDataset['images']; annotations: CocoDataset['annotations']; categories: CocoDataset['categories'] | null }>(
+    SPLITS.map((s) => [s, { images: [], annotations: [], categories: null }]),
+  );
   let nextImageId = 1;
+  let nextAnnId = 1;
   return {
     async add(item) {
-      builder(item.split).addImage({
-        id: nextImageId++,
-        fileName: item.imageFile,
-        labels: item.labels,
-        segments: item.segments.map((s) => ({
-          id: s.id,
-          classId: s.record.classId,
-          source: s.record.source,
-          verified: s.record.verified,
-          clusterId: s.record.clusterId,
-          confidence: s.confidence,
-        })),
-        pixelSizeUm: item.image.pixelSizeUm,
-        source: { imageId: item.image.id, imageName: item.image.name, tile: item.tile },
-      });
+      const { dataset, report } = partOf(item, 'coco');
+      const into = perSplit.get(item.split)!;
+      const imageId = nextImageId++;
+      for (const im of dataset.images) im.id = imageId;
+      for (const a of dataset.annotations) {
+        a.id = nextAnnId++;
+        a.image_id = imageId;
+      }
+      into.images.push(...dataset.images);
+      into.annotations.push(...dataset.annotations);
+      // The categories (with "unclassified" when an item used it) are the same for every item.
+      if (into.categories === null || dataset.categories.length > into.categories.length) into.categories = dataset.categories;
+      masks.withHoles += report.rleForHoles + report.polygonsWithHolesFilled + report.skippedForHoles;
     },
     async finish() {
       for (const s of SPLITS) {
-        const { dataset, report } = builder(s).finish();
-        masks.withHoles += report.rleForHoles + report.polygonsWithHolesFilled + report.skippedForHoles;
+        const into = perSplit.get(s)!;
+        const empty = createCocoBuilder(classes, { ...cocoOptions(opts), info: { description: `GrainLab export (${s})`, version: appVersion, date_created: createdAt } }).finish().dataset;
+        const categories = into.categories && into.categories.length > empty.categories.length ? into.categories : empty.categories;
+        const dataset: CocoDataset = { info: empty.info, licenses: empty.licenses, images: into.images, categories, annotations: into.annotations };
         await files.write(`annotations/instances_${s}.json`, JSON.stringify(dataset));
       }
       if (opts.rle === 'polygon' && masks.withHoles > 0) {
@@ -399,20 +377,15 @@ function cocoWriter(opts: ExportOptions, files: Files, classes: readonly ClassRe
 }
 
 function yoloWriter(files: Files, classes: readonly ClassRecord[], warnings: string[], holeMode: 'fill' | 'skip'): FormatWriter {
-  const { index, names } = yoloClasses(classes);
+  const { names } = yoloClasses(classes);
   const nonEmpty = new Set<SplitName>();
   let holes = 0;
   let parts = 0;
   return {
     async add(item) {
-      const res = yoloSegmentationLabels(
-        item.labels,
-        item.segments.map((s) => ({ id: s.id, classId: s.record.classId })),
-        index,
-        { edgeGrains: 'include', holes: holeMode },
-      );
-      holes += res.holesFilled + res.skippedHoles;
-      parts += res.partsDropped;
+      const res = partOf(item, 'yolo');
+      holes += res.holes;
+      parts += res.parts;
       nonEmpty.add(item.split);
       await files.write(`labels/${item.split}/${item.stem}.txt`, res.text);
     },
@@ -436,39 +409,18 @@ function pngWriter(files: Files, classes: readonly ClassRecord[]): FormatWriter 
   let palette: Uint8Array | null = null;
   return {
     async add(item) {
-      const { labels } = item;
-      const keep = new Set(item.segments.map((s) => s.id));
-      // Left-out segments vanish from the instance map and read "ignore" (255) in the semantic map.
-      const filtered = new Uint32Array(labels.data.length);
-      const src = labels.data;
-      let lastId = 0;
-      let lastKeep = false;
-      for (let i = 0; i < src.length; i++) {
-        const v = src[i]!;
-        if (v === 0) continue;
-        if (v !== lastId) {
-          lastId = v;
-          lastKeep = keep.has(v);
-        }
-        if (lastKeep) filtered[i] = v;
-      }
-      const map: LabelMap = { width: labels.width, height: labels.height, data: filtered };
-      const inst = instanceMap16(map, item.stem);
-      const classOf = new Map<number, number | null>();
-      for (const s of item.segments) classOf.set(s.id, s.record.classId);
-      const sem = semanticMap8(labels, classOf, classes, { unclassifiedValue: 255 });
-      values = sem.values;
-      palette = sem.palette;
+      const part = partOf(item, 'png');
+      values = part.classValues;
+      palette = part.palette;
       const name = `${item.stem}.png`;
-      await files.write(`instances/${item.split}/${name}`, await encodePng({ width: map.width, height: map.height, channels: 1, bitDepth: 16, data: inst.data }, MASK_PNG));
-      await files.write(`semantic/${item.split}/${name}`, await encodePng({ width: map.width, height: map.height, channels: 1, bitDepth: 8, data: sem.data, palette: sem.palette }, MASK_PNG));
-      await files.write(`boundaries/${item.split}/${name}`, await encodePng({ width: map.width, height: map.height, channels: 1, bitDepth: 8, data: boundaryMap(map).data }, MASK_PNG));
-      const preview = instancePreviewRgb(map);
-      await files.write(`previews/${item.split}/${name}`, await encodePng({ width: map.width, height: map.height, channels: 3, bitDepth: 8, data: preview.data }, MASK_PNG));
-      const valueOf = (id: number) => (inst.ids ? lowerBound(inst.ids, id) + 1 : id);
-      for (const s of item.segments) {
+      const [inst, sem, bounds, preview] = part.files;
+      await files.write(`instances/${item.split}/${name}`, inst!);
+      await files.write(`semantic/${item.split}/${name}`, sem!);
+      await files.write(`boundaries/${item.split}/${name}`, bounds!);
+      await files.write(`previews/${item.split}/${name}`, preview!);
+      for (const [k, s] of item.segments.entries()) {
         const c = s.record.classId;
-        rows.push([item.split, name, valueOf(s.id), s.record.id, item.image.id, item.image.name, c, c === null ? '' : (className.get(c) ?? ''), s.record.source, s.record.verified, s.edge, s.area]);
+        rows.push([item.split, name, part.values[k]!, s.record.id, item.image.id, item.image.name, c, c === null ? '' : (className.get(c) ?? ''), s.record.source, s.record.verified, s.edge, s.area]);
       }
     },
     async finish() {
@@ -493,15 +445,4 @@ function pngWriter(files: Files, classes: readonly ClassRecord[]): FormatWriter 
       );
     },
   };
-}
-
-function lowerBound(a: Uint32Array, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const m = (lo + hi) >> 1;
-    if (a[m]! < v) lo = m + 1;
-    else hi = m;
-  }
-  return lo;
 }

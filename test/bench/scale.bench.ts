@@ -1,7 +1,7 @@
 // Big projects: 100, 1,000 and 10,000 small synthetic images (GRAINLAB_SCALE_MAX=1000 stops at 1,000;
 // the whole section took 287 s on 2 cores)
 // (64 x 64 discs, test/integration/scale-kit.ts) through import, segment --all, statistics and a
-// COCO export, in-process through the service as the CLI runs them, with the worker pool at its
+// COCO and PNG-mask export (each also on one worker), in-process through the service as the CLI runs them, with the worker pool at its
 // default size. Per step: time, time per image, database size and memory. The point is the cost
 // per image staying roughly constant as the project grows (no step worse than linear).
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
@@ -70,11 +70,28 @@ for (const n of sizes) {
     const s = await svc.call('stats.compute', {});
     if (s.images.length !== n) throw new Error(`stats: ${s.images.length} images`);
   });
-  await step('export COCO', async () => {
-    const { jobId } = await svc.call('export.dataset', { dest: join(root, `coco${n}`), format: 'coco' });
-    const end = await waitJob(svc, jobId);
-    if (end.state !== 'done') throw new Error(`export: ${end.state} ${end.message ?? ''}`);
-  });
+  // Exports prepare images in the worker pool (main/export/items.ts); the same export on one worker
+  // (on the service thread, GRAINLAB_WORKERS=1) beside it shows what the pool brings.
+  const exportStep = async (format: 'coco' | 'png', workers: number | null) => {
+    const name = `export ${format === 'coco' ? 'COCO' : 'PNG masks'}${workers === 1 ? ' (1 worker)' : ''}`;
+    const saved = process.env.GRAINLAB_WORKERS;
+    if (workers !== null) process.env.GRAINLAB_WORKERS = String(workers);
+    try {
+      await step(name, async () => {
+        const { jobId } = await svc.call('export.dataset', { dest: join(root, `${format}${n}-${workers ?? 'pool'}`), format });
+        const end = await waitJob(svc, jobId);
+        if (end.state !== 'done') throw new Error(`export: ${end.state} ${end.message ?? ''}`);
+      });
+    } finally {
+      if (saved === undefined) delete process.env.GRAINLAB_WORKERS;
+      else process.env.GRAINLAB_WORKERS = saved;
+      rmSync(join(root, `${format}${n}-${workers ?? 'pool'}`), { recursive: true, force: true });
+    }
+  };
+  await exportStep('coco', null);
+  await exportStep('coco', 1);
+  await exportStep('png', null);
+  await exportStep('png', 1);
   // The image list: all of it (what the current renderer asks for) and one page from the middle.
   const t0 = performance.now();
   const all = await svc.call('images.list', {});
@@ -86,7 +103,6 @@ for (const n of sizes) {
   rows.push({ metric: `${n} images: images.list, a page of 100 (cursor)`, value: t2 - t1, unit: 'ms' });
   console.log(`scale ${String(n).padStart(6)} images.list all ${(t1 - t0).toFixed(1)} ms, page of 100 ${(t2 - t1).toFixed(2)} ms`);
   await svc.dispose();
-  rmSync(join(root, `coco${n}`), { recursive: true, force: true });
 }
 
 rows.push({ metric: 'worker pool size', value: defaultPoolSize(), unit: 'workers', note: 'GRAINLAB_WORKERS, else one per core' });
