@@ -36,6 +36,9 @@ import { currentLabelsOwned } from './labels';
 import { cocoOptions, prepareImage, type PrepareRequest, type PreparedItem, type PreparedSegment } from './items';
 import { prepareInWorker } from './export-pool';
 import { defaultPoolSize } from '../jobs/pool';
+
+/** Exports of fewer images than this run on the service's thread (no worker start-up). */
+const POOL_MIN_IMAGES = 50;
 import { runOrdered } from '../jobs/ordered';
 import { interchangeWriter, isInterchangeFormat } from './interchange';
 
@@ -177,7 +180,8 @@ export async function exportDataset(run: ExportRun, opts: ExportOptions): Promis
   try {
     const writer = makeWriter(opts, files, classes, run.appVersion, createdAt, warnings);
     const order = SPLITS.flatMap((splitName) => split[splitName].map((id) => ({ splitName, im: byId.get(id)! })));
-    const workers = run.workers ?? defaultPoolSize();
+    // A small export is done on this thread: starting workers costs more than they save there.
+    const workers = run.workers ?? (order.length < POOL_MIN_IMAGES ? 1 : defaultPoolSize());
     const prepOpts = { format: opts.format, tile: opts.tile, verifiedSegments: opts.verifiedSegments, edge: opts.edge, holes: opts.holes, rle: opts.rle };
     let done = 0;
     run.progress(0, order[0] ? `${order[0].im.name} (${order[0].splitName})` : undefined);
