@@ -4,6 +4,7 @@
 // tile so memory stays bounded. Pure: callers (workers, benchmarks, tests) bring the pixels.
 import { computeFeatures, checkSpec, featureCount, smooth, tileFeatures, tilesOf, type FeatureSpec } from './features';
 import { predictForest, trainForest, type Forest, type ForestOptions } from './forest';
+import { colourFeatureCount, tileColourFeatures } from './colour-features';
 
 export const CLASSIFIER_FORMAT = 'grainlab-pixel-classifier';
 export const CLASSIFIER_VERSION = 1;
@@ -18,6 +19,8 @@ export interface Classifier {
   /** Auto-context stage (null when turned off). */
   stage2: Forest | null;
   contextSigmas: number[];
+  /** Scales of the colour features (colour-features.ts); absent or empty = grey only. */
+  colourSigmas?: number[];
 }
 
 export interface TrainImage {
@@ -26,6 +29,8 @@ export interface TrainImage {
   height: number;
   /** Per pixel: 0 = unlabelled, k+1 = class k. */
   labels: Uint8Array;
+  /** Colour planes (colourPlanes), for classifiers with colour features; grey is used when absent. */
+  colour?: Float32Array;
 }
 
 export interface TrainOptions {
@@ -36,6 +41,8 @@ export interface TrainOptions {
   forest?: ForestOptions;
   /** Labelled pixels used at most (a class-stratified sample beyond that). */
   maxSamples?: number;
+  /** Add colour features (opponent channels, colour gradient) at these scales; default none. */
+  colourSigmas?: number[];
   onProgress?: (done: number, total: number, what: string) => void;
   signal?: AbortSignal;
 }
@@ -55,20 +62,39 @@ function checkAborted(signal?: AbortSignal): void {
 class FeatureSource {
   private whole: Float32Array | null = null;
   readonly F: number;
-  constructor(readonly grey: Float32Array, readonly w: number, readonly h: number, readonly spec: FeatureSpec) {
-    this.F = featureCount(spec);
+  private readonly planes: Float32Array | null;
+  constructor(readonly grey: Float32Array, readonly w: number, readonly h: number, readonly spec: FeatureSpec, readonly colourSigmas: number[] = [], colour?: Float32Array) {
+    this.F = featureCount(spec) + colourFeatureCount(colourSigmas);
+    this.planes = colourSigmas.length ? (colour ?? greyPlanes(grey)) : null;
   }
   get tiled(): boolean {
     return this.F * this.w * this.h > WHOLE_IMAGE_VALUES;
   }
+  private featuresOf(t: { x: number; y: number; w: number; h: number }, whole: boolean): Float32Array {
+    const grey = whole ? computeFeatures(this.grey, this.w, this.h, this.spec) : tileFeatures(this.grey, this.w, this.h, this.spec, t);
+    if (!this.planes) return grey;
+    const colour = tileColourFeatures(this.planes, this.w, this.h, this.colourSigmas, t);
+    const out = new Float32Array(grey.length + colour.length);
+    out.set(grey);
+    out.set(colour, grey.length);
+    return out;
+  }
   *tiles(): Generator<{ x: number; y: number; w: number; h: number; feats: Float32Array }> {
     if (!this.tiled) {
-      this.whole ??= computeFeatures(this.grey, this.w, this.h, this.spec);
-      yield { x: 0, y: 0, w: this.w, h: this.h, feats: this.whole };
+      const t = { x: 0, y: 0, w: this.w, h: this.h };
+      this.whole ??= this.featuresOf(t, true);
+      yield { ...t, feats: this.whole };
       return;
     }
-    for (const t of tilesOf(this.w, this.h, TILE)) yield { ...t, feats: tileFeatures(this.grey, this.w, this.h, this.spec, t) };
+    for (const t of tilesOf(this.w, this.h, TILE)) yield { ...t, feats: this.featuresOf(t, false) };
   }
+}
+
+/** Three equal colour planes from a grey image (a colour classifier applied to a grey image). */
+function greyPlanes(grey: Float32Array): Float32Array {
+  const out = new Float32Array(3 * grey.length);
+  for (let c = 0; c < 3; c++) out.set(grey, c * grey.length);
+  return out;
 }
 
 /** Context maps per classifier: the first C - 1 classes (the last is 1 minus their sum) x scales. */
@@ -152,8 +178,9 @@ export function train(images: TrainImage[], o: TrainOptions): Classifier {
   const autoContext = o.autoContext ?? true;
   const contextSigmas = o.contextSigmas ?? [1, 3, 8];
   const keep = sampler(images, C, o.maxSamples ?? 200_000, 7);
-  const sources = images.map((im) => new FeatureSource(im.grey, im.width, im.height, spec));
-  const F = featureCount(spec);
+  const colourSigmas = o.colourSigmas ?? [];
+  const sources = images.map((im) => new FeatureSource(im.grey, im.width, im.height, spec, colourSigmas, im.colour));
+  const F = sources[0]?.F ?? featureCount(spec);
   const steps = images.length * (autoContext ? 3 : 1) + (autoContext ? 2 : 1);
   let step = 0;
   const tick = (what: string) => o.onProgress?.(++step, steps, what);
@@ -169,7 +196,7 @@ export function train(images: TrainImage[], o: TrainOptions): Classifier {
   checkAborted(o.signal);
   const stage1 = trainForest(Float32Array.from(rows), y, y.length, F, C, o.forest);
   tick('forest');
-  if (!autoContext) return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2: null, contextSigmas: [] };
+  if (!autoContext) return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2: null, contextSigmas: [], ...(colourSigmas.length ? { colourSigmas } : {}) };
   const K = contextCount(C, contextSigmas);
   const rows2: number[] = [];
   const ys2: number[] = [];
@@ -187,20 +214,22 @@ export function train(images: TrainImage[], o: TrainOptions): Classifier {
   checkAborted(o.signal);
   const stage2 = trainForest(Float32Array.from(rows2), Uint8Array.from(ys2), ys2.length, F + K, C, { ...o.forest, seed: (o.forest?.seed ?? 1) + 1 });
   tick('second stage');
-  return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2, contextSigmas };
+  return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2, contextSigmas, ...(colourSigmas.length ? { colourSigmas } : {}) };
 }
 
 export interface PredictOptions {
   signal?: AbortSignal;
   /** Stop after the first stage (faster, for live feedback). */
   firstStageOnly?: boolean;
+  /** Colour planes of the image (colourPlanes) for a classifier with colour features. */
+  colour?: Float32Array;
 }
 
 /** Class probabilities of every pixel, class-major (out[c*n + i]). */
 export function predict(clf: Classifier, grey: Float32Array, w: number, h: number, o: PredictOptions = {}): Float32Array {
   const C = clf.nClasses;
   const n = w * h;
-  const src = new FeatureSource(grey, w, h, clf.features);
+  const src = new FeatureSource(grey, w, h, clf.features, clf.colourSigmas ?? [], o.colour);
   const probs = new Float32Array(C * n);
   for (const t of src.tiles()) {
     checkAborted(o.signal);
