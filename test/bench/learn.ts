@@ -2,7 +2,8 @@
 // trained on them, the other images scored; beside it the peer (scikit-learn random forest on
 // scikit-image features, test/bench/learn_peer.py) with the very same strokes.
 //   node --import tsx test/bench/learn.ts ../shared/data [--sets uhcs,super_ni] [--k 1,3] [--n 1,3,10,30]
-//        [--k1-n 10] [--max-test 6] [--radius 3] [--length 150] [--no-peer] [--no-context]
+//        [--k1-n 10] [--max-test 6] [--radius 3] [--length 150] [--no-peer] [--peer-n 10,30] [--no-context]
+//        [--no-colour]
 // Also run by `npm run bench` (section learn, via learn.bench.ts). Never part of `npm test`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,8 @@ const maxTest = Number(opt('--max-test') ?? 6);
 const radius = Number(opt('--radius') ?? 3);
 const strokeLength = Number(opt('--length') ?? 150);
 const withPeer = !argv.includes('--no-peer');
+/** Strokes per class at which the peer runs too (it is the slow part of the run). */
+const peerNs = (opt('--peer-n') ?? '10,30').split(',').map(Number);
 const autoContext = !argv.includes('--no-context');
 const firstShare = Number(opt('--first-share') ?? 0.5);
 const randomPx = Number(opt('--random-px') ?? 0);
@@ -305,7 +308,7 @@ async function main(): Promise<void> {
         rows.push({ metric: `${tag} training`, value: t.seconds, unit: 's' });
         rows.push({ metric: `${tag} prediction`, value: sPerMP, unit: 's/MP', target: '<= 2 and 3x faster than peer', note: 'wall clock, one thread' });
         rows.push({ metric: `${tag} prediction CPU time`, value: cpuPerMP, unit: 's/MP', note: 'CPU seconds (the machine is shared; wall time depends on load)' });
-        if (!peerMissing) {
+        if (!peerMissing && peerNs.includes(N)) {
           const p = runPeer(set, trainImgs, labels, test);
           if (typeof p === 'string') {
             log(`${tag} peer: ${p}`);
