@@ -152,3 +152,32 @@ test('a classifier with colour features learns a hue boundary that grey cannot s
   const without = accuracy(argmaxClasses(predict(greyOnly, grey, w, h), 2, w * h));
   assert.ok(without < 0.7, `grey only cannot tell the stripes apart (${without})`);
 });
+
+test('grey stretch: a classifier trained on one exposure reads another (contrast, offset, a few outlier specks)', () => {
+  const w = 64;
+  const h = 48;
+  const truth = new Uint8Array(w * h);
+  const a = new Float32Array(w * h);
+  let s = 7;
+  const rnd = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  for (let i = 0; i < a.length; i++) {
+    const x = i % w;
+    truth[i] = (x >> 4) % 2;
+    a[i] = (truth[i] ? 0.8 : 0.2) + (rnd() - 0.5) * 0.1;
+  }
+  // The other image: a fifth of the contrast, much brighter, and a few saturated specks.
+  const b = Float32Array.from(a, (v, i) => (i % 499 === 0 ? 5 : 0.2 * v + 0.85));
+  const labels = new Uint8Array(w * h);
+  for (let y = 4; y < 44; y += 2) for (const x of [6, 24, 38, 56]) labels[y * w + x] = truth[y * w + x]! + 1;
+  const spec = { sigmas: [1], kinds: ['gauss' as const] };
+  const accuracy = (clf: ReturnType<typeof train>) => {
+    const p = argmaxClasses(predict(clf, b, w, h), 2, w * h);
+    return p.reduce((acc, v, i) => acc + (i % 499 !== 0 && v === truth[i] ? 1 : 0), 0) / (w * h);
+  };
+  const stretched = train([{ grey: a, width: w, height: h, labels }], { features: spec, nClasses: 2, autoContext: false });
+  assert.deepEqual(stretched.greyQuantiles, [0.02, 0.98]);
+  assert.ok(accuracy(stretched) > 0.85, `with the stretch ${accuracy(stretched)}`);
+  const raw = train([{ grey: a, width: w, height: h, labels }], { features: spec, nClasses: 2, autoContext: false, greyQuantiles: null });
+  assert.equal(raw.greyQuantiles, undefined);
+  assert.ok(accuracy(raw) < 0.7, `without it ${accuracy(raw)}`);
+});

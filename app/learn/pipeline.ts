@@ -21,6 +21,11 @@ export interface Classifier {
   contextSigmas: number[];
   /** Scales of the colour features (colour-features.ts); absent or empty = grey only. */
   colourSigmas?: number[];
+  /**
+   * Grey re-stretched per image before features: these quantiles map to 0 and 1 (absent =
+   * classifiers saved before it: grey used as given).
+   */
+  greyQuantiles?: [number, number];
 }
 
 export interface TrainImage {
@@ -41,10 +46,32 @@ export interface TrainOptions {
   forest?: ForestOptions;
   /** Labelled pixels used at most (a class-stratified sample beyond that). */
   maxSamples?: number;
+  /**
+   * Per-image grey stretch: these quantiles of each image's grey go to 0 and 1 (default
+   * DEFAULT_GREY_QUANTILES; null = none). Robust to the specks, dust and dark pits that put
+   * the extreme percentiles far from the material's own grey levels.
+   */
+  greyQuantiles?: [number, number] | null;
   /** Add colour features (opponent channels, colour gradient) at these scales; default none. */
   colourSigmas?: number[];
   onProgress?: (done: number, total: number, what: string) => void;
   signal?: AbortSignal;
+}
+
+export const DEFAULT_GREY_QUANTILES: [number, number] = [0.02, 0.98];
+
+/** Grey linearly stretched so its quantiles q[0] and q[1] become 0 and 1 (a sample of pixels). */
+export function stretchGrey(grey: Float32Array, q: [number, number] | undefined): Float32Array {
+  if (!q) return grey;
+  const stride = Math.max(1, Math.floor(grey.length / 100_000));
+  const sample: number[] = [];
+  for (let i = 0; i < grey.length; i += stride) sample.push(grey[i]!);
+  sample.sort((a, b) => a - b);
+  const lo = sample[Math.floor(q[0] * (sample.length - 1))]!;
+  const hi = sample[Math.ceil(q[1] * (sample.length - 1))]!;
+  if (!(hi > lo)) return grey;
+  const s = 1 / (hi - lo);
+  return Float32Array.from(grey, (v) => (v - lo) * s);
 }
 
 /** Images up to this many feature values are featured whole; larger ones tile by tile. */
@@ -179,7 +206,9 @@ export function train(images: TrainImage[], o: TrainOptions): Classifier {
   const contextSigmas = o.contextSigmas ?? [1, 3, 8];
   const keep = sampler(images, C, o.maxSamples ?? 200_000, 7);
   const colourSigmas = o.colourSigmas ?? [];
-  const sources = images.map((im) => new FeatureSource(im.grey, im.width, im.height, spec, colourSigmas, im.colour));
+  const greyQuantiles = o.greyQuantiles === undefined ? DEFAULT_GREY_QUANTILES : (o.greyQuantiles ?? undefined);
+  const sources = images.map((im) => new FeatureSource(stretchGrey(im.grey, greyQuantiles), im.width, im.height, spec, colourSigmas, im.colour));
+  const extra = { ...(colourSigmas.length ? { colourSigmas } : {}), ...(greyQuantiles ? { greyQuantiles } : {}) };
   const F = sources[0]?.F ?? featureCount(spec);
   const steps = images.length * (autoContext ? 3 : 1) + (autoContext ? 2 : 1);
   let step = 0;
@@ -196,7 +225,7 @@ export function train(images: TrainImage[], o: TrainOptions): Classifier {
   checkAborted(o.signal);
   const stage1 = trainForest(Float32Array.from(rows), y, y.length, F, C, o.forest);
   tick('forest');
-  if (!autoContext) return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2: null, contextSigmas: [], ...(colourSigmas.length ? { colourSigmas } : {}) };
+  if (!autoContext) return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2: null, contextSigmas: [], ...extra };
   const K = contextCount(C, contextSigmas);
   const rows2: number[] = [];
   const ys2: number[] = [];
@@ -214,7 +243,7 @@ export function train(images: TrainImage[], o: TrainOptions): Classifier {
   checkAborted(o.signal);
   const stage2 = trainForest(Float32Array.from(rows2), Uint8Array.from(ys2), ys2.length, F + K, C, { ...o.forest, seed: (o.forest?.seed ?? 1) + 1 });
   tick('second stage');
-  return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2, contextSigmas, ...(colourSigmas.length ? { colourSigmas } : {}) };
+  return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2, contextSigmas, ...extra };
 }
 
 export interface PredictOptions {
@@ -229,7 +258,7 @@ export interface PredictOptions {
 export function predict(clf: Classifier, grey: Float32Array, w: number, h: number, o: PredictOptions = {}): Float32Array {
   const C = clf.nClasses;
   const n = w * h;
-  const src = new FeatureSource(grey, w, h, clf.features, clf.colourSigmas ?? [], o.colour);
+  const src = new FeatureSource(stretchGrey(grey, clf.greyQuantiles), w, h, clf.features, clf.colourSigmas ?? [], o.colour);
   const probs = new Float32Array(C * n);
   for (const t of src.tiles()) {
     checkAborted(o.signal);

@@ -59,13 +59,13 @@ const DIRS = [[1, 0], [1, 1], [0, 1], [-1, 1], [-1, 0], [-1, -1], [0, -1], [1, -
 
 /** Brush radius that keeps a stroke centred at a pixel of inside distance d within its object. */
 function brushAt(d: number, radius: number): number {
-  return Math.min(radius, Math.max(1, d - 1));
+  return Math.min(radius, Math.max(0.5, d - 1));
 }
 
 /**
  * A drag from `start`: steps of 2 px to the neighbour direction that stays deepest inside the
- * object (no sharp turns), the brush's centre at least its radius inside (its rim may touch the
- * object's edge pixels, never beyond them: inside distance 1 is the edge), up to
+ * object (no sharp turns), the whole brush inside and off the object's edge pixels (inside
+ * distance at least brush + 0.5; distance 1 is the edge, blurred in the image), up to
  * `length` px. Returns the polyline.
  */
 function walk(start: number, w: number, h: number, inClass: (i: number) => boolean, dist: Float32Array, brush: number, length: number, rnd: () => number): number[] {
@@ -83,7 +83,7 @@ function walk(start: number, w: number, h: number, inClass: (i: number) => boole
       const ny = y + DIRS[k]![1] * step;
       if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
       const j = ny * w + nx;
-      if (!inClass(j) || dist[j]! < brush) continue;
+      if (!inClass(j) || dist[j]! < brush + 0.5) continue;
       // Deeper inside is better (capped, so a wide region is crossed rather than circled); straight a little better.
       const v = Math.min(dist[j]!, brush + 4) - Math.abs(turn) * 0.6 + rnd() * 0.5;
       if (v > bv) {

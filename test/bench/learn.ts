@@ -53,6 +53,8 @@ const forestOpts = {
 const sigmas = opt('--sigmas')?.split(',').map(Number);
 const FEATURES = sigmas ? { ...DEFAULT_FEATURES, sigmas } : DEFAULT_FEATURES;
 const PY = '/usr/bin/python3';
+/** Development: --grey-q 0.01 stretches each image's grey from its 1st to 99th percentile, 0 = off. */
+const greyQ: [number, number] | null | undefined = opt('--grey-q') === undefined ? undefined : Number(opt('--grey-q')) > 0 ? [Number(opt('--grey-q')), 1 - Number(opt('--grey-q'))] : null;
 /** Colour features for colour images (on by default; --no-colour for grey only). */
 const useColour = !argv.includes('--no-colour');
 
@@ -179,7 +181,7 @@ function trainOn(set: SetData, imgs: SetData['images'], labels: Uint8Array[]): {
   const t0 = performance.now();
   const clf = train(
     imgs.map((im, k) => ({ grey: im.grey, width: im.w, height: im.h, labels: labels[k]!, ...(im.colour ? { colour: im.colour } : {}) })),
-    { features: FEATURES, nClasses: set.C, autoContext, forest: forestOpts, ...(imgs.some((im) => im.colour) ? { colourSigmas: [...DEFAULT_COLOUR_SIGMAS] } : {}) },
+    { features: FEATURES, nClasses: set.C, autoContext, forest: forestOpts, ...(greyQ !== undefined ? { greyQuantiles: greyQ } : {}), ...(imgs.some((im) => im.colour) ? { colourSigmas: [...DEFAULT_COLOUR_SIGMAS] } : {}) },
   );
   let samples = 0;
   for (const l of labels) for (let i = 0; i < l.length; i++) if (l[i]) samples++;
