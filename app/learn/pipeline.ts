@@ -58,10 +58,10 @@ export interface TrainOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_GREY_QUANTILES: [number, number] = [0.02, 0.98];
+const DEFAULT_GREY_QUANTILES: [number, number] = [0.02, 0.98];
 
 /** Grey linearly stretched so its quantiles q[0] and q[1] become 0 and 1 (a sample of pixels). */
-export function stretchGrey(grey: Float32Array, q: [number, number] | undefined): Float32Array {
+function stretchGrey(grey: Float32Array, q: [number, number] | undefined): Float32Array {
   if (!q) return grey;
   const stride = Math.max(1, Math.floor(grey.length / 100_000));
   const sample: number[] = [];
