@@ -5,6 +5,7 @@
 import { computeFeatures, checkSpec, featureCount, smooth, tileFeatures, tilesOf, type FeatureSpec } from './features';
 import { predictForest, trainForest, type Forest, type ForestOptions } from './forest';
 import { appendExtra, extraCount } from './channel-features';
+import { colourFeatureCount, tileColourFeatures } from './colour-features';
 
 export const CLASSIFIER_FORMAT = 'grainlab-pixel-classifier';
 export const CLASSIFIER_VERSION = 1;
@@ -19,8 +20,15 @@ export interface Classifier {
   /** Auto-context stage (null when turned off). */
   stage2: Forest | null;
   contextSigmas: number[];
-  /** Extra maps per image after the filter bank (elemental maps, channel-features.ts); absent = 0. */
+  /** Extra maps per image after the filter bank and colour features (elemental maps, channel-features.ts); absent = 0. */
   extraFeatures?: number;
+  /** Scales of the colour features (colour-features.ts); absent or empty = grey only. */
+  colourSigmas?: number[];
+  /**
+   * Grey re-stretched per image before features: these quantiles map to 0 and 1 (absent =
+   * classifiers saved before it: grey used as given).
+   */
+  greyQuantiles?: [number, number];
 }
 
 export interface TrainImage {
@@ -31,6 +39,8 @@ export interface TrainImage {
   labels: Uint8Array;
   /** Extra feature maps (feature-major, w x h each), e.g. channelFeatureMaps of elemental maps. */
   extra?: Float32Array;
+  /** Colour planes (colourPlanes), for classifiers with colour features; grey is used when absent. */
+  colour?: Float32Array;
 }
 
 export interface TrainOptions {
@@ -41,8 +51,32 @@ export interface TrainOptions {
   forest?: ForestOptions;
   /** Labelled pixels used at most (a class-stratified sample beyond that). */
   maxSamples?: number;
+  /**
+   * Per-image grey stretch: these quantiles of each image's grey go to 0 and 1 (default
+   * DEFAULT_GREY_QUANTILES; null = none). Robust to the specks, dust and dark pits that put
+   * the extreme percentiles far from the material's own grey levels.
+   */
+  greyQuantiles?: [number, number] | null;
+  /** Add colour features (opponent channels, colour gradient) at these scales; default none. */
+  colourSigmas?: number[];
   onProgress?: (done: number, total: number, what: string) => void;
   signal?: AbortSignal;
+}
+
+const DEFAULT_GREY_QUANTILES: [number, number] = [0.02, 0.98];
+
+/** Grey linearly stretched so its quantiles q[0] and q[1] become 0 and 1 (a sample of pixels). */
+export function stretchGrey(grey: Float32Array, q: [number, number] | undefined): Float32Array {
+  if (!q) return grey;
+  const stride = Math.max(1, Math.floor(grey.length / 100_000));
+  const sample: number[] = [];
+  for (let i = 0; i < grey.length; i += stride) sample.push(grey[i]!);
+  sample.sort((a, b) => a - b);
+  const lo = sample[Math.floor(q[0] * (sample.length - 1))]!;
+  const hi = sample[Math.ceil(q[1] * (sample.length - 1))]!;
+  if (!(hi > lo)) return grey;
+  const s = 1 / (hi - lo);
+  return Float32Array.from(grey, (v) => (v - lo) * s);
 }
 
 /** Images up to this many feature values are featured whole; larger ones tile by tile. */
@@ -60,20 +94,60 @@ function checkAborted(signal?: AbortSignal): void {
 class FeatureSource {
   private whole: Float32Array | null = null;
   readonly F: number;
-  constructor(readonly grey: Float32Array, readonly w: number, readonly h: number, readonly spec: FeatureSpec, readonly extra?: Float32Array) {
-    this.F = featureCount(spec) + extraCount(extra, w * h);
+  private readonly planes: Float32Array | null;
+  /** Maps before the extra ones: the filter bank and the colour features. */
+  private readonly own: number;
+  constructor(readonly grey: Float32Array, readonly w: number, readonly h: number, readonly spec: FeatureSpec, readonly colourSigmas: number[] = [], colour?: Float32Array, readonly extra?: Float32Array) {
+    this.own = featureCount(spec) + colourFeatureCount(colourSigmas);
+    this.F = this.own + extraCount(extra, w * h);
+    this.planes = colourSigmas.length ? (colour ?? greyPlanes(grey)) : null;
   }
   get tiled(): boolean {
     return this.F * this.w * this.h > WHOLE_IMAGE_VALUES;
   }
+  private featuresOf(t: { x: number; y: number; w: number; h: number }, whole: boolean): Float32Array {
+    const grey = whole ? computeFeatures(this.grey, this.w, this.h, this.spec) : tileFeatures(this.grey, this.w, this.h, this.spec, t);
+    if (!this.planes) return grey;
+    const colour = tileColourFeatures(this.planes, this.w, this.h, this.colourSigmas, t);
+    const out = new Float32Array(grey.length + colour.length);
+    out.set(grey);
+    out.set(colour, grey.length);
+    return out;
+  }
   *tiles(): Generator<{ x: number; y: number; w: number; h: number; feats: Float32Array }> {
     if (!this.tiled) {
-      this.whole ??= appendExtra(computeFeatures(this.grey, this.w, this.h, this.spec), featureCount(this.spec), this.extra, this.w, this.w * this.h, { x: 0, y: 0, w: this.w, h: this.h });
-      yield { x: 0, y: 0, w: this.w, h: this.h, feats: this.whole };
+      const t = { x: 0, y: 0, w: this.w, h: this.h };
+      this.whole ??= appendExtra(this.featuresOf(t, true), this.own, this.extra, this.w, this.w * this.h, t);
+      yield { ...t, feats: this.whole };
       return;
     }
-    for (const t of tilesOf(this.w, this.h, TILE)) yield { ...t, feats: appendExtra(tileFeatures(this.grey, this.w, this.h, this.spec, t), featureCount(this.spec), this.extra, this.w, this.w * this.h, t) };
+    for (const t of tilesOf(this.w, this.h, TILE)) yield { ...t, feats: appendExtra(this.featuresOf(t, false), this.own, this.extra, this.w, this.w * this.h, t) };
   }
+}
+
+/** Three equal colour planes from a grey image (a colour classifier applied to a grey image). */
+export function greyPlanes(grey: Float32Array): Float32Array {
+  const out = new Float32Array(3 * grey.length);
+  for (let c = 0; c < 3; c++) out.set(grey, c * grey.length);
+  return out;
+}
+
+/**
+ * Features of one region as the classifier's first stage reads them (live prediction of the view):
+ * the filter bank, the colour features, the extra maps. `grey` is already stretched (stretchGrey
+ * with the classifier's quantiles, over the whole image).
+ */
+export function regionFeatures(clf: Classifier, grey: Float32Array, w: number, h: number, t: { x: number; y: number; w: number; h: number }, o: { colour?: Float32Array; extra?: Float32Array } = {}): Float32Array {
+  const bank = tileFeatures(grey, w, h, clf.features, t);
+  const cs = clf.colourSigmas ?? [];
+  let own = bank;
+  if (cs.length) {
+    const colour = tileColourFeatures(o.colour ?? greyPlanes(grey), w, h, cs, t);
+    own = new Float32Array(bank.length + colour.length);
+    own.set(bank);
+    own.set(colour, bank.length);
+  }
+  return appendExtra(own, own.length / (t.w * t.h), o.extra, w, w * h, t);
 }
 
 /** Context maps per classifier: the first C - 1 classes (the last is 1 minus their sum) x scales. */
@@ -157,10 +231,13 @@ export function train(images: TrainImage[], o: TrainOptions): Classifier {
   const autoContext = o.autoContext ?? true;
   const contextSigmas = o.contextSigmas ?? [1, 3, 8];
   const keep = sampler(images, C, o.maxSamples ?? 200_000, 7);
-  const sources = images.map((im) => new FeatureSource(im.grey, im.width, im.height, spec, im.extra));
+  const colourSigmas = o.colourSigmas ?? [];
+  const greyQuantiles = o.greyQuantiles === undefined ? DEFAULT_GREY_QUANTILES : (o.greyQuantiles ?? undefined);
+  const sources = images.map((im) => new FeatureSource(stretchGrey(im.grey, greyQuantiles), im.width, im.height, spec, colourSigmas, im.colour, im.extra));
   const F = sources[0]?.F ?? featureCount(spec);
   if (sources.some((src) => src.F !== F)) throw new RangeError('every training image needs the same extra feature maps');
-  const extraFeatures = F - featureCount(spec);
+  const extraFeatures = F - featureCount(spec) - colourFeatureCount(colourSigmas);
+  const fields = { ...(colourSigmas.length ? { colourSigmas } : {}), ...(greyQuantiles ? { greyQuantiles } : {}), ...(extraFeatures ? { extraFeatures } : {}) };
   const steps = images.length * (autoContext ? 3 : 1) + (autoContext ? 2 : 1);
   let step = 0;
   const tick = (what: string) => o.onProgress?.(++step, steps, what);
@@ -176,7 +253,7 @@ export function train(images: TrainImage[], o: TrainOptions): Classifier {
   checkAborted(o.signal);
   const stage1 = trainForest(Float32Array.from(rows), y, y.length, F, C, o.forest);
   tick('forest');
-  if (!autoContext) return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2: null, contextSigmas: [], ...(extraFeatures ? { extraFeatures } : {}) };
+  if (!autoContext) return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2: null, contextSigmas: [], ...fields };
   const K = contextCount(C, contextSigmas);
   const rows2: number[] = [];
   const ys2: number[] = [];
@@ -194,7 +271,7 @@ export function train(images: TrainImage[], o: TrainOptions): Classifier {
   checkAborted(o.signal);
   const stage2 = trainForest(Float32Array.from(rows2), Uint8Array.from(ys2), ys2.length, F + K, C, { ...o.forest, seed: (o.forest?.seed ?? 1) + 1 });
   tick('second stage');
-  return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2, contextSigmas, ...(extraFeatures ? { extraFeatures } : {}) };
+  return { format: CLASSIFIER_FORMAT, version: CLASSIFIER_VERSION, features: spec, nClasses: C, stage1, stage2, contextSigmas, ...fields };
 }
 
 export interface PredictOptions {
@@ -203,6 +280,8 @@ export interface PredictOptions {
   firstStageOnly?: boolean;
   /** The extra maps the classifier was trained with (Classifier.extraFeatures of them). */
   extra?: Float32Array;
+  /** Colour planes of the image (colourPlanes) for a classifier with colour features. */
+  colour?: Float32Array;
 }
 
 /** Class probabilities of every pixel, class-major (out[c*n + i]). */
@@ -210,7 +289,7 @@ export function predict(clf: Classifier, grey: Float32Array, w: number, h: numbe
   const C = clf.nClasses;
   const n = w * h;
   if (extraCount(o.extra, n) !== (clf.extraFeatures ?? 0)) throw new RangeError(`the classifier needs ${clf.extraFeatures ?? 0} extra feature maps`);
-  const src = new FeatureSource(grey, w, h, clf.features, o.extra);
+  const src = new FeatureSource(stretchGrey(grey, clf.greyQuantiles), w, h, clf.features, clf.colourSigmas ?? [], o.colour, o.extra);
   const probs = new Float32Array(C * n);
   for (const t of src.tiles()) {
     checkAborted(o.signal);

@@ -108,3 +108,27 @@ test('tiled prediction with extra maps (elemental maps) equals the whole-image p
   await assert.rejects(predictTiled(clf, img.grey, w, h, undefined, { extra: extra.subarray(0, n) }), /needs 2 extra feature maps/);
   await assert.rejects(predictTiled(clf, img.grey, w, h), /needs 2 extra feature maps/);
 });
+
+test('tiled prediction of a classifier with colour features and a grey stretch equals the whole-image prediction', async () => {
+  const w = 140;
+  const h = 100;
+  const img = texture(w, h, 9);
+  const n = w * h;
+  // Colour planes where the classes differ by hue only.
+  const colour = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    colour[i] = img.grey[i]! * (img.classes[i] ? 1 : 0.4);
+    colour[n + i] = img.grey[i]!;
+    colour[2 * n + i] = img.grey[i]! * (img.classes[i] ? 0.4 : 1);
+  }
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i += 9) labels[i] = img.classes[i]! + 1;
+  const clf = train([{ grey: img.grey, width: w, height: h, labels, colour }], { features: { sigmas: [1, 3], kinds: ['gauss'] }, nClasses: 2, colourSigmas: [1, 2.5], forest: { trees: 4 } });
+  assert.deepEqual(clf.colourSigmas, [1, 2.5]);
+  assert.ok(clf.greyQuantiles, 'the grey stretch is on by default');
+  const whole = predict(clf, img.grey, w, h, { colour });
+  const tiled = await predictTiled(clf, img.grey, w, h, undefined, { tile: 64, colour });
+  let diff = 0;
+  for (let i = 0; i < whole.length; i++) diff = Math.max(diff, Math.abs(whole[i]! - tiled[i]!));
+  assert.ok(diff < 1e-5, `probabilities differ by ${diff}`);
+});

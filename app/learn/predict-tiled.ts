@@ -5,8 +5,9 @@
 // Results equal app/learn/pipeline.predict (tested), which keeps whole-image context maps.
 import { computeFeatures, featureCount, featureHalo, smooth, smoothHalo, tilesOf, type Tile } from './features';
 import { predictForest, type Forest } from './forest';
-import type { Classifier } from './pipeline';
+import { greyPlanes, stretchGrey, type Classifier } from './pipeline';
 import { extraCount } from './channel-features';
+import { colourFeatureCount, tileColourFeatures } from './colour-features';
 
 /** Evaluates one forest: class-major probabilities for npx pixels of feature-major maps. */
 export type ForestEval = (forest: Forest, x: Float32Array, npx: number) => Float32Array | Promise<Float32Array>;
@@ -27,6 +28,8 @@ export interface TiledPredictOptions {
   onTile?: (done: number, total: number) => void;
   /** The extra whole-image maps the classifier was trained with (elemental maps; Classifier.extraFeatures of them). */
   extra?: Float32Array;
+  /** Colour planes of the image (colourPlanes) for a classifier with colour features (grey planes when absent). */
+  colour?: Float32Array;
 }
 
 function checkAborted(signal?: AbortSignal): void {
@@ -71,13 +74,18 @@ function paste(full: Float32Array, part: Float32Array, C: number, w: number, h: 
  * Class probabilities of every pixel, class-major (out[c*n + i]), as pipeline.predict gives them,
  * computed tile by tile with `evalForest` doing the trees.
  */
-export async function predictTiled(clf: Classifier, grey: Float32Array, w: number, h: number, evalForest: ForestEval = jsForest, o: TiledPredictOptions = {}): Promise<Float32Array> {
+export async function predictTiled(clf: Classifier, rawGrey: Float32Array, w: number, h: number, evalForest: ForestEval = jsForest, o: TiledPredictOptions = {}): Promise<Float32Array> {
   const C = clf.nClasses;
   const n = w * h;
   const E = extraCount(o.extra, n);
   if (E !== (clf.extraFeatures ?? 0)) throw new RangeError(`the classifier needs ${clf.extraFeatures ?? 0} extra feature maps`);
+  // As pipeline.predict: the grey stretched as in training, then filter bank, colour features, extra maps.
+  const grey = stretchGrey(rawGrey, clf.greyQuantiles);
+  const colourSigmas = clf.colourSigmas ?? [];
+  const planes = colourSigmas.length ? (o.colour ?? greyPlanes(grey)) : null;
   const FB = featureCount(clf.features);
-  const F = FB + E;
+  const FC = colourFeatureCount(colourSigmas);
+  const F = FB + FC + E;
   const size = o.tile ?? 1024;
   const tiles = tilesOf(w, h, size);
   const two = !!clf.stage2 && !o.firstStageOnly;
@@ -90,10 +98,11 @@ export async function predictTiled(clf: Classifier, grey: Float32Array, w: numbe
   const features = (t: Tile, free: number): Float32Array => {
     const b = grow(t, halo, w, h);
     const full = computeFeatures(crop(grey, 1, w, h, b), b.w, b.h, clf.features);
-    if (free === 0 && E === 0 && b.w === t.w && b.h === t.h) return full;
+    if (free === 0 && FC === 0 && E === 0 && b.w === t.w && b.h === t.h) return full;
     const out = new Float32Array((F + free) * t.w * t.h);
     cut(full, FB, b, t, out, 0);
-    if (E > 0) cut(o.extra!, E, { x: 0, y: 0, w, h }, t, out, FB);
+    if (planes) out.set(tileColourFeatures(planes, w, h, colourSigmas, t), FB * t.w * t.h);
+    if (E > 0) cut(o.extra!, E, { x: 0, y: 0, w, h }, t, out, FB + FC);
     return out;
   };
   // Features are kept from the first stage to the second when they fit the budget.

@@ -2,7 +2,10 @@
 // segment carrying its class), and grain maps where a boundary class's probability is the relief
 // the existing watershed floods from the confident grain interiors.
 import type { LabelMap } from '../types';
-import { labelMaskComponents, labelRegions, regionAreas } from '../classic/components';
+import { labelRegions, mergeSmallRegions, regionAreas, relabelSequential } from '../classic/components';
+import { distanceTransform } from '../classic/distance';
+import { hMaxima } from '../classic/morphology';
+import { mergeSimilarRegions } from '../classic/regions';
 import { watershed } from '../classic/watershed';
 
 export interface PhaseSegments {
@@ -81,22 +84,42 @@ export function phaseSegments(classes: Uint8Array, w: number, h: number, o: { mi
   return { labels: { width: w, height: h, data: out }, classOf: classOf.slice(0, next + 1) };
 }
 
+export interface GrainOptions {
+  /** Boundary probability above which a pixel is not grain interior (default 0.5). */
+  threshold?: number;
+  /** Grains under this many px join a neighbour (default 16). */
+  minArea?: number;
+  /** How far (px) an interior's distance-transform peak must rise to seed its own grain (default 1.5). */
+  seedDepth?: number;
+  /**
+   * Neighbouring grains whose mean values (one map per channel, e.g. colour planes in 0..1)
+   * differ by less than maxDifference (Euclidean) merge: where grains differ by shade, a
+   * spurious boundary inside one grain is undone.
+   */
+  similar?: { planes: readonly Float32Array[]; maxDifference: number };
+}
+
 /**
- * Grains from a boundary probability map: interiors (probability below `threshold`, at least
- * minArea pixels) are the markers; the watershed on the boundary probability assigns every other
- * pixel to a grain.
+ * Grains from a boundary probability map, as the classic grain engine does with its relief:
+ * pixels below `threshold` are grain interior; the deep parts of the interior (h-maxima of its
+ * distance transform, at least `seedDepth` px above the saddle) seed one grain each, so a grain
+ * stays one grain where the predicted boundary has a gap and two grains touching through a
+ * thin gap get two seeds; the watershed on the boundary probability gives every pixel a grain;
+ * grains under minArea px join the neighbour they share most border with.
  */
-export function grainSegments(boundary: Float32Array, w: number, h: number, o: { threshold?: number; minArea?: number } = {}): LabelMap {
+export function grainSegments(boundary: Float32Array, w: number, h: number, o: GrainOptions = {}): LabelMap {
   const thr = o.threshold ?? 0.5;
   const minArea = o.minArea ?? 16;
-  const mask = new Uint8Array(w * h);
-  for (let i = 0; i < mask.length; i++) mask[i] = boundary[i]! < thr ? 1 : 0;
-  const { labels, count } = labelMaskComponents(mask, w, h, 4);
-  const area = regionAreas(labels, count);
-  const remap = new Uint32Array(count + 1);
-  let next = 0;
-  for (let id = 1; id <= count; id++) if (area[id]! >= minArea) remap[id] = ++next;
-  const markers = new Uint32Array(labels.length);
-  for (let i = 0; i < markers.length; i++) markers[i] = remap[labels[i]!]!;
-  return watershed({ width: w, height: h, data: boundary }, { width: w, height: h, data: markers }, { levels: 256 });
+  const interior = new Uint8Array(w * h);
+  for (let i = 0; i < interior.length; i++) interior[i] = boundary[i]! < thr ? 1 : 0;
+  const dist = distanceTransform({ width: w, height: h, data: interior });
+  for (let i = 0; i < dist.length; i++) if (!Number.isFinite(dist[i]!)) dist[i] = Math.max(w, h);
+  const peaks = hMaxima({ width: w, height: h, data: dist }, o.seedDepth ?? 1.5, 8);
+  for (let i = 0; i < peaks.data.length; i++) if (!interior[i]) peaks.data[i] = 0;
+  const markers = labelRegions(w, h, peaks.data, 8, 0);
+  let labels = watershed({ width: w, height: h, data: boundary }, { width: w, height: h, data: markers.labels }, { connectivity: 4, levels: 256 }).data;
+  if (o.similar) labels = mergeSimilarRegions(w, h, labels, o.similar.planes, o.similar.maxDifference);
+  if (minArea > 1) labels = mergeSmallRegions(w, h, labels, minArea);
+  relabelSequential(labels);
+  return { width: w, height: h, data: labels };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { computeFeatures, normalizedGrey, featureCount } from '../../app/learn/features';
-import { predict, train } from '../../app/learn/pipeline';
+import { predict, stretchGrey, train } from '../../app/learn/pipeline';
 import { twoTextureImage } from '../../app/learn/synthetic';
 import { decodeClassifierFile, encodeClassifierFile, formatOf } from './classifier-file';
 import type { StoredClassifier } from './codec';
@@ -62,7 +62,10 @@ test('the exported .onnx runs in onnxruntime: stage 1 on the filter bank gives t
   assert.deepEqual(session.inputNames, ['features', 'features_context']);
   const F = featureCount(spec);
   const n = w * h;
-  const fm = computeFeatures(grey, w, h, spec);
+  // The features are computed on the grey stretched as the metadata says (greyQuantiles).
+  const q = (meta as { greyQuantiles?: [number, number] }).greyQuantiles;
+  assert.deepEqual(q, stored.classifier.greyQuantiles);
+  const fm = computeFeatures(stretchGrey(grey, q), w, h, spec);
   const rows = new Float32Array(n * F);
   for (let f = 0; f < F; f++) for (let i = 0; i < n; i++) rows[i * F + f] = fm[f * n + i]!;
   const K = stored.classifier.contextSigmas.length;

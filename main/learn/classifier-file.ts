@@ -44,7 +44,7 @@ export function encodeClassifierFile(s: StoredClassifier, format: ClassifierFile
   const parts = [forestGraph(c.stage1, 'stage1', 'features', ['label', 'probabilities'])];
   if (c.stage2) parts.push(forestGraph(c.stage2, 'stage2', 'features_context', ['label_context', 'probabilities_context']));
   const doc =
-    'GrainLab pixel classifier. Input "features": the filter bank of the metadata\'s feature set per pixel (rows = pixels). ' +
+    'GrainLab pixel classifier. Input "features" (rows = pixels): the filter bank of the metadata\'s feature set, computed on the grey stretched so that the metadata\'s greyQuantiles of the image become 0 and 1 (when given), then the colour features (colourSigmas) and the extra maps (extraFeatures), when given. ' +
     (c.stage2 ? 'Second stage: "features_context" = those features followed by the first stage\'s probabilities of every class but the last, each smoothed at the context scales.' : '');
   return onnxModel(parts, doc, { [META_KEY]: JSON.stringify(header(s)) });
 }

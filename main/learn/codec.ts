@@ -3,6 +3,7 @@
 // forests' typed arrays. Reading checks everything, so a damaged file gives a clear error.
 import { ServiceError } from '../../app/errors';
 import { CLASSIFIER_FORMAT, CLASSIFIER_VERSION, type Classifier } from '../../app/learn/pipeline';
+import { colourFeatureCount } from '../../app/learn/colour-features';
 import { checkSpec, featureCount } from '../../app/learn/features';
 import type { Forest } from '../../app/learn/forest';
 import type { LearnClassifierInfo } from '../../app/contract/learn';
@@ -41,6 +42,8 @@ export function encodeClassifier(s: StoredClassifier): Buffer {
     nClasses: c.nClasses,
     contextSigmas: c.contextSigmas,
     extraFeatures: c.extraFeatures ?? 0,
+    ...(c.colourSigmas?.length ? { colourSigmas: c.colourSigmas } : {}),
+    ...(c.greyQuantiles ? { greyQuantiles: c.greyQuantiles } : {}),
     stage1: layout(c.stage1),
     stage2: c.stage2 ? layout(c.stage2) : null,
     info: s.info,
@@ -62,6 +65,7 @@ export function decodeClassifier(bytes: Uint8Array, what: string): StoredClassif
   if (start + hl > buf.length) throw bad('the file is cut short');
   let h: {
     format?: unknown; version?: unknown; features?: unknown; nClasses?: unknown; contextSigmas?: unknown; info?: unknown; extraFeatures?: unknown;
+    colourSigmas?: unknown; greyQuantiles?: unknown;
     stage1?: { nFeatures: number; nClasses: number; nTrees: number; arrays: Record<string, [number, number]> }; stage2?: typeof h.stage1 | null;
   };
   try {
@@ -106,10 +110,15 @@ export function decodeClassifier(bytes: Uint8Array, what: string): StoredClassif
     return f;
   };
   const extraFeatures = Number.isInteger(h.extraFeatures) && (h.extraFeatures as number) >= 0 && (h.extraFeatures as number) <= 4096 ? (h.extraFeatures as number) : 0;
-  const F = featureCount(features) + extraFeatures;
+  const colourSigmas = Array.isArray(h.colourSigmas) ? h.colourSigmas.map(Number) : [];
+  if (!colourSigmas.every((v) => v > 0 && v <= 64)) throw bad('colour scales');
+  const gq = Array.isArray(h.greyQuantiles) && h.greyQuantiles.length === 2 ? (h.greyQuantiles.map(Number) as [number, number]) : undefined;
+  if (gq && !(gq[0] >= 0 && gq[0] < gq[1] && gq[1] <= 1)) throw bad('grey quantiles');
+  const F = featureCount(features) + colourFeatureCount(colourSigmas) + extraFeatures;
   const stage1 = forest(h.stage1, F);
   const stage2 = h.stage2 ? forest(h.stage2, F + (nClasses - 1) * contextSigmas.length) : null;
   const info = h.info as LearnClassifierInfo;
   if (!info || !Array.isArray(info.classes) || info.classes.length !== nClasses) throw bad('class list');
-  return { classifier: { format: CLASSIFIER_FORMAT, version: h.version, features, nClasses, stage1, stage2, contextSigmas, ...(extraFeatures ? { extraFeatures } : {}) }, info };
+  const fields = { ...(colourSigmas.length ? { colourSigmas } : {}), ...(gq ? { greyQuantiles: gq } : {}), ...(extraFeatures ? { extraFeatures } : {}) };
+  return { classifier: { format: CLASSIFIER_FORMAT, version: h.version, features, nClasses, stage1, stage2, contextSigmas, ...fields }, info };
 }

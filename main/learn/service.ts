@@ -11,11 +11,10 @@ import { spawnWorker } from '../jobs/spawn-worker';
 import { loadPixels } from '../handlers/images';
 import { saveAutomaticResult } from '../store/automatic';
 import { isTrainingLabel } from '../../app/provenance';
-import { normalizedGrey, tileFeatures, featureCount, type FeatureSpec, DEFAULT_FEATURES } from '../../app/learn/features';
-import { appendExtra } from '../../app/learn/channel-features';
+import { normalizedGrey, type FeatureSpec, DEFAULT_FEATURES } from '../../app/learn/features';
 import { channelExtra, imageElements } from './channel-inputs';
 import { predictForest } from '../../app/learn/forest';
-import { argmaxClasses, fractionWeights, margins, type Classifier, type TrainImage } from '../../app/learn/pipeline';
+import { argmaxClasses, fractionWeights, margins, regionFeatures, stretchGrey, type Classifier, type TrainImage } from '../../app/learn/pipeline';
 import { grainSegments, phaseSegments } from '../../app/learn/segments';
 import type { LabelSource, LabelSummary, LearnClassifierInfo, RegionPrediction, UncertainRegion } from '../../app/contract/learn';
 import type { ParsedArgs } from '../../app/contract';
@@ -419,8 +418,8 @@ function segmentConfidence(labels: Uint32Array, classOf: Uint8Array, probs: Floa
   return sum;
 }
 
-/** Stage-1 probabilities of a rectangle, class-major. */
+/** Stage-1 probabilities of a rectangle, class-major (the grey stretched as in training). */
 function regionProbs(clf: Classifier, grey: Float32Array, w: number, h: number, t: { x: number; y: number; w: number; h: number }, extra?: Float32Array): Float32Array {
-  const feats = appendExtra(tileFeatures(grey, w, h, clf.features, t), featureCount(clf.features), extra, w, w * h, t);
+  const feats = regionFeatures(clf, stretchGrey(grey, clf.greyQuantiles), w, h, t, extra ? { extra } : {});
   return predictForest(clf.stage1, feats, t.w * t.h);
 }

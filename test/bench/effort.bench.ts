@@ -1,7 +1,7 @@
 // Correction effort: operations a person needs (simulated oracle, app/eval) to bring each starting
 // point to the truth: ARI >= 0.95 for grain maps, IoU >= 0.90 for every phase of phase maps.
 // Run: node --import tsx test/bench/effort.bench.ts [--data DIR] [--model DIR] [--synthetic N]
-//      [--real N] [--phase-images N] [--size PX] [--quick]
+//      [--real N] [--phase-images N] [--size PX] [--quick] [--learn-n 10] [--no-learn]
 // Synthetic images always; real ones from DIR (default ../shared/data when it exists).
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,6 +11,9 @@ import { autoKMeans, pointsOf, segmentFeatures, zScore } from '../../app/cluster
 import { phaseObjects, simulateCorrection, type SimulationOptions, type SimulationResult } from '../../app/eval';
 import { generateGrains, generatePhases } from '../../app/synth';
 import type { GreyImage, LabelMap, RasterImage } from '../../app/types';
+import { learnClassifier, learnPhaseStart } from '../../app/eval/simulation-learn';
+import { normalizedGrey } from '../../app/learn/features';
+import type { Classifier } from '../../app/learn/pipeline';
 import { peakRssMiB, round, writeResult, type BenchRow } from './common';
 
 // ----- options -----------------------------------------------------------------------------
@@ -27,6 +30,10 @@ const phaseCount = Number(arg('phase-images') ?? (quick ? 2 : 6));
 const defaultData = resolve(process.cwd(), '../shared/data');
 const dataDir = arg('data') ?? (existsSync(defaultData) ? defaultData : undefined);
 const modelDir = arg('model');
+/** Learn start: strokes per class on 3 training images of the set (not among the corrected ones). */
+const learnN = Number(arg('learn-n') ?? 10);
+const withLearn = !process.argv.includes('--no-learn');
+const LEARN_START = `learn (3 images, ${learnN} strokes/class)`;
 const NO_SAM = modelDir ? 'n/a (SAM start points not wired into this benchmark yet)' : 'n/a (no SAM model)';
 
 // ----- cases -------------------------------------------------------------------------------
@@ -38,7 +45,15 @@ interface Case {
   truth: LabelMap;
   truthClasses?: Uint8Array;
   /** Starting points: label map, plus clusters and a per-segment class variant for phases. */
-  starts: { start: string; labels: LabelMap; clusters?: (id: number) => number | undefined; classAssign?: 'cluster' | 'segment' }[];
+  starts: {
+    start: string;
+    labels: LabelMap;
+    clusters?: (id: number) => number | undefined;
+    classAssign?: 'cluster' | 'segment';
+    startClasses?: (id: number) => number | null;
+    /** Operations paid before this start exists (training strokes), counted once per set. */
+    extraOps?: number;
+  }[];
 }
 
 const empty = (w: number, h: number): LabelMap => ({ width: w, height: h, data: new Uint32Array(w * h) });
@@ -118,6 +133,26 @@ async function readRgb(file: string): Promise<RasterImage> {
   return { width: info.width, height: info.height, channels: 3, bitDepth: 8, data: new Uint8Array(data) };
 }
 
+/** Grey in 0..1 as the pixel classifier reads it. */
+function greyOf(image: GreyImage): Float32Array {
+  const deep = image.data instanceof Uint16Array;
+  return normalizedGrey({ width: image.width, height: image.height, channels: 1, bitDepth: deep ? 16 : 8, data: image.data } as RasterImage);
+}
+
+/** The learn start's classifier: simulated strokes on the training images, then training. */
+async function learnOn(root: string, files: string[], labelOf: (f: string) => string): Promise<{ classifier: Classifier; strokes: number }> {
+  const images = [];
+  let C = 2;
+  for (const f of files) {
+    const image = await readGrey(join(root, 'images', f));
+    const classes = Uint8Array.from((await readGrey(labelOf(f))).data);
+    for (const c of classes) C = Math.max(C, c + 1);
+    images.push({ grey: greyOf(image), classes, width: image.width, height: image.height });
+  }
+  const { classifier, strokes } = learnClassifier(images, C, { strokes: learnN, seed: 1 });
+  return { classifier, strokes: strokes.length };
+}
+
 /** `count` names spread evenly over the sorted list (deterministic). */
 function pick(names: string[], count: number): string[] {
   const sorted = [...names].sort();
@@ -150,14 +185,25 @@ async function* realCases(dir: string): AsyncGenerator<Case> {
   for (const set of ['uhcs', 'super_ni']) {
     const root = join(dir, set);
     if (!existsSync(root)) continue;
-    for (const f of pick(readdirSync(join(root, 'images')), phaseCount)) {
+    const labelOf = (f: string) => {
       const stem = f.replace(/\.[^.]+$/, '');
-      const labelFile = join(root, 'labels', set === 'super_ni' ? `${stem}_mask.png` : `${stem}.png`);
-      if (!existsSync(labelFile)) continue;
+      return join(root, 'labels', set === 'super_ni' ? `${stem}_mask.png` : `${stem}.png`);
+    };
+    const names = readdirSync(join(root, 'images')).filter((f) => existsSync(labelOf(f)));
+    const picked = pick(names, phaseCount);
+    const learned = withLearn ? await learnOn(root, pick(names.filter((f) => !picked.includes(f)), 3), labelOf) : null;
+    let strokesPaid = false;
+    for (const f of picked) {
       const image = await readGrey(join(root, 'images', f));
-      const label = await readGrey(labelFile);
+      const label = await readGrey(labelOf(f));
       const truthClasses = Uint8Array.from(label.data);
-      yield { set: `${set} phases`, name: f, kind: 'phases', truth: phaseObjects(truthClasses, label.width, label.height), truthClasses, starts: phaseStarts(image, truthClasses, 2) };
+      const starts = phaseStarts(image, truthClasses, 2);
+      if (learned) {
+        const s = learnPhaseStart(learned.classifier, greyOf(image), image.width, image.height);
+        starts.push({ start: LEARN_START, labels: s.labels, startClasses: s.startClasses, extraOps: strokesPaid ? 0 : learned.strokes });
+        strokesPaid = true;
+      }
+      yield { set: `${set} phases`, name: f, kind: 'phases', truth: phaseObjects(truthClasses, label.width, label.height), truthClasses, starts };
     }
   }
 }
@@ -178,7 +224,7 @@ const tallies = new Map<string, Tally>();
 const kindOf = new Map<string, 'grains' | 'phases'>();
 const order: string[] = [];
 
-function record(set: string, kind: 'grains' | 'phases', start: string, r: SimulationResult, ms: number): void {
+function record(set: string, kind: 'grains' | 'phases', start: string, r: SimulationResult, ms: number, extraOps = 0): void {
   kindOf.set(set, kind);
   const key = `${set}\t${start}`;
   let t = tallies.get(key);
@@ -189,7 +235,8 @@ function record(set: string, kind: 'grains' | 'phases', start: string, r: Simula
   }
   t.images++;
   t.grains += r.grains;
-  t.ops += r.operations;
+  t.ops += r.operations + extraOps;
+  if (extraOps) t.byType.set('training stroke', (t.byType.get('training stroke') ?? 0) + extraOps);
   t.reached += r.reachedTarget ? 1 : 0;
   t.score += r.finalScore;
   t.ms += ms;
@@ -202,10 +249,11 @@ async function runCase(c: Case): Promise<void> {
     if (c.truthClasses) opts.truthClasses = c.truthClasses;
     if (s.clusters) opts.clusters = s.clusters;
     if (s.classAssign) opts.classAssign = s.classAssign;
+    if (s.startClasses) opts.startClasses = s.startClasses;
     const t0 = performance.now();
     const r = simulateCorrection(s.labels, c.truth, opts);
     const ms = performance.now() - t0;
-    record(c.set, c.kind, s.start, r, ms);
+    record(c.set, c.kind, s.start, r, ms, s.extraOps ?? 0);
     console.log(
       `  ${c.set} ${c.name} | ${s.start}: ${r.operations} ops for ${r.grains} objects, score ${r.startScore.toFixed(3)} -> ${r.finalScore.toFixed(3)} (${r.stoppedBy}), ${(ms / 1000).toFixed(1)} s`,
     );

@@ -2,7 +2,8 @@
 // trained on them, the other images scored; beside it the peer (scikit-learn random forest on
 // scikit-image features, test/bench/learn_peer.py) with the very same strokes.
 //   node --import tsx test/bench/learn.ts ../shared/data [--sets uhcs,super_ni] [--k 1,3] [--n 1,3,10,30]
-//        [--k1-n 10] [--max-test 6] [--radius 3] [--length 150] [--gap 12] [--no-peer] [--no-context]
+//        [--k1-n 10] [--max-test 6] [--radius 3] [--length 150] [--no-peer] [--peer-n 10,30] [--no-context]
+//        [--no-colour]
 // Also run by `npm run bench` (section learn, via learn.bench.ts). Never part of `npm test`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,8 @@ import { seededRandom } from '../../app/random';
 import { DEFAULT_FEATURES, normalizedGrey, featureCount } from '../../app/learn/features';
 import { argmaxClasses, predict, train, type Classifier } from '../../app/learn/pipeline';
 import { grainSegments } from '../../app/learn/segments';
-import { correctiveRound, firstRound, paint, type SimStroke, type StrokeImage } from './learn-strokes';
+import { colourPlanes, DEFAULT_COLOUR_SIGMAS } from '../../app/learn/colour-features';
+import { correctiveRound, firstRound, paint, type SimStroke, type StrokeImage } from '../../app/learn/stroke-sim';
 import { peakRssMiB, writeResult, type BenchRow } from './common';
 
 const argv = process.argv.slice(2);
@@ -35,9 +37,10 @@ const maxTest = Number(opt('--max-test') ?? 6);
 const radius = Number(opt('--radius') ?? 3);
 const strokeLength = Number(opt('--length') ?? 150);
 const withPeer = !argv.includes('--no-peer');
+/** Strokes per class at which the peer runs too (it is the slow part of the run). */
+const peerNs = (opt('--peer-n') ?? '10,30').split(',').map(Number);
 const autoContext = !argv.includes('--no-context');
 const firstShare = Number(opt('--first-share') ?? 0.5);
-const gap = Number(opt('--gap') ?? 12);
 const randomPx = Number(opt('--random-px') ?? 0);
 /** Forest settings to compare (defaults: the app's). */
 const forestOpts = {
@@ -50,13 +53,17 @@ const forestOpts = {
 const sigmas = opt('--sigmas')?.split(',').map(Number);
 const FEATURES = sigmas ? { ...DEFAULT_FEATURES, sigmas } : DEFAULT_FEATURES;
 const PY = '/usr/bin/python3';
+/** Development: --grey-q 0.01 stretches each image's grey from its 1st to 99th percentile, 0 = off. */
+const greyQ: [number, number] | null | undefined = opt('--grey-q') === undefined ? undefined : Number(opt('--grey-q')) > 0 ? [Number(opt('--grey-q')), 1 - Number(opt('--grey-q'))] : null;
+/** Colour features for colour images (on by default; --no-colour for grey only). */
+const useColour = !argv.includes('--no-colour');
 
 interface SetData {
   name: string;
   kind: 'phases' | 'grains';
   C: number;
   target: number;
-  images: { stem: string; path: string; grey: Float32Array; w: number; h: number; classes: Uint8Array; grains?: Uint32Array }[];
+  images: { stem: string; path: string; grey: Float32Array; colour?: Float32Array; w: number; h: number; classes: Uint8Array; grains?: Uint32Array }[];
 }
 
 async function loadSet(name: string): Promise<SetData> {
@@ -68,6 +75,7 @@ async function loadSet(name: string): Promise<SetData> {
     const w = loaded.image.width;
     const h = loaded.image.height;
     const grey = normalizedGrey(loaded.image);
+    const colour = useColour && isColour(loaded.image.data, loaded.image.channels) ? colourPlanes(loaded.image.data, loaded.image.channels, w, h) : undefined;
     let classes: Uint8Array;
     let grains: Uint32Array | undefined;
     if (preset.kind === 'grains') {
@@ -81,11 +89,18 @@ async function loadSet(name: string): Promise<SetData> {
     } else {
       classes = Uint8Array.from(loaded.truth.data);
     }
-    images.push({ stem: p.stem, path: p.imagePath, grey, w, h, classes, ...(grains ? { grains } : {}) });
+    images.push({ stem: p.stem, path: p.imagePath, grey, w, h, classes, ...(grains ? { grains } : {}), ...(colour ? { colour } : {}) });
   }
   const C = name === 'uhcs' ? 4 : 2;
   const target = name === 'uhcs' ? 2 : 1;
   return { name, kind: preset.kind, C, target, images };
+}
+
+/** True when the pixels have three channels that differ somewhere (not grey stored as RGB). */
+function isColour(data: ArrayLike<number>, channels: number): boolean {
+  if (channels < 3) return false;
+  for (let i = 0; i + 2 < data.length; i += channels * 7) if (data[i] !== data[i + 1] || data[i] !== data[i + 2]) return true;
+  return false;
 }
 
 function shuffled<T>(xs: T[], seed: number): T[] {
@@ -134,9 +149,16 @@ function score(set: SetData, test: SetData['images'], probsOf: (k: number) => Fl
     inter += i1;
     union += u1;
     perImage.push(u1 ? i1 / u1 : 1);
+    if (argv.includes('--debug')) log(`  ${im.stem}: target IoU ${(u1 ? i1 / u1 : 1).toFixed(3)}`);
     if (set.kind === 'grains') {
       const grains = grainSegments(probs.subarray(set.target * n, (set.target + 1) * n), im.w, im.h, { minArea: 16 });
       aris.push(adjustedRandIndex({ width: im.w, height: im.h, data: im.grains! }, grains));
+      if (argv.includes('--debug-grains')) {
+        const row: string[] = [];
+        const planes = im.colour ? [0, 1, 2].map((c) => im.colour!.subarray(c * n, (c + 1) * n)) : [im.grey];
+        for (const threshold of [0.5, 0.7]) for (const md of [0, 0.06, 0.12, 0.2]) row.push(`${threshold}/${md}:${adjustedRandIndex({ width: im.w, height: im.h, data: im.grains! }, grainSegments(probs.subarray(set.target * n, (set.target + 1) * n), im.w, im.h, { minArea: 16, threshold, ...(md ? { similar: { planes, maxDifference: md } } : {}) })).toFixed(2)}`);
+        log(`  ${im.stem} ${row.join(' ')}`);
+      }
     }
   });
   let miou = 0;
@@ -158,8 +180,8 @@ function score(set: SetData, test: SetData['images'], probsOf: (k: number) => Fl
 function trainOn(set: SetData, imgs: SetData['images'], labels: Uint8Array[]): { clf: Classifier; seconds: number; samples: number } {
   const t0 = performance.now();
   const clf = train(
-    imgs.map((im, k) => ({ grey: im.grey, width: im.w, height: im.h, labels: labels[k]! })),
-    { features: FEATURES, nClasses: set.C, autoContext, forest: forestOpts },
+    imgs.map((im, k) => ({ grey: im.grey, width: im.w, height: im.h, labels: labels[k]!, ...(im.colour ? { colour: im.colour } : {}) })),
+    { features: FEATURES, nClasses: set.C, autoContext, forest: forestOpts, ...(greyQ !== undefined ? { greyQuantiles: greyQ } : {}), ...(imgs.some((im) => im.colour) ? { colourSigmas: [...DEFAULT_COLOUR_SIGMAS] } : {}) },
   );
   let samples = 0;
   for (const l of labels) for (let i = 0; i < l.length; i++) if (l[i]) samples++;
@@ -229,6 +251,7 @@ async function main(): Promise<void> {
   for (const name of sets) {
     const set = await loadSet(name);
     const order = shuffled(set.images, 12);
+    if (argv.includes('--debug')) log(`train images: ${order.slice(0, 3).map((im) => im.stem).join(', ')}`);
     const test = order.slice(3, 3 + maxTest);
     const mp = test.reduce((a, im) => a + im.w * im.h, 0) / 1e6;
     const metric = set.kind === 'grains' ? 'ARI' : 'target IoU';
@@ -237,7 +260,7 @@ async function main(): Promise<void> {
       const strokeImgs: StrokeImage[] = trainImgs.map((im) => ({ classes: im.classes, width: im.w, height: im.h }));
       for (const N of K === 1 ? k1Ns : Ns) {
         const n1 = N === 1 ? 1 : Math.max(1, Math.round(N * firstShare));
-        let strokes: SimStroke[] = firstRound(strokeImgs, set.C, n1, radius, strokeLength, 100 + N, gap);
+        let strokes: SimStroke[] = firstRound(strokeImgs, set.C, n1, { radius, length: strokeLength, seed: 100 + N });
         let labels = paint(strokeImgs, strokes);
         if (randomPx) {
           // Development check: randomPx random pixels per class over the training images instead of strokes.
@@ -254,8 +277,8 @@ async function main(): Promise<void> {
           strokes = [];
         } else if (N > n1) {
           const first = trainOn(set, trainImgs, labels);
-          const predicted = trainImgs.map((im) => argmaxClasses(predict(first.clf, im.grey, im.w, im.h), set.C, im.w * im.h));
-          const more = correctiveRound(strokeImgs, predicted, labels, set.C, N - n1, radius, strokeLength, 200 + N, gap);
+          const predicted = trainImgs.map((im) => argmaxClasses(predict(first.clf, im.grey, im.w, im.h, im.colour ? { colour: im.colour } : {}), set.C, im.w * im.h));
+          const more = correctiveRound(strokeImgs, predicted, labels, set.C, N - n1, { radius, length: strokeLength, seed: 200 + N });
           strokes = [...strokes, ...more];
           labels = paint(strokeImgs, more, labels);
         }
@@ -267,7 +290,7 @@ async function main(): Promise<void> {
         }
         const t0 = performance.now();
         const c0 = process.cpuUsage();
-        const probs = test.map((im) => predict(t.clf, im.grey, im.w, im.h));
+        const probs = test.map((im) => predict(t.clf, im.grey, im.w, im.h, im.colour ? { colour: im.colour } : {}));
         const sPerMP = (performance.now() - t0) / 1000 / mp;
         const cpu = process.cpuUsage(c0);
         const cpuPerMP = (cpu.user + cpu.system) / 1e6 / mp;
@@ -287,7 +310,7 @@ async function main(): Promise<void> {
         rows.push({ metric: `${tag} training`, value: t.seconds, unit: 's' });
         rows.push({ metric: `${tag} prediction`, value: sPerMP, unit: 's/MP', target: '<= 2 and 3x faster than peer', note: 'wall clock, one thread' });
         rows.push({ metric: `${tag} prediction CPU time`, value: cpuPerMP, unit: 's/MP', note: 'CPU seconds (the machine is shared; wall time depends on load)' });
-        if (!peerMissing) {
+        if (!peerMissing && peerNs.includes(N)) {
           const p = runPeer(set, trainImgs, labels, test);
           if (typeof p === 'string') {
             log(`${tag} peer: ${p}`);

@@ -22,16 +22,23 @@ except ImportError as e:  # pragma: no cover
 
 
 def grey(path):
+    """The image in 0..1: grey, or its three colour channels when they differ (channel-last)."""
     im = io.imread(path)
     top = 65535.0 if im.dtype == np.uint16 else 255.0
     im = im.astype(np.float32)
     if im.ndim == 3:
-        im = im[..., :3].mean(axis=-1)
-    return im / top
+        im = im[..., :3]
+        if np.array_equal(im[..., 0], im[..., 1]) and np.array_equal(im[..., 0], im[..., 2]):
+            im = im[..., 0]
+    im = im / top
+    # The same per-image contrast normalisation as GrainLab's (0.1th..99.9th percentile to 0..1):
+    # super_ni mixes images whose grey ranges differ several-fold (two are 16-bit).
+    lo, hi = np.percentile(im, [0.1, 99.9])
+    return (im - lo) / max(hi - lo, 1e-6)
 
 
 def features(im):
-    return multiscale_basic_features(im, intensity=True, edges=True, texture=True, sigma_min=1, sigma_max=16)
+    return multiscale_basic_features(im, intensity=True, edges=True, texture=True, sigma_min=1, sigma_max=16, channel_axis=-1 if im.ndim == 3 else None)
 
 
 def main():
@@ -56,7 +63,7 @@ def main():
     for t in job["test"]:
         im = grey(t["image"])
         f = features(im)
-        h, w = im.shape
+        h, w = im.shape[:2]
         p = clf.predict_proba(f.reshape(-1, f.shape[-1]))
         full = np.zeros((h * w, C), np.float32)
         full[:, clf.classes_] = p
