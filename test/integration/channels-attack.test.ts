@@ -88,14 +88,14 @@ test('a killed import leaves nothing on reopen; removing an image removes its ma
     writeFileSync(join(channels, '0123456789abcdef.png'), 'orphan');
     writeFileSync(join(channels, 'fedcba9876543210.png.part'), 'half');
     writeFileSync(join(channels, 'notes.txt'), 'a person put this here');
-    await svc.call('project.close', null);
+    await svc.call('project.close', {});
     await svc.call('project.open', { path: dir });
     assert.deepEqual(readdirSync(channels).sort(), [...kept, 'notes.txt'].sort());
     assert.equal((await svc.call('channels.list', { imageId })).length, 3);
     // Removing the image removes its channel rows and, once unused, its map files.
     await svc.call('images.remove', { ids: [imageId] });
     await assert.rejects(svc.call('channels.list', { imageId }), /not|exist/i);
-    await svc.call('project.close', null);
+    await svc.call('project.close', {});
     await svc.call('project.open', { path: dir });
     assert.deepEqual(readdirSync(channels), ['notes.txt']);
     assert.ok(existsSync(join(dir, 'images')));
