@@ -16,7 +16,7 @@ import { contentHash, extensionFor, probeImage } from '../images/io';
 import { loadPixels } from '../handlers/images';
 import type { Handlers, ServiceContext } from '../handlers/context';
 import type { ProjectStore } from '../store/project-store';
-import { CHANNELS_DIR, channelFileByHash, deleteChannels, getChannel, insertChannel, listChannels, setRegistration, updateLook, type StoredChannel } from './store';
+import { CHANNELS_DIR, channelFileByHash, channelOfImageByHash, deleteChannels, getChannel, insertChannel, listChannels, setRegistration, updateLook, type StoredChannel } from './store';
 import { decodeMapFile, displayBytes, loadChannelMap, type DecodedMap } from './maps';
 
 type ChannelMethods = keyof typeof channelMethods;
@@ -127,6 +127,8 @@ async function importMaps(ctx: ServiceContext, imageId: number, files: { name: s
       const maps = await decodeMapFile(bytes, f.name);
       for (const m of maps) checkProportions(f.name, m, im);
       const hash = contentHash(bytes);
+      const same = channelOfImageByHash(store, imageId, hash);
+      if (same) throw new ServiceError('invalid-argument', `${f.name} is already a map of ${im.name} (channel ${same.id}, ${same.element}, added from ${same.name}); the same file is not added twice. Remove that channel first to add it again.`, f.name);
       const probed = await probeImage(bytes, f.name);
       const file = channelFileByHash(store, hash) ?? `${CHANNELS_DIR}/${hash.slice(0, 16)}${extensionFor(probed.format)}`;
       const abs = resolveInside(store.dir, file, 'channel file');

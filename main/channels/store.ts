@@ -115,3 +115,9 @@ export function channelFileByHash(store: ProjectStore, hash: string): string | n
   const r = store.db.prepare('SELECT file FROM image_channels WHERE hash = ? LIMIT 1').get(hash) as { file: string } | undefined;
   return r?.file ?? null;
 }
+
+/** A map of this image from the file of this content hash, if one was added already. */
+export function channelOfImageByHash(store: ProjectStore, imageId: number, hash: string): StoredChannel | null {
+  const r = store.db.prepare('SELECT * FROM image_channels WHERE image_id = ? AND hash = ? ORDER BY id LIMIT 1').get(imageId, hash) as Row | undefined;
+  return r ? toRecord(r) : null;
+}

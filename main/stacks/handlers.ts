@@ -92,8 +92,13 @@ async function importStack(ctx: ServiceContext, paths: readonly string[], name: 
   }
   const stackName = name ?? (files.length === 1 ? basename(files[0]!) : basename(paths[0]!));
   const spacing = spacingUm ?? (files.length === 1 ? await fijiSpacing(files[0]!) : null);
-  const stack = createStack(store, stackName, images.map((im) => im.id), spacing);
-  return { stack, import: result };
+  try {
+    const stack = createStack(store, stackName, images.map((im) => im.id), spacing);
+    return { stack, import: result };
+  } catch (e) {
+    if (!(e instanceof ServiceError) || e.code !== 'invalid-argument') throw e;
+    throw new ServiceError('invalid-argument', `No stack was made: ${e.message} The ${images.length} slice(s) were imported as single images; make a stack of those of one size (grainlab stack import with those files) or crop the others to that size.`);
+  }
 }
 
 /** The slice spacing a Fiji/ImageJ stack wrote into its first page's description (read from the file's head). */

@@ -53,7 +53,8 @@ export async function startPropagation(ctx: ServiceContext, sam: SamPrompting, p
     let from = a.imageId;
     for (const [k, to] of targets.entries()) {
       if (job.signal.aborted) throw new ServiceError('cancelled', 'Propagation was cancelled.');
-      if (!store.hasImage(to) || ctx.currentProject() !== store) throw new ServiceError('cancelled', 'A slice was removed or the project was closed.');
+      if (ctx.currentProject() !== store) throw new ServiceError('cancelled', 'The project was closed.');
+      if (!store.hasImage(to)) throw removedMidway(k, targets.length);
       const labels = await currentLabels(ctx, from);
       if (!labels) throw new ServiceError('invalid-argument', `Slice ${store.getImage(from).name} has no segmentation any more.`);
       const classes = new Map(store.listSegments(from).map((s) => [s.id, s.classId]));
@@ -64,6 +65,7 @@ export async function startPropagation(ctx: ServiceContext, sam: SamPrompting, p
           ? await propagateSam(sam, labels, to, job.signal)
           : segmentation(await runInWorker({ kind: 'propagate', current: await grey(ctx, from), labels, next: await grey(ctx, to) }, job.signal, undefined, null)).labels;
       if (job.signal.aborted) throw new ServiceError('cancelled', 'Propagation was cancelled.');
+      if (!store.hasImage(to)) throw removedMidway(k, targets.length);
       // The class of the segment each prediction came from goes with it, as an automatic class.
       const saved = await saveAutomaticResult(
         edits,
@@ -77,6 +79,11 @@ export async function startPropagation(ctx: ServiceContext, sam: SamPrompting, p
     }
   });
   return { jobId };
+}
+
+/** A target slice was removed from the project while propagation ran: it stops, saying what was done. */
+function removedMidway(done: number, total: number): ServiceError {
+  return new ServiceError('not-found', `Propagation stopped: the next slice was removed from the project while it ran. ${done} of ${total} slice(s) were propagated and kept; propagate again from the last of them to go on.`);
 }
 
 async function grey(ctx: ServiceContext, imageId: number): Promise<GreyImage> {

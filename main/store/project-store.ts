@@ -2,7 +2,7 @@
 // Owns the better-sqlite3 handle; every write happens in a transaction.
 import Database from 'better-sqlite3';
 import { accessSync, constants as fsConstants, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { removeOrphanImages } from './orphans';
+import { removeOrphanChannelFiles, removeOrphanImages } from './orphans';
 import { resolveInside } from '../fs/contain';
 import { storageError } from '../fs/storage-errors';
 import { join, basename, resolve } from 'node:path';
@@ -148,6 +148,7 @@ export class ProjectStore {
       // An import killed before its row was committed leaves a file (or `<name>.part`) no row refers
       // to: remove it once the lock is ours (images/ is known not to be a link out, checkImagesFolder).
       removeOrphanImages(store.db, abs, IMAGES_DIR);
+      removeOrphanChannelFiles(store.db, abs, 'channels');
     } catch (e) {
       store.close();
       throw storageError(e, abs) ?? e;

@@ -14,9 +14,14 @@ function int(flag: string, v: string, min = 1): number {
   return n;
 }
 
+/** The longest slice spacing the service accepts (app/contract/stacks.ts), 1 m. */
+const MAX_SPACING_UM = 1e6;
+
 function spacing(v: string): number {
   try {
-    return parseTypedLength(v);
+    const um = parseTypedLength(v);
+    if (um > MAX_SPACING_UM) throw new Error(`'${v}' is ${um.toExponential(2)} µm, more than a metre between slices; write the spacing with its unit, e.g. 0.5um or 500nm`);
+    return um;
   } catch (e) {
     throw new ServiceError('invalid-argument', `--spacing: ${(e as Error).message}`);
   }

@@ -1,10 +1,12 @@
 // The Channels section of the side panel (Edit tab): elemental maps of the open image as coloured
 // overlays (visibility, colour, opacity per map), adding maps, and their registration — estimated,
-// typed, or solved from two point pairs (the cursor's position on the image and on the map is shown
-// to read the pairs off the canvas).
+// typed, or solved from two point pairs: picked by clicking on the canvas (Pick points: the image
+// with the maps hidden, then the map drawn alone, twice) or typed (the cursor's position on the
+// image and on the map is shown to read them off the canvas).
 import { useEffect, useRef, useState, useSyncExternalStore, type RefObject } from 'react';
 import type { ChannelDisplay, ChannelRecord, GrainLabClient } from '../../../app/contract';
 import { imageToMap } from '../../../app/channels/registration';
+import { addPick, NO_PICKS, pairsOf, pickPrompt, pickStep, type Picks } from '../../../app/channels/pick';
 import type { Observable } from '../../editor/observable';
 import type { HoverInfo, ViewerHandle } from '../Viewer';
 import { tintedBitmap, type ChannelLayer } from '../../viewer/channel-overlay';
@@ -29,12 +31,15 @@ export function ChannelsPanel({ client, imageId, viewer, hover, readOnly, onErro
   const [loaded, setLoaded] = useState(0);
   const fileInput = useRef<HTMLInputElement>(null);
   const h = useSyncExternalStore(hover.subscribe, hover.get);
+  /** Pick points mode: the clicks so far, or null when not picking. */
+  const [picks, setPicks] = useState<Picks | null>(null);
 
   useEffect(() => {
     let live = true;
     displays.current.clear();
     bitmaps.current.clear();
     setChannels([]);
+    setPicks(null);
     client
       .call('channels.list', { imageId })
       .then((list) => live && setChannels(list))
@@ -67,17 +72,19 @@ export function ChannelsPanel({ client, imageId, viewer, hover, readOnly, onErro
     const canvas = viewer.current?.canvas;
     if (!canvas) return;
     const layers: ChannelLayer[] = [];
-    for (const c of channels) {
+    // Picking: the image alone for an image point, the first map alone (opaque) for a map point.
+    const picking = picks ? pickStep(picks).step : null;
+    for (const c of picking ? (picking === 'map' ? channels.slice(0, 1) : []) : channels) {
       const d = displays.current.get(c.id);
-      if (!c.visible || !d) continue;
+      if ((!c.visible && !picking) || !d) continue;
       const key = `${c.id}:${c.color}`;
       let bmp = bitmaps.current.get(key);
       if (!bmp) bitmaps.current.set(key, (bmp = tintedBitmap(d, c.color)));
-      layers.push({ id: c.id, bitmap: bmp, registration: c.registration, opacity: c.opacity });
+      layers.push({ id: c.id, bitmap: bmp, registration: c.registration, opacity: picking ? 1 : c.opacity });
     }
     canvas.channelLayers = layers;
     canvas.onNeedFrame();
-  }, [channels, loaded, viewer]);
+  }, [channels, loaded, viewer, picks]);
 
   const local = (id: number, patch: Partial<ChannelRecord>) => setChannels((list) => list.map((c) => (c.id === id ? { ...c, ...patch } : c)));
   const persist = (id: number, patch: { opacity?: number; visible?: boolean; color?: string }, delay = 0) => {
@@ -108,6 +115,34 @@ export function ChannelsPanel({ client, imageId, viewer, hover, readOnly, onErro
     });
   };
   const first = channels[0] ?? null;
+
+  // Pick points: a left click on the viewer is taken (before any tool sees it) as the next point,
+  // at the pixel under the cursor; Escape stops picking. The fourth click solves and saves.
+  useEffect(() => {
+    if (!picks || !first) return;
+    const onDown = (e: PointerEvent) => {
+      const viewerEl = document.querySelector('[data-testid="viewer"]');
+      if (e.button !== 0 || !viewerEl || !(e.target instanceof Node) || !viewerEl.contains(e.target)) return;
+      const at = hover.get();
+      if (!at) return;
+      e.stopPropagation();
+      e.preventDefault();
+      const next = addPick(picks, { x: at.x + 0.5, y: at.y + 0.5 }, first.registration);
+      const pairs = pairsOf(next);
+      if (!pairs) return setPicks(next);
+      setPicks(null);
+      void run(() => client.call('channels.register', { imageId, pairs }));
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') setPicks(null);
+    };
+    window.addEventListener('pointerdown', onDown, true);
+    window.addEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('pointerdown', onDown, true);
+      window.removeEventListener('keydown', onKey);
+    };
+  });
   const onMap = first && h ? imageToMap(first.registration, h.x + 0.5, h.y + 0.5) : null;
 
   return (
@@ -143,7 +178,20 @@ export function ChannelsPanel({ client, imageId, viewer, hover, readOnly, onErro
             Auto-register
           </button>
         )}
+        {first && (
+          <button className="small" disabled={readOnly || busy || picks !== null} onClick={() => setPicks(NO_PICKS)} title="Register by clicking: a feature on the image, then the same feature on the map, twice (Esc stops)" data-testid="channels-pick">
+            Pick points
+          </button>
+        )}
       </div>
+      {picks && first && (
+        <p className="hint-text" data-testid="channels-pick-prompt">
+          {pickPrompt(picks, first.element)}{' '}
+          <button className="small" onClick={() => setPicks(null)} data-testid="channels-pick-cancel">
+            Cancel
+          </button>
+        </p>
+      )}
       {first && (
         <>
           <p className="muted small-text" data-testid="channels-registration">

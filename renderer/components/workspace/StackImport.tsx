@@ -4,6 +4,8 @@ import { useRef, useState } from 'react';
 import type { GrainLabClient } from '../../../app/contract';
 import type { ImageRecord } from '../../../app/types';
 import { naturalOrder } from '../../../app/stack/order';
+import { isWebMode } from '../../client';
+import { FolderBrowser } from '../browse/FolderBrowser';
 
 const ACCEPT = '.png,.jpg,.jpeg,.tif,.tiff,image/png,image/jpeg,image/tiff';
 
@@ -17,6 +19,20 @@ interface Props {
 export function StackImport({ client, disabled, onImported, onError }: Props) {
   const input = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const [browsing, setBrowsing] = useState(false);
+  /** Web mode: slice files on the server, imported there (natural name order, as from a folder). */
+  const importServerStack = async (paths: string[]) => {
+    if (paths.length === 0) return;
+    setBusy(`Importing ${paths.length} slice file(s) on the server…`);
+    try {
+      const r = await client.call('stacks.importPaths', { paths: naturalOrder(paths) });
+      onImported(r.stack.imageIds[0]!);
+    } catch (e) {
+      onError(e);
+    } finally {
+      setBusy(null);
+    }
+  };
   const importStack = async (files: File[]) => {
     if (files.length === 0) return;
     const byName = new Map(files.map((f) => [f.name, f]));
@@ -44,6 +60,21 @@ export function StackImport({ client, disabled, onImported, onError }: Props) {
       <button disabled={disabled || busy !== null} onClick={() => input.current?.click()} data-testid="import-stack-button" title={busy ?? 'Import slice files or a multi-page TIFF as one stack of slices (z order: file names naturally sorted, pages in order)'}>
         {busy ? 'Importing stack…' : 'Import stack…'}
       </button>
+      {isWebMode() && (
+        <button disabled={disabled || busy !== null} onClick={() => setBrowsing(true)} data-testid="import-stack-server" title="Import slice files that are on the server (or one multi-page TIFF) as one stack, from its folders">
+          Stack from server…
+        </button>
+      )}
+      {browsing && (
+        <FolderBrowser
+          mode="images"
+          onClose={() => setBrowsing(false)}
+          onChoose={(paths) => {
+            setBrowsing(false);
+            void importServerStack(paths);
+          }}
+        />
+      )}
       <input
         ref={input}
         type="file"
