@@ -128,6 +128,13 @@ export function actionForKey(e: KeyLike): Action | undefined {
   return keymap.lookup(keyCombo(e));
 }
 
+/** " (K)" with the key that runs the named action now (after any rebind), or "" when it has none: for tooltips. */
+export function keyHint(name: string): string {
+  const a = actionByName(name);
+  const k = a ? keymap.keysOf(a)[0] : undefined;
+  return k ? ` (${k})` : '';
+}
+
 export function actionByName(name: string): Action | undefined {
   return ACTIONS.find((a) => a.name === name);
 }

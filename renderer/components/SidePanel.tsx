@@ -9,6 +9,7 @@ import type { EditorDocument } from '../editor/document';
 import type { Observable } from '../editor/observable';
 import type { HoverInfo } from './Viewer';
 import { useHoveredSegment } from './HoverStatus';
+import { keyHint } from '../actions/registry';
 
 interface Props {
   doc: EditorDocument | null;
@@ -172,10 +173,10 @@ export function SidePanel(p: Props) {
               {selected.length === 0 ? <span className="muted">nothing selected</span> : `${selected.length} segment${selected.length === 1 ? '' : 's'} · ${area.toLocaleString()} px · ${verified} verified`}
             </p>
             <div className="row">
-              <button className="small" disabled={selected.length === 0} onClick={p.onToggleVerified} title="Mark verified (V)">
+              <button className="small" disabled={selected.length === 0} onClick={p.onToggleVerified} title={`Mark verified${keyHint('review.verify')}`}>
                 {selected.length > 0 && verified === selected.length ? 'Unverify' : 'Verify'}
               </button>
-              <button className="small" disabled={selected.length === 0} onClick={() => p.onAssignClass(null)} title="Clear class (0)">
+              <button className="small" disabled={selected.length === 0} onClick={() => p.onAssignClass(null)} title={`Clear class${keyHint('class.clear')}`}>
                 No class
               </button>
             </div>

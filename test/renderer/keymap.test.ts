@@ -2,7 +2,7 @@
 // loading stored rebinds that may be stale or damaged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACTIONS, actionByName, actionForKey, currentKeymap, setKeymap } from '../../renderer/actions/registry';
+import { ACTIONS, actionByName, actionForKey, currentKeymap, keyHint, setKeymap } from '../../renderer/actions/registry';
 import { Keymap } from '../../renderer/actions/keymap';
 
 const named = (n: string) => actionByName(n)!;
@@ -81,4 +81,17 @@ test('the registry looks keys up in the installed keymap', () => {
     setKeymap(before);
   }
   assert.equal(actionForKey(key('d'))?.name, 'image.next');
+});
+
+test('tooltips name the key that runs an action now: after a rebind, the new key', () => {
+  const before = currentKeymap();
+  try {
+    setKeymap(new Keymap(ACTIONS, 'electron'));
+    assert.equal(keyHint('image.segment'), ' (S)');
+    setKeymap(new Keymap(ACTIONS, 'electron').rebind('image.segment', 'Shift+G') as Keymap);
+    assert.equal(keyHint('image.segment'), ' (Shift+G)');
+    assert.equal(keyHint('no.such.action'), '');
+  } finally {
+    setKeymap(before);
+  }
 });

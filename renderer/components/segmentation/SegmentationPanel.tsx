@@ -10,6 +10,7 @@ import type { Observable } from '../../editor/observable';
 import type { Viewport } from '../../../app/view/viewport';
 import type { Images } from '../../workspace/images';
 import type { Jobs } from '../../workspace/jobs';
+import { keyHint } from '../../actions/registry';
 import { formToOptions, optionsToForm, sameOptions, visibleRegion, type SettingsForm } from '../../workspace/segmentation-settings';
 
 interface Props {
@@ -308,7 +309,7 @@ export function SegmentationPanel({ client, images, jobs, imageSize, viewport, s
       <section>
         <h3>Segment</h3>
         <div className="row">
-          <button className="primary" disabled={readOnly || selected === null || jobs.running} onClick={() => selected !== null && void jobs.segment([selected])} data-testid="settings-segment-this" title="Segment the open image with these settings (S)">
+          <button className="primary" disabled={readOnly || selected === null || jobs.running} onClick={() => selected !== null && void jobs.segment([selected])} data-testid="settings-segment-this" title={`Segment the open image with these settings${keyHint('image.segment')}`}>
             Segment this image
           </button>
           <button disabled={readOnly || chosen.length === 0 || jobs.running} onClick={() => void jobs.segment(chosen, `Segment ${chosen.length} chosen image${chosen.length === 1 ? '' : 's'}`)} data-testid="settings-segment-chosen" title="Segment the images chosen in the list (Ctrl/Shift-click) with these settings">

@@ -5,7 +5,7 @@ import { isWebMode } from '../../client';
 import { FolderBrowser } from '../browse/FolderBrowser';
 import type { ProjectInfo } from '../../../app/types';
 import { openModels } from '../../actions/models';
-import { isEnabled, menuActions, runAction, type ActionContext } from '../../actions/registry';
+import { isEnabled, keyHint, menuActions, runAction, type ActionContext } from '../../actions/registry';
 import { ExportTools } from '../export/ExportTools';
 import { MenuButton } from '../MenuButton';
 import type { Images } from '../../workspace/images';
@@ -91,7 +91,7 @@ export function Toolbar({ project, images, jobs, sam, actions, onImport, onImpor
         <input type="checkbox" checked={invert} onChange={(e) => jobs.setInvert(e.target.checked)} /> Dark objects
       </label>
       <span className="split-button">
-        <button className="primary" disabled={selected === null || running || project.readOnly} onClick={() => selected !== null && void jobs.segment([selected])} data-testid="segment-button" title="Auto-segment this image (S)">
+        <button className="primary" disabled={selected === null || running || project.readOnly} onClick={() => selected !== null && void jobs.segment([selected])} data-testid="segment-button" title={`Auto-segment this image${keyHint('image.segment')}`}>
           Segment
         </button>
         <MenuButton
