@@ -13,6 +13,13 @@ export function colourFeatureCount(sigmas: readonly number[]): number {
   return sigmas.length * PER_SCALE;
 }
 
+/** Whether interleaved pixels are colour: three or more channels that differ somewhere (sampled). */
+export function isColour(data: ArrayLike<number>, channels: number): boolean {
+  if (channels < 3) return false;
+  for (let i = 0; i + 2 < data.length; i += channels * 7) if (data[i] !== data[i + 1] || data[i] !== data[i + 2]) return true;
+  return false;
+}
+
 /**
  * Three colour planes (channel-major, 3 x n) in 0..1 from interleaved pixels: the 0.1th..99.9th
  * percentile of all channels together spans 0..1, so colour ratios survive. Grey images give

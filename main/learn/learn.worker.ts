@@ -9,7 +9,7 @@ import { forestEngine } from './forest-engine';
 
 type Msg =
   | { id: number; op: 'train'; images: TrainImage[]; options: Omit<TrainOptions, 'onProgress' | 'signal'> }
-  | { id: number; op: 'predict'; classifier: Classifier; grey: Float32Array; width: number; height: number; firstStageOnly?: boolean; engine?: 'onnxruntime' | 'js'; extra?: Float32Array };
+  | { id: number; op: 'predict'; classifier: Classifier; grey: Float32Array; width: number; height: number; firstStageOnly?: boolean; engine?: 'onnxruntime' | 'js'; extra?: Float32Array; colour?: Float32Array };
 
 const fail = (id: number, e: unknown) => parentPort!.postMessage({ id, ok: false, message: e instanceof Error ? e.message : String(e) });
 
@@ -17,7 +17,7 @@ parentPort!.on('message', (m: Msg) => {
   if (m.op === 'predict') {
     void (async () => {
       const engine = await forestEngine(m.classifier.stage1, m.engine);
-      const probs = await predictTiled(m.classifier, m.grey, m.width, m.height, engine.evaluate, { firstStageOnly: m.firstStageOnly ?? false, ...(m.extra ? { extra: m.extra } : {}) });
+      const probs = await predictTiled(m.classifier, m.grey, m.width, m.height, engine.evaluate, { firstStageOnly: m.firstStageOnly ?? false, ...(m.extra ? { extra: m.extra } : {}), ...(m.colour ? { colour: m.colour } : {}) });
       parentPort!.postMessage({ id: m.id, ok: true, probs, engine: engine.name, fallback: engine.fallback }, [probs.buffer as ArrayBuffer]);
     })().catch((e: unknown) => fail(m.id, e));
     return;

@@ -12,6 +12,7 @@ import { loadPixels } from '../handlers/images';
 import { saveAutomaticResult } from '../store/automatic';
 import { isTrainingLabel } from '../../app/provenance';
 import { normalizedGrey, type FeatureSpec, DEFAULT_FEATURES } from '../../app/learn/features';
+import { colourPlanes, DEFAULT_COLOUR_SIGMAS, isColour } from '../../app/learn/colour-features';
 import { channelExtra, imageElements } from './channel-inputs';
 import { predictForest } from '../../app/learn/forest';
 import { argmaxClasses, fractionWeights, margins, regionFeatures, stretchGrey, type Classifier, type TrainImage } from '../../app/learn/pipeline';
@@ -106,7 +107,7 @@ class LearnWorker {
 export class LearnService {
   private readonly worker = new LearnWorker();
   /** Normalised grey of recently used images (live feedback repaints the same image). */
-  private readonly greyCache = new Map<number, { grey: Float32Array; w: number; h: number }>();
+  private readonly greyCache = new Map<number, { grey: Float32Array; w: number; h: number; colour?: Float32Array }>();
 
   /** The decoded classifier of the open project, by version (live feedback asks many times a second). */
   private clfCache: StoredClassifier | null = null;
@@ -131,11 +132,13 @@ export class LearnService {
     return r;
   }
 
-  private async grey(store: ProjectStore, imageId: number): Promise<{ grey: Float32Array; w: number; h: number }> {
+  /** The image's grey (and, for a colour image, its colour planes for the colour features). */
+  private async grey(store: ProjectStore, imageId: number): Promise<{ grey: Float32Array; w: number; h: number; colour?: Float32Array }> {
     const hit = this.greyCache.get(imageId);
     if (hit) return hit;
     const img = await loadPixels(store, imageId);
-    const v = { grey: normalizedGrey(img), w: img.width, h: img.height };
+    const colour = isColour(img.data, img.channels) ? colourPlanes(img.data, img.channels, img.width, img.height) : undefined;
+    const v = { grey: normalizedGrey(img), w: img.width, h: img.height, ...(colour ? { colour } : {}) };
     this.greyCache.set(imageId, v);
     while (this.greyCache.size > 3) this.greyCache.delete(this.greyCache.keys().next().value!);
     return v;
@@ -235,11 +238,13 @@ export class LearnService {
         const l = await this.imageLabels(store, id, a.segments);
         const g = await this.grey(store, id);
         const labels = Uint8Array.from(l.classIds, (c) => index.get(c) ?? 0);
-        images.push({ grey: g.grey, width: g.w, height: g.h, labels, ...(elements ? { extra: await channelExtra(store, id, elements) } : {}) });
+        images.push({ grey: g.grey, width: g.w, height: g.h, labels, ...(g.colour ? { colour: g.colour } : {}), ...(elements ? { extra: await channelExtra(store, id, elements) } : {}) });
       }
+      // Colour images (colour-etched, polarised): grains that differ by hue get colour features too.
+      const colourSigmas = images.some((im) => im.colour) ? { colourSigmas: [...DEFAULT_COLOUR_SIGMAS] } : {};
       job.progress(5, `${images.length} images, ${summary.total} labelled pixels`);
       const r = await this.worker.run<{ classifier: Classifier }>(
-        { op: 'train', images, options: { features: spec, nClasses: classes.length, autoContext: a.autoContext } },
+        { op: 'train', images, options: { features: spec, nClasses: classes.length, autoContext: a.autoContext, ...colourSigmas } },
         job.signal,
         [],
         (p) => job.progress(5 + Math.round((90 * p.done) / p.total), p.what),
@@ -285,7 +290,7 @@ export class LearnService {
         const g = await this.grey(store, imageId);
         const copy = g.grey.slice();
         const extra = await this.extraFor(store, imageId, info);
-        const r = await this.predictInWorker({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, ...extra }, job.signal, [copy.buffer]);
+        const r = await this.predictInWorker({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, ...extra, ...colourOf(classifier, g) }, job.signal, [copy.buffer]);
         const n = g.w * g.h;
         const C = classifier.nClasses;
         let labels;
@@ -316,7 +321,7 @@ export class LearnService {
     const { classifier, info } = this.classifier(store);
     const g = await this.grey(store, imageId);
     const copy = g.grey.slice();
-    const r = await this.predictInWorker({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, ...(await this.extraFor(store, imageId, info)) }, signal, [copy.buffer]);
+    const r = await this.predictInWorker({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, ...(await this.extraFor(store, imageId, info)), ...colourOf(classifier, g) }, signal, [copy.buffer]);
     const n = g.w * g.h;
     const cls = argmaxClasses(r.probs, classifier.nClasses, n);
     return phaseSegments(cls, g.w, g.h, { minArea: 16, skip: [] }).labels;
@@ -343,7 +348,7 @@ export class LearnService {
     const x = Math.min(a.x, g.w - 1);
     const y = Math.min(a.y, g.h - 1);
     const t = { x, y, w: Math.min(a.width, g.w - x), h: Math.min(a.height, g.h - y) };
-    const r = regionProbs(classifier, g.grey, g.w, g.h, t, (await this.extraFor(store, a.imageId, info)).extra);
+    const r = regionProbs(classifier, g.grey, g.w, g.h, t, (await this.extraFor(store, a.imageId, info)).extra, colourOf(classifier, g).colour);
     const n = t.w * t.h;
     const cls = argmaxClasses(r, classifier.nClasses, n);
     const m = margins(r, classifier.nClasses, n);
@@ -365,7 +370,7 @@ export class LearnService {
     for (const imageId of ids) {
       const g = await this.grey(store, imageId);
       const copy = g.grey.slice();
-      const r = await this.predictInWorker({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, firstStageOnly: true, ...(await this.extraFor(store, imageId, info)) }, undefined, [copy.buffer]);
+      const r = await this.predictInWorker({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, firstStageOnly: true, ...(await this.extraFor(store, imageId, info)), ...colourOf(classifier, g) }, undefined, [copy.buffer]);
       const m = margins(r.probs, classifier.nClasses, g.w * g.h);
       const s = Math.min(a.size, g.w, g.h);
       for (let y = 0; y + s <= g.h; y += Math.max(1, s >> 1)) {
@@ -418,8 +423,13 @@ function segmentConfidence(labels: Uint32Array, classOf: Uint8Array, probs: Floa
   return sum;
 }
 
+/** The image's colour planes for a classifier with colour features (a grey image: none, grey planes are used). */
+function colourOf(clf: Classifier, g: { colour?: Float32Array }): { colour?: Float32Array } {
+  return clf.colourSigmas?.length && g.colour ? { colour: g.colour } : {};
+}
+
 /** Stage-1 probabilities of a rectangle, class-major (the grey stretched as in training). */
-function regionProbs(clf: Classifier, grey: Float32Array, w: number, h: number, t: { x: number; y: number; w: number; h: number }, extra?: Float32Array): Float32Array {
-  const feats = regionFeatures(clf, stretchGrey(grey, clf.greyQuantiles), w, h, t, extra ? { extra } : {});
+function regionProbs(clf: Classifier, grey: Float32Array, w: number, h: number, t: { x: number; y: number; w: number; h: number }, extra?: Float32Array, colour?: Float32Array): Float32Array {
+  const feats = regionFeatures(clf, stretchGrey(grey, clf.greyQuantiles), w, h, t, { ...(extra ? { extra } : {}), ...(colour ? { colour } : {}) });
   return predictForest(clf.stage1, feats, t.w * t.h);
 }

@@ -16,7 +16,7 @@ import { seededRandom } from '../../app/random';
 import { DEFAULT_FEATURES, normalizedGrey, featureCount } from '../../app/learn/features';
 import { argmaxClasses, predict, train, type Classifier } from '../../app/learn/pipeline';
 import { grainSegments } from '../../app/learn/segments';
-import { colourPlanes, DEFAULT_COLOUR_SIGMAS } from '../../app/learn/colour-features';
+import { colourPlanes, DEFAULT_COLOUR_SIGMAS, isColour } from '../../app/learn/colour-features';
 import { correctiveRound, firstRound, paint, type SimStroke, type StrokeImage } from '../../app/learn/stroke-sim';
 import { peakRssMiB, writeResult, type BenchRow } from './common';
 
@@ -97,12 +97,6 @@ async function loadSet(name: string): Promise<SetData> {
 }
 
 /** True when the pixels have three channels that differ somewhere (not grey stored as RGB). */
-function isColour(data: ArrayLike<number>, channels: number): boolean {
-  if (channels < 3) return false;
-  for (let i = 0; i + 2 < data.length; i += channels * 7) if (data[i] !== data[i + 1] || data[i] !== data[i + 2]) return true;
-  return false;
-}
-
 function shuffled<T>(xs: T[], seed: number): T[] {
   const r = seededRandom(seed);
   const a = [...xs];

@@ -181,3 +181,52 @@ test('CLI: train and predict a synthetic project; export and use a classifier fi
   }
   assert.match(errs.join(''), /bad\.glclf is not a usable GrainLab pixel classifier/);
 });
+
+test('colour images: phases of one grey that differ by hue are told apart (the classifier gets colour features)', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'gl-learn-colour-')), 'proj');
+  const store = ProjectStore.create(dir, 'colour test');
+  mkdirSync(join(dir, 'images'), { recursive: true });
+  const truths: { imageId: number; classes: Uint8Array }[] = [];
+  for (let n = 0; n < 2; n++) {
+    const t = twoTextureImage(W, W, 51 + n);
+    // Discs reddish (170,110,120), matrix bluish-green (110,150,140): the same channel mean, so
+    // the grey is one level plus the same noise everywhere; only the hue tells them apart.
+    const rgb = new Uint8Array(W * W * 3);
+    let s = 7 + n;
+    for (let i = 0; i < W * W; i++) {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      const noise = (s % 21) - 10;
+      const c = t.classes[i] ? [170, 110, 120] : [110, 150, 140];
+      for (let k = 0; k < 3; k++) rgb[i * 3 + k] = c[k]! + noise;
+    }
+    const file = `images/hue-${n}.png`;
+    writeFileSync(join(dir, file), await sharp(Buffer.from(rgb), { raw: { width: W, height: W, channels: 3 } }).png().toBuffer());
+    const [img] = store.insertImages([{ name: `hue-${n}.png`, file, page: 0, hash: `hue${n}`, width: W, height: W, channels: 3, bitDepth: 8, pixelSizeUm: null, thumbnail: new Uint8Array() }]);
+    truths.push({ imageId: img!.id, classes: t.classes });
+  }
+  store.close();
+  const svc = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-user-')), binding: 'web' });
+  // Disposed even when an assertion fails (a live service keeps the test process from ending).
+  try {
+    await svc.call('project.open', { path: dir });
+    const [matrix, discs] = (await svc.call('classes.ensure', { count: 2 })).map((c) => c.id);
+    const first = truths[0]!;
+    for (const [cls, id] of [[0, matrix!], [1, discs!]] as const) {
+      for (const points of strokesFor(first.classes, cls, 6, 21 + cls)) await svc.call('learn.scribbles.add', { imageId: first.imageId, classId: id, radius: 2, points });
+    }
+    await runToEnd(svc, () => svc.call('learn.train', { features: { sigmas: [0.7, 1.6, 3.5], kinds: ['gauss', 'gradient'] } }));
+    const second = truths[1]!;
+    await runToEnd(svc, () => svc.call('learn.predict', { imageIds: [second.imageId], skipClassIds: [matrix!] }));
+    const seg = (await svc.call('segmentation.get', { imageId: second.imageId }))!;
+    const classOf = new Map(seg.segments.map((x) => [x.id, x.classId]));
+    const score = iou(seg.labels, (id) => classOf.get(id) ?? null, second.classes, discs!, 1);
+    assert.ok(score > 0.8, `disc IoU on hue alone ${score.toFixed(3)}`);
+    // The live view predicts with the same colour features.
+    const region = await svc.call('learn.predictRegion', { imageId: second.imageId, x: 0, y: 0, width: W, height: W });
+    let agree = 0;
+    for (let i = 0; i < W * W; i++) if (region.classes[i] === second.classes[i]) agree++;
+    assert.ok(agree / (W * W) > 0.85, `live agreement ${agree / (W * W)}`);
+  } finally {
+    await svc.dispose();
+  }
+});
