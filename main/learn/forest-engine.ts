@@ -3,7 +3,7 @@
 // clear message why. Sessions are kept for the last few forests (live use predicts repeatedly).
 import type { Forest } from '../../app/learn/forest';
 import { jsForest, type ForestEval } from '../../app/learn/predict-tiled';
-import { OnnxForest } from './onnx-forest';
+import type { OnnxForest } from './onnx-forest';
 
 export interface ForestEngine {
   name: 'onnxruntime' | 'js';
@@ -26,7 +26,8 @@ async function session(f: Forest): Promise<OnnxForest> {
   const key = fingerprint(f);
   let s = sessions.get(key);
   if (!s) {
-    s = OnnxForest.create(f);
+    // Loaded only when asked for, so the default (JS) path never loads onnxruntime in this worker.
+    s = import('./onnx-forest').then(({ OnnxForest: Onnx }) => Onnx.create(f));
     sessions.set(key, s);
     while (sessions.size > 4) {
       const [oldKey, old] = sessions.entries().next().value!;
@@ -37,9 +38,13 @@ async function session(f: Forest): Promise<OnnxForest> {
   return s;
 }
 
-/** GRAINLAB_FOREST=js picks the JS forest (cheaper CPU on a busy machine, see the README); else onnxruntime. */
+/**
+ * The JS forest unless GRAINLAB_FOREST=onnxruntime: on the 2-core test machine it cost less CPU
+ * (3.7 against 5.3 CPU s/MP, learn-speed bench), and onnxruntime in this worker aborted the
+ * process once when the worker was ended during a prediction (a native Napi::Error in CI).
+ */
 function defaultEngine(): 'onnxruntime' | 'js' {
-  return process.env.GRAINLAB_FOREST === 'js' ? 'js' : 'onnxruntime';
+  return process.env.GRAINLAB_FOREST === 'onnxruntime' ? 'onnxruntime' : 'js';
 }
 
 /**

@@ -68,14 +68,15 @@ test('the exported ONNX model runs on its own: [N, F] features in, labels and pr
   await session.release();
 });
 
-test('the forest engine is onnxruntime here, and the JS forest when asked for', async () => {
+test('the forest engine is the JS forest by default, and onnxruntime (loading here) when asked for, with the same results', async () => {
   const { X, y } = data(2, 500, 4, 2);
   const forest = trainForest(X, y, 500, 4, 2, { trees: 2 });
-  const e = await forestEngine(forest);
+  const js = await forestEngine(forest);
+  assert.equal(js.name, 'js');
+  assert.equal(js.fallback, null);
+  const e = await forestEngine(forest, 'onnxruntime');
   assert.equal(e.name, 'onnxruntime');
   assert.equal(e.fallback, null);
-  const js = await forestEngine(forest, 'js');
-  assert.equal(js.name, 'js');
   const x = Float32Array.from({ length: 4 * 10 }, (_, i) => (i % 7) / 7);
   const a = await e.evaluate(forest, x, 10);
   const b = await js.evaluate(forest, x, 10);
