@@ -33,7 +33,9 @@ import { classHandlers } from './handlers/classes';
 import { versionHandlers } from './handlers/versions';
 import { batchHandlers } from './handlers/batch';
 import { learnHandlers } from './learn/handlers';
-import { browseHandlers } from './handlers/browse';
+import { browseHandlers, serviceBrowser } from './handlers/browse';
+import type { FolderBrowser } from './fs/browse';
+import { serverPaths } from '../app/contract/server-paths';
 import { measureHandlers } from './handlers/measure';
 import { stackHandlers } from './stacks/handlers';
 import { channelHandlers } from './channels/handlers';
@@ -48,6 +50,8 @@ export class GrainLabService {
   readonly jobs: JobManager;
   private readonly handlers: Handlers<MethodName>;
   private readonly closeHooks: (() => Promise<void> | void)[] = [];
+  /** The served roots: the folder browser's, and the bound on paths a web client types. */
+  private readonly browser: FolderBrowser;
 
   constructor(private readonly options: ServiceOptions) {
     this.events.setMaxListeners(100);
@@ -67,6 +71,7 @@ export class GrainLabService {
     // The services behind the handlers, created once here and passed to whoever uses them.
     const sam = createSamPrompting(ctx);
     const cluster = new ClusterService(ctx, sam);
+    this.browser = serviceBrowser(ctx);
     this.handlers = {
       'app.info': () => this.appInfo(),
       'project.create': (a) => this.openStore(ProjectStore.create(resolveChosenPath(a.path, 'project folder'), a.name)),
@@ -97,7 +102,7 @@ export class GrainLabService {
       ...versionHandlers(ctx),
       ...batchHandlers(ctx),
       ...learnHandlers(ctx),
-      ...browseHandlers(ctx),
+      ...browseHandlers(this.browser),
       ...measureHandlers(ctx),
       // The pixel classifier predicts slices through its own handler (one LearnService per service).
       ...stackHandlers(ctx, sam, (imageIds) => this.invoke('learn.predict', { imageIds, keep: 'person' })),
@@ -118,6 +123,8 @@ export class GrainLabService {
       throw new ServiceError('invalid-argument', `Invalid arguments for ${method}: ${detail}`);
     }
     if (this.store?.readOnly && !READ_ONLY_METHODS.has(method)) this.store.assertWritable(`${describe(method)}`);
+    // A web client reaches only the served roots, whichever call carries the path (fs.list says it its own way).
+    if (call?.remote && method !== 'fs.list') for (const p of serverPaths(contract[method].args, parsed.data)) await this.browser.confine(p);
     const handler = this.handlers[method] as (a: unknown) => Promise<Result<M>> | Result<M>;
     try {
       return await (call ? runAsCall(call, () => handler(parsed.data)) : handler(parsed.data));

@@ -61,6 +61,21 @@ export class FolderBrowser {
     return { real, root };
   }
 
+  /**
+   * Refuses a path typed by a web client that lies outside the roots: resolved through its deepest
+   * existing folder's real path, so '..' and links cannot lead out, and files still to be created
+   * (a new project, an export folder) are judged by where they would land.
+   */
+  async confine(p: string): Promise<void> {
+    if (p.includes('\0')) throw new ServiceError('invalid-argument', 'The path contains a NUL character.');
+    if (!isAbsolute(p)) throw new ServiceError('invalid-argument', `The path ${p} is not absolute; give a full path, or pick it with Browse…`, p);
+    const roots = await this.realRoots();
+    const near = await nearestReal(resolve(p));
+    if (!roots.some((r) => inside(r.real, near))) {
+      throw new ServiceError('invalid-argument', `${p} is outside the folders this server may use (${roots.map((r) => r.given).join(', ')}); start it with --roots to allow another folder.`, p);
+    }
+  }
+
   async list(p?: string): Promise<FolderListing> {
     const roots = await this.realRoots();
     const { real, root } = await this.locate(p ?? roots[0]!.given);

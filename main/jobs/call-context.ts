@@ -7,6 +7,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface CallContext {
   /** Aborted when the caller is gone (its connection closed). */
   signal: AbortSignal;
+  /** A remote (web) client: the server paths in its arguments must lie inside the served roots. */
+  remote?: boolean;
 }
 
 const storage = new AsyncLocalStorage<CallContext>();

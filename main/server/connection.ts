@@ -140,7 +140,7 @@ export class Connection {
     }
     this.inFlight++;
     this.service
-      .invoke(msg.method, msg.args, { signal: this.signal })
+      .invoke(msg.method, msg.args, { signal: this.signal, remote: true })
       .then(
         (value) => this.send({ t: 'reply', id, reply: { ok: true, value } satisfies Reply<unknown> }),
         (e: unknown) => this.send({ t: 'reply', id, reply: { ok: false, error: toErrorData(e) } }),

@@ -26,7 +26,8 @@ export function browserAvailable(): boolean {
 export async function startHarness(viewport = { width: 1360, height: 820 }, options: { browseRoots?(tmp: string): string[] } = {}): Promise<Harness> {
   if (!existsSync(join(rendererDir(), 'index.html'))) throw new Error('The renderer is not built: run `npm run build` first.');
   const tmp = mkdtempSync(join(tmpdir(), 'grainlab-e2e-'));
-  const service = new GrainLabService({ userDataDir: join(tmp, 'user'), binding: 'web', ...(options.browseRoots ? { browseRoots: options.browseRoots(tmp) } : {}) });
+  // The page may use the system's temp folder (where every test writes), unless a test names its roots.
+  const service = new GrainLabService({ userDataDir: join(tmp, 'user'), binding: 'web', browseRoots: options.browseRoots ? options.browseRoots(tmp) : [tmpdir()] });
   const server = await startWebServer({ service, staticDir: rendererDir(), port: 0 });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

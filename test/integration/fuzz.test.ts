@@ -208,7 +208,7 @@ function rawFrame(first: number, payload: Uint8Array, lengthField?: bigint): Buf
 }
 
 test('WebSocket frames: random header bits, lengths and payloads never end the server; each connection ends in a reply or a close', HANG_GUARD, async () => {
-  const svc = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-fuzz-ws-')), binding: 'web' });
+  const svc = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-fuzz-ws-')), binding: 'web', browseRoots: [tmpdir()] });
   const staticDir = mkdtempSync(join(tmpdir(), 'gl-fuzz-static-'));
   writeFileSync(join(staticDir, 'index.html'), 'x');
   const server = await startWebServer({ service: svc, staticDir, port: 0 });
@@ -346,7 +346,7 @@ test('non-regular files (devices, FIFOs, folders) are refused before a byte is r
     () => assert.fail('a non-regular or missing file was read'),
     (e) => e instanceof ServiceError && (e.code === 'invalid-argument' || e.code === 'not-found'),
   );
-  const svc = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-fuzz-user-')), binding: 'web' });
+  const svc = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-fuzz-user-')), binding: 'web', browseRoots: [tmpdir()] });
   await svc.call('project.create', { path: join(base, 'p') });
   const r = await svc.call('images.importPaths', { paths });
   assert.equal(r.imported.length, 0);
@@ -382,7 +382,7 @@ test('project databases damaged or from other versions', HANG_GUARD, async () =>
   const proj = join(base, 'good');
   ProjectStore.create(proj).close();
   const good = new Uint8Array(readFileSync(join(proj, 'project.sqlite')));
-  const svc = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-fuzz-user-')), binding: 'web' });
+  const svc = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-fuzz-user-')), binding: 'web', browseRoots: [tmpdir()] });
   await svc.call('project.open', { path: proj });
   assert.deepEqual(await svc.call('images.list', {}), [], 'the undamaged database opens');
   await svc.call('project.close', {});
@@ -414,7 +414,7 @@ test('project databases damaged or from other versions', HANG_GUARD, async () =>
 test('tampered label-map checkpoints: wrong sizes, damaged blobs, runs that do not cover the image', HANG_GUARD, async () => {
   const base = mkdtempSync(join(tmpdir(), 'gl-fuzz-cp-'));
   const dir = join(base, 'p');
-  const svc = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-fuzz-user-')), binding: 'web' });
+  const svc = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-fuzz-user-')), binding: 'web', browseRoots: [tmpdir()] });
   await svc.call('project.create', { path: dir });
   const { imported } = await svc.call('images.importFiles', { files: [{ name: 'a.png', bytes: await pngGrey8(48, 32) }] });
   const imageId = imported[0]!.id;

@@ -15,7 +15,7 @@ import { pngGrey8 } from '../fixtures/images';
 type Reply = { t: 'reply'; id: number; reply: { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } } };
 
 test('invalid stacks.* and channels.* calls over the WebSocket are refused cleanly and change nothing', async () => {
-  const svc = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-ws-attack-user-')), binding: 'web' });
+  const svc = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-ws-attack-user-')), binding: 'web', browseRoots: [tmpdir()] });
   const staticDir = mkdtempSync(join(tmpdir(), 'gl-ws-attack-static-'));
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>GrainLab</title>');
   const server = await startWebServer({ service: svc, staticDir, port: 0 });

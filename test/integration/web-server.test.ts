@@ -14,7 +14,7 @@ import { decodeMessage, encodeMessage } from '../../app/wire';
 import { pngGrey8 } from '../fixtures/images';
 
 function service(): GrainLabService {
-  return new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-web-user-')), binding: 'web' });
+  return new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-web-user-')), binding: 'web', browseRoots: [tmpdir()] });
 }
 
 function staticDir(): string {
