@@ -36,9 +36,12 @@ const MAX_SIGMAS = 12;
  * checked. Errors name what is wrong and what is allowed.
  */
 export function validateFeatureSet(input: { sigmas: readonly unknown[]; kinds: readonly unknown[] }): FeatureSpec {
-  const sigmas = input.sigmas.map((s) => (typeof s === 'string' && s.trim() !== '' ? Number(s) : s));
+  for (const s of input.sigmas) {
+    const ok = typeof s === 'number' ? Number.isFinite(s) : typeof s === 'string' && s.trim() !== '' && Number.isFinite(Number(s));
+    if (!ok) throw new RangeError(`feature scale '${String(s)}' is not a number: scales are numbers from 0.3 to 64 px, e.g. ${DEFAULT_SIGMAS.join(',')}`);
+  }
+  const sigmas = input.sigmas.map(Number);
   for (const s of sigmas) {
-    if (typeof s !== 'number' || !Number.isFinite(s)) throw new RangeError(`feature scale '${String(s)}' is not a number: scales are numbers from 0.3 to 64 px, e.g. ${DEFAULT_SIGMAS.join(',')}`);
     if (s < 0.3 || s > 64) throw new RangeError(`feature scale ${s} is outside 0.3..64 px (e.g. ${DEFAULT_SIGMAS.join(',')})`);
   }
   const kinds = input.kinds.map((k) => (typeof k === 'string' ? k.trim() : k));
