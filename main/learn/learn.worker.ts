@@ -29,8 +29,11 @@ const fail = (id: number, e: unknown) => parentPort!.postMessage({ id, ok: false
 /** Images up to this many filter-bank values are cached (as pipeline features them whole). */
 const CACHE_VALUES = 48 * 1024 * 1024;
 
-/** Cached maps of one image, or computed (and cached); null when the image is too large to cache. */
-function cachedBank(c: CacheMsg | undefined, image: string | null | undefined, spec: FeatureSpec, q: [number, number] | undefined, w: number, h: number, compute: () => Float32Array): Float32Array | null {
+/**
+ * Cached maps of one image, or computed (and cached: at once, or through `later` after the reply
+ * so writing does not add to the wait); null when the image is too large to cache.
+ */
+function cachedBank(c: CacheMsg | undefined, image: string | null | undefined, spec: FeatureSpec, q: [number, number] | undefined, w: number, h: number, compute: () => Float32Array, later?: (() => void)[]): Float32Array | null {
   const count = featureCount(spec) * w * h;
   if (!c || !image || count > CACHE_VALUES) return null;
   const cache = new FeatureCache(c.dir, c.limitBytes);
@@ -39,7 +42,8 @@ function cachedBank(c: CacheMsg | undefined, image: string | null | undefined, s
   if (hit) return hit;
   if (c.readOnly) return null;
   const maps = compute();
-  cache.put(image, recipe, maps);
+  if (later) later.push(() => cache.put(image, recipe, maps));
+  else cache.put(image, recipe, maps);
   return maps;
 }
 
@@ -56,14 +60,16 @@ parentPort!.on('message', (m: Msg) => {
   }
   try {
     const c = m.cache;
+    const writes: (() => void)[] = [];
     const bank: TrainOptions['bank'] = c
       ? (k, q, compute) => {
           const im = m.images[k]!;
-          return cachedBank(c, c.images[k], m.options.features, q, im.width, im.height, compute) ?? compute();
+          return cachedBank(c, c.images[k], m.options.features, q, im.width, im.height, compute, writes) ?? compute();
         }
       : undefined;
     const classifier = train(m.images, { ...m.options, ...(bank ? { bank } : {}), onProgress: (done, total, what) => parentPort!.postMessage({ id: m.id, progress: { done, total, what } }) });
     parentPort!.postMessage({ id: m.id, ok: true, classifier });
+    for (const write of writes) write();
   } catch (e) {
     fail(m.id, e);
   }
