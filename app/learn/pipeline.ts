@@ -70,7 +70,7 @@ export interface TrainOptions {
  * from: a cache returns them or calls compute() and keeps its result. Only asked for images that
  * are featured whole; `q` is the grey stretch they were made with. The maps are not changed.
  */
-export type BankHook = (q: [number, number] | undefined, compute: () => Float32Array) => Float32Array;
+type BankHook = (q: [number, number] | undefined, compute: () => Float32Array) => Float32Array;
 
 const DEFAULT_GREY_QUANTILES: [number, number] = [0.02, 0.98];
 

@@ -10,7 +10,7 @@
 // Used synchronously by the learn worker (its own thread) and read by the service for live view.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { closeSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeSync, fstatSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeatureSpec } from '../../app/learn/features';
 import { checkSpec } from '../../app/learn/features';
@@ -253,6 +253,13 @@ export class FeatureCache {
 
 /** Drops the cached maps of images the project no longer has (after images.remove). */
 export function pruneFeatureCache(store: ProjectStore): number {
-  const keep = new Set(store.listImages().map((im) => imageKey(im)));
-  return new FeatureCache(featureCacheDir(store.dir), Number.MAX_SAFE_INTEGER).prune(keep);
+  const dir = featureCacheDir(store.dir);
+  if (!existsSync(dir)) return 0;
+  try {
+    const keep = new Set(store.listImages().map((im) => imageKey(im)));
+    return new FeatureCache(dir, Number.MAX_SAFE_INTEGER).prune(keep);
+  } catch {
+    // A cache that cannot be tidied now is tidied by its size bound later; removing the image stands.
+    return 0;
+  }
 }
