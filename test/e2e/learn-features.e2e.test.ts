@@ -48,7 +48,7 @@ test('Features…: choose a set, train, the classifier summary reports it', { ti
     await page.getByTestId('learn-features-kind-gradient').uncheck();
     const fast = FEATURE_PRESETS.Fast;
     const kinds = fast.kinds.filter((k) => k !== 'gradient');
-    assert.match((await page.getByTestId('learn-features-count').textContent())!, new RegExp(`^${fast.sigmas.length * kinds.length} maps per image`));
+    assert.match((await page.getByTestId('learn-features-count').textContent())!, new RegExp(`^Per image: ${kinds.join(', ')} × ${fast.sigmas.length} scales .*, ${fast.sigmas.length * kinds.length} maps$`));
     await page.getByTestId('learn-features-save').click();
     await waitFor(page, async () => (await page.getByTestId('learn-features-dialog').count()) === 0, 'the dialog closes');
     assert.deepEqual(await service.call('learn.features', {}).then((f) => [f.sigmas, f.kinds]), [fast.sigmas, kinds]);

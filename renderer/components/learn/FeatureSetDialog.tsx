@@ -4,7 +4,7 @@
 // the next training uses it, and the classifier's summary names the set it was trained with.
 import { useState } from 'react';
 import type { LearnFeatureSet } from '../../../app/contract/learn';
-import { FEATURE_KINDS, featureCount, type FeatureKind } from '../../../app/learn/features';
+import { FEATURE_KINDS, type FeatureKind } from '../../../app/learn/features';
 import { describeFeatureSet, FEATURE_PRESETS, GRID_SIGMAS, KIND_LABELS, type FeaturePreset } from '../../../app/learn/feature-set';
 import { Modal } from '../export/Modal';
 import '../export/export.css';
@@ -95,7 +95,7 @@ function FeatureSetDialog({ features, onSave, onClose }: { features: LearnFeatur
           </tbody>
         </table>
         <p className="small-text" data-testid="learn-features-count">
-          {valid ? `${featureCount(spec)} maps per image: ${describeFeatureSet(spec)}` : 'Check at least one filter and one scale.'}
+          {valid ? `Per image: ${describeFeatureSet(spec)}` : 'Check at least one filter and one scale.'}
         </p>
       </div>
       <div className="gl-actions">
