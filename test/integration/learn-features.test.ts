@@ -4,7 +4,7 @@
 // with its image.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync, readdirSync, existsSync, truncateSync, statSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, readdirSync, existsSync, truncateSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -92,6 +92,24 @@ test('the chosen feature set is stored in the project, used by training and repo
   await runToEnd(svc, () => svc.call('learn.train', { autoContext: false }));
   assert.deepEqual((await svc.call('learn.status', {}))!.features, { sigmas: [1], kinds: ['gauss', 'log'] });
   assert.equal(cacheFiles(dir).length, 4);
+
+  // Batch prediction reads the cached maps (and writes none); the result equals computing them.
+  const imageId = truths[0]!.imageId;
+  const files = cacheFiles(dir).map((f) => join(dir, 'cache', 'features', f));
+  for (const f of files) utimesSync(f, 1_000_000, 1_000_000);
+  await runToEnd(svc, () => svc.call('learn.predict', { imageIds: [imageId] }));
+  const used = files.filter((f) => statSync(f).mtimeMs > 1_000_000_000);
+  assert.equal(used.length, 1, 'one file was read (its last use is now)');
+  assert.match(used[0]!, /texhash0-0-/);
+  const cached = (await svc.call('segmentation.get', { imageId }))!.labels;
+  assert.equal(cacheFiles(dir).length, 4);
+  process.env.GRAINLAB_FEATURE_CACHE_MB = '0';
+  try {
+    await runToEnd(svc, () => svc.call('learn.predict', { imageIds: [imageId], keep: 'none' }));
+  } finally {
+    delete process.env.GRAINLAB_FEATURE_CACHE_MB;
+  }
+  assert.deepEqual((await svc.call('segmentation.get', { imageId }))!.labels, cached);
 
   // Removing an image removes its cached maps.
   await svc.call('images.remove', { ids: [truths[1]!.imageId] });
