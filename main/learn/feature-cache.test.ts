@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, statSync, truncateSync, utimesSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { computeFeatures, featureCount, normalizedGrey, type FeatureSpec } from '../../app/learn/features';
@@ -117,6 +117,13 @@ test('the size bound evicts the least recently used files', () => {
   assert.equal(cache.stats.evicted, 1);
   assert.deepEqual(readdirSync(cache.dir).sort(), [`a-0-${recipe}.bin`, `c-0-${recipe}.bin`]);
   assert.ok(cache.size() <= cache.limitBytes);
+  // A temp file left by an interrupted write goes once stale; a fresh one (a write under way) stays.
+  writeFileSync(join(cache.dir, 'x-0-r.bin.1.a.tmp'), 'partial');
+  utimesSync(join(cache.dir, 'x-0-r.bin.1.a.tmp'), t0 - 3600, t0 - 3600);
+  writeFileSync(join(cache.dir, 'y-0-r.bin.1.b.tmp'), 'partial');
+  cache.trim();
+  assert.deepEqual(readdirSync(cache.dir).filter((f) => f.endsWith('.tmp')), ['y-0-r.bin.1.b.tmp']);
+  rmSync(join(cache.dir, 'y-0-r.bin.1.b.tmp'));
   // Removing an image's files: everything not kept goes.
   assert.equal(cache.prune(new Set(['c-0'])), 1);
   assert.deepEqual(readdirSync(cache.dir), [`c-0-${recipe}.bin`]);

@@ -23,6 +23,8 @@ const BANK_CODE_VERSION = 1;
 const MAGIC = 0x43464c47; // 'GLFC' little-endian
 const HEADER = 16;
 const DEFAULT_LIMIT_MB = 2048;
+/** Temp files older than this are left from an interrupted write. */
+const STALE_TMP_MS = 10 * 60 * 1000;
 
 /** The project's feature set (the default one until a person chooses). */
 export function projectFeatures(store: ProjectStore): FeatureSpec {
@@ -204,6 +206,15 @@ export class FeatureCache {
     }
     const out: { file: string; size: number; used: number }[] = [];
     for (const name of names) {
+      if (name.endsWith('.tmp')) {
+        // A write cut short (the worker ended mid-write): gone once it is clearly stale.
+        try {
+          if (Date.now() - statSync(join(this.dir, name)).mtimeMs > STALE_TMP_MS) unlinkSync(join(this.dir, name));
+        } catch {
+          // Gone meanwhile.
+        }
+        continue;
+      }
       if (!name.endsWith('.bin')) continue;
       try {
         const st = statSync(join(this.dir, name));
