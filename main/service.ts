@@ -254,7 +254,7 @@ const READ_ONLY_METHODS: ReadonlySet<string> = new Set<MethodName>([
   'sam.status', 'sam.runStats', 'sam.verify',
   'classes.export', 'presets.list', 'presets.export', 'calibration.list', 'segmentation.settings', 'segment.plan', 'segment.preview',
   'versions.list', 'versions.get',
-  'learn.scribbles.list', 'learn.labels', 'learn.status', 'learn.predictRegion', 'learn.nextUncertain', 'learn.export',
+  'learn.scribbles.list', 'learn.labels', 'learn.status', 'learn.predictRegion', 'learn.nextUncertain', 'learn.export', 'learn.features',
   'fs.list', 'measure.roles',
   'stacks.list', 'stacks.ofImage', 'stacks.stats', 'stacks.export',
   'channels.list', 'channels.display',

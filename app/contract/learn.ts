@@ -131,4 +131,17 @@ export const learnMethods = {
   'learn.nextUncertain': method<UncertainRegion | null>()(z.object({ imageId: id.optional(), size: z.number().int().min(16).max(2048).default(128) })),
   /** Writes the classifier to a file for batch use (grainlab predict --classifier). */
   'learn.export': method<{ path: string; bytes: number }>()(z.object({ path })),
+  /** The project's feature set (settings table, `learn.features`; the default set until one is chosen). */
+  'learn.features': method<LearnFeatureSet>()(none),
+  /** Chooses the feature set training uses from now on (learn.train without `features`). */
+  'learn.setFeatures': method<LearnFeatureSet>()(z.object({ sigmas: LearnFeaturesSchema.shape.sigmas, kinds: LearnFeaturesSchema.shape.kinds })),
 };
+
+export interface LearnFeatureSet {
+  sigmas: number[];
+  kinds: string[];
+  /** 'Default', 'Fast' or 'All' when the set equals a preset; null for a hand-made one. */
+  preset: string | null;
+  /** One line, e.g. "Default: 6 kinds × 6 scales (0.7, 1, 1.6, 3.5, 5, 10 px), 48 maps". */
+  summary: string;
+}

@@ -61,7 +61,16 @@ export interface TrainOptions {
   colourSigmas?: number[];
   onProgress?: (done: number, total: number, what: string) => void;
   signal?: AbortSignal;
+  /** Cached filter-bank maps of training image k (feature-cache); see BankHook. */
+  bank?: (k: number, q: [number, number] | undefined, compute: () => Float32Array) => Float32Array;
 }
+
+/**
+ * Where whole-image filter-bank maps (computeFeatures of the stretched grey, feature-major) come
+ * from: a cache returns them or calls compute() and keeps its result. Only asked for images that
+ * are featured whole; `q` is the grey stretch they were made with. The maps are not changed.
+ */
+type BankHook = (q: [number, number] | undefined, compute: () => Float32Array) => Float32Array;
 
 const DEFAULT_GREY_QUANTILES: [number, number] = [0.02, 0.98];
 
@@ -97,7 +106,7 @@ class FeatureSource {
   private readonly planes: Float32Array | null;
   /** Maps before the extra ones: the filter bank and the colour features. */
   private readonly own: number;
-  constructor(readonly grey: Float32Array, readonly w: number, readonly h: number, readonly spec: FeatureSpec, readonly colourSigmas: number[] = [], colour?: Float32Array, readonly extra?: Float32Array) {
+  constructor(readonly grey: Float32Array, readonly w: number, readonly h: number, readonly spec: FeatureSpec, readonly colourSigmas: number[] = [], colour?: Float32Array, readonly extra?: Float32Array, readonly bank?: (compute: () => Float32Array) => Float32Array) {
     this.own = featureCount(spec) + colourFeatureCount(colourSigmas);
     this.F = this.own + extraCount(extra, w * h);
     this.planes = colourSigmas.length ? (colour ?? greyPlanes(grey)) : null;
@@ -106,7 +115,8 @@ class FeatureSource {
     return this.F * this.w * this.h > WHOLE_IMAGE_VALUES;
   }
   private featuresOf(t: { x: number; y: number; w: number; h: number }, whole: boolean): Float32Array {
-    const grey = whole ? computeFeatures(this.grey, this.w, this.h, this.spec) : tileFeatures(this.grey, this.w, this.h, this.spec, t);
+    const compute = () => computeFeatures(this.grey, this.w, this.h, this.spec);
+    const grey = whole ? (this.bank ? this.bank(compute) : compute()) : tileFeatures(this.grey, this.w, this.h, this.spec, t);
     if (!this.planes) return grey;
     const colour = tileColourFeatures(this.planes, this.w, this.h, this.colourSigmas, t);
     const out = new Float32Array(grey.length + colour.length);
@@ -137,8 +147,9 @@ export function greyPlanes(grey: Float32Array): Float32Array {
  * the filter bank, the colour features, the extra maps. `grey` is already stretched (stretchGrey
  * with the classifier's quantiles, over the whole image).
  */
-export function regionFeatures(clf: Classifier, grey: Float32Array, w: number, h: number, t: { x: number; y: number; w: number; h: number }, o: { colour?: Float32Array; extra?: Float32Array } = {}): Float32Array {
-  const bank = tileFeatures(grey, w, h, clf.features, t);
+export function regionFeatures(clf: Classifier, grey: Float32Array, w: number, h: number, t: { x: number; y: number; w: number; h: number }, o: { colour?: Float32Array; extra?: Float32Array; maps?: Float32Array } = {}): Float32Array {
+  // Whole-image filter-bank maps (the feature cache's) are cut to the region; else computed on it.
+  const bank = o.maps ? appendExtra(new Float32Array(0), 0, o.maps, w, w * h, t) : tileFeatures(grey, w, h, clf.features, t);
   const cs = clf.colourSigmas ?? [];
   let own = bank;
   if (cs.length) {
@@ -233,7 +244,8 @@ export function train(images: TrainImage[], o: TrainOptions): Classifier {
   const keep = sampler(images, C, o.maxSamples ?? 200_000, 7);
   const colourSigmas = o.colourSigmas ?? [];
   const greyQuantiles = o.greyQuantiles === undefined ? DEFAULT_GREY_QUANTILES : (o.greyQuantiles ?? undefined);
-  const sources = images.map((im) => new FeatureSource(stretchGrey(im.grey, greyQuantiles), im.width, im.height, spec, colourSigmas, im.colour, im.extra));
+  const bank = o.bank;
+  const sources = images.map((im, k) => new FeatureSource(stretchGrey(im.grey, greyQuantiles), im.width, im.height, spec, colourSigmas, im.colour, im.extra, bank && ((compute) => bank(k, greyQuantiles, compute))));
   const F = sources[0]?.F ?? featureCount(spec);
   if (sources.some((src) => src.F !== F)) throw new RangeError('every training image needs the same extra feature maps');
   const extraFeatures = F - featureCount(spec) - colourFeatureCount(colourSigmas);
@@ -282,6 +294,8 @@ export interface PredictOptions {
   extra?: Float32Array;
   /** Colour planes of the image (colourPlanes) for a classifier with colour features. */
   colour?: Float32Array;
+  /** Cached filter-bank maps of the image (feature-cache). */
+  bank?: BankHook;
 }
 
 /** Class probabilities of every pixel, class-major (out[c*n + i]). */
@@ -289,7 +303,8 @@ export function predict(clf: Classifier, grey: Float32Array, w: number, h: numbe
   const C = clf.nClasses;
   const n = w * h;
   if (extraCount(o.extra, n) !== (clf.extraFeatures ?? 0)) throw new RangeError(`the classifier needs ${clf.extraFeatures ?? 0} extra feature maps`);
-  const src = new FeatureSource(stretchGrey(grey, clf.greyQuantiles), w, h, clf.features, clf.colourSigmas ?? [], o.colour, o.extra);
+  const bank = o.bank;
+  const src = new FeatureSource(stretchGrey(grey, clf.greyQuantiles), w, h, clf.features, clf.colourSigmas ?? [], o.colour, o.extra, bank && ((compute) => bank(clf.greyQuantiles, compute)));
   const probs = new Float32Array(C * n);
   for (const t of src.tiles()) {
     checkAborted(o.signal);

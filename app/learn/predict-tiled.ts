@@ -30,6 +30,8 @@ export interface TiledPredictOptions {
   extra?: Float32Array;
   /** Colour planes of the image (colourPlanes) for a classifier with colour features (grey planes when absent). */
   colour?: Float32Array;
+  /** The image's whole filter-bank maps (computeFeatures of the stretched grey, e.g. from the feature cache): cut per tile instead of computed. */
+  maps?: Float32Array;
 }
 
 function checkAborted(signal?: AbortSignal): void {
@@ -92,10 +94,18 @@ export async function predictTiled(clf: Classifier, rawGrey: Float32Array, w: nu
   const total = tiles.length * (two ? 2 : 1);
   let done = 0;
   const halo = featureHalo(clf.features);
+  if (o.maps && o.maps.length !== FB * n) throw new RangeError(`the cached feature maps hold ${o.maps.length} values, not ${FB * n}`);
   // Features of one tile: the filter bank computed on the tile and its halo, cut to the tile, then
   // the extra maps cut to the tile (as pipeline's appendExtra), with `free` planes after them (for
   // the context maps).
   const features = (t: Tile, free: number): Float32Array => {
+    if (o.maps) {
+      const out = new Float32Array((F + free) * t.w * t.h);
+      cut(o.maps, FB, { x: 0, y: 0, w, h }, t, out, 0);
+      if (planes) out.set(tileColourFeatures(planes, w, h, colourSigmas, t), FB * t.w * t.h);
+      if (E > 0) cut(o.extra!, E, { x: 0, y: 0, w, h }, t, out, FB + FC);
+      return out;
+    }
     const b = grow(t, halo, w, h);
     const full = computeFeatures(crop(grey, 1, w, h, b), b.w, b.h, clf.features);
     if (free === 0 && FC === 0 && E === 0 && b.w === t.w && b.h === t.h) return full;

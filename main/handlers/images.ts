@@ -1,4 +1,5 @@
 // Image handlers: import (files or paths), list, thumbnails, raw pixels, calibration.
+import { pruneFeatureCache } from '../learn/feature-cache';
 import { writeFile, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -44,6 +45,7 @@ export function imageHandlers(ctx: ServiceContext): Handlers<ImageMethods> {
       // Jobs already running skip images that are gone (store.hasImage) when they reach them.
       const files = store.removeImages(a.ids);
       for (const id of a.ids) forgetCalibration(store, id);
+      pruneFeatureCache(store);
       for (const imageId of a.ids) ctx.emit('onDidChangeImage', { imageId, reason: 'removed' });
       return { removed: a.ids.length, files: files.length };
     },

@@ -6,6 +6,8 @@ import type { Handlers, ServiceContext } from '../handlers/context';
 import { LearnService } from './service';
 import { addStroke, loadClassifier, scribbleState, undoStroke } from './store';
 import { registerEngineProvider } from '../eval/engines';
+import { encodeFeatureSet, FEATURES_SETTING, validateFeatureSet } from '../../app/learn/feature-set';
+import { featureSetInfo, projectFeatures } from './feature-cache';
 
 export type LearnMethods = keyof typeof learnMethods;
 
@@ -53,5 +55,16 @@ export function learnHandlers(ctx: ServiceContext): Handlers<LearnMethods> {
     'learn.predictRegion': (a) => svc.predictRegion(a),
     'learn.nextUncertain': (a) => svc.nextUncertain(a),
     'learn.export': (a) => svc.exportTo(a.path),
+    'learn.features': () => featureSetInfo(projectFeatures(ctx.project())),
+    'learn.setFeatures': (a) => {
+      let spec;
+      try {
+        spec = validateFeatureSet(a);
+      } catch (e) {
+        throw new ServiceError('invalid-argument', `Feature set not saved: ${(e as Error).message}.`);
+      }
+      ctx.project().setSetting(FEATURES_SETTING, encodeFeatureSet(spec));
+      return featureSetInfo(spec);
+    },
   };
 }

@@ -1,30 +1,75 @@
 // Worker thread for the pixel classifier: features, training and prediction run here, off the
 // service's thread. Messages: { id, op: 'train' | 'predict', ... }; replies { id, ok, ... }.
 // Prediction goes tile by tile (bounded memory) with the forests run by onnxruntime, or by the JS
-// forest when onnxruntime does not load (the reply's `engine` and `fallback` say so).
+// forest when onnxruntime does not load (the reply's `engine` and `fallback` say so). With `cache`
+// the filter-bank maps of images featured whole come from the project's feature cache
+// (feature-cache.ts) and are written there on a miss.
 import { parentPort } from 'node:worker_threads';
-import { train, type Classifier, type TrainImage, type TrainOptions } from '../../app/learn/pipeline';
+import { stretchGrey, train, type Classifier, type TrainImage, type TrainOptions } from '../../app/learn/pipeline';
 import { predictTiled } from '../../app/learn/predict-tiled';
+import { computeFeatures, featureCount, type FeatureSpec } from '../../app/learn/features';
 import { forestEngine } from './forest-engine';
+import { FeatureCache, recipeKey } from './feature-cache';
+
+/** The project's cache folder and bound, and the image key (content hash, page) of each image sent. */
+interface CacheMsg {
+  dir: string;
+  limitBytes: number;
+  images: (string | null)[];
+  /** Use hits only, write nothing (batch prediction of many images would churn the cache). */
+  readOnly?: boolean;
+}
 
 type Msg =
-  | { id: number; op: 'train'; images: TrainImage[]; options: Omit<TrainOptions, 'onProgress' | 'signal'> }
-  | { id: number; op: 'predict'; classifier: Classifier; grey: Float32Array; width: number; height: number; firstStageOnly?: boolean; engine?: 'onnxruntime' | 'js'; extra?: Float32Array; colour?: Float32Array };
+  | { id: number; op: 'train'; images: TrainImage[]; options: Omit<TrainOptions, 'onProgress' | 'signal' | 'bank'>; cache?: CacheMsg }
+  | { id: number; op: 'predict'; classifier: Classifier; grey: Float32Array; width: number; height: number; firstStageOnly?: boolean; engine?: 'onnxruntime' | 'js'; extra?: Float32Array; colour?: Float32Array; cache?: CacheMsg };
 
 const fail = (id: number, e: unknown) => parentPort!.postMessage({ id, ok: false, message: e instanceof Error ? e.message : String(e) });
+
+/** Images up to this many filter-bank values are cached (as pipeline features them whole). */
+const CACHE_VALUES = 48 * 1024 * 1024;
+
+/**
+ * Cached maps of one image, or computed (and cached: at once, or through `later` after the reply
+ * so writing does not add to the wait); null when the image is too large to cache.
+ */
+function cachedBank(c: CacheMsg | undefined, image: string | null | undefined, spec: FeatureSpec, q: [number, number] | undefined, w: number, h: number, compute: () => Float32Array, later?: (() => void)[]): Float32Array | null {
+  const count = featureCount(spec) * w * h;
+  if (!c || !image || count > CACHE_VALUES) return null;
+  const cache = new FeatureCache(c.dir, c.limitBytes);
+  const recipe = recipeKey({ features: spec, greyQuantiles: q, width: w, height: h });
+  const hit = cache.get(image, recipe, count);
+  if (hit) return hit;
+  if (c.readOnly) return null;
+  const maps = compute();
+  if (later) later.push(() => cache.put(image, recipe, maps));
+  else cache.put(image, recipe, maps);
+  return maps;
+}
 
 parentPort!.on('message', (m: Msg) => {
   if (m.op === 'predict') {
     void (async () => {
       const engine = await forestEngine(m.classifier.stage1, m.engine);
-      const probs = await predictTiled(m.classifier, m.grey, m.width, m.height, engine.evaluate, { firstStageOnly: m.firstStageOnly ?? false, ...(m.extra ? { extra: m.extra } : {}), ...(m.colour ? { colour: m.colour } : {}) });
+      const clf = m.classifier;
+      const maps = cachedBank(m.cache, m.cache?.images[0], clf.features, clf.greyQuantiles, m.width, m.height, () => computeFeatures(stretchGrey(m.grey, clf.greyQuantiles), m.width, m.height, clf.features));
+      const probs = await predictTiled(clf, m.grey, m.width, m.height, engine.evaluate, { firstStageOnly: m.firstStageOnly ?? false, ...(m.extra ? { extra: m.extra } : {}), ...(m.colour ? { colour: m.colour } : {}), ...(maps ? { maps } : {}) });
       parentPort!.postMessage({ id: m.id, ok: true, probs, engine: engine.name, fallback: engine.fallback }, [probs.buffer as ArrayBuffer]);
     })().catch((e: unknown) => fail(m.id, e));
     return;
   }
   try {
-    const classifier = train(m.images, { ...m.options, onProgress: (done, total, what) => parentPort!.postMessage({ id: m.id, progress: { done, total, what } }) });
+    const c = m.cache;
+    const writes: (() => void)[] = [];
+    const bank: TrainOptions['bank'] = c
+      ? (k, q, compute) => {
+          const im = m.images[k]!;
+          return cachedBank(c, c.images[k], m.options.features, q, im.width, im.height, compute, writes) ?? compute();
+        }
+      : undefined;
+    const classifier = train(m.images, { ...m.options, ...(bank ? { bank } : {}), onProgress: (done, total, what) => parentPort!.postMessage({ id: m.id, progress: { done, total, what } }) });
     parentPort!.postMessage({ id: m.id, ok: true, classifier });
+    for (const write of writes) write();
   } catch (e) {
     fail(m.id, e);
   }

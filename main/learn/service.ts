@@ -11,7 +11,8 @@ import { spawnWorker } from '../jobs/spawn-worker';
 import { loadPixels } from '../handlers/images';
 import { saveAutomaticResult } from '../store/automatic';
 import { isTrainingLabel } from '../../app/provenance';
-import { normalizedGrey, type FeatureSpec, DEFAULT_FEATURES } from '../../app/learn/features';
+import { normalizedGrey, featureCount, type FeatureSpec } from '../../app/learn/features';
+import { FeatureCache, featureCacheDir, featureCacheLimit, imageKey, projectFeatures, recipeKey } from './feature-cache';
 import { colourPlanes, DEFAULT_COLOUR_SIGMAS, isColour } from '../../app/learn/colour-features';
 import { channelExtra, imageElements } from './channel-inputs';
 import { predictForest } from '../../app/learn/forest';
@@ -116,6 +117,7 @@ export class LearnService {
     ctx.onProjectClose(async () => {
       this.greyCache.clear();
       this.clfCache = null;
+      this.mapsCache = null;
       await this.worker.dispose();
     });
   }
@@ -217,7 +219,8 @@ export class LearnService {
 
   async trainJob(a: ParsedArgs<'learn.train'>): Promise<string> {
     const store = this.ctx.project();
-    const spec: FeatureSpec = a.features ?? DEFAULT_FEATURES;
+    // The features given, else the project's chosen set (learn.setFeatures), else the default set.
+    const spec: FeatureSpec = a.features ?? projectFeatures(store);
     const t0 = performance.now();
     // Checked before the job starts, so a project without labels is told at once.
     const summary = await this.labels(a.segments);
@@ -244,7 +247,7 @@ export class LearnService {
       const colourSigmas = images.some((im) => im.colour) ? { colourSigmas: [...DEFAULT_COLOUR_SIGMAS] } : {};
       job.progress(5, `${images.length} images, ${summary.total} labelled pixels`);
       const r = await this.worker.run<{ classifier: Classifier }>(
-        { op: 'train', images, options: { features: spec, nClasses: classes.length, autoContext: a.autoContext, ...colourSigmas } },
+        { op: 'train', images, options: { features: spec, nClasses: classes.length, autoContext: a.autoContext, ...colourSigmas }, ...this.cacheFor(store, ids) },
         job.signal,
         [],
         (p) => job.progress(5 + Math.round((90 * p.done) / p.total), p.what),
@@ -290,7 +293,7 @@ export class LearnService {
         const g = await this.grey(store, imageId);
         const copy = g.grey.slice();
         const extra = await this.extraFor(store, imageId, info);
-        const r = await this.predictInWorker({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, ...extra, ...colourOf(classifier, g) }, job.signal, [copy.buffer]);
+        const r = await this.predictInWorker({ op: 'predict', classifier, grey: copy, width: g.w, height: g.h, ...extra, ...colourOf(classifier, g), ...this.cacheFor(store, [imageId], true) }, job.signal, [copy.buffer]);
         const n = g.w * g.h;
         const C = classifier.nClasses;
         let labels;
@@ -332,6 +335,29 @@ export class LearnService {
     return info.channels?.length ? { extra: (await channelExtra(store, imageId, info.channels)).slice() } : {};
   }
 
+  /** The feature cache for the worker: the project's folder, the bound and the images' keys. */
+  private cacheFor(store: ProjectStore, ids: number[], readOnly = false): { cache?: { dir: string; limitBytes: number; images: (string | null)[]; readOnly: boolean } } {
+    const limitBytes = featureCacheLimit();
+    if (!limitBytes || store.readOnly) return {};
+    return { cache: { dir: featureCacheDir(store.dir), limitBytes, images: ids.map((id) => (store.hasImage(id) ? imageKey(store.getImage(id)) : null)), readOnly } };
+  }
+
+  /** The last image's cached filter-bank maps for live prediction (a retrain of it wrote them). */
+  private mapsCache: { key: string; maps: Float32Array | null } | null = null;
+
+  private async cachedMaps(store: ProjectStore, imageId: number, clf: Classifier, w: number, h: number): Promise<Float32Array | null> {
+    const limitBytes = featureCacheLimit();
+    if (!limitBytes) return null;
+    const image = imageKey(store.getImage(imageId));
+    const recipe = recipeKey({ features: clf.features, greyQuantiles: clf.greyQuantiles, width: w, height: h });
+    const key = `${store.dir}|${image}|${recipe}`;
+    // A miss is asked again after each training (it may have written the file).
+    if (this.mapsCache?.key === key && this.mapsCache.maps) return this.mapsCache.maps;
+    const maps = await new FeatureCache(featureCacheDir(store.dir), limitBytes).read(image, recipe, featureCount(clf.features) * w * h);
+    this.mapsCache = { key, maps };
+    return maps;
+  }
+
   private classifier(store: ProjectStore): StoredClassifier {
     const latest = (store.db.prepare('SELECT max(id) AS id FROM learn_classifiers').get() as { id: number | null }).id;
     if (this.clfCache && latest === this.clfCache.info.id) return this.clfCache;
@@ -348,7 +374,8 @@ export class LearnService {
     const x = Math.min(a.x, g.w - 1);
     const y = Math.min(a.y, g.h - 1);
     const t = { x, y, w: Math.min(a.width, g.w - x), h: Math.min(a.height, g.h - y) };
-    const r = regionProbs(classifier, g.grey, g.w, g.h, t, (await this.extraFor(store, a.imageId, info)).extra, colourOf(classifier, g).colour);
+    const maps = await this.cachedMaps(store, a.imageId, classifier, g.w, g.h);
+    const r = regionProbs(classifier, g.grey, g.w, g.h, t, (await this.extraFor(store, a.imageId, info)).extra, colourOf(classifier, g).colour, maps);
     const n = t.w * t.h;
     const cls = argmaxClasses(r, classifier.nClasses, n);
     const m = margins(r, classifier.nClasses, n);
@@ -429,7 +456,7 @@ function colourOf(clf: Classifier, g: { colour?: Float32Array }): { colour?: Flo
 }
 
 /** Stage-1 probabilities of a rectangle, class-major (the grey stretched as in training). */
-function regionProbs(clf: Classifier, grey: Float32Array, w: number, h: number, t: { x: number; y: number; w: number; h: number }, extra?: Float32Array, colour?: Float32Array): Float32Array {
-  const feats = regionFeatures(clf, stretchGrey(grey, clf.greyQuantiles), w, h, t, { ...(extra ? { extra } : {}), ...(colour ? { colour } : {}) });
+function regionProbs(clf: Classifier, grey: Float32Array, w: number, h: number, t: { x: number; y: number; w: number; h: number }, extra?: Float32Array, colour?: Float32Array, maps?: Float32Array | null): Float32Array {
+  const feats = regionFeatures(clf, stretchGrey(grey, clf.greyQuantiles), w, h, t, { ...(extra ? { extra } : {}), ...(colour ? { colour } : {}), ...(maps ? { maps } : {}) });
   return predictForest(clf.stage1, feats, t.w * t.h);
 }

@@ -4,7 +4,8 @@
 // stroke and after training), the next uncertain region, and applying the classifier to images.
 import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
 import type { GrainLabClient } from '../../app/contract';
-import type { LabelSummary, LearnClassifierInfo, RegionPrediction, ScribbleState } from '../../app/contract/learn';
+import type { LabelSummary, LearnClassifierInfo, LearnFeatureSet, RegionPrediction, ScribbleState } from '../../app/contract/learn';
+import type { FeatureKind } from '../../app/learn/features';
 import type { ClassRecord } from '../../app/types';
 import type { Questions } from '../components/dialogs/useQuestions';
 import type { ViewerHandle } from '../components/Viewer';
@@ -57,6 +58,24 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     setStatus(s);
   }, [client]);
   useEffect(() => void refreshSummary().catch(onError), [refreshSummary, onError]);
+
+  // The project's feature set (Features…): what the next training uses.
+  const [features, setFeatureSet] = useState<LearnFeatureSet | null>(null);
+  useEffect(() => void client.call('learn.features', {}).then(setFeatureSet, onError), [client, onError]);
+  const saveFeatures = useCallback(
+    async (spec: { sigmas: number[]; kinds: FeatureKind[] }) => {
+      try {
+        const f = await client.call('learn.setFeatures', spec);
+        setFeatureSet(f);
+        toast('info', `Features for the next training: ${f.summary}.`);
+        return true;
+      } catch (e) {
+        onError(e);
+        return false;
+      }
+    },
+    [client, toast, onError],
+  );
 
   // The open image's strokes, on opening it.
   useEffect(() => {
@@ -218,7 +237,7 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     [client, toast, onError],
   );
 
-  return { scribbles, labels, status, live, setLive, view, setView, prediction, received, training: trainJob !== null, onIntent, train, nextUncertain, apply, predictVisible, exportPath, exportClassifier };
+  return { features, saveFeatures, scribbles, labels, status, live, setLive, view, setView, prediction, received, training: trainJob !== null, onIntent, train, nextUncertain, apply, predictVisible, exportPath, exportClassifier };
 }
 
 export type Learn = ReturnType<typeof useLearn>;

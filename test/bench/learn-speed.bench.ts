@@ -18,6 +18,130 @@ import { twoTextureImage } from '../../app/learn/synthetic';
 import { seededRandom } from '../../app/random';
 import { forestEngine } from '../../main/learn/forest-engine';
 import { peakRssMiB, writeResult, type BenchRow } from './common';
+import { GrainLabService } from '../../main/service';
+import { ProjectStore } from '../../main/store/project-store';
+
+/**
+ * Retraining through the real service (learn worker, project folder) with and without the feature
+ * cache: a project of three synthetic 1024x1024 images with scribbles on each, trained with the
+ * cache off (GRAINLAB_FEATURE_CACHE_MB=0) twice, then with it on: the first training computes and
+ * writes the maps, the retrain reads them. Also the live prediction of a 512x512 view.
+ */
+async function retrainRows(): Promise<BenchRow[]> {
+  const side = 1024;
+  const dir = join(mkdtempSync(join(tmpdir(), 'grainlab-retrain-')), 'proj');
+  const store = ProjectStore.create(dir, 'retrain bench');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(dir, 'images'), { recursive: true });
+  const truths: { id: number; classes: Uint8Array }[] = [];
+  for (let k = 0; k < 3; k++) {
+    const s = twoTextureImage(side, side, 40 + k, 260, 18);
+    const file = `images/syn-${k}.png`;
+    await sharp(Buffer.from(s.data), { raw: { width: side, height: side, channels: 1 } }).png().toFile(join(dir, file));
+    const [img] = store.insertImages([{ name: `syn-${k}.png`, file, page: 0, hash: `retrainbench${k}`, width: side, height: side, channels: 1, bitDepth: 8, pixelSizeUm: null, thumbnail: new Uint8Array() }]);
+    truths.push({ id: img!.id, classes: s.classes });
+  }
+  store.close();
+  const user = mkdtempSync(join(tmpdir(), 'grainlab-retrain-user-'));
+  const svc = new GrainLabService({ userDataDir: user, binding: 'web' });
+  const saved = process.env.GRAINLAB_FEATURE_CACHE_MB;
+  try {
+    await svc.call('project.open', { path: dir });
+    const classes = await svc.call('classes.ensure', { count: 2 });
+    // Horizontal strokes inside each class's regions, 40 per class and image.
+    let strokes = 0;
+    for (const t of truths) {
+      for (const [cls, c] of classes.entries()) {
+        let added = 0;
+        for (let y = 8; y < side - 8 && added < 40; y += 23) {
+          for (let x = 8; x < side - 8 && added < 40; x += 5) {
+            if ([-6, 0, 6].every((d) => t.classes[y * side + x + d] === cls)) {
+              await svc.call('learn.scribbles.add', { imageId: t.id, classId: c.id, radius: 2, points: [x - 6, y, x + 6, y] });
+              added++;
+              strokes++;
+              x += 60;
+            }
+          }
+        }
+      }
+    }
+    const labelled = (await svc.call('learn.labels', {})).total;
+    const cpuOf: number[] = [];
+    const trainOnce = async () => {
+      const t = performance.now();
+      const c0 = cpuS();
+      let off = () => {};
+      const ended = new Promise<{ state: string; message?: string }>((resolve) => {
+        off = svc.on('onDidProgress', (e) => {
+          if (e.state !== 'running') resolve(e);
+        });
+      });
+      await svc.call('learn.train', {});
+      const e = await ended;
+      off();
+      if (e.state !== 'done') throw new Error(`training ${e.state}: ${e.message ?? ''}`);
+      cpuOf.push(cpuS() - c0);
+      return (performance.now() - t) / 1000;
+    };
+    const view = { imageId: truths[0]!.id, x: 256, y: 256, width: 512, height: 512 };
+    const live = async () => {
+      const t = performance.now();
+      await svc.call('learn.predictRegion', view);
+      return performance.now() - t;
+    };
+    // Cache off and cache on (hit) alternate, four times each, against the machine's drift; medians.
+    const median = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1]!;
+    const off = () => (process.env.GRAINLAB_FEATURE_CACHE_MB = '0');
+    const on = () => delete process.env.GRAINLAB_FEATURE_CACHE_MB;
+    off();
+    const off1 = await trainOnce();
+    on();
+    const on1 = await trainOnce();
+    // The maps are written after the reply: wait for them, so no later run pays for the writing.
+    const cdir = join(dir, 'cache', 'features');
+    const { readdirSync: ls, statSync: st, existsSync: there } = await import('node:fs');
+    for (let k = 0; k < 600 && !(there(cdir) && ls(cdir).filter((f) => f.endsWith('.bin')).length === 3 && ls(cdir).every((f) => f.endsWith('.bin'))); k++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500));
+    const offs: number[] = [];
+    const ons: number[] = [];
+    const offCpu: number[] = [];
+    const onCpu: number[] = [];
+    for (let k = 0; k < 4; k++) {
+      off();
+      offs.push(await trainOnce());
+      offCpu.push(cpuOf.at(-1)!);
+      on();
+      ons.push(await trainOnce());
+      onCpu.push(cpuOf.at(-1)!);
+    }
+    const off2 = median(offs);
+    const on2 = median(ons);
+    off();
+    await live();
+    const liveOff = median([await live(), await live(), await live()]);
+    on();
+    await live();
+    const liveOn = median([await live(), await live(), await live()]);
+    const bytes = ls(cdir).reduce((a, f) => a + st(join(cdir, f)).size, 0);
+    const what = `3 synthetic ${side}x${side} images, ${labelled.toLocaleString('en')} scribbled px (${strokes} strokes), default 48 maps, auto-context on, through the service and learn worker`;
+    log(`retrain: cache off ${off1.toFixed(1)} then ${offs.map((v) => v.toFixed(1)).join(', ')} s; cache on ${on1.toFixed(1)} (miss) then ${ons.map((v) => v.toFixed(1)).join(', ')} s (hit); live ${liveOff.toFixed(0)} / ${liveOn.toFixed(0)} ms`);
+    return [
+      { metric: 'retrain, feature cache off (each training computes the maps)', value: off2, unit: 's', note: `${what}; median of 4 (${offs.map((v) => v.toFixed(1)).join(', ')}); first training ${off1.toFixed(1)} s` },
+      { metric: 'retrain CPU, feature cache off', value: median(offCpu), unit: 'CPU s', note: `all threads of the process; median of 4 (${offCpu.map((v) => v.toFixed(1)).join(', ')})` },
+      { metric: 'retrain CPU, feature cache on (hit)', value: median(onCpu), unit: 'CPU s', note: `median of 4 (${onCpu.map((v) => v.toFixed(1)).join(', ')}); ${((1 - median(onCpu) / median(offCpu)) * 100).toFixed(0)} % less` },
+      { metric: 'train, feature cache on, first time (computes and writes the maps)', value: on1, unit: 's', note: `${(bytes / 2 ** 20).toFixed(0)} MiB of float32 maps, written after the classifier is sent back` },
+      { metric: 'retrain, feature cache on (maps read from the cache)', value: on2, unit: 's', note: `median of 4 (${ons.map((v) => v.toFixed(1)).join(', ')}), alternating with the cache-off runs; ${((1 - on2 / off2) * 100).toFixed(0)} % less than with the cache off` },
+      { metric: 'live prediction of a 512x512 view, feature cache off', value: liveOff, unit: 'ms', note: 'learn.predictRegion, median of 3 after a first call (grey and classifier held)' },
+      { metric: 'live prediction of a 512x512 view, feature cache on', value: liveOn, unit: 'ms', note: 'the image\'s cached maps cut to the view (held after the first call)' },
+    ];
+  } finally {
+    if (saved === undefined) delete process.env.GRAINLAB_FEATURE_CACHE_MB;
+    else process.env.GRAINLAB_FEATURE_CACHE_MB = saved;
+    await svc.dispose();
+    rmSync(join(dir, '..'), { recursive: true, force: true });
+    rmSync(user, { recursive: true, force: true });
+  }
+}
 
 const argv = process.argv.slice(2);
 const dataDir = argv.includes('--data') ? argv[argv.indexOf('--data') + 1]! : join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
@@ -95,6 +219,12 @@ async function peer(img: ReturnType<typeof synthetic>, side: number): Promise<{ 
 
 async function main(): Promise<void> {
   const rows: BenchRow[] = [];
+  // `--retrain-only`: just the feature cache's rows (the whole section takes about half an hour here).
+  rows.push(...(await retrainRows()));
+  if (argv.includes('--retrain-only')) {
+    writeResult('learn-speed-retrain', rows);
+    return;
+  }
   const perMP = (v: number, mp: number) => v / mp;
 
   // Training on 100k labelled pixels: three 1024x1024 synthetic images, auto-context on.

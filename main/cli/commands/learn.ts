@@ -4,17 +4,11 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { ServiceError } from '../../../app/errors';
-import { FEATURE_KINDS, type FeatureKind } from '../../../app/learn/features';
+import { FEATURE_KINDS, type FeatureKind, type FeatureSpec } from '../../../app/learn/features';
+import { describeFeatureSet, FEATURE_PRESETS, parseFeatureFlags, type FeaturePreset } from '../../../app/learn/feature-set';
 import type { GrainLabService } from '../../service';
 import { withProject, runJob } from '../common';
 import { confirmPlan, type KeepFlags } from '../ask';
-
-const numList = (flag: string, v: string) =>
-  v.split(',').map((x) => {
-    const n = Number(x.trim());
-    if (!Number.isFinite(n)) throw new ServiceError('invalid-argument', `${flag} takes numbers separated by commas (got '${v}').`);
-    return n;
-  });
 
 /** A class named by id or by name. */
 async function classId(svc: GrainLabService, v: string, flag: string): Promise<number> {
@@ -29,22 +23,46 @@ export function registerLearnCommands(program: Command): void {
     .command('train')
     .description('Train the pixel classifier from the project\'s labels: scribbles, classes of corrected or verified segments, classes given to clusters.')
     .argument('<dir>', 'project folder')
-    .option('--sigmas <list>', 'feature scales in pixels', '0.7,1,1.6,3.5,5,10')
-    .option('--features <list>', `filters: ${FEATURE_KINDS.join(',')}`, FEATURE_KINDS.join(','))
+    .option('--sigmas <list>', 'feature scales in pixels, 0.3 to 64, e.g. 0.7,1,1.6,3.5,5,10 (default: the project\'s feature set)')
+    .option('--kinds <list>', `feature kinds: ${FEATURE_KINDS.join(',')} (default: the project's feature set)`)
+    .option('--features <list>', 'the same as --kinds')
+    .option('--preset <name>', `a preset feature set: ${Object.keys(FEATURE_PRESETS).join(', ')}`)
+    .option('--save-features', 'also make the chosen feature set the project\'s (used by later training and the app)')
     .option('--no-auto-context', 'one stage only (faster, usually less accurate)')
     .option('--scribbles-only', 'learn from scribbles only, not from segments\' classes')
     .option('--channels', 'use the images\' elemental maps (grainlab channels) as features too')
     .option('--out <file>', 'also write the classifier to a file for batch use (grainlab predict --classifier): .onnx (ONNX TreeEnsembleClassifier models, for any ONNX runtime), .json, or .glclf (GrainLab binary)')
     .option('--export <file>', 'the same as --out')
     .option('--quiet', 'no progress output')
-    .action(async (dir: string, o: { sigmas: string; features: string; autoContext: boolean; scribblesOnly?: boolean; channels?: boolean; out?: string; export?: string; quiet?: boolean }) => {
-      const kinds = o.features.split(',').map((k) => k.trim());
-      for (const k of kinds) if (!FEATURE_KINDS.includes(k as FeatureKind)) throw new ServiceError('invalid-argument', `--features: unknown filter '${k}'. Use ${FEATURE_KINDS.join(', ')}.`);
+    .action(async (dir: string, o: { sigmas?: string; kinds?: string; features?: string; preset?: string; saveFeatures?: boolean; autoContext: boolean; scribblesOnly?: boolean; channels?: boolean; out?: string; export?: string; quiet?: boolean }) => {
+      const kindFlag = o.kinds ?? o.features;
+      let preset: FeatureSpec | null = null;
+      if (o.preset !== undefined) {
+        const name = Object.keys(FEATURE_PRESETS).find((p) => p.toLowerCase() === o.preset!.trim().toLowerCase()) as FeaturePreset | undefined;
+        if (!name) throw new ServiceError('invalid-argument', `--preset: unknown preset '${o.preset}'. Use ${Object.keys(FEATURE_PRESETS).join(', ')}.`);
+        preset = FEATURE_PRESETS[name];
+      }
+      // Flags are checked before the project opens, so a typo is told at once.
+      const check = (sigmas: string, kinds: string) => {
+        try {
+          return parseFeatureFlags(sigmas, kinds);
+        } catch (e) {
+          throw new ServiceError('invalid-argument', `${/scale/.test((e as Error).message) ? '--sigmas' : '--kinds'}: ${(e as Error).message}.`);
+        }
+      };
+      if (o.sigmas !== undefined || kindFlag !== undefined) check(o.sigmas ?? '1', kindFlag ?? 'gauss');
       await withProject(dir, async (svc) => {
-        const { jobId } = await svc.call('learn.train', { features: { sigmas: numList('--sigmas', o.sigmas), kinds: kinds as FeatureKind[] }, autoContext: o.autoContext, segments: !o.scribblesOnly, channels: !!o.channels });
+        let features: FeatureSpec | undefined;
+        if (preset || o.sigmas !== undefined || kindFlag !== undefined) {
+          const base = preset ?? (await svc.call('learn.features', {}));
+          features = check(o.sigmas ?? base.sigmas.join(','), kindFlag ?? base.kinds.join(','));
+        }
+        if (features && o.saveFeatures) await svc.call('learn.setFeatures', features);
+        const { jobId } = await svc.call('learn.train', { ...(features ? { features } : {}), autoContext: o.autoContext, segments: !o.scribblesOnly, channels: !!o.channels });
         await runJob(svc, jobId, !!o.quiet);
         const info = (await svc.call('learn.status', {}))!;
         console.log(`classifier v${info.version}: ${info.classes.map((c) => c.name).join(', ')}; ${info.labels.total.toLocaleString('en')} labelled pixels on ${info.labels.images} images; ${info.autoContext ? 'two stages (auto-context)' : 'one stage'}${info.channels ? `; maps of ${info.channels.join(', ')}` : ''}; ${info.trainingSeconds.toFixed(1)} s`);
+        console.log(`  features: ${describeFeatureSet({ sigmas: info.features.sigmas, kinds: info.features.kinds as FeatureKind[] })}`);
         for (const c of info.labels.byClass) console.log(`  ${c.name}: ${c.scribble} scribbled, ${c.segment} from segments, ${c.cluster} from clusters`);
         const out = o.out ?? o.export;
         if (out) {

@@ -6,6 +6,9 @@ import type { ClassRecord } from '../../../app/types';
 import { predictedFractions } from '../../tools/train/layer';
 import type { ApplyScope, Learn } from '../../workspace/learn';
 import { ExportClassifier } from './ExportClassifier';
+import { FeatureSetButton } from './FeatureSetDialog';
+import { describeFeatureSet } from '../../../app/learn/feature-set';
+import type { FeatureKind } from '../../../app/learn/features';
 
 interface Props {
   learn: Learn;
@@ -78,10 +81,16 @@ export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, 
       <p className="small-text" data-testid="learn-status">
         {status ? `Classifier v${status.version}: ${status.classes.map((c) => c.name).join(', ')} · trained ${new Date(status.trainedAt).toLocaleTimeString()} in ${status.trainingSeconds.toFixed(1)} s` : <span className="muted">Not trained yet.</span>}
       </p>
+      {status && (
+        <p className="small-text muted" data-testid="learn-status-features" data-sigmas={status.features.sigmas.join(',')} data-kinds={status.features.kinds.join(',')}>
+          Features: {describeFeatureSet({ sigmas: status.features.sigmas, kinds: status.features.kinds as FeatureKind[] })}
+        </p>
+      )}
       <div className="row">
         <button className="small" disabled={learn.training || !labels || labels.byClass.filter((c) => c.scribble + c.segment + c.cluster > 0).length < 2} onClick={() => void learn.train()} data-testid="learn-train" title="Train the pixel classifier from every label of the project (progress and cancel below the canvas)">
           {learn.training ? 'Training…' : 'Train'}
         </button>
+        <FeatureSetButton features={learn.features} onSave={learn.saveFeatures} disabled={learn.training} />
         <label className="inline" title="After each stroke and after training, predict the visible part of the image">
           <input type="checkbox" checked={learn.live} disabled={!status} onChange={(e) => learn.setLive(e.target.checked)} data-testid="learn-live" /> Live
         </label>
