@@ -14,6 +14,9 @@ import { isTrainingLabel } from '../../app/provenance';
 import { normalizedGrey, type FeatureSpec, DEFAULT_FEATURES } from '../../app/learn/features';
 import { colourPlanes, DEFAULT_COLOUR_SIGMAS, isColour } from '../../app/learn/colour-features';
 import { channelExtra, imageElements } from './channel-inputs';
+import { fitSamRecipe, samExtra } from './sam-features';
+import { concatExtra } from '../../app/learn/sam-features';
+import type { SamPrompting } from '../sam/prompting';
 import { predictForest } from '../../app/learn/forest';
 import { argmaxClasses, fractionWeights, margins, regionFeatures, stretchGrey, type Classifier, type TrainImage } from '../../app/learn/pipeline';
 import { grainSegments, phaseSegments } from '../../app/learn/segments';
@@ -112,7 +115,11 @@ export class LearnService {
   /** The decoded classifier of the open project, by version (live feedback asks many times a second). */
   private clfCache: StoredClassifier | null = null;
 
-  constructor(private readonly ctx: ServiceContext) {
+  constructor(
+    private readonly ctx: ServiceContext,
+    /** The SAM engine, for classifiers with SAM-embedding features. */
+    private readonly sam?: SamPrompting,
+  ) {
     ctx.onProjectClose(async () => {
       this.greyCache.clear();
       this.clfCache = null;
@@ -233,12 +240,15 @@ export class LearnService {
       // With channels: the elements every labelled image has maps of, in name order.
       const elements = a.channels ? ids.map((id) => imageElements(store, id)).reduce((x, y) => x.filter((e) => y.includes(e))) : null;
       if (elements && elements.length === 0) throw new ServiceError('invalid-argument', 'Training with channels needs elemental maps of the same element on every labelled image; add maps (grainlab channels add) or train without channels.');
+      // With SAM embeddings: a PCA of the training images' embeddings, applied to every image (after the channels' maps).
+      if (a.sam) job.progress(1, 'SAM image embeddings');
+      const sam = a.sam ? await fitSamRecipe(this.sam, store, ids, a.samModel, job.signal) : null;
       for (const id of ids) {
         if (job.signal.aborted) throw new ServiceError('cancelled', 'Cancelled.');
         const l = await this.imageLabels(store, id, a.segments);
         const g = await this.grey(store, id);
         const labels = Uint8Array.from(l.classIds, (c) => index.get(c) ?? 0);
-        images.push({ grey: g.grey, width: g.w, height: g.h, labels, ...(g.colour ? { colour: g.colour } : {}), ...(elements ? { extra: await channelExtra(store, id, elements) } : {}) });
+        images.push({ grey: g.grey, width: g.w, height: g.h, labels, ...(g.colour ? { colour: g.colour } : {}), ...withExtra(concatExtra(elements ? await channelExtra(store, id, elements) : undefined, sam ? await samExtra(this.sam, store, id, sam, job.signal) : undefined)) });
       }
       // Colour images (colour-etched, polarised): grains that differ by hue get colour features too.
       const colourSigmas = images.some((im) => im.colour) ? { colourSigmas: [...DEFAULT_COLOUR_SIGMAS] } : {};
@@ -257,6 +267,7 @@ export class LearnService {
         labels: summary,
         trainingSeconds: (performance.now() - t0) / 1000,
         ...(elements ? { channels: elements } : {}),
+        ...(sam ? { sam } : {}),
       };
       saveClassifier(store, { classifier: r.classifier, info });
     });
@@ -329,7 +340,10 @@ export class LearnService {
 
   /** The extra feature maps a classifier trained with channels needs for an image (a copy for the worker). */
   private async extraFor(store: ProjectStore, imageId: number, info: LearnClassifierInfo): Promise<{ extra?: Float32Array }> {
-    return info.channels?.length ? { extra: (await channelExtra(store, imageId, info.channels)).slice() } : {};
+    const channels = info.channels?.length ? await channelExtra(store, imageId, info.channels) : undefined;
+    const sam = info.sam ? await samExtra(this.sam, store, imageId, info.sam) : undefined;
+    const extra = concatExtra(channels, sam);
+    return extra ? { extra: extra === channels || extra === sam ? extra.slice() : extra } : {};
   }
 
   private classifier(store: ProjectStore): StoredClassifier {
@@ -407,6 +421,11 @@ async function readClassifierFile(path: string): Promise<StoredClassifier> {
     throw new ServiceError('not-found', `Cannot read the classifier file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Export one with 'grainlab train --out <file>'.`, file);
   }
   return decodeClassifierFile(bytes, formatOf(file), file);
+}
+
+/** `{ extra }` when there are extra maps. */
+function withExtra(extra: Float32Array | undefined): { extra?: Float32Array } {
+  return extra ? { extra } : {};
 }
 
 /** Mean probability of each segment's own class. */
