@@ -93,6 +93,78 @@ function jacobiEigen(a: Float64Array, n: number): { values: Float64Array; vector
 }
 
 /**
+ * The m largest eigenvalues (descending) and their eigenvectors (rows of `vectors`) of a symmetric
+ * positive semi-definite n x n matrix: subspace iteration from a fixed start, then Rayleigh-Ritz
+ * (Jacobi on the small m x m matrix). Directions without variance come out with eigenvalue ~0.
+ */
+function topEigen(c: Float64Array, n: number, m: number): { values: Float64Array; vectors: Float64Array } {
+  // Q: m orthonormal rows of length n; a fixed pseudo-random start (deterministic).
+  let q = new Float64Array(m * n);
+  let seed = 12345;
+  const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296 - 0.5);
+  for (let i = 0; i < q.length; i++) q[i] = rnd();
+  const orthonormalise = (x: Float64Array) => {
+    for (let i = 0; i < m; i++) {
+      const xi = x.subarray(i * n, (i + 1) * n);
+      for (let pass = 0; pass < 2; pass++) {
+        for (let j = 0; j < i; j++) {
+          const xj = x.subarray(j * n, (j + 1) * n);
+          let d = 0;
+          for (let t = 0; t < n; t++) d += xi[t]! * xj[t]!;
+          for (let t = 0; t < n; t++) xi[t]! -= d * xj[t]!;
+        }
+        let norm = 0;
+        for (let t = 0; t < n; t++) norm += xi[t]! * xi[t]!;
+        norm = Math.sqrt(norm);
+        if (norm > 1e-150) {
+          for (let t = 0; t < n; t++) xi[t]! /= norm;
+          if (pass === 1 || norm > 1e-6) break;
+        } else for (let t = 0; t < n; t++) xi[t] = rnd(); // collapsed (rank below m): a fresh direction
+      }
+    }
+  };
+  orthonormalise(q);
+  const times = (x: Float64Array) => {
+    const y = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) {
+      const xi = x.subarray(i * n, (i + 1) * n);
+      const yi = y.subarray(i * n, (i + 1) * n);
+      for (let r = 0; r < n; r++) {
+        let s = 0;
+        const row = r * n;
+        for (let t = 0; t < n; t++) s += c[row + t]! * xi[t]!;
+        yi[r] = s;
+      }
+    }
+    return y;
+  };
+  for (let it = 0; it < 60; it++) {
+    q = times(q);
+    orthonormalise(q);
+  }
+  // Rayleigh-Ritz: T = Q C Q^T (m x m), its eigenvectors rotate Q.
+  const cq = times(q);
+  const tm = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) {
+    let s = 0;
+    for (let t = 0; t < n; t++) s += q[i * n + t]! * cq[j * n + t]!;
+    tm[i * m + j] = s;
+  }
+  for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) tm[i * m + j] = tm[j * m + i] = (tm[i * m + j]! + tm[j * m + i]!) / 2;
+  const small = jacobiEigen(tm, m);
+  const order = Array.from(small.values.keys()).sort((a, b) => small.values[b]! - small.values[a]! || a - b);
+  const values = Float64Array.from(order, (j) => small.values[j]!);
+  const vectors = new Float64Array(m * n);
+  order.forEach((j, r) => {
+    for (let i = 0; i < m; i++) {
+      const w = small.vectors[i * m + j]!;
+      for (let t = 0; t < n; t++) vectors[r * n + t]! += w * q[i * n + t]!;
+    }
+  });
+  return { values, vectors };
+}
+
+/**
  * PCA of embedding vectors (rows of SAM_EMBED_CHANNELS values): the mean and the `k` axes of most
  * variance, each scaled to unit variance and signed so its largest entry is positive (deterministic).
  * Axes without variance (an encoder whose embedding has fewer degrees of freedom) are left out.
@@ -115,17 +187,17 @@ export function fitSamPca(rows: Float32Array, k = DEFAULT_SAM_COMPONENTS): { mea
     }
   }
   for (let i = 0; i < D; i++) for (let j = i; j < D; j++) cov[j * D + i] = cov[i * D + j] = cov[i * D + j]! / (m - 1);
-  const { values, vectors } = jacobiEigen(cov, D);
-  const order = Array.from(values.keys()).sort((a, b) => values[b]! - values[a]! || a - b);
-  const top = values[order[0]!]!;
+  const { values, vectors } = topEigen(cov, D, Math.min(D, 2 * k + 8));
+  const top = values[0]!;
   const components: number[] = [];
-  for (const j of order.slice(0, k)) {
+  for (let j = 0; j < Math.min(k, values.length); j++) {
     const lambda = values[j]!;
     if (!(lambda > 1e-9 * top && lambda > 1e-20)) break;
+    const vec = vectors.subarray(j * D, (j + 1) * D);
     let big = 0;
-    for (let d = 0; d < D; d++) if (Math.abs(vectors[d * D + j]!) > Math.abs(vectors[big * D + j]!)) big = d;
-    const s = Math.sign(vectors[big * D + j]!) / Math.sqrt(lambda);
-    for (let d = 0; d < D; d++) components.push(vectors[d * D + j]! * s);
+    for (let d = 0; d < D; d++) if (Math.abs(vec[d]!) > Math.abs(vec[big]!)) big = d;
+    const s = Math.sign(vec[big]!) / Math.sqrt(lambda);
+    for (let d = 0; d < D; d++) components.push(vec[d]! * s);
   }
   if (components.length === 0) throw new RangeError('the SAM embeddings of the training images do not vary: nothing to learn from them');
   return { mean: Array.from(mean), components };

@@ -50,7 +50,7 @@ export async function fitSamRecipe(sam: SamPrompting | undefined, store: Project
   for (const imageId of imageIds) {
     if (signal?.aborted) throw new ServiceError('cancelled', 'Cancelled.');
     const e = await embeddingOf(sam!, engine, id, store, imageId, signal);
-    parts.push(embeddingRows(e.data, e.extent, Math.ceil(16384 / imageIds.length)));
+    parts.push(embeddingRows(e.data, e.extent, Math.ceil(8192 / imageIds.length)));
   }
   const rows = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
