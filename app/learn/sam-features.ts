@@ -265,20 +265,25 @@ export function samFeatureMaps(embedding: Float32Array, extent: EmbeddingExtent,
   const ay = axis(height, ny, extent.cellsY);
   const n = width * height;
   const out = new Float32Array(K * n);
+  // Separable: each cell row interpolated along x to the image's width, then rows blended along y.
+  const rows = new Float32Array(ny * width);
   for (let k = 0; k < K; k++) {
     const p = proj.subarray(k * nx * ny, (k + 1) * nx * ny);
+    for (let r = 0; r < ny; r++) {
+      for (let x = 0; x < width; x++) {
+        const a = p[r * nx + ax.i0[x]!]!;
+        rows[r * width + x] = a + (p[r * nx + ax.i1[x]!]! - a) * ax.f[x]!;
+      }
+    }
     const o = out.subarray(k * n, (k + 1) * n);
     for (let y = 0; y < height; y++) {
-      const r0 = ay.i0[y]! * nx;
-      const r1 = ay.i1[y]! * nx;
+      const r0 = ay.i0[y]! * width;
+      const r1 = ay.i1[y]! * width;
       const fy = ay.f[y]!;
+      const row = y * width;
       for (let x = 0; x < width; x++) {
-        const a = ax.i0[x]!;
-        const b = ax.i1[x]!;
-        const fx = ax.f[x]!;
-        const top = p[r0 + a]! + (p[r0 + b]! - p[r0 + a]!) * fx;
-        const bot = p[r1 + a]! + (p[r1 + b]! - p[r1 + a]!) * fx;
-        o[y * width + x] = top + (bot - top) * fy;
+        const t = rows[r0 + x]!;
+        o[row + x] = t + (rows[r1 + x]! - t) * fy;
       }
     }
   }
