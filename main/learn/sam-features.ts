@@ -10,10 +10,9 @@ import type { SamEngine } from '../sam/engine';
 
 const cache = new Map<string, Float32Array>();
 
-/** The part of the embedding grid the image covers: SAM pads the resized image unless the encoder stretches it to a square. */
+/** The part of the embedding grid the image covers: SAM pads the resized image (letterbox); SAM 2 and EfficientSAM stretch it to the square. */
 function extentOf(engine: SamEngine, geometry: { resizedWidth: number; resizedHeight: number }): EmbeddingExtent {
-  const c = engine.info.encoder.convention;
-  if (c === 'nchw-normalized-square' || c === 'nchw-unit') return { cellsX: SAM_EMBED_GRID, cellsY: SAM_EMBED_GRID };
+  if (engine.info.layout === 'stretch') return { cellsX: SAM_EMBED_GRID, cellsY: SAM_EMBED_GRID };
   const cell = 1024 / SAM_EMBED_GRID;
   return { cellsX: geometry.resizedWidth / cell, cellsY: geometry.resizedHeight / cell };
 }
