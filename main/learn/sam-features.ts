@@ -64,12 +64,20 @@ export async function fitSamRecipe(sam: SamPrompting | undefined, store: Project
   }
 }
 
+/** A short fingerprint of a recipe's numbers (FNV-1a over their float32 bytes), for the cache key. */
+function recipeHash(r: SamFeatureRecipe): string {
+  const bytes = new Uint8Array(Float32Array.from([...r.mean, ...r.components]).buffer);
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193);
+  return `${r.components.length}:${(h >>> 0).toString(16)}`;
+}
+
 /** The SAM feature maps of an image for a classifier's recipe (shared with the cache: copy before transferring). */
 export async function samExtra(sam: SamPrompting | undefined, store: ProjectStore, imageId: number, recipe: SamFeatureRecipe, signal?: AbortSignal): Promise<Float32Array> {
   const bad = checkSamRecipe(recipe);
   if (bad) throw new ServiceError('invalid-argument', `The classifier's SAM-embedding recipe is damaged (${bad}). Train the classifier again.`);
   const im = store.getImage(imageId);
-  const key = `${store.dir}|${im.id}|${im.hash}/${im.page}|${recipe.model}|${recipe.mean[0]}|${recipe.components.length}|${recipe.components[0]}`;
+  const key = `${store.dir}|${im.id}|${im.hash}/${im.page}|${recipe.model}|${recipeHash(recipe)}`;
   const hit = cache.get(key);
   if (hit) return hit;
   const { engine, modelId } = await engineOf(sam, recipe.model, 'predict');
