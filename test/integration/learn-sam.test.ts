@@ -13,6 +13,9 @@ import { GrainLabService } from '../../main/service';
 import { ProjectStore } from '../../main/store/project-store';
 import { runCli } from '../../main/cli/index';
 import type { ProgressEvent } from '../../app/contract/jobs';
+import { SamEngine } from '../../main/sam/engine';
+import { samFeatureMaps } from '../../app/learn/sam-features';
+import { decodeClassifierFile } from '../../main/learn/classifier-file';
 import { attrInts, encodeModel, FLOAT, GraphBuilder, pooledFeatures, tinyDecoder, tinyManifestFile, tinyManifestModel, valueInfo } from '../../scripts/build-tiny-sam';
 
 const W = 128;
@@ -143,6 +146,8 @@ test('SAM-embedding features see what the grey filter bank cannot; the recipe tr
   const file = JSON.parse(readFileSync(join(out, 'sam.json'), 'utf8')) as { info: { sam: unknown }; extraFeatures: number };
   assert.deepEqual(file.info.sam, status.sam);
   assert.equal(file.extraFeatures, k);
+  await a.svc.call('learn.export', { path: join(out, 'sam.onnx') });
+  assert.deepEqual(decodeClassifierFile(readFileSync(join(out, 'sam.onnx')), 'onnx', 'sam.onnx').info.sam, status.sam);
   await a.svc.dispose();
 
   // The CLI trains with --sam-features --model and writes a file another project predicts with.
@@ -159,4 +164,31 @@ test('SAM-embedding features see what the grey filter bank cannot; the recipe tr
   assert.equal(err.state, 'failed');
   assert.match(err.error?.message ?? '', /SAM-embedding features of the SAM model "tiny-orient", which is not installed here/);
   assert.match(err.error?.message ?? '', /grainlab models fetch tiny-orient/);
+});
+
+test('the SAM feature maps of an image are the same from two separate encoder runs, at the image size', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gl-sam-maps-'));
+  installModel(dir);
+  const paths = { encoder: join(dir, 'models/tiny-orient.encoder.onnx'), decoder: join(dir, 'models/tiny-orient.decoder.onnx') };
+  // A 160 x 96 image: SAM pads it below, so 64 x 38.4 cells are the image's.
+  const w = 160;
+  const h = 96;
+  const data = new Uint8Array(w * h);
+  for (let i = 0; i < data.length; i++) data[i] = (i % w) < 80 ? ((i % w) % 2 ? 176 : 80) : (Math.floor(i / w) % 2 ? 176 : 80);
+  const recipe = { mean: new Array<number>(256).fill(0), components: Array.from({ length: 2 * 256 }, (_, i) => (i === 0 || i === 256 + 1 ? 1 : 0)) };
+  const maps: Float32Array[] = [];
+  for (let run = 0; run < 2; run++) {
+    const engine = await SamEngine.load(paths, { threads: 1, workerEmbeddings: 1 });
+    try {
+      const emb = await engine.embed('img', { width: w, height: h, channels: 1, bitDepth: 8, data: data.slice() });
+      maps.push(samFeatureMaps(emb.data, { cellsX: emb.geometry.resizedWidth / 16, cellsY: emb.geometry.resizedHeight / 16 }, recipe, w, h));
+    } finally {
+      await engine.dispose();
+    }
+  }
+  assert.equal(maps[0]!.length, 2 * w * h);
+  assert.deepEqual(maps[1], maps[0]);
+  // Channel 0 is the energy of horizontal differences: high over the vertical stripes (left half), ~0 on the right.
+  const at = (x: number, y: number) => maps[0]![y * w + x]!;
+  assert.ok(at(30, 48) > 10 * Math.max(1e-6, Math.abs(at(130, 48))), `${at(30, 48)} vs ${at(130, 48)}`);
 });
