@@ -17,8 +17,8 @@ function extentOf(engine: SamEngine, geometry: { resizedWidth: number; resizedHe
   return { cellsX: geometry.resizedWidth / cell, cellsY: geometry.resizedHeight / cell };
 }
 
-/** The engine of a model; a model that is not installed here is an error that names it and what to do. */
-async function engineOf(sam: SamPrompting | undefined, modelId: string | undefined, why: 'train' | 'predict'): Promise<{ engine: SamEngine; modelId: string }> {
+/** The installed model SAM-embedding features use (the given one, else the active one); otherwise an error that names it and what to do. */
+export function requireSamModel(sam: SamPrompting | undefined, modelId: string | undefined, why: 'train' | 'predict'): string {
   if (!sam) throw new ServiceError('unsupported', 'SAM-embedding features need the SAM engine, which this service does not have.');
   let id: string;
   try {
@@ -34,7 +34,12 @@ async function engineOf(sam: SamPrompting | undefined, modelId: string | undefin
         : `Training with SAM embeddings needs ${what} installed (${e.message}) Install one, or train without SAM embeddings.`,
     );
   }
-  return sam.engineFor(id);
+  return id;
+}
+
+async function engineOf(sam: SamPrompting | undefined, modelId: string | undefined, why: 'train' | 'predict'): Promise<{ engine: SamEngine; modelId: string }> {
+  const id = requireSamModel(sam, modelId, why);
+  return sam!.engineFor(id);
 }
 
 async function embeddingOf(sam: SamPrompting, engine: SamEngine, modelId: string, store: ProjectStore, imageId: number, signal?: AbortSignal) {

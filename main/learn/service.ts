@@ -14,7 +14,7 @@ import { isTrainingLabel } from '../../app/provenance';
 import { normalizedGrey, type FeatureSpec, DEFAULT_FEATURES } from '../../app/learn/features';
 import { colourPlanes, DEFAULT_COLOUR_SIGMAS, isColour } from '../../app/learn/colour-features';
 import { channelExtra, imageElements } from './channel-inputs';
-import { fitSamRecipe, samExtra } from './sam-features';
+import { fitSamRecipe, requireSamModel, samExtra } from './sam-features';
 import { concatExtra } from '../../app/learn/sam-features';
 import type { SamPrompting } from '../sam/prompting';
 import { predictForest } from '../../app/learn/forest';
@@ -232,6 +232,7 @@ export class LearnService {
     if (classes.length < 2) {
       throw new ServiceError('invalid-argument', `Training needs labels of at least two classes; this project has ${classes.length === 1 ? `only '${classes[0]!.name}'` : 'none'}. Paint scribbles of two or more classes (or give segments classes) first.`);
     }
+    if (a.sam) requireSamModel(this.sam, a.samModel, 'train');
     return this.ctx.jobs.start('Training the pixel classifier', 100, async (job) => {
       await Promise.resolve();
       const index = new Map(classes.map((c, k) => [c.classId, k + 1]));

@@ -164,6 +164,11 @@ test('SAM-embedding features see what the grey filter bank cannot; the recipe tr
   assert.equal(err.state, 'failed');
   assert.match(err.error?.message ?? '', /SAM-embedding features of the SAM model "tiny-orient", which is not installed here/);
   assert.match(err.error?.message ?? '', /grainlab models fetch tiny-orient/);
+  // Training with SAM embeddings there is refused before any work starts.
+  await c.svc.call('learn.scribbles.add', { imageId: c.imageId, classId: c.discs, radius: 2, points: [30, 36, 42, 36] });
+  await c.svc.call('learn.scribbles.add', { imageId: c.imageId, classId: c.matrix, radius: 2, points: [4, 4, 12, 4] });
+  await assert.rejects(c.svc.call('learn.train', { sam: true }), /Training with SAM embeddings needs a SAM model installed \(No SAM model installed/);
+  await assert.rejects(c.svc.call('learn.train', { sam: true, samModel: 'tiny-orient' }), /needs the SAM model "tiny-orient" installed/);
 });
 
 test('the SAM feature maps of an image are the same from two separate encoder runs, at the image size', async () => {
