@@ -101,7 +101,7 @@ export class GrainLabService {
       ...classHandlers(ctx, cluster),
       ...versionHandlers(ctx),
       ...batchHandlers(ctx),
-      ...learnHandlers(ctx),
+      ...learnHandlers(ctx, sam),
       ...browseHandlers(this.browser),
       ...measureHandlers(ctx),
       // The pixel classifier predicts slices through its own handler (one LearnService per service).

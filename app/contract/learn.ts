@@ -6,6 +6,7 @@ import { method, none, id, path } from './define';
 import { KeepSchema } from './versions';
 import type { JobStarted } from '../contract';
 import { FEATURE_KINDS, DEFAULT_SIGMAS } from '../learn/features';
+import type { SamFeatureRecipe } from '../learn/sam-features';
 
 const LearnFeaturesSchema = z.object({
   sigmas: z.array(z.number().min(0.3).max(64)).min(1).max(12).default([...DEFAULT_SIGMAS]),
@@ -51,6 +52,8 @@ export interface LearnClassifierInfo {
   trainingSeconds: number;
   /** Elements whose maps are features (learn.train with channels); absent: the image alone. */
   channels?: string[];
+  /** SAM-embedding features (learn.train with sam): the model and the PCA that maps its embedding to feature maps; absent: none. */
+  sam?: SamFeatureRecipe;
 }
 
 export interface RegionPrediction {
@@ -101,6 +104,10 @@ export const learnMethods = {
       segments: z.boolean().default(true),
       /** Use the images' elemental maps as features too (every labelled image needs maps of the same elements). */
       channels: z.boolean().default(false),
+      /** Add feature maps from a SAM model's image embedding (PCA-reduced, upsampled); needs a SAM model installed. */
+      sam: z.boolean().default(false),
+      /** The SAM model for those features (default: the active one). */
+      samModel: z.string().min(1).max(200).optional(),
     }),
   ),
   /** The stored classifier, or null before the first training. */

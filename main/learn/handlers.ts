@@ -4,6 +4,7 @@ import type { learnMethods } from '../../app/contract/learn';
 import { ServiceError } from '../../app/errors';
 import type { Handlers, ServiceContext } from '../handlers/context';
 import { LearnService } from './service';
+import type { SamPrompting } from '../sam/prompting';
 import { addStroke, loadClassifier, scribbleState, undoStroke } from './store';
 import { registerEngineProvider } from '../eval/engines';
 import { encodeFeatureSet, FEATURES_SETTING, validateFeatureSet } from '../../app/learn/feature-set';
@@ -11,8 +12,8 @@ import { featureSetInfo, projectFeatures } from './feature-cache';
 
 export type LearnMethods = keyof typeof learnMethods;
 
-export function learnHandlers(ctx: ServiceContext): Handlers<LearnMethods> {
-  const svc = new LearnService(ctx);
+export function learnHandlers(ctx: ServiceContext, sam?: SamPrompting): Handlers<LearnMethods> {
+  const svc = new LearnService(ctx, sam);
   // The trained classifier is one of the engines `grainlab eval --project` scores (and can be the
   // project's default in that table), once a project has one.
   registerEngineProvider({

@@ -15,6 +15,9 @@ import { normalizedGrey, featureCount, type FeatureSpec } from '../../app/learn/
 import { FeatureCache, featureCacheDir, featureCacheLimit, imageKey, projectFeatures, recipeKey } from './feature-cache';
 import { colourPlanes, DEFAULT_COLOUR_SIGMAS, isColour } from '../../app/learn/colour-features';
 import { channelExtra, imageElements } from './channel-inputs';
+import { fitSamRecipe, requireSamModel, samExtra } from './sam-features';
+import { concatExtra } from '../../app/learn/sam-features';
+import type { SamPrompting } from '../sam/prompting';
 import { predictForest } from '../../app/learn/forest';
 import { argmaxClasses, fractionWeights, margins, regionFeatures, stretchGrey, type Classifier, type TrainImage } from '../../app/learn/pipeline';
 import { grainSegments, phaseSegments } from '../../app/learn/segments';
@@ -113,7 +116,11 @@ export class LearnService {
   /** The decoded classifier of the open project, by version (live feedback asks many times a second). */
   private clfCache: StoredClassifier | null = null;
 
-  constructor(private readonly ctx: ServiceContext) {
+  constructor(
+    private readonly ctx: ServiceContext,
+    /** The SAM engine, for classifiers with SAM-embedding features. */
+    private readonly sam?: SamPrompting,
+  ) {
     ctx.onProjectClose(async () => {
       this.greyCache.clear();
       this.clfCache = null;
@@ -228,6 +235,7 @@ export class LearnService {
     if (classes.length < 2) {
       throw new ServiceError('invalid-argument', `Training needs labels of at least two classes; this project has ${classes.length === 1 ? `only '${classes[0]!.name}'` : 'none'}. Paint scribbles of two or more classes (or give segments classes) first.`);
     }
+    if (a.sam) requireSamModel(this.sam, a.samModel, 'train');
     return this.ctx.jobs.start('Training the pixel classifier', 100, async (job) => {
       await Promise.resolve();
       const index = new Map(classes.map((c, k) => [c.classId, k + 1]));
@@ -236,12 +244,15 @@ export class LearnService {
       // With channels: the elements every labelled image has maps of, in name order.
       const elements = a.channels ? ids.map((id) => imageElements(store, id)).reduce((x, y) => x.filter((e) => y.includes(e))) : null;
       if (elements && elements.length === 0) throw new ServiceError('invalid-argument', 'Training with channels needs elemental maps of the same element on every labelled image; add maps (grainlab channels add) or train without channels.');
+      // With SAM embeddings: a PCA of the training images' embeddings, applied to every image (after the channels' maps).
+      if (a.sam) job.progress(1, 'SAM image embeddings');
+      const sam = a.sam ? await fitSamRecipe(this.sam, store, ids, a.samModel, job.signal) : null;
       for (const id of ids) {
         if (job.signal.aborted) throw new ServiceError('cancelled', 'Cancelled.');
         const l = await this.imageLabels(store, id, a.segments);
         const g = await this.grey(store, id);
         const labels = Uint8Array.from(l.classIds, (c) => index.get(c) ?? 0);
-        images.push({ grey: g.grey, width: g.w, height: g.h, labels, ...(g.colour ? { colour: g.colour } : {}), ...(elements ? { extra: await channelExtra(store, id, elements) } : {}) });
+        images.push({ grey: g.grey, width: g.w, height: g.h, labels, ...(g.colour ? { colour: g.colour } : {}), ...withExtra(concatExtra(elements ? await channelExtra(store, id, elements) : undefined, sam ? await samExtra(this.sam, store, id, sam, job.signal) : undefined)) });
       }
       // Colour images (colour-etched, polarised): grains that differ by hue get colour features too.
       const colourSigmas = images.some((im) => im.colour) ? { colourSigmas: [...DEFAULT_COLOUR_SIGMAS] } : {};
@@ -260,6 +271,7 @@ export class LearnService {
         labels: summary,
         trainingSeconds: (performance.now() - t0) / 1000,
         ...(elements ? { channels: elements } : {}),
+        ...(sam ? { sam } : {}),
       };
       saveClassifier(store, { classifier: r.classifier, info });
     });
@@ -332,7 +344,10 @@ export class LearnService {
 
   /** The extra feature maps a classifier trained with channels needs for an image (a copy for the worker). */
   private async extraFor(store: ProjectStore, imageId: number, info: LearnClassifierInfo): Promise<{ extra?: Float32Array }> {
-    return info.channels?.length ? { extra: (await channelExtra(store, imageId, info.channels)).slice() } : {};
+    const channels = info.channels?.length ? await channelExtra(store, imageId, info.channels) : undefined;
+    const sam = info.sam ? await samExtra(this.sam, store, imageId, info.sam) : undefined;
+    const extra = concatExtra(channels, sam);
+    return extra ? { extra: extra === channels || extra === sam ? extra.slice() : extra } : {};
   }
 
   /** The feature cache for the worker: the project's folder, the bound and the images' keys. */
@@ -434,6 +449,11 @@ async function readClassifierFile(path: string): Promise<StoredClassifier> {
     throw new ServiceError('not-found', `Cannot read the classifier file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Export one with 'grainlab train --out <file>'.`, file);
   }
   return decodeClassifierFile(bytes, formatOf(file), file);
+}
+
+/** `{ extra }` when there are extra maps. */
+function withExtra(extra: Float32Array | undefined): { extra?: Float32Array } {
+  return extra ? { extra } : {};
 }
 
 /** Mean probability of each segment's own class. */

@@ -11,6 +11,7 @@ import type { Questions } from '../components/dialogs/useQuestions';
 import type { ViewerHandle } from '../components/Viewer';
 import type { Observable } from '../editor/observable';
 import { predictionRgba, scribbleShape, visibleRect } from '../tools/train/layer';
+import { samFeatureModel } from '../components/learn/sam-option';
 import type { TrainTool } from '../tools/train/train';
 import type { Intent } from '../tools/types';
 import type { Toasts } from './toasts';
@@ -47,6 +48,9 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
   const [trainJob, setTrainJob] = useState<string | null>(null);
   /** Live predictions received so far (the panel shows it, so a refresh can be seen). */
   const [received, setReceived] = useState(0);
+  /** The installed SAM model whose embedding training may add as features (null: none), and whether to (off by default). */
+  const [samModel, setSamModel] = useState<string | null>(null);
+  const [samFeatures, setSamFeatures] = useState(false);
   const version = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const latest = useRef({ imageId, live, status, classes });
@@ -56,6 +60,8 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     const [l, s] = await Promise.all([client.call('learn.labels', {}), client.call('learn.status', {})]);
     setLabels(l);
     setStatus(s);
+    const sam = await client.call('sam.status', {}).catch(() => null);
+    setSamModel(samFeatureModel(sam));
   }, [client]);
   useEffect(() => void refreshSummary().catch(onError), [refreshSummary, onError]);
 
@@ -176,12 +182,12 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
 
   const train = useCallback(async () => {
     try {
-      const { jobId } = await client.call('learn.train', {});
+      const { jobId } = await client.call('learn.train', samFeatures && samModel ? { sam: true } : {});
       setTrainJob(jobId);
     } catch (e) {
       onError(e);
     }
-  }, [client, onError]);
+  }, [client, onError, samFeatures, samModel]);
 
   const nextUncertain = useCallback(async () => {
     const id = latest.current.imageId;
@@ -237,7 +243,7 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     [client, toast, onError],
   );
 
-  return { features, saveFeatures, scribbles, labels, status, live, setLive, view, setView, prediction, received, training: trainJob !== null, onIntent, train, nextUncertain, apply, predictVisible, exportPath, exportClassifier };
+  return { features, saveFeatures, scribbles, labels, status, live, setLive, view, setView, prediction, received, training: trainJob !== null, onIntent, train, nextUncertain, apply, predictVisible, exportPath, exportClassifier, samModel, samFeatures, setSamFeatures };
 }
 
 export type Learn = ReturnType<typeof useLearn>;

@@ -31,10 +31,12 @@ export function registerLearnCommands(program: Command): void {
     .option('--no-auto-context', 'one stage only (faster, usually less accurate)')
     .option('--scribbles-only', 'learn from scribbles only, not from segments\' classes')
     .option('--channels', 'use the images\' elemental maps (grainlab channels) as features too')
+    .option('--sam-features', 'add feature maps from a SAM model\'s image embedding (PCA-reduced to 8, upsampled); needs a SAM model installed')
+    .option('--model <id>', 'with --sam-features: the SAM model (default: the active model)')
     .option('--out <file>', 'also write the classifier to a file for batch use (grainlab predict --classifier): .onnx (ONNX TreeEnsembleClassifier models, for any ONNX runtime), .json, or .glclf (GrainLab binary)')
     .option('--export <file>', 'the same as --out')
     .option('--quiet', 'no progress output')
-    .action(async (dir: string, o: { sigmas?: string; kinds?: string; features?: string; preset?: string; saveFeatures?: boolean; autoContext: boolean; scribblesOnly?: boolean; channels?: boolean; out?: string; export?: string; quiet?: boolean }) => {
+    .action(async (dir: string, o: { sigmas?: string; kinds?: string; features?: string; preset?: string; saveFeatures?: boolean; autoContext: boolean; scribblesOnly?: boolean; channels?: boolean; samFeatures?: boolean; model?: string; out?: string; export?: string; quiet?: boolean }) => {
       const kindFlag = o.kinds ?? o.features;
       let preset: FeatureSpec | null = null;
       if (o.preset !== undefined) {
@@ -51,6 +53,7 @@ export function registerLearnCommands(program: Command): void {
         }
       };
       if (o.sigmas !== undefined || kindFlag !== undefined) check(o.sigmas ?? '1', kindFlag ?? 'gauss');
+      if (o.model && !o.samFeatures) throw new ServiceError('invalid-argument', '--model names the SAM model of --sam-features; add --sam-features (or leave --model out).');
       await withProject(dir, async (svc) => {
         let features: FeatureSpec | undefined;
         if (preset || o.sigmas !== undefined || kindFlag !== undefined) {
@@ -58,10 +61,11 @@ export function registerLearnCommands(program: Command): void {
           features = check(o.sigmas ?? base.sigmas.join(','), kindFlag ?? base.kinds.join(','));
         }
         if (features && o.saveFeatures) await svc.call('learn.setFeatures', features);
-        const { jobId } = await svc.call('learn.train', { ...(features ? { features } : {}), autoContext: o.autoContext, segments: !o.scribblesOnly, channels: !!o.channels });
+        const sam = o.samFeatures ? { sam: true, ...(o.model ? { samModel: o.model } : {}) } : {};
+        const { jobId } = await svc.call('learn.train', { ...(features ? { features } : {}), autoContext: o.autoContext, segments: !o.scribblesOnly, channels: !!o.channels, ...sam });
         await runJob(svc, jobId, !!o.quiet);
         const info = (await svc.call('learn.status', {}))!;
-        console.log(`classifier v${info.version}: ${info.classes.map((c) => c.name).join(', ')}; ${info.labels.total.toLocaleString('en')} labelled pixels on ${info.labels.images} images; ${info.autoContext ? 'two stages (auto-context)' : 'one stage'}${info.channels ? `; maps of ${info.channels.join(', ')}` : ''}; ${info.trainingSeconds.toFixed(1)} s`);
+        console.log(`classifier v${info.version}: ${info.classes.map((c) => c.name).join(', ')}; ${info.labels.total.toLocaleString('en')} labelled pixels on ${info.labels.images} images; ${info.autoContext ? 'two stages (auto-context)' : 'one stage'}${info.channels ? `; maps of ${info.channels.join(', ')}` : ''}${info.sam ? `; ${info.sam.components.length / 256} SAM-embedding maps of ${info.sam.model}` : ''}; ${info.trainingSeconds.toFixed(1)} s`);
         console.log(`  features: ${describeFeatureSet({ sigmas: info.features.sigmas, kinds: info.features.kinds as FeatureKind[] })}`);
         for (const c of info.labels.byClass) console.log(`  ${c.name}: ${c.scribble} scribbled, ${c.segment} from segments, ${c.cluster} from clusters`);
         const out = o.out ?? o.export;

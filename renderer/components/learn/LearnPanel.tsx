@@ -79,7 +79,7 @@ export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, 
         <p className="muted small-text">No training labels yet: paint at least two classes with the Train tool.</p>
       )}
       <p className="small-text" data-testid="learn-status">
-        {status ? `Classifier v${status.version}: ${status.classes.map((c) => c.name).join(', ')} · trained ${new Date(status.trainedAt).toLocaleTimeString()} in ${status.trainingSeconds.toFixed(1)} s` : <span className="muted">Not trained yet.</span>}
+        {status ? `Classifier v${status.version}: ${status.classes.map((c) => c.name).join(', ')} · trained ${new Date(status.trainedAt).toLocaleTimeString()} in ${status.trainingSeconds.toFixed(1)} s${status.sam ? ` · SAM embeddings of ${status.sam.model}` : ''}` : <span className="muted">Not trained yet.</span>}
       </p>
       {status && (
         <p className="small-text muted" data-testid="learn-status-features" data-sigmas={status.features.sigmas.join(',')} data-kinds={status.features.kinds.join(',')}>
@@ -98,6 +98,11 @@ export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, 
           <input type="checkbox" checked={learn.view === 'uncertainty'} onChange={(e) => learn.setView(e.target.checked ? 'uncertainty' : 'classes')} data-testid="learn-uncertainty" /> Uncertainty
         </label>
       </div>
+      {learn.samModel && (
+        <label className="inline small-text" title={`Training adds feature maps from the image embedding of the SAM model ${learn.samModel} (encoding takes seconds per image on a CPU; prediction then needs that model installed)`}>
+          <input type="checkbox" checked={learn.samFeatures} onChange={(e) => learn.setSamFeatures(e.target.checked)} data-testid="learn-sam-features" /> SAM embeddings
+        </label>
+      )}
       {fractions && prediction && (
         <p className="small-text" data-testid="learn-prediction" data-fractions={JSON.stringify(Object.fromEntries(fractions))} data-count={learn.received}>
           Visible: {[...fractions].map(([id, f]) => `${nameOf(id)} ${(f * 100).toFixed(0)} %`).join(' · ')} · mean margin {(prediction.meanMargin * 100).toFixed(0)} %
