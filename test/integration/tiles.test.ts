@@ -90,3 +90,32 @@ test('view tile geometry matches the renderer pyramid (512 px tiles, level L sam
   assert.equal(viewTileRect(0, 16, 0, 8192, 8192).bw, 0);
 });
 
+
+test('a mosaic over the decode limit imports for tiled viewing: thumbnail and tiles from libvips, whole pixels refused clearly', { timeout: 120_000 }, async () => {
+  const svc = newService();
+  try {
+    await svc.call('project.create', { path: join(tempDir(), 'p') });
+    // 20000 x 14000 (280 MP, over 16384^2 = 268 MP): left half 30, right half 220, a deflate TIFF.
+    const W = 20000;
+    const H = 14000;
+    const tif = await sharp({ create: { width: W / 2, height: H, channels: 3, background: { r: 30, g: 30, b: 30 } }, limitInputPixels: false })
+      .extend({ right: W / 2, background: { r: 220, g: 220, b: 220 } })
+      .toColourspace('b-w')
+      .tiff({ compression: 'deflate' })
+      .toBuffer();
+    const r = await svc.call('images.importFiles', { files: [{ name: 'mosaic.tif', bytes: new Uint8Array(tif) }] });
+    assert.deepEqual(r.failed, []);
+    const im = r.imported[0]!;
+    assert.deepEqual([im.width, im.height, im.channels], [W, H, 1]);
+    assert.ok((await svc.call('images.thumbnail', { id: im.id })).png.length > 0);
+    await assert.rejects(svc.call('images.pixels', { id: im.id }), /over GrainLab's limit/);
+    const t = await svc.call('tiles.image', { imageId: im.id, level: 0, tx: 0, ty: 0 });
+    assert.equal(t.data[0], 30);
+    const right = await svc.call('tiles.image', { imageId: im.id, level: 0, tx: 38, ty: 27 });
+    const rr = tileRect({ level: 0, tx: 38, ty: 27 }, W, H);
+    assert.deepEqual([right.width, right.height], [rr.bw, rr.bh]);
+    assert.equal(right.data[right.data.length - 1], 220);
+  } finally {
+    await svc.dispose();
+  }
+});
