@@ -13,7 +13,7 @@ const point = z.tuple([z.number().finite(), z.number().finite()]);
 const segId = z.number().int().positive();
 
 /** The edits a large image takes (the same shapes as app/edit's brush, delete and merge). */
-export const largeEditOp = z.discriminatedUnion('kind', [
+const largeEditOp = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('brush'),
     mode: z.enum(['paint', 'erase']),
