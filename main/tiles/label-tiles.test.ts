@@ -67,4 +67,17 @@ test('a store seeded from a whole label map reads the same labels', () => {
   const v = s.sample(0, 0, 4, 512, 256)!;
   assert.equal(v[230 * 512 + 400], 7);
   assert.equal(v[0], 3);
+  // Coarse views (read from each tile's subsample) equal pixel-by-pixel reads, before and after an edit.
+  const check = () => {
+    for (const step of [8, 16, 32]) {
+      const bw = Math.ceil(w / step);
+      const bh = Math.ceil(h / step);
+      const c = s.sample(0, 0, step, bw, bh)!;
+      for (let j = 0; j < bh; j++) for (let i = 0; i < bw; i++) assert.equal(c[j * bw + i], s.labelAt(i * step, j * step), `step ${step} at ${i},${j}`);
+    }
+  };
+  check();
+  s.apply([{ kind: 'brush', mode: 'paint', points: [[1000, 500], [1100, 520]], radius: 30, target: 'new' }]);
+  assert.equal(s.sample(1024, 0, 8, 64, 128)![(504 / 8) * 64 + (1056 - 1024) / 8], 8, 'the stroke shows in the coarse view at once');
+  check();
 });

@@ -10,9 +10,17 @@ import type { LargeEditOp } from '../../app/contract/tiles';
 export const LABEL_TILE = 1024;
 const N = LABEL_TILE * LABEL_TILE;
 
+/** Coarse views read every MIP-th pixel of a tile from its subsample, not the whole tile. */
+const MIP = 8;
+const MIP_SIDE = LABEL_TILE / MIP;
+
 interface StoredTile {
   raw: Uint32Array | null;
+  /** The deflated tile; current unless `dirty`. */
   packed: Buffer | null;
+  /** Every MIP-th pixel (MIP_SIDE^2), made when a coarse view first needs it; null after a change. */
+  mip: Uint32Array | null;
+  dirty: boolean;
   used: number;
 }
 
@@ -40,6 +48,12 @@ export function viewTileRect(level: number, tx: number, ty: number, width: numbe
   const w = Math.min(span, width - x);
   const h = Math.min(span, height - y);
   return { x, y, step, bw: w > 0 ? Math.ceil(w / step) : 0, bh: h > 0 ? Math.ceil(h / step) : 0 };
+}
+
+function subsample(t: Uint32Array): Uint32Array {
+  const out = new Uint32Array(MIP_SIDE * MIP_SIDE);
+  for (let j = 0; j < MIP_SIDE; j++) for (let i = 0; i < MIP_SIDE; i++) out[j * MIP_SIDE + i] = t[j * MIP * LABEL_TILE + i * MIP]!;
+  return out;
 }
 
 function pack(t: Uint32Array): Buffer {
@@ -104,7 +118,7 @@ export class LabelTileStore {
             if (v > s.maxId) s.maxId = v;
           }
         }
-        if (t) s.tiles.set(ty * s.cols + tx, { raw: null, packed: pack(t), used: 0 });
+        if (t) s.tiles.set(ty * s.cols + tx, { raw: null, packed: pack(t), mip: subsample(t), dirty: false, used: 0 });
       }
     }
     return s;
@@ -142,7 +156,7 @@ export class LabelTileStore {
     let t = this.tiles.get(key);
     if (!t) {
       if (!create) return null;
-      t = { raw: new Uint32Array(N), packed: null, used: 0 };
+      t = { raw: new Uint32Array(N), packed: null, mip: null, dirty: true, used: 0 };
       this.tiles.set(key, t);
       this.hot++;
     } else if (!t.raw) {
@@ -160,7 +174,9 @@ export class LabelTileStore {
     for (const [, t] of hot) {
       if (this.hot <= this.hotLimit) break;
       if (t.used === this.clock) continue;
-      t.packed = pack(t.raw!);
+      // A tile only read keeps its packed copy: dropping the raw one costs nothing.
+      if (t.dirty || !t.packed) t.packed = pack(t.raw!);
+      t.dirty = false;
       t.raw = null;
       this.hot--;
     }
@@ -170,9 +186,21 @@ export class LabelTileStore {
   private touch(key: number): Uint32Array {
     if (this.recording && !this.recording.has(key)) {
       const t = this.tiles.get(key);
-      this.recording.set(key, t ? (t.raw ? pack(t.raw) : t.packed) : null);
+      this.recording.set(key, t ? (t.raw && (t.dirty || !t.packed) ? pack(t.raw) : t.packed) : null);
     }
-    return this.tile(key, true)!;
+    const raw = this.tile(key, true)!;
+    const t = this.tiles.get(key)!;
+    t.dirty = true;
+    t.mip = null;
+    return raw;
+  }
+
+  /** A tile's subsample (every MIP-th pixel), or null when the tile holds nothing. */
+  private mipOf(key: number): Uint32Array | null {
+    const t = this.tiles.get(key);
+    if (!t) return null;
+    if (!t.mip) t.mip = subsample(this.tile(key, false)!);
+    return t.mip;
   }
 
   labelAt(x: number, y: number): number {
@@ -199,6 +227,8 @@ export class LabelTileStore {
     }
     if (!any) return null;
     const out = new Uint32Array(bw * bh);
+    // Coarse levels sample pixels on the subsample grid (x0, y0 and step are multiples of MIP there).
+    const coarse = step >= MIP && step % MIP === 0 && x0 % MIP === 0 && y0 % MIP === 0;
     for (let j = 0; j < bh; j++) {
       const y = y0 + j * step;
       if (y >= this.height) break;
@@ -212,9 +242,9 @@ export class LabelTileStore {
         const k = ty * this.cols + Math.floor(x / LABEL_TILE);
         if (k !== key) {
           key = k;
-          t = this.tile(k, false);
+          t = coarse ? this.mipOf(k) : this.tile(k, false);
         }
-        if (t) out[j * bw + i] = t[ry + (x % LABEL_TILE)]!;
+        if (t) out[j * bw + i] = coarse ? t[((y % LABEL_TILE) / MIP) * MIP_SIDE + (x % LABEL_TILE) / MIP]! : t[ry + (x % LABEL_TILE)]!;
       }
     }
     return out;
@@ -251,6 +281,11 @@ export class LabelTileStore {
         const after = new Map<number, Buffer | null>();
         for (const key of before.keys()) after.set(key, this.packedOf(key));
         this.dropEmpty(before.keys());
+        // Coarse views of the changed tiles, made now while they are decompressed.
+        for (const key of before.keys()) {
+          const t = this.tiles.get(key);
+          if (t?.raw) t.mip = subsample(t.raw);
+        }
         this.undoStack.push({ before, after, box });
         if (this.undoStack.length > this.undoLimit) this.undoStack.shift();
         this.redoStack.length = 0;
@@ -279,14 +314,14 @@ export class LabelTileStore {
     const t = this.tiles.get(key);
     if (!t) return null;
     if (t.raw && t.raw.every((v) => v === 0)) return null;
-    return t.raw ? pack(t.raw) : t.packed;
+    return t.raw && (t.dirty || !t.packed) ? pack(t.raw) : t.packed;
   }
 
   private restore(content: Map<number, Buffer | null>): void {
     for (const [key, packed] of content) {
       const old = this.tiles.get(key);
       if (old?.raw) this.hot--;
-      if (packed) this.tiles.set(key, { raw: null, packed, used: 0 });
+      if (packed) this.tiles.set(key, { raw: null, packed, mip: null, dirty: false, used: 0 });
       else this.tiles.delete(key);
     }
   }

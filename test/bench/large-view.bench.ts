@@ -131,11 +131,25 @@ async function main(): Promise<void> {
       await page.goto(server.url);
       await page.getByTestId(`image-${im.id}`).waitFor();
       const heap0 = (await page.evaluate('performance.memory.usedJSHeapSize')) as number;
+      const trace: string[] = [];
+      const invoke = service.invoke.bind(service);
+      if (process.env.LARGE_VIEW_TRACE) {
+        service.invoke = (async (m: Parameters<typeof invoke>[0], a: unknown, c?: Parameters<typeof invoke>[2]) => {
+          const s0 = performance.now();
+          try {
+            return await invoke(m, a, c);
+          } finally {
+            trace.push(`${m} at ${(s0 - t0).toFixed(0)} took ${(performance.now() - s0).toFixed(0)} ms`);
+          }
+        }) as typeof service.invoke;
+      }
       t0 = performance.now();
       await page.getByTestId(`image-${im.id}`).click();
       const ready = `(() => { const v = window.__grainlab && window.__grainlab.viewer; return !!v && v.canvas.width === ${size} && v.canvas.fetches.done >= 2 && v.canvas.fetches.busy === 0; })()`;
       for (let k = 0; k < 1200 && !(await page.evaluate(ready)); k++) await page.waitForTimeout(25);
       const firstView = performance.now() - t0;
+      service.invoke = invoke;
+      if (trace.length) console.log(trace.join('\n'));
       const fetched = (await page.evaluate('window.__grainlab.viewer.canvas.fetches.done')) as number;
       const heap = (await page.evaluate('performance.memory.usedJSHeapSize')) as number;
       rows.push({ metric: `${tag}: Chromium, click to first view drawn from tiles`, value: firstView, unit: 'ms', note: `${fetched} tiles fetched over WebSocket (pyramid cached); page JS heap ${(heap0 / MiB).toFixed(0)} -> ${(heap / MiB).toFixed(0)} MiB` });
