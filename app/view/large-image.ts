@@ -2,7 +2,7 @@
 // (main/tiles/) instead of holding whole-image arrays. The one place the threshold is set.
 
 /** Images of this many pixels or more (8192 x 8192 = 64 MP) are viewed and edited through tiles. */
-export const LARGE_IMAGE_PIXELS = 8192 * 8192;
+const LARGE_IMAGE_PIXELS = 8192 * 8192;
 
 export function isLargeImage(width: number, height: number): boolean {
   return width * height >= LARGE_IMAGE_PIXELS;
