@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LABEL_TILE, LabelTileStore } from './label-tiles';
+import { applyEdit } from '../../app/edit';
 
 test('a 32768^2 label map allocates tiles only where painted, and keeps few decompressed', () => {
   const s = new LabelTileStore(32768, 32768, 4);
@@ -80,4 +81,24 @@ test('a store seeded from a whole label map reads the same labels', () => {
   s.apply([{ kind: 'brush', mode: 'paint', points: [[1000, 500], [1100, 520]], radius: 30, target: 'new' }]);
   assert.equal(s.sample(1024, 0, 8, 64, 128)![(504 / 8) * 64 + (1056 - 1024) / 8], 8, 'the stroke shows in the coarse view at once');
   check();
+});
+
+test('brush strokes across tile borders paint exactly the pixels app/edit paints on a whole map', () => {
+  const w = 2500;
+  const h = 1300;
+  const whole = { width: w, height: h, data: new Uint32Array(w * h) };
+  const s = new LabelTileStore(w, h, 3);
+  let seed = 5;
+  const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * n;
+  let nextId = 1;
+  for (let k = 0; k < 12; k++) {
+    const pts: [number, number][] = [[rnd(w), rnd(h)], [rnd(w), rnd(h)], [rnd(w), rnd(h)]];
+    const op = k % 4 === 3 ? ({ kind: 'brush', mode: 'erase', points: pts, radius: 3 + rnd(20) } as const) : ({ kind: 'brush', mode: 'paint', points: pts, radius: 0.7 + rnd(30), target: 'new', protect: k % 3 === 1 } as const);
+    nextId = applyEdit(whole, op, { nextId }).nextId;
+    s.apply([op]);
+  }
+  let diff = 0;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (s.labelAt(x, y) !== whole.data[y * w + x]) diff++;
+  assert.equal(diff, 0);
+  assert.equal(s.nextId, nextId);
 });

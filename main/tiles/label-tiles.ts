@@ -6,6 +6,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Box } from '../../app/types';
 import type { LargeEditOp } from '../../app/contract/tiles';
+import { strokeSpans } from '../../app/edit/spans';
 
 export const LABEL_TILE = 1024;
 const N = LABEL_TILE * LABEL_TILE;
@@ -374,55 +375,42 @@ export class LabelTileStore {
   }
 
   /**
-   * A brush stroke: every pixel whose centre is within `radius` of the polyline gets `value`;
-   * `onlyInto` limits it to pixels holding that id, `protect` to empty ones.
+   * A brush stroke: the pixels app/edit's brush paints (strokeSpans: centres within `radius` of
+   * the polyline) get `value`; `onlyInto` limits it to pixels holding that id, `protect` to empty ones.
    */
   private brush(points: readonly (readonly [number, number])[], radius: number, value: number, onlyInto: number | undefined, protect: boolean): Box | null {
-    let box: Box | null = null;
-    const r2 = radius * radius;
-    const segs = points.length === 1 ? [[points[0]!, points[0]!] as const] : points.slice(1).map((p, i) => [points[i]!, p] as const);
-    for (const [a, b] of segs) {
-      const bx0 = Math.max(0, Math.floor(Math.min(a[0], b[0]) - radius));
-      const by0 = Math.max(0, Math.floor(Math.min(a[1], b[1]) - radius));
-      const bx1 = Math.min(this.width - 1, Math.ceil(Math.max(a[0], b[0]) + radius));
-      const by1 = Math.min(this.height - 1, Math.ceil(Math.max(a[1], b[1]) + radius));
-      if (bx1 < bx0 || by1 < by0) continue;
-      const dx = b[0] - a[0];
-      const dy = b[1] - a[1];
-      const len2 = dx * dx + dy * dy;
-      let cx0 = Infinity, cy0 = Infinity, cx1 = -1, cy1 = -1;
-      for (let y = by0; y <= by1; y++) {
-        const py = y + 0.5;
-        const ty = Math.floor(y / LABEL_TILE);
-        let key = -1;
-        let t: Uint32Array | null = null;
-        for (let x = bx0; x <= bx1; x++) {
-          const px = x + 0.5;
-          const u = len2 > 0 ? Math.max(0, Math.min(1, ((px - a[0]) * dx + (py - a[1]) * dy) / len2)) : 0;
-          const ex = px - (a[0] + u * dx);
-          const ey = py - (a[1] + u * dy);
-          if (ex * ex + ey * ey > r2) continue;
-          const k = ty * this.cols + Math.floor(x / LABEL_TILE);
-          if (k !== key) {
-            key = k;
-            const stored = this.tiles.has(k);
-            // Erasing or painting only into a segment never needs a tile that holds nothing.
-            t = stored || (value !== 0 && onlyInto === undefined) ? this.touch(k) : null;
+    const spans = strokeSpans(points as [number, number][], radius, this.width, this.height);
+    let cx0 = Infinity, cy0 = Infinity, cx1 = -1, cy1 = -1;
+    for (let r = 0; r < spans.rows; r++) {
+      const y = spans.y0 + r;
+      const ty = Math.floor(y / LABEL_TILE);
+      const row = (y % LABEL_TILE) * LABEL_TILE;
+      for (let k = spans.offsets[r]!; k < spans.offsets[r + 1]!; k++) {
+        const xa = spans.xs[2 * k]!;
+        const xb = spans.xs[2 * k + 1]!;
+        for (let x = xa; x <= xb; ) {
+          const tx = Math.floor(x / LABEL_TILE);
+          const end = Math.min(xb, tx * LABEL_TILE + LABEL_TILE - 1);
+          const key = ty * this.cols + tx;
+          // Erasing or painting only into a segment never needs a tile that holds nothing.
+          const t = this.tiles.has(key) || (value !== 0 && onlyInto === undefined) ? this.touch(key) : null;
+          if (t) {
+            for (let xx = x; xx <= end; xx++) {
+              const i = row + (xx % LABEL_TILE);
+              const old = t[i]!;
+              if (old === value) continue;
+              if (onlyInto !== undefined ? old !== onlyInto : protect && old !== 0) continue;
+              t[i] = value;
+              if (xx < cx0) cx0 = xx;
+              if (xx > cx1) cx1 = xx;
+              if (y < cy0) cy0 = y;
+              if (y > cy1) cy1 = y;
+            }
           }
-          if (!t) continue;
-          const i = (y % LABEL_TILE) * LABEL_TILE + (x % LABEL_TILE);
-          const old = t[i]!;
-          if (old === value) continue;
-          if (onlyInto !== undefined ? old !== onlyInto : protect && old !== 0) continue;
-          t[i] = value;
-          if (x < cx0) cx0 = x;
-          if (x > cx1) cx1 = x;
-          if (y < cy0) cy0 = y;
-          if (y > cy1) cy1 = y;
+          x = end + 1;
         }
       }
-      if (cx1 >= 0) box = union(box, { x: cx0, y: cy0, width: cx1 - cx0 + 1, height: cy1 - cy0 + 1 });
     }
-    return box;
+    return cx1 >= 0 ? { x: cx0, y: cy0, width: cx1 - cx0 + 1, height: cy1 - cy0 + 1 } : null;
   }
 }
