@@ -71,7 +71,7 @@ export const tileMethods = {
   'tiles.labels': method<LabelTile>()(tile),
   /** The segment id under one pixel (0: none). */
   'tiles.labelAt': method<number>()(z.object({ imageId: id, x: z.number().int().min(0), y: z.number().int().min(0) })),
-  'tiles.edit': method<LargeEditResult>()(z.object({ imageId: id, ops: z.array(largeEditOp).min(1).max(100) })),
+  'tiles.edit': method<LargeEditResult>()(z.object({ imageId: id, ops: z.array(largeEditOp).min(1).max(64) })),
   'tiles.undo': method<LargeEditResult>()(z.object({ imageId: id })),
   'tiles.redo': method<LargeEditResult>()(z.object({ imageId: id })),
 };

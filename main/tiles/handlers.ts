@@ -1,11 +1,13 @@
 // Handlers of the tiles.* calls: image tiles from the cached pyramid, label tiles and edits from
-// a tiled label map per image. Label maps of large images live in main for the session: one that
-// had a segmentation is seeded from it; edits on it are kept until the project closes (they are
-// not written to the project's segmentation; see README "Known limits").
+// a tiled label map per image, seeded from the image's segmentation. An image within the decode
+// limit (app/limits MAX_PIXELS) also has each edit applied to its saved segmentation (the edit
+// store: logged, checkpointed, undone in step), so a person's strokes are kept; a mosaic beyond
+// it keeps its label tiles in main for the session only (README "Known limits").
 import { MAX_PIXELS } from '../../app/limits';
 import { ServiceError } from '../../app/errors';
 import type { ImageRecord } from '../../app/types';
-import type { LargeEditResult } from '../../app/contract/tiles';
+import type { LargeEditOp, LargeEditResult } from '../../app/contract/tiles';
+import type { EditOp } from '../../app/edit';
 import { resolveInside } from '../fs/contain';
 import type { Handlers, ServiceContext } from '../handlers/context';
 import { LabelTileStore, viewTileRect } from './label-tiles';
@@ -16,11 +18,14 @@ type TileMethodName = 'tiles.pyramid' | 'tiles.image' | 'tiles.labels' | 'tiles.
 export class TileService {
   private cache: { dir: string; pyramids: PyramidCache } | null = null;
   private readonly labels = new Map<number, Promise<LabelTileStore>>();
+  /** Images whose saved segmentation exists (made empty on the first edit when there was none). */
+  private readonly segmented = new Set<number>();
 
   constructor(private readonly ctx: ServiceContext) {
     ctx.onProjectClose(() => {
       this.cache = null;
       this.labels.clear();
+      this.segmented.clear();
     });
   }
 
@@ -53,6 +58,41 @@ export class TileService {
     return p;
   }
 
+  /** Whether the image's edits are saved in its segmentation (it is within the decode limit). */
+  private saved(imageId: number): boolean {
+    const im = this.ctx.project().getImage(imageId);
+    return im.width * im.height <= MAX_PIXELS;
+  }
+
+  /**
+   * Applies edits to the saved segmentation first (for an image within the decode limit), then
+   * to the label tiles with the ids it gave: 'new' becomes the segment the edit store created.
+   */
+  private async apply(imageId: number, s: LabelTileStore, ops: readonly LargeEditOp[]): Promise<{ box: LargeEditResult['box']; created: number | null }> {
+    if (!this.saved(imageId)) return s.apply(ops);
+    const isNew = (op: LargeEditOp) => op.kind === 'brush' && op.mode === 'paint' && (op.target === undefined || op.target === 'new');
+    if (ops.filter(isNew).length > 1) throw new ServiceError('invalid-argument', 'One new segment per edit: send each new stroke on its own.');
+    const edits = this.ctx.edits();
+    if (!this.segmented.has(imageId)) {
+      // An image without a segmentation gets an empty one (as the brush does on a small image).
+      if (!(await edits.history(imageId))) await edits.open(imageId, true, 'deflate');
+      this.segmented.add(imageId);
+    }
+    const forStore = ops.map((op) => (isNew(op) ? { ...op, target: 'new' as const } : op)) as EditOp[];
+    const ack = await edits.apply({ imageId, ops: forStore, source: 'brush' });
+    if (ack.status !== 'applied') return { box: null, created: null };
+    const created = ops.some(isNew) && ack.upserted.length > 0 ? Math.max(...ack.upserted.map((r) => r.id)) : null;
+    const out = s.apply(ops.map((op) => (isNew(op) && created !== null ? { ...op, target: created } : op)));
+    return { box: out.box, created };
+  }
+
+  /** Undo or redo, in the saved segmentation too (only steps made through tiles.edit in this session). */
+  private async step(imageId: number, s: LabelTileStore, which: 'undo' | 'redo'): Promise<LargeEditResult['box']> {
+    if (which === 'undo' ? !s.canUndo : !s.canRedo) return null;
+    if (this.saved(imageId) && this.segmented.has(imageId)) await (which === 'undo' ? this.ctx.edits().undo(imageId) : this.ctx.edits().redo(imageId));
+    return which === 'undo' ? s.undo() : s.redo();
+  }
+
   /** An image was removed: its label tiles and cached pyramid go. */
   async forget(imageId: number): Promise<void> {
     this.labels.delete(imageId);
@@ -83,17 +123,17 @@ export class TileService {
       'tiles.labelAt': async (a) => (await this.store(a.imageId)).labelAt(a.x, a.y),
       'tiles.edit': async (a) => {
         const s = await this.store(a.imageId);
-        const out = s.apply(a.ops);
+        const out = await this.apply(a.imageId, s, a.ops);
         return result(s, out.box, out.created);
       },
       'tiles.undo': async (a) => {
         const s = await this.store(a.imageId);
-        const box = s.undo();
+        const box = await this.step(a.imageId, s, 'undo');
         return result(s, box, null);
       },
       'tiles.redo': async (a) => {
         const s = await this.store(a.imageId);
-        const box = s.redo();
+        const box = await this.step(a.imageId, s, 'redo');
         return result(s, box, null);
       },
     };

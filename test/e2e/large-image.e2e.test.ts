@@ -1,6 +1,6 @@
 // End to end in Chromium: an 8192 x 8192 image (64 MP, "large": app/view/large-image.ts) is shown
 // from main's tiles, never as whole arrays in the page; a brush stroke is applied in main's tiled
-// label map and undone with Ctrl+Z; the segment is selected with the select tool and deleted.
+// label map (and the saved segmentation) and undone with Ctrl+Z; the segment is selected with the select tool and deleted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
@@ -65,6 +65,9 @@ test('a 64 MP image is drawn from main\'s tiles; a brush stroke changes main\'s 
     await page.mouse.move(box.x + at(3000, 1500)[0], box.y + at(3000, 1500)[1], { steps: 10 });
     await page.mouse.up();
     await waitFor(page, async () => (await service.call('tiles.labelAt', { imageId, x: 2000, y: 1500 })) !== 0, 'the stroke in main\'s label map');
+    // 64 MP is within the decode limit: the stroke is saved in the image's segmentation too.
+    const saved = async () => (await service.call('segmentation.get', { imageId }))?.labels[1500 * S + 2000] ?? 0;
+    assert.notEqual(await saved(), 0);
     const tile = await service.call('tiles.labels', { imageId, level: 0, tx: 3, ty: 2 });
     assert.ok(tile.data && tile.data[(1500 - 1024) * tile.width + (2000 - 1536)] !== 0, 'the level-0 label tile holds the stroke');
     // The overlay layer (second canvas) shows the segment where the stroke went.
@@ -77,6 +80,7 @@ test('a 64 MP image is drawn from main\'s tiles; a brush stroke changes main\'s 
     await page.keyboard.press('Control+z');
     await waitFor(page, async () => (await service.call('tiles.labelAt', { imageId, x: 2000, y: 1500 })) === 0, 'the stroke undone in main');
     await waitFor(page, async () => (await overlayAlpha()) === 0, 'the overlay cleared after undo');
+    assert.equal(await saved(), 0, 'the undo is saved too');
 
     // Redo, then zoom in to 1:1 on the stroke, select it with the select tool and delete it.
     await page.keyboard.press('Control+Shift+Z');

@@ -61,9 +61,22 @@ test('image tiles come from a cached pyramid at the viewer geometry; the cache g
     assert.equal(await svc.call('tiles.labelAt', { imageId: im.id, x: 150, y: 100 }), 1);
     const lt = await svc.call('tiles.labels', { imageId: im.id, level: 0, tx: 0, ty: 0 });
     assert.equal(lt.data![100 * lt.width + 150], 1);
+    // Within the decode limit the stroke is in the saved segmentation too, and so is its undo.
+    assert.equal((await svc.call('segmentation.get', { imageId: im.id }))!.labels[100 * W + 150], 1);
     const u = await svc.call('tiles.undo', { imageId: im.id });
     assert.deepEqual(u.box, e.box);
     assert.equal(await svc.call('tiles.labelAt', { imageId: im.id, x: 150, y: 100 }), 0);
+    assert.equal((await svc.call('segmentation.get', { imageId: im.id }))!.labels[100 * W + 150], 0);
+    await svc.call('tiles.redo', { imageId: im.id });
+    // Erase part of it, then reopen the project: the label tiles are seeded from what was saved.
+    await svc.call('tiles.edit', { imageId: im.id, ops: [{ kind: 'brush', mode: 'erase', points: [[190, 100]], radius: 6 }] });
+    await svc.call('project.close', {});
+    await svc.call('project.open', { path: dir });
+    assert.equal(await svc.call('tiles.labelAt', { imageId: im.id, x: 150, y: 100 }), 1, 'the stroke was kept');
+    assert.equal(await svc.call('tiles.labelAt', { imageId: im.id, x: 190, y: 100 }), 0, 'and so was the erase');
+    const again = await svc.call('tiles.edit', { imageId: im.id, ops: [{ kind: 'brush', mode: 'paint', points: [[400, 400]], radius: 5, target: 'new' }] });
+    assert.equal(again.created, 2);
+    assert.equal(await svc.call('tiles.labelAt', { imageId: im.id, x: 400, y: 400 }), 2);
 
     await svc.call('images.remove', { ids: [im.id] });
     // Removal runs its cleanup after the event; give it a moment.
