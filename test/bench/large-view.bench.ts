@@ -112,7 +112,7 @@ async function main(): Promise<void> {
         await service.call('tiles.edit', { imageId: im.id, ops: [{ kind: 'brush', mode: 'paint', points: [[x, y], [x + 150, y + 60]], radius: 12, target: 'new' }] });
         edits.push(performance.now() - t);
       }
-      rows.push({ metric: `${tag}: brush stroke applied in main (p50 / p95)`, value: `${percentile(edits, 50).toFixed(1)} / ${percentile(edits, 95).toFixed(1)}`, unit: 'ms', note: `100 strokes, radius 12, anywhere; main RSS +${(process.memoryUsage().rss / MiB - rssBeforeEdits).toFixed(0)} MiB for the label tiles` });
+      rows.push({ metric: `${tag}: brush stroke applied in main (p50 / p95)`, value: `${percentile(edits, 50).toFixed(1)} / ${percentile(edits, 95).toFixed(1)}`, unit: 'ms', note: `100 strokes, radius 12, anywhere; main RSS +${(process.memoryUsage().rss / MiB - rssBeforeEdits).toFixed(0)} MiB for the label tiles${size * size <= 16384 * 16384 ? ' and the saved segmentation (its whole map in the edit store, each stroke logged)' : ' (session only)'}` });
       const lab: number[] = [];
       for (let i = 0; i < FETCHES; i++) {
         const n = Math.ceil(size / 512);
