@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readTextFileSync } from './fs/read';
 import { MAX_SMALL_FILE_BYTES } from '../app/limits';
 import { basename, dirname, join } from 'node:path';
-import { contract, isMethodName, type Args, type Events, type EventName, type MethodName, type Result, type AppInfo } from '../app/contract';
+import { contract, isMethodName, type Args, type Events, type EventName, type MethodName, type Result, type AppInfo, type ImageChangedEvent } from '../app/contract';
 import { damagedDatabaseError, storageError } from './fs/storage-errors';
 import { resolveChosenPath } from './fs/contain';
 import { ServiceError } from '../app/errors';
@@ -39,6 +39,7 @@ import { serverPaths } from '../app/contract/server-paths';
 import { measureHandlers } from './handlers/measure';
 import { stackHandlers } from './stacks/handlers';
 import { channelHandlers } from './channels/handlers';
+import { TileService } from './tiles/handlers';
 
 export type { ServiceOptions } from './handlers/context';
 
@@ -72,6 +73,9 @@ export class GrainLabService {
     const sam = createSamPrompting(ctx);
     const cluster = new ClusterService(ctx, sam);
     this.browser = serviceBrowser(ctx);
+    const tiles = new TileService(ctx);
+    // A removed image's label tiles and cached pyramid go with it.
+    this.events.on('onDidChangeImage', (e: ImageChangedEvent) => void (e.reason === 'removed' ? tiles.forget(e.imageId).catch(() => {}) : undefined));
     this.handlers = {
       'app.info': () => this.appInfo(),
       'project.create': (a) => this.openStore(ProjectStore.create(resolveChosenPath(a.path, 'project folder'), a.name)),
@@ -107,6 +111,7 @@ export class GrainLabService {
       // The pixel classifier predicts slices through its own handler (one LearnService per service).
       ...stackHandlers(ctx, sam, (imageIds) => this.invoke('learn.predict', { imageIds, keep: 'person' })),
       ...channelHandlers(ctx),
+      ...tiles.handlers(),
     };
   }
 
@@ -258,6 +263,7 @@ const READ_ONLY_METHODS: ReadonlySet<string> = new Set<MethodName>([
   'fs.list', 'measure.roles',
   'stacks.list', 'stacks.ofImage', 'stacks.stats', 'stacks.export',
   'channels.list', 'channels.display',
+  'tiles.pyramid', 'tiles.image', 'tiles.labels', 'tiles.labelAt',
 ]);
 
 /** A method as the person knows it, for the read-only refusal. */

@@ -39,6 +39,7 @@ import { browseMethods } from './browse';
 import { measureMethods } from './measure';
 import { stackMethods } from './stacks';
 import { channelMethods } from './channels';
+import { tileMethods } from './tiles';
 import type { ServiceErrorData } from '../errors';
 
 export * from './images';
@@ -61,6 +62,7 @@ export * from './browse';
 export * from './measure';
 export * from './stacks';
 export * from './channels';
+export * from './tiles';
 
 /** Every method of the contract, each declared exactly once in its area file. */
 export const contract = {
@@ -84,6 +86,7 @@ export const contract = {
   ...measureMethods,
   ...stackMethods,
   ...channelMethods,
+  ...tileMethods,
 };
 
 type Contract = typeof contract;

@@ -9,7 +9,7 @@ import { storageError } from '../fs/storage-errors';
 import { ServiceError } from '../../app/errors';
 import type { ImageRecord, RasterImage } from '../../app/types';
 import { IMAGES_DIR, type NewImage, type ProjectStore } from '../store/project-store';
-import { probeImage, decodePages, decodeImage, makeThumbnail, contentHash, extensionFor } from '../images/io';
+import { probeImage, decodePages, decodeImage, makeThumbnail, contentHash, extensionFor, overPixelLimit, tiledThumbnail } from '../images/io';
 import { readRegularFile } from '../fs/read';
 import { readProjectImage } from '../images/stored';
 import { callerSignal } from '../jobs/call-context';
@@ -80,7 +80,7 @@ export async function importFiles(ctx: ServiceContext, files: { name: string; pa
       let partial: string | null = null;
       try {
         const bytes = await f.load();
-        const probed = await probeImage(bytes, f.name);
+        const probed = await probeImage(bytes, f.name, { tiled: true });
         const hash = contentHash(bytes);
         const existingNow = () => probed.pages.map((p) => store.findImageByHash(hash, p.page));
         const alreadyAll = (existing: (ImageRecord | null)[]) => {
@@ -100,7 +100,12 @@ export async function importFiles(ctx: ServiceContext, files: { name: string; pa
         const abs = resolveInside(store.dir, file, 'image file');
         const rows: (NewImage & { detected: DetectedCalibration | null })[] = [];
         const multi = probed.pages.length > 1;
-        await decodePages(
+        const only = probed.pages[0]!;
+        if (probed.pages.length === 1 && overPixelLimit(only.width, only.height) && !existing[0]) {
+          // A mosaic over the limit: viewed and edited tile by tile (main/tiles/), never decoded whole.
+          const detected = await detectCalibration(bytes, 0, { path: f.path, width: only.width, format: probed.format, resolutionUm: only.pixelSizeUm });
+          rows.push({ name: f.name, file, page: 0, hash, width: only.width, height: only.height, channels: only.channels >= 3 ? 3 : 1, bitDepth: only.bitDepth, pixelSizeUm: detected?.umPerPx ?? fallbackUm, thumbnail: await tiledThumbnail(bytes, f.name), detected });
+        } else await decodePages(
           bytes,
           f.name,
           probed,

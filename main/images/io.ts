@@ -9,6 +9,7 @@ import { ServiceError } from '../../app/errors';
 import type { BitDepth, RasterImage } from '../../app/types';
 import { percentileWindow, toDisplayRGBA } from '../../app/image/display';
 import { MAX_MIXED_PAGES, MAX_PAGES, MAX_PIXELS, MAX_SIDE, formatBytes } from '../../app/limits';
+import { MAX_TILED_PIXELS, MAX_TILED_SIDE } from '../../app/view/large-image';
 
 const FORMATS = new Set(['png', 'jpeg', 'tiff']);
 /** Pages of a uniform stack decoded per sharp call: each call walks the file's page list once. */
@@ -43,6 +44,29 @@ export function extensionFor(format: string): string {
  * The pixel policy: refuses an image (page) over MAX_SIDE a side or MAX_PIXELS in all, naming the
  * file, its size and the limit. Called with header values, before anything is decoded.
  */
+/** Whether a page has more pixels than the policy decodes whole (such a mosaic is imported for tiled viewing). */
+export function overPixelLimit(width: number, height: number): boolean {
+  return width * height > MAX_PIXELS;
+}
+
+/**
+ * A 160 px PNG thumbnail of an image over the pixel limit, made by libvips from the file without
+ * decoding it whole into JS (contrast stretched like the canvas's starting window).
+ */
+export async function tiledThumbnail(bytes: Uint8Array, name: string, size = 160): Promise<Uint8Array> {
+  try {
+    const png = await sharp(bytes, { limitInputPixels: false, sequentialRead: true })
+      .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+      .removeAlpha()
+      .normalise()
+      .png({ compressionLevel: 6 })
+      .toBuffer();
+    return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+  } catch (e) {
+    throw bad(name, `the pixel data is damaged or truncated (${(e as Error).message}). Copy the file again from its source.`);
+  }
+}
+
 export function checkPixelLimit(name: string, fileBytes: number, width: number, height: number, page?: number): void {
   if (width <= MAX_SIDE && height <= MAX_SIDE && width * height <= MAX_PIXELS) return;
   const where = page === undefined ? name : `${name} page ${page + 1}`;
@@ -74,7 +98,7 @@ async function header(bytes: Uint8Array, name: string, options: SharpOptions): P
  * overlong stacks before any pixel is decoded. A stack whose pages are alike is checked in one
  * pass over the file; pages of different sizes cost a pass each, so only a few are accepted.
  */
-export async function probeImage(bytes: Uint8Array, name: string): Promise<ProbedFile> {
+export async function probeImage(bytes: Uint8Array, name: string, opts: { tiled?: boolean } = {}): Promise<ProbedFile> {
   if (bytes.byteLength === 0) throw bad(name, 'the file is empty (0 bytes). Check the copy and import it again.');
   const meta = await header(bytes, name, {});
   if (!meta.format || !FORMATS.has(meta.format)) {
@@ -83,9 +107,10 @@ export async function probeImage(bytes: Uint8Array, name: string): Promise<Probe
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
   if (width < 1 || height < 1) throw bad(name, 'the image has no pixels.');
-  checkPixelLimit(name, bytes.byteLength, width, height);
-  const first: ProbedPage = { page: 0, width, height, channels: Math.min(4, meta.channels ?? 1), bitDepth: sampleDepth(name, meta), pixelSizeUm: pixelSizeFrom(meta) };
   const nPages = meta.format === 'tiff' ? Math.max(1, meta.pages ?? 1) : 1;
+  // A single-page mosaic beyond the limit may come in for tiled viewing (it is never decoded whole).
+  if (!(opts.tiled && nPages === 1 && width * height > MAX_PIXELS && width <= MAX_TILED_SIDE && height <= MAX_TILED_SIDE && width * height <= MAX_TILED_PIXELS)) checkPixelLimit(name, bytes.byteLength, width, height);
+  const first: ProbedPage = { page: 0, width, height, channels: Math.min(4, meta.channels ?? 1), bitDepth: sampleDepth(name, meta), pixelSizeUm: pixelSizeFrom(meta) };
   if (nPages === 1) return { format: meta.format, pages: [first], uniform: true };
   if (nPages > MAX_PAGES) {
     throw new ServiceError('too-large', `${name} (${formatBytes(bytes.byteLength)}) has ${nPages} pages; GrainLab imports up to ${MAX_PAGES} pages from one file. Split the stack into smaller files and import those.`, name);

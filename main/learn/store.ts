@@ -64,6 +64,8 @@ export function scribbleClassIds(store: ProjectStore, imageId: number): Uint32Ar
 export function scribbleState(store: ProjectStore, imageId: number): ScribbleState {
   const im = store.getImage(imageId);
   const strokes = listStrokes(store, imageId);
+  // No strokes, no pixels to count (and no whole-image map to replay: a 32768^2 mosaic would take a GiB).
+  if (strokes.length === 0) return { imageId, strokes, pixels: {}, canUndo: false };
   const ids = [...new Set(strokes.map((s) => s.classId).filter((c): c is number => c != null))];
   const map = replayStrokes(strokes, im.width, im.height, (c) => ids.indexOf(c) + 1);
   const counts = new Array<number>(ids.length + 1).fill(0);

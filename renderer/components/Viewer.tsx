@@ -299,11 +299,13 @@ export const Viewer = forwardRef<ViewerHandle, Props>(function Viewer(props, ref
     const y = Math.floor(p.y);
     const inside = x >= 0 && y >= 0 && x < raster.width && y < raster.height;
     const doc = latest.current.session?.doc;
-    const id = inside && doc && doc.width === raster.width ? doc.labelAt(x, y) : 0;
+    // A large image: the id from the label tiles fetched for the view (remote-tiles.ts).
+    const remote = canvas.isRemote;
+    const id = !inside ? 0 : remote ? (canvas.remoteLabelAt(x, y) ?? 0) : doc && doc.width === raster.width ? doc.labelAt(x, y) : 0;
     const old = hover.get();
     if (!inside) {
       if (old) hover.set(null);
-    } else if (!old || old.x !== x || old.y !== y || old.segmentId !== id) hover.set({ x, y, value: valueAt(raster, x, y), segmentId: id });
+    } else if (!old || old.x !== x || old.y !== y || old.segmentId !== id) hover.set({ x, y, value: remote ? null : valueAt(raster, x, y), segmentId: id });
     if (id !== hoverId.current) {
       hoverId.current = id;
       schedule({ ui: true });

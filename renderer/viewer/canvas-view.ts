@@ -9,7 +9,9 @@ import type { DisplayWindow } from '../../app/image/display';
 import type { Viewport } from '../../app/view/viewport';
 import type { PreviewShape } from '../tools/types';
 import { displayLut, packRGBA, Palette, renderImageTile, renderOverlayTile, segmentHighlight, type OverlayStyle } from './overlay';
-import { growBox, levelFor, maxLevel, tileKey, tileRect, tilesInBox, visibleTiles, type TileKey } from './tiles';
+import { growBox, levelFor, maxLevel, tileKey, tileRect, tilesInBox, visibleTiles, type TileKey, type TileRect } from './tiles';
+import { FetchQueue, LabelTileCache, remoteSourceOf, type RemoteTileSource } from './remote-tiles';
+import type { LabelTile } from '../../app/contract';
 
 interface Tile {
   canvas: HTMLCanvasElement;
@@ -131,6 +133,12 @@ export class CanvasView {
   lastOverlayDraw: DrawStats = { ms: 0, built: 0, missing: 0 };
   /** Elemental maps drawn over the micrograph, under the segment overlay (channel-overlay.ts). */
   channelLayers: readonly ChannelLayer[] = [];
+  /** A large image's tiles come from main (remote-tiles.ts); null while the image is held whole. */
+  private remote: RemoteTileSource | null = null;
+  readonly fetches = new FetchQueue();
+  private readonly labelTiles = new LabelTileCache();
+  /** Bumped when labels change, so label tiles fetched before the change are not kept. */
+  private labelGen = 0;
 
   get width(): number {
     return this.raster?.width ?? this.labels?.width ?? 0;
@@ -139,8 +147,21 @@ export class CanvasView {
     return this.raster?.height ?? this.labels?.height ?? 0;
   }
 
+  /** Whether tiles come from main (a large image). */
+  get isRemote(): boolean {
+    return this.remote !== null;
+  }
+
   setImage(raster: RasterImage, win: DisplayWindow): void {
     this.imageTiles.clear();
+    const remote = remoteSourceOf(raster);
+    if (remote !== this.remote) {
+      this.remote = remote;
+      this.labelTiles.clear();
+      this.overlayTiles.clear();
+      this.fetches.dropWaiting();
+      this.labelGen++;
+    }
     this.raster = raster;
     this.lut = displayLut(raster.bitDepth, win);
   }
@@ -175,6 +196,22 @@ export class CanvasView {
   /** Pixels in `box` changed (null: everything): their overlay tiles at every level are rebuilt when next drawn. */
   invalidate(box: Box | null): void {
     this.highlights.clear();
+    if (this.remote) {
+      this.labelGen++;
+      if (!box) {
+        this.overlayTiles.clear();
+        this.labelTiles.clear();
+        return;
+      }
+      const { width, height } = this.remote;
+      for (let L = 0; L <= maxLevel(width, height); L++) {
+        for (const k of tilesInBox(growBox(box, 1 << L), L, width, height)) {
+          this.overlayTiles.delete(tileKey(k));
+          this.labelTiles.delete(k);
+        }
+      }
+      return;
+    }
     if (!box || !this.labels) {
       this.overlayTiles.clear();
       return;
@@ -213,6 +250,50 @@ export class CanvasView {
   beginFrame(): void {
     this.frameSpent = 0;
     this.frameBuilt = 0;
+    // Tiles asked for by earlier frames and not started are asked again if this one still shows them.
+    if (this.remote) this.fetches.dropWaiting();
+  }
+
+  /** The segment id at a pixel of a large image from the label tiles fetched (null: none covers it yet). */
+  remoteLabelAt(x: number, y: number): number | null {
+    return this.remote ? this.labelTiles.labelAt(x, y, maxLevel(this.remote.width, this.remote.height)) : null;
+  }
+
+  /** A large image's tile: from the cache of fetched label tiles, else asked of main (drawn when it comes). */
+  private requestRemote(src: RemoteTileSource, kind: 'image' | 'overlay', k: TileKey, r: TileRect): HTMLCanvasElement | null {
+    if (kind === 'overlay') {
+      const have = this.labelTiles.get(k);
+      if (have) return this.putLabelTile(k, have, r);
+    }
+    const gen = this.labelGen;
+    this.fetches.ask(`${kind}:${tileKey(k)}`, async () => {
+      if (kind === 'image') {
+        const t = await src.image(k);
+        if (this.remote !== src) return;
+        const out = this.ensureBuffer(t.width * t.height);
+        const d = t.data;
+        if (t.channels === 1) for (let i = 0; i < out.length; i++) out[i] = packRGBA(d[i]!, d[i]!, d[i]!, 255);
+        else for (let i = 0; i < out.length; i++) out[i] = packRGBA(d[3 * i]!, d[3 * i + 1]!, d[3 * i + 2]!, 255);
+        this.imageTiles.put(tileKey(k), out, t.width, t.height, null);
+      } else {
+        const t = await src.labels(k);
+        if (this.remote !== src) return;
+        // Labels changed while this was on its way: the next frame asks again.
+        if (gen === this.labelGen) {
+          this.labelTiles.put(k, t);
+          this.putLabelTile(k, t, r);
+        }
+      }
+      this.onNeedFrame();
+    });
+    return null;
+  }
+
+  private putLabelTile(k: TileKey, t: LabelTile, r: TileRect): HTMLCanvasElement {
+    const out = this.ensureBuffer(t.width * t.height);
+    if (!t.data) out.fill(0);
+    else renderOverlayTile({ width: t.width, height: t.height, data: t.data }, { x: 0, y: 0, width: t.width, height: t.height, step: 1, bw: t.width, bh: t.height }, this.style(), this.palette, out);
+    return this.overlayTiles.put(tileKey(k), out, r.bw, r.bh, null);
   }
 
   private build(kind: 'image' | 'overlay', k: TileKey): HTMLCanvasElement | null {
@@ -227,6 +308,7 @@ export class CanvasView {
     const H = this.height;
     const r = tileRect(k, W, H);
     if (r.bw <= 0 || r.bh <= 0) return null;
+    if (this.remote) return this.requestRemote(this.remote, kind, k, r);
     const out = this.ensureBuffer(r.bw * r.bh);
     if (kind === 'image') {
       if (!this.raster || !this.lut) return null;
@@ -303,7 +385,8 @@ export class CanvasView {
     }
     stats.ms = performance.now() - t0;
     this.frameSpent += stats.ms;
-    if (stats.missing > 0) this.onNeedFrame();
+    // A large image's missing tiles ask for a frame when they arrive.
+    if (stats.missing > 0 && !this.remote) this.onNeedFrame();
     return stats;
   }
 
@@ -314,7 +397,7 @@ export class CanvasView {
   prefetch(budgetMs: number): boolean {
     const W = this.width;
     const H = this.height;
-    if (W === 0 || H === 0 || this.screenW === 0) return false;
+    if (W === 0 || H === 0 || this.screenW === 0 || this.remote) return false;
     const t0 = performance.now();
     const level = levelFor(this.view.scale, W, H);
     const top = maxLevel(W, H);
@@ -352,7 +435,7 @@ export class CanvasView {
 
   /** `mustBuild`: rebuild every visible dirty tile now (right after an edit, so the change shows in this frame). */
   drawOverlayLayer(ctx: CanvasRenderingContext2D, mustBuild = false): void {
-    if (!this.labels || !this.overlay.visible) return;
+    if ((!this.labels && !this.remote) || !this.overlay.visible) return;
     ctx.imageSmoothingEnabled = false;
     this.lastOverlayDraw = this.drawTiles(ctx, 'overlay', mustBuild);
   }

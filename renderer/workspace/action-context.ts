@@ -38,7 +38,7 @@ export function buildActionContext(d: ActionContextDeps): ActionContext {
   const session = image.session;
   return {
     hasImage: images.selected !== null && image.raster !== null,
-    doc: session?.doc ?? null,
+    doc: session?.doc ?? (image.large ? { segments: image.large.doc.segments, undoDepth: image.large.undoDepth, redoDepth: image.large.redoDepth } : null),
     pending: session?.pending ?? 0,
     selection: {
       ids: d.selectionIds,

@@ -1,7 +1,7 @@
 // The open image: its raw pixels and its edit session (the local document main's edits are
 // applied to at once). Opens both when the image changes, follows changes main announces, runs
 // edits (starting an empty segmentation when the image has none) and asks main to undo/redo.
-import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import type { GrainLabClient } from '../../app/contract';
 import type { EditOp } from '../../app/edit';
 import type { RasterImage } from '../../app/types';
@@ -11,8 +11,21 @@ import { selectionAfterEdit } from '../editor/after-edit';
 import type { LocalEditOptions } from '../editor/document';
 import type { Selection } from '../editor/selection';
 import { EditSession } from '../editor/session';
-import type { Intent } from '../tools/types';
+import type { Intent, ToolDocument } from '../tools/types';
 import type { Toasts } from './toasts';
+import { isLargeImage } from '../../app/view/large-image';
+import { remoteRaster, remoteSourceOf } from '../viewer/remote-tiles';
+import type { LargeEditOp, LargeEditResult } from '../../app/contract';
+
+/** What edits a large image takes (applied in main, tiles.edit); the rest say so. */
+function largeOps(ops: EditOp[]): LargeEditOp[] | string {
+  for (const op of ops) {
+    if (op.kind !== 'brush' && op.kind !== 'delete' && op.kind !== 'merge') {
+      return `This edit (${op.kind}) is not available on large images (64 MP or more) yet: use the brush, the eraser, delete or merge.`;
+    }
+  }
+  return ops as LargeEditOp[];
+}
 
 export interface OpenImage {
   raster: RasterImage | null;
@@ -25,6 +38,11 @@ export interface OpenImage {
   runEdit(ops: EditOp[], label: string, opts?: LocalEditOptions, intent?: Extract<Intent, { type: 'edit' }>): void;
   undo(): void;
   redo(): void;
+  /**
+   * A large image (edited in main, tiles.*): what tools read (labels from the fetched label
+   * tiles) and its history; null for an image held whole.
+   */
+  large: { doc: ToolDocument; undoDepth: number; redoDepth: number } | null;
 }
 
 interface OpenImageDeps {
@@ -43,6 +61,9 @@ interface OpenImageDeps {
 export function useOpenImage({ client, toasts, selected, selectedRef, selection, viewer, onSwitch, onWholeMapChanged }: OpenImageDeps): OpenImage {
   const { toast, onError } = toasts;
   const [raster, setRaster] = useState<RasterImage | null>(null);
+  const rasterRef = useRef<RasterImage | null>(null);
+  rasterRef.current = raster;
+  const [largeHistory, setLargeHistory] = useState({ undoDepth: 0, redoDepth: 0 });
   const [session, setSession] = useState<EditSession | null>(null);
   const [docVersion, setDocVersion] = useState(0);
   const sessionRef = useRef<EditSession | null>(null);
@@ -83,20 +104,34 @@ export function useOpenImage({ client, toasts, selected, selectedRef, selection,
     onSwitchRef.current();
     selection.clear();
     replaceSession(null);
-    Promise.all([client.call('images.pixels', { id: selected }), EditSession.open(client, selected, handlers)])
-      .then(([px, s]) => {
+    // A large image is viewed and edited through main's tiles: no whole pixels or label map here.
+    client
+      .call('images.list', { afterId: selected - 1, limit: 1 })
+      .then((recs) => {
+        const rec = recs[0];
+        if (!live) return;
+        if (rec && rec.id === selected && isLargeImage(rec.width, rec.height)) {
+          setRaster(remoteRaster(client, rec));
+          setLargeHistory({ undoDepth: 0, redoDepth: 0 });
+          toast('info', `${rec.name} is a large image (${Math.round((rec.width * rec.height) / 1e6)} MP): it is shown tile by tile. Brush, eraser, delete, merge and undo work on it; other tools are off for large images for now.`);
+          return;
+        }
+        return openWhole();
+      })
+      .catch(onError);
+    const openWhole = () =>
+      Promise.all([client.call('images.pixels', { id: selected }), EditSession.open(client, selected, handlers)]).then(([px, s]) => {
         if (!live) {
           s?.dispose();
           return;
         }
         setRaster(px);
         replaceSession(s);
-      })
-      .catch(onError);
+      });
     return () => {
       live = false;
     };
-  }, [selected, client, handlers, onError, selection, replaceSession]);
+  }, [selected, client, handlers, onError, selection, replaceSession, toast]);
 
   useEffect(() => {
     if (!session) return;
@@ -118,10 +153,39 @@ export function useOpenImage({ client, toasts, selected, selectedRef, selection,
     [client, selectedRef, openSession, onError],
   );
 
+  /** A large image's edit or undo came back: refetch the tiles it changed. */
+  const afterLargeEdit = useCallback(
+    (r: LargeEditResult) => {
+      setLargeHistory((h) => ({ undoDepth: r.canUndo ? Math.max(1, h.undoDepth) : 0, redoDepth: r.canRedo ? 1 : 0 }));
+      const v = viewer.current;
+      if (!v || !r.box) return;
+      v.canvas.invalidate(r.box);
+      v.drawNow();
+    },
+    [viewer],
+  );
+
   const runEdit = useCallback(
     (ops: EditOp[], label: string, opts: LocalEditOptions = {}, intent?: Extract<Intent, { type: 'edit' }>) => {
       const imageId = selectedRef.current;
       if (imageId === null) return;
+      if (remoteSourceOf(rasterRef.current)?.imageId === imageId) {
+        const large = largeOps(ops);
+        if (typeof large === 'string') {
+          toast('error', large);
+          return;
+        }
+        void client
+          .call('tiles.edit', { imageId, ops: large })
+          .then((r) => {
+            afterLargeEdit(r);
+            recordCommit(label);
+            if (r.created !== null && intent?.select === 'created') selection.apply([r.created], 'replace');
+            if (ops.some((o) => o.kind === 'delete')) selection.clear();
+          })
+          .catch(onError);
+        return;
+      }
       const apply = (sess: EditSession) => {
         let local;
         try {
@@ -148,12 +212,23 @@ export function useOpenImage({ client, toasts, selected, selectedRef, selection,
           .catch(onError);
       }
     },
-    [selectedRef, openSession, onError, selection, viewer],
+    [selectedRef, openSession, onError, selection, viewer, client, toast, afterLargeEdit],
   );
 
   /** Undo/redo are main's: the canvas shows the step when main answers with its patch. */
   const step = useCallback(
     (which: 'undo' | 'redo') => {
+      const imageId = selectedRef.current;
+      if (imageId !== null && remoteSourceOf(rasterRef.current)?.imageId === imageId) {
+        void client
+          .call(which === 'undo' ? 'tiles.undo' : 'tiles.redo', { imageId })
+          .then((r) => {
+            afterLargeEdit(r);
+            if (r.box) recordCommit(which);
+          })
+          .catch(onError);
+        return;
+      }
       const s = sessionRef.current;
       if (!s) return;
       // Undoing (or redoing) a re-segmentation changes the whole map, engine and classes: reload.
@@ -168,8 +243,22 @@ export function useOpenImage({ client, toasts, selected, selectedRef, selection,
         }
       });
     },
-    [viewer, onError, onWholeMapChanged],
+    [viewer, onError, onWholeMapChanged, selectedRef, client, afterLargeEdit],
   );
 
-  return { raster, session, sessionRef, docVersion, runEdit, undo: useCallback(() => step('undo'), [step]), redo: useCallback(() => step('redo'), [step]) };
+  const large = useMemo(() => {
+    const src = remoteSourceOf(raster);
+    if (!src) return null;
+    const doc: ToolDocument = {
+      width: src.width,
+      height: src.height,
+      labels: { width: src.width, height: src.height, data: new Uint32Array(0) },
+      labelAt: (x, y) => viewer.current?.canvas.remoteLabelAt(Math.floor(x), Math.floor(y)) ?? 0,
+      segment: () => undefined,
+      segments: new Map(),
+    };
+    return { doc, ...largeHistory };
+  }, [raster, viewer, largeHistory]);
+
+  return { large, raster, session, sessionRef, docVersion, runEdit, undo: useCallback(() => step('undo'), [step]), redo: useCallback(() => step('redo'), [step]) };
 }

@@ -62,13 +62,17 @@ export function useToolInput({ state, image, selectedRef, selection, clusters, s
   const { sessionRef, runEdit } = image;
   const rasterRef = useRef<RasterImage | null>(image.raster);
   rasterRef.current = image.raster;
-  const docOf = useCallback((s: EditSession | null) => s?.doc ?? emptyDoc(rasterRef.current?.width ?? 0, rasterRef.current?.height ?? 0), []);
+  // A large image has no session: tools read its labels from the fetched label tiles.
+  const largeRef = useRef(image.large);
+  largeRef.current = image.large;
+  const docOf = useCallback((s: EditSession | null) => s?.doc ?? largeRef.current?.doc ?? emptyDoc(rasterRef.current?.width ?? 0, rasterRef.current?.height ?? 0), []);
 
   const handleIntent = useCallback(
     (i: Intent) => {
       if (i.type === 'select') {
         const doc = sessionRef.current?.doc;
-        const s = clusters.selectIds(i.ids, i.mode, (id) => selection.has(id), (id) => !!doc?.segments.has(id));
+        const large = !doc && largeRef.current !== null;
+        const s = clusters.selectIds(i.ids, i.mode, (id) => selection.has(id), (id) => (large ? id > 0 : !!doc?.segments.has(id)));
         selection.apply(s.ids, s.mode);
       } else if (i.type === 'message') notify(i.kind, i.text);
       else if (i.type === 'prompt') {

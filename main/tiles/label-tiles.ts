@@ -1,0 +1,416 @@
+// A large image's label map kept in 1024 px tiles: a tile exists only where some pixel is
+// labelled; the most recently used tiles are kept decompressed and the rest deflated, so a
+// 32768 x 32768 map with a few segments costs megabytes, not the 4 GiB of one Uint32Array.
+// Brush/erase, delete and merge apply here; each edit keeps the packed tiles it changed so undo
+// and redo restore them.
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { Box } from '../../app/types';
+import type { LargeEditOp } from '../../app/contract/tiles';
+import { strokeSpans } from '../../app/edit/spans';
+
+export const LABEL_TILE = 1024;
+const N = LABEL_TILE * LABEL_TILE;
+
+/** Coarse views read every MIP-th pixel of a tile from its subsample, not the whole tile. */
+const MIP = 8;
+const MIP_SIDE = LABEL_TILE / MIP;
+
+interface StoredTile {
+  raw: Uint32Array | null;
+  /** The deflated tile; current unless `dirty`. */
+  packed: Buffer | null;
+  /** Every MIP-th pixel (MIP_SIDE^2), made when a coarse view first needs it; null after a change. */
+  mip: Uint32Array | null;
+  dirty: boolean;
+  used: number;
+}
+
+interface Step {
+  /** Tile key -> packed content before (null: the tile did not exist) and after. */
+  before: Map<number, Buffer | null>;
+  after: Map<number, Buffer | null>;
+  box: Box;
+}
+
+export interface EditOutcome {
+  box: Box | null;
+  created: number | null;
+}
+
+/**
+ * The image pixels and sample grid of view tile (level, tx, ty): renderer/viewer/tiles.ts's
+ * geometry (512 px bitmaps; level L samples every 2^L-th pixel).
+ */
+export function viewTileRect(level: number, tx: number, ty: number, width: number, height: number): { x: number; y: number; step: number; bw: number; bh: number } {
+  const step = 2 ** level;
+  const span = 512 * step;
+  const x = tx * span;
+  const y = ty * span;
+  const w = Math.min(span, width - x);
+  const h = Math.min(span, height - y);
+  return { x, y, step, bw: w > 0 ? Math.ceil(w / step) : 0, bh: h > 0 ? Math.ceil(h / step) : 0 };
+}
+
+function subsample(t: Uint32Array): Uint32Array {
+  const out = new Uint32Array(MIP_SIDE * MIP_SIDE);
+  for (let j = 0; j < MIP_SIDE; j++) for (let i = 0; i < MIP_SIDE; i++) out[j * MIP_SIDE + i] = t[j * MIP * LABEL_TILE + i * MIP]!;
+  return out;
+}
+
+function pack(t: Uint32Array): Buffer {
+  return deflateRawSync(new Uint8Array(t.buffer, t.byteOffset, t.byteLength), { level: 1 });
+}
+
+function unpack(b: Buffer): Uint32Array {
+  const bytes = inflateRawSync(b);
+  const out = new Uint32Array(N);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+function union(a: Box | null, b: Box | null): Box | null {
+  if (!a) return b;
+  if (!b) return a;
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
+}
+
+export class LabelTileStore {
+  private readonly tiles = new Map<number, StoredTile>();
+  private readonly cols: number;
+  private readonly rows: number;
+  private clock = 0;
+  private hot = 0;
+  private maxId = 0;
+  private readonly undoStack: Step[] = [];
+  private readonly redoStack: Step[] = [];
+  /** Tiles touched by the edit being applied (their content before it). */
+  private recording: Map<number, Buffer | null> | null = null;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    /** Decompressed tiles kept (4 MiB each). */
+    private readonly hotLimit = 32,
+    private readonly undoLimit = 50,
+  ) {
+    this.cols = Math.ceil(width / LABEL_TILE);
+    this.rows = Math.ceil(height / LABEL_TILE);
+  }
+
+  /** Seeds the store from a whole label map (an existing segmentation of an image within the old limits). */
+  static fromLabels(width: number, height: number, data: Uint32Array, hotLimit?: number): LabelTileStore {
+    const s = new LabelTileStore(width, height, hotLimit);
+    for (let ty = 0; ty < s.rows; ty++) {
+      for (let tx = 0; tx < s.cols; tx++) {
+        let t: Uint32Array | null = null;
+        const x0 = tx * LABEL_TILE;
+        const y0 = ty * LABEL_TILE;
+        const w = Math.min(LABEL_TILE, width - x0);
+        const h = Math.min(LABEL_TILE, height - y0);
+        for (let y = 0; y < h; y++) {
+          const row = data.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + w);
+          for (let x = 0; x < w; x++) {
+            const v = row[x]!;
+            if (v === 0) continue;
+            t ??= new Uint32Array(N);
+            t[y * LABEL_TILE + x] = v;
+            if (v > s.maxId) s.maxId = v;
+          }
+        }
+        if (t) s.tiles.set(ty * s.cols + tx, { raw: null, packed: pack(t), mip: subsample(t), dirty: false, used: 0 });
+      }
+    }
+    return s;
+  }
+
+  get tileCount(): number {
+    return this.tiles.size;
+  }
+
+  get decompressedCount(): number {
+    return this.hot;
+  }
+
+  /** Bytes held: decompressed tiles plus packed ones. */
+  get bytes(): number {
+    let b = 0;
+    for (const t of this.tiles.values()) b += (t.raw ? t.raw.byteLength : 0) + (t.packed ? t.packed.byteLength : 0);
+    return b;
+  }
+
+  get nextId(): number {
+    return this.maxId + 1;
+  }
+
+  get canUndo(): boolean {
+    return this.undoStack.length > 0;
+  }
+
+  get canRedo(): boolean {
+    return this.redoStack.length > 0;
+  }
+
+  /** The raw tile (decompressing it), or null when it holds nothing and `create` is false. */
+  private tile(key: number, create: boolean): Uint32Array | null {
+    let t = this.tiles.get(key);
+    if (!t) {
+      if (!create) return null;
+      t = { raw: new Uint32Array(N), packed: null, mip: null, dirty: true, used: 0 };
+      this.tiles.set(key, t);
+      this.hot++;
+    } else if (!t.raw) {
+      t.raw = unpack(t.packed!);
+      this.hot++;
+    }
+    t.used = ++this.clock;
+    if (this.hot > this.hotLimit) this.evict();
+    return t.raw;
+  }
+
+  /** Packs the least recently used decompressed tiles until within the limit. */
+  private evict(): void {
+    const hot = [...this.tiles.entries()].filter(([, t]) => t.raw).sort((a, b) => a[1].used - b[1].used);
+    for (const [, t] of hot) {
+      if (this.hot <= this.hotLimit) break;
+      if (t.used === this.clock) continue;
+      // A tile only read keeps its packed copy: dropping the raw one costs nothing.
+      if (t.dirty || !t.packed) t.packed = pack(t.raw!);
+      t.dirty = false;
+      t.raw = null;
+      this.hot--;
+    }
+  }
+
+  /** Notes a tile's content before the current edit first changes it. */
+  private touch(key: number): Uint32Array {
+    if (this.recording && !this.recording.has(key)) {
+      const t = this.tiles.get(key);
+      this.recording.set(key, t ? (t.raw && (t.dirty || !t.packed) ? pack(t.raw) : t.packed) : null);
+    }
+    const raw = this.tile(key, true)!;
+    const t = this.tiles.get(key)!;
+    t.dirty = true;
+    t.mip = null;
+    return raw;
+  }
+
+  /** A tile's subsample (every MIP-th pixel), or null when the tile holds nothing. */
+  private mipOf(key: number): Uint32Array | null {
+    const t = this.tiles.get(key);
+    if (!t) return null;
+    if (!t.mip) t.mip = subsample(this.tile(key, false)!);
+    return t.mip;
+  }
+
+  labelAt(x: number, y: number): number {
+    if (x < 0 || y < 0 || x >= this.width || y >= this.height) return 0;
+    const t = this.tile(Math.floor(y / LABEL_TILE) * this.cols + Math.floor(x / LABEL_TILE), false);
+    return t ? t[(y % LABEL_TILE) * LABEL_TILE + (x % LABEL_TILE)]! : 0;
+  }
+
+  /**
+   * The labels of one view tile: `bw` x `bh` samples, sample (i, j) being pixel
+   * (x0 + i * step, y0 + j * step). Null when no stored tile intersects it.
+   */
+  sample(x0: number, y0: number, step: number, bw: number, bh: number): Uint32Array | null {
+    const x1 = Math.min(this.width, x0 + bw * step);
+    const y1 = Math.min(this.height, y0 + bh * step);
+    let any = false;
+    for (let ty = Math.floor(y0 / LABEL_TILE); ty <= Math.floor((y1 - 1) / LABEL_TILE) && !any; ty++) {
+      for (let tx = Math.floor(x0 / LABEL_TILE); tx <= Math.floor((x1 - 1) / LABEL_TILE); tx++) {
+        if (this.tiles.has(ty * this.cols + tx)) {
+          any = true;
+          break;
+        }
+      }
+    }
+    if (!any) return null;
+    const out = new Uint32Array(bw * bh);
+    // Coarse levels sample pixels on the subsample grid (x0, y0 and step are multiples of MIP there).
+    const coarse = step >= MIP && step % MIP === 0 && x0 % MIP === 0 && y0 % MIP === 0;
+    for (let j = 0; j < bh; j++) {
+      const y = y0 + j * step;
+      if (y >= this.height) break;
+      const ty = Math.floor(y / LABEL_TILE);
+      const ry = (y % LABEL_TILE) * LABEL_TILE;
+      let key = -1;
+      let t: Uint32Array | null = null;
+      for (let i = 0; i < bw; i++) {
+        const x = x0 + i * step;
+        if (x >= this.width) break;
+        const k = ty * this.cols + Math.floor(x / LABEL_TILE);
+        if (k !== key) {
+          key = k;
+          t = coarse ? this.mipOf(k) : this.tile(k, false);
+        }
+        if (t) out[j * bw + i] = coarse ? t[((y % LABEL_TILE) / MIP) * MIP_SIDE + (x % LABEL_TILE) / MIP]! : t[ry + (x % LABEL_TILE)]!;
+      }
+    }
+    return out;
+  }
+
+  /** Applies edits as one undoable step. */
+  apply(ops: readonly LargeEditOp[]): EditOutcome {
+    this.recording = new Map();
+    let box: Box | null = null;
+    let created: number | null = null;
+    try {
+      for (const op of ops) {
+        if (op.kind === 'brush') {
+          let value = 0;
+          if (op.mode === 'paint') {
+            value = op.target === undefined || op.target === 'new' ? this.maxId + 1 : op.target;
+            if (op.target === undefined || op.target === 'new') created = value;
+          }
+          box = union(box, this.brush(op.points, op.radius, value, op.mode === 'erase' ? op.onlyInto : op.onlyInto, op.mode === 'paint' && !!op.protect));
+          if (value > this.maxId && box) this.maxId = value;
+        } else if (op.kind === 'delete') {
+          const ids = new Set(op.ids);
+          box = union(box, this.remap((v) => (ids.has(v) ? 0 : v)));
+        } else {
+          const target = op.target ?? Math.min(...op.ids);
+          const ids = new Set(op.ids);
+          box = union(box, this.remap((v) => (ids.has(v) ? target : v)));
+        }
+      }
+    } finally {
+      const before = this.recording;
+      this.recording = null;
+      if (box && before.size > 0) {
+        const after = new Map<number, Buffer | null>();
+        for (const key of before.keys()) after.set(key, this.packedOf(key));
+        this.dropEmpty(before.keys());
+        // Coarse views of the changed tiles, made now while they are decompressed.
+        for (const key of before.keys()) {
+          const t = this.tiles.get(key);
+          if (t?.raw) t.mip = subsample(t.raw);
+        }
+        this.undoStack.push({ before, after, box });
+        if (this.undoStack.length > this.undoLimit) this.undoStack.shift();
+        this.redoStack.length = 0;
+      }
+    }
+    return { box, created };
+  }
+
+  undo(): Box | null {
+    const s = this.undoStack.pop();
+    if (!s) return null;
+    this.restore(s.before);
+    this.redoStack.push(s);
+    return s.box;
+  }
+
+  redo(): Box | null {
+    const s = this.redoStack.pop();
+    if (!s) return null;
+    this.restore(s.after);
+    this.undoStack.push(s);
+    return s.box;
+  }
+
+  private packedOf(key: number): Buffer | null {
+    const t = this.tiles.get(key);
+    if (!t) return null;
+    if (t.raw && t.raw.every((v) => v === 0)) return null;
+    return t.raw && (t.dirty || !t.packed) ? pack(t.raw) : t.packed;
+  }
+
+  private restore(content: Map<number, Buffer | null>): void {
+    for (const [key, packed] of content) {
+      const old = this.tiles.get(key);
+      if (old?.raw) this.hot--;
+      if (packed) this.tiles.set(key, { raw: null, packed, mip: null, dirty: false, used: 0 });
+      else this.tiles.delete(key);
+    }
+  }
+
+  /** Tiles left all zero by an edit are dropped (so erased areas cost nothing). */
+  private dropEmpty(keys: Iterable<number>): void {
+    for (const key of keys) {
+      const t = this.tiles.get(key);
+      if (t?.raw && t.raw.every((v) => v === 0)) {
+        this.tiles.delete(key);
+        this.hot--;
+      }
+    }
+  }
+
+  /** Rewrites every stored pixel through `f`; returns the box of pixels that changed. */
+  private remap(f: (v: number) => number): Box | null {
+    let box: Box | null = null;
+    for (const key of [...this.tiles.keys()]) {
+      const t = this.tile(key, false)!;
+      let changed = false;
+      for (let i = 0; i < N; i++) {
+        const v = t[i]!;
+        if (v !== 0 && f(v) !== v) {
+          changed = true;
+          break;
+        }
+      }
+      if (!changed) continue;
+      const w = this.touch(key);
+      let x0 = LABEL_TILE, y0 = LABEL_TILE, x1 = -1, y1 = -1;
+      for (let i = 0; i < N; i++) {
+        const v = w[i]!;
+        if (v === 0) continue;
+        const nv = f(v);
+        if (nv === v) continue;
+        w[i] = nv;
+        const x = i % LABEL_TILE;
+        const y = (i / LABEL_TILE) | 0;
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+      const bx = (key % this.cols) * LABEL_TILE;
+      const by = Math.floor(key / this.cols) * LABEL_TILE;
+      box = union(box, { x: bx + x0, y: by + y0, width: x1 - x0 + 1, height: y1 - y0 + 1 });
+    }
+    return box;
+  }
+
+  /**
+   * A brush stroke: the pixels app/edit's brush paints (strokeSpans: centres within `radius` of
+   * the polyline) get `value`; `onlyInto` limits it to pixels holding that id, `protect` to empty ones.
+   */
+  private brush(points: readonly (readonly [number, number])[], radius: number, value: number, onlyInto: number | undefined, protect: boolean): Box | null {
+    const spans = strokeSpans(points as [number, number][], radius, this.width, this.height);
+    let cx0 = Infinity, cy0 = Infinity, cx1 = -1, cy1 = -1;
+    for (let r = 0; r < spans.rows; r++) {
+      const y = spans.y0 + r;
+      const ty = Math.floor(y / LABEL_TILE);
+      const row = (y % LABEL_TILE) * LABEL_TILE;
+      for (let k = spans.offsets[r]!; k < spans.offsets[r + 1]!; k++) {
+        const xa = spans.xs[2 * k]!;
+        const xb = spans.xs[2 * k + 1]!;
+        for (let x = xa; x <= xb; ) {
+          const tx = Math.floor(x / LABEL_TILE);
+          const end = Math.min(xb, tx * LABEL_TILE + LABEL_TILE - 1);
+          const key = ty * this.cols + tx;
+          // Erasing or painting only into a segment never needs a tile that holds nothing.
+          const t = this.tiles.has(key) || (value !== 0 && onlyInto === undefined) ? this.touch(key) : null;
+          if (t) {
+            for (let xx = x; xx <= end; xx++) {
+              const i = row + (xx % LABEL_TILE);
+              const old = t[i]!;
+              if (old === value) continue;
+              if (onlyInto !== undefined ? old !== onlyInto : protect && old !== 0) continue;
+              t[i] = value;
+              if (xx < cx0) cx0 = xx;
+              if (xx > cx1) cx1 = xx;
+              if (y < cy0) cy0 = y;
+              if (y > cy1) cy1 = y;
+            }
+          }
+          x = end + 1;
+        }
+      }
+    }
+    return cx1 >= 0 ? { x: cx0, y: cy0, width: cx1 - cx0 + 1, height: cy1 - cy0 + 1 } : null;
+  }
+}
