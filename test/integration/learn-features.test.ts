@@ -51,7 +51,12 @@ async function project(images: number) {
   return { dir, svc, truths };
 }
 
-const cacheFiles = (dir: string) => (existsSync(join(dir, 'cache', 'features')) ? readdirSync(join(dir, 'cache', 'features')).sort() : []);
+const cacheFiles = (dir: string) => (existsSync(join(dir, 'cache', 'features')) ? readdirSync(join(dir, 'cache', 'features')).filter((f) => f.endsWith('.bin')).sort() : []);
+/** The cache files once `n` are there: the worker writes them after it has replied, so a busy machine may still be writing. */
+async function cacheFilesWhen(dir: string, n: number): Promise<string[]> {
+  for (let i = 0; i < 200 && cacheFiles(dir).length < n; i++) await new Promise((r) => setTimeout(r, 100));
+  return cacheFiles(dir);
+}
 
 test('the chosen feature set is stored in the project, used by training and reported; the cache follows the recipe and the images', async () => {
   const { dir, svc, truths } = await project(2);
@@ -69,7 +74,7 @@ test('the chosen feature set is stored in the project, used by training and repo
   await runToEnd(svc, () => svc.call('learn.train', { autoContext: false }));
   const info = (await svc.call('learn.status', {}))!;
   assert.deepEqual(info.features, { sigmas: [1, 3.5], kinds: ['gauss', 'gradient', 'structure'] });
-  const first = cacheFiles(dir);
+  const first = await cacheFilesWhen(dir, 2);
   assert.equal(first.length, 2, `one cache file per training image: ${first.join(', ')}`);
   assert.ok(first.every((f) => f.startsWith('texhash')));
   const bytes = statSync(join(dir, 'cache', 'features', first[0]!)).size;
@@ -86,12 +91,14 @@ test('the chosen feature set is stored in the project, used by training and repo
 
   // Retraining with the same set reuses the files (the damaged one is written again); another set adds its own.
   await runToEnd(svc, () => svc.call('learn.train', { autoContext: false }));
-  assert.deepEqual(cacheFiles(dir), first);
-  assert.equal(statSync(join(dir, 'cache', 'features', first[0]!)).size, bytes, 'the truncated file was recomputed');
+  assert.deepEqual(await cacheFilesWhen(dir, 2), first);
+  const sizeNow = () => statSync(join(dir, 'cache', 'features', first[0]!)).size;
+  for (let i = 0; i < 200 && sizeNow() !== bytes; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(sizeNow(), bytes, 'the truncated file was recomputed');
   await svc.call('learn.setFeatures', { sigmas: [1], kinds: ['gauss', 'log'] });
   await runToEnd(svc, () => svc.call('learn.train', { autoContext: false }));
   assert.deepEqual((await svc.call('learn.status', {}))!.features, { sigmas: [1], kinds: ['gauss', 'log'] });
-  assert.equal(cacheFiles(dir).length, 4);
+  assert.equal((await cacheFilesWhen(dir, 4)).length, 4);
 
   // Batch prediction reads the cached maps (and writes none); the result equals computing them.
   const imageId = truths[0]!.imageId;
