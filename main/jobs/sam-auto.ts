@@ -12,11 +12,13 @@ import {
   defaultMatsamOptions,
   fillGaps,
   generateCropBoxes,
+  generateTileCrops,
   gridPrompts,
   layerPointsPerSide,
   matsamPrompts,
   nmsAcrossCrops,
   nmsWithinCrops,
+  SAM_TILE,
   scanLogits,
   shouldDropMaskAtCropEdge,
   type CandidateMask,
@@ -83,6 +85,17 @@ export function autoCropLayers(width: number, height: number): number {
 
 /** The crops of an image, refused with what to do when they exceed the crop budget. */
 export function planCrops(width: number, height: number, o: SamAutoOptions, name = 'The image'): CropBox[] {
+  if (o.cropLayers === 'tiles') {
+    const tiles = generateTileCrops(width, height, o.cropOverlapRatio * SAM_TILE);
+    if (tiles.length > o.maxCrops) {
+      throw new ServiceError(
+        'too-large',
+        `${name} (${width}x${height} px) needs ${tiles.length} SAM tiles of ${SAM_TILE} px but the crop budget is ${o.maxCrops} encoder runs per image. ` +
+          `Raise maxCrops to ${tiles.length} (slower), set cropLayers to 'auto' (crops shrunk into the frame), or use the classic engine.`,
+      );
+    }
+    return tiles;
+  }
   const layers = o.cropLayers === 'auto' ? autoCropLayers(width, height) : o.cropLayers;
   const cropsFor = (l: number) => (4 ** (l + 1) - 1) / 3;
   const count = cropsFor(layers);
@@ -131,10 +144,12 @@ interface CropPlan {
 /** Prompts of one crop: SAM's grid (fewer points per side on finer layers) or MatSAM on the crop's pixels. */
 function promptsForCrop(grey: GreyImage, crop: CropBox, o: SamAutoOptions): { points: Point[]; matsam: MatsamStats | null } {
   const { width: cw, height: ch } = crop.box;
-  const perSide = layerPointsPerSide(o.pointsPerSide, crop.layer, o.cropPointsDownscale);
+  // Tiles are encoded at full resolution like a whole small image: full prompts on each.
+  const layer = o.cropLayers === 'tiles' ? 0 : crop.layer;
+  const perSide = layerPointsPerSide(o.pointsPerSide, layer, o.cropPointsDownscale);
   if (o.prompts === 'grid') return { points: gridPrompts(cw, ch, perSide), matsam: null };
   // Same budget ratio as the grid on every layer: a quarter of its points by default.
-  const shrink = o.cropPointsDownscale ** crop.layer;
+  const shrink = o.cropPointsDownscale ** layer;
   const budget = Math.max(1, Math.floor(o.matsamMaxPoints / (shrink * shrink)));
   const r = matsamPrompts(cropGrey(grey, crop.box), {
     mode: o.matsamMode,
