@@ -105,7 +105,7 @@ export class CancelledError extends Error {
 }
 
 /** Reports progress at stage boundaries and honours cancellation between them. */
-export class Stages {
+class Stages {
   private done = 0;
   constructor(
     private readonly total: number,

@@ -42,7 +42,7 @@ export function generateCropBoxes(
 /** Side (px) of the crops of tiled SAM: the encoder's frame, so a crop is encoded at full resolution. */
 export const SAM_TILE = 1024;
 /** Images up to this long side are encoded whole, even when tiles are asked for. */
-export const SAM_TILE_MIN_SIDE = 1536;
+const SAM_TILE_MIN_SIDE = 1536;
 
 /**
  * Crops of tiled SAM (MatSAM's way with large images): the whole image when its long side is at
