@@ -174,6 +174,8 @@ export interface SamAutoStats {
   masks: number;
   filtered: number;
   afterNms: number;
+  /** cropLayers 'tiles' only: objects no crop holds whole, stitched from the pieces cut by crop edges. */
+  stitched?: number;
   /** Segments in the saved label map. */
   segments: number;
   /** Milliseconds per stage. */
