@@ -289,7 +289,7 @@ function pixelsWithin(a: CandidateMask, box: Box): number {
  * where their crops overlap (IoU >= 0.5 there) are one object, joined into one mask (the best
  * score and stability of its pieces).
  */
-export function stitchCutMasks(pieces: readonly CandidateMask[], whole: readonly CandidateMask[], cropBoxes: readonly Box[]): CandidateMask[] {
+function stitchCutMasks(pieces: readonly CandidateMask[], whole: readonly CandidateMask[], cropBoxes: readonly Box[]): CandidateMask[] {
   const left = pieces.filter((p) => !whole.some((w) => w.cropIndex !== p.cropIndex && overlapPixels(p, w) * 2 >= p.area));
   const parent = left.map((_, i) => i);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
