@@ -235,7 +235,7 @@ export function segmentGrainsTiled(image: ClassicImage, options: ClassicSettings
 
   // Sweep 1: boundary evidence per core, from the core plus the filters' reach.
   const { lo, scale } = grainScale(image);
-  const relief = new Float32Array(n);
+  let relief: Float32Array | null = new Float32Array(n);
   const needDark = o.boundaryStyle !== 'edges';
   let dark: Float32Array | null = needDark ? new Float32Array(n) : null;
   for (const row of grid1) {
@@ -257,6 +257,7 @@ export function segmentGrainsTiled(image: ClassicImage, options: ClassicSettings
   const boundary = new Uint8Array(n);
   for (let i = 0; i < n; i++) boundary[i] = relief[i]! > t ? 1 : 0;
   const levels = quantize(relief, 256) as Uint8Array;
+  relief = null; // sweep 2 needs only the boundary mask and the levels
   const contrast = grainMergeContrast(o, style, 'channels' in image && image.channels >= 3 ? 3 : 1);
 
   // Sweep 2: grains per tile plus margin; the core is kept, and each tile also notes how it labels

@@ -118,7 +118,7 @@ try {
         metric: `tiny SAM ${W}x${H}, ${label}: time`,
         value: run.ms.total / 1000,
         unit: 's',
-        note: `${run.crops} crop(s), ${run.encoderRuns} encoder run(s), ${run.decoderCalls} MatSAM prompts; embed ${(run.ms.embed / 1000).toFixed(1)} s, decode ${(run.ms.decode / 1000).toFixed(1)} s; ${run.afterNms} masks after NMS, ${run.segments} segments`,
+        note: `${run.crops} crop(s), ${run.encoderRuns} encoder run(s), ${run.decoderCalls} MatSAM prompts; embed ${(run.ms.embed / 1000).toFixed(1)} s, decode ${(run.ms.decode / 1000).toFixed(1)} s; ${run.afterNms} masks after NMS${run.stitched !== undefined ? `, ${run.stitched} stitched from crop pieces` : ''}, ${run.segments} segments`,
       });
     }
   } finally {
