@@ -97,6 +97,26 @@ for (const [name, synth, settings] of grainCases) {
   });
 }
 
+test('tiled grain segmentation equals the whole-image one on a colour image (shade edges merged by colour contrast)', () => {
+  const { image, labels } = generateGrains({ width: 280, height: 250, seed: 9 });
+  const n = image.width * image.height;
+  // Each grain gets its own tint in green; blue is the inverse of red.
+  const data = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const v = image.data[i]!;
+    data[i * 3] = v;
+    data[i * 3 + 1] = Math.min(255, (v * (((labels.data[i]! * 37) % 100) + 50)) / 150);
+    data[i * 3 + 2] = 255 - v;
+  }
+  const raster = { width: image.width, height: image.height, channels: 3 as const, bitDepth: 8 as const, data };
+  const settings: ClassicSettings = { mode: 'grain', minArea: 16, invert: false };
+  const whole = segmentClassicDetailed(raster, settings);
+  const tiled = segmentGrainsTiled(raster, settings, { tile: 64, overlap: 128 });
+  assert.equal(whole.boundaryStyle, 'edges');
+  assert.ok(whole.segmentClass.length > 20, `grains to cut (${whole.segmentClass.length - 1})`);
+  assert.equal(differing(tiled.labels.data, whole.labels.data), 0);
+});
+
 test('tiled grain segmentation with a margin smaller than some grains stays close and cuts no grain at a tile line', () => {
   const [, synth, settings] = grainCases[1]!;
   const { image } = generateGrains(synth);
