@@ -170,7 +170,10 @@ export interface SamAutoStats {
   encoderRuns: number;
   /** Point prompts over all crops; each is one decoder call. */
   decoderCalls: number;
-  /** Candidate masks returned by the decoder, kept by the IoU/stability/edge filters, kept by NMS. */
+  /**
+   * Candidate masks returned by the decoder, kept by the IoU/stability/edge filters, kept by NMS
+   * (with cropLayers 'tiles' the crop-edge test comes after: cut masks count as kept by the filters).
+   */
   masks: number;
   filtered: number;
   afterNms: number;
