@@ -10,7 +10,7 @@ import { gaussianBlur, sobel } from './filters';
 import { blackTopHat, hMaxima } from './morphology';
 import { mergeSimilarRegions } from './regions';
 import { adaptiveThreshold, classify, histogram, multiOtsuThresholds, otsuFromHistogram, otsuThreshold } from './threshold';
-import { watershed } from './watershed';
+import { quantize, watershed } from './watershed';
 
 export { otsuThreshold, multiOtsuThresholds, localMeanThreshold, adaptiveThreshold } from './threshold';
 export { connectedComponents, labelRegions, mergeSmallRegions } from './components';
@@ -81,7 +81,7 @@ export const CLASSIC_DEFAULTS: ClassicExtra = {
 };
 
 export type ClassicSettings = ClassicOptions & Partial<ClassicExtra>;
-type Settings = ClassicExtra & ClassicOptions;
+export type Settings = ClassicExtra & ClassicOptions;
 
 export interface ClassicResult {
   labels: LabelMap;
@@ -150,13 +150,7 @@ export function segmentClassicDetailed(
   progress?: ClassicProgress,
   isCancelled?: () => boolean,
 ): ClassicResult {
-  const o: Settings = {
-    ...CLASSIC_DEFAULTS,
-    ...stripUndefined(options),
-    mode: options.mode ?? 'phase',
-    minArea: options.minArea ?? 16,
-    invert: options.invert ?? false,
-  };
+  const o = resolveSettings(options);
   const { width, height } = image;
   if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 0 && height >= 0)) {
     throw new RangeError(`invalid image size ${width}x${height}`);
@@ -322,6 +316,119 @@ function looksLikeLineNetwork(dark: FloatImage, lineWidth: number): boolean {
   return inLarge >= 0.5 * on;
 }
 
+/** Settings with defaults filled in (the form segmentClassicDetailed works with). */
+export function resolveSettings(options: ClassicSettings): Settings {
+  return {
+    ...CLASSIC_DEFAULTS,
+    ...stripUndefined(options),
+    mode: options.mode ?? 'phase',
+    minArea: options.minArea ?? 16,
+    invert: options.invert ?? false,
+  };
+}
+
+/**
+ * Grain mode's 0..255 working scale from robust percentiles of the luminance (shared by all
+ * channels, so colour ratios survive): parameters become independent of bit depth and exposure.
+ */
+export function grainScale(image: ClassicImage): { lo: number; scale: number } {
+  const chans = channelsOf(image);
+  let lum = chans[0]!;
+  if (chans.length > 1) {
+    lum = new Float32Array(image.width * image.height);
+    for (const c of chans) for (let i = 0; i < lum.length; i++) lum[i] = lum[i]! + c[i]! / chans.length;
+  }
+  const lo = percentile(lum, 0.005);
+  const hi = percentile(lum, 0.995);
+  return { lo, scale: hi > lo ? 255 / (hi - lo) : 1 };
+}
+
+/** The image's channels on the working scale, boundaries dark, smoothed; and their mean. */
+export function grainSmoothed(image: ClassicImage, lo: number, scale: number, o: Settings): { smoothed: Float32Array[]; sLum: Float32Array } {
+  const { width, height } = image;
+  const n = width * height;
+  const sigma = o.sigma ?? 1;
+  const smoothed = channelsOf(image).map((c) => {
+    for (let i = 0; i < n; i++) {
+      const v = (c[i]! - lo) * scale;
+      // Boundaries are made dark: with `invert` they are bright in the input.
+      c[i] = o.invert ? 255 - v : v;
+    }
+    return sigma > 0 ? gaussianBlur({ width, height, data: c }, sigma).data : c;
+  });
+  let sLum = smoothed[0]!;
+  if (smoothed.length > 1) {
+    sLum = new Float32Array(n);
+    for (const c of smoothed) for (let i = 0; i < n; i++) sLum[i] = sLum[i]! + c[i]! / smoothed.length;
+  }
+  return { smoothed, sLum };
+}
+
+/**
+ * Boundary evidence of smoothed channels: the largest gradient magnitude over the channels, and
+ * the dark-line (black top-hat) response of their mean (added to the gradient for 'lines').
+ */
+export function grainEvidence(width: number, height: number, smoothed: Float32Array[], sLum: Float32Array, o: Settings): { gradient: Float32Array; dark: FloatImage } {
+  const n = width * height;
+  const lw = Math.max(1, Math.round(o.lineWidth));
+  const dark = blackTopHat({ width, height, data: sLum }, 2 * lw + 1);
+  const gradient = new Float32Array(n);
+  for (const c of smoothed) {
+    const g = sobel({ width, height, data: c }).data;
+    for (let i = 0; i < n; i++) if (g[i]! > gradient[i]!) gradient[i] = g[i]!;
+  }
+  return { gradient, dark };
+}
+
+/** 'lines' or 'edges' for grain mode: the setting, or decided from the dark-line response. */
+export function grainStyle(dark: FloatImage, o: Settings): 'lines' | 'edges' {
+  return o.boundaryStyle === 'auto' ? (looksLikeLineNetwork(dark, Math.max(1, Math.round(o.lineWidth))) ? 'lines' : 'edges') : o.boundaryStyle;
+}
+
+/**
+ * Grains of one image (or a tile of one) from its boundary mask (1 = boundary) and relief on
+ * integer levels: seeds are h-maxima of the distance to a boundary (`farAway` where the image holds
+ * no boundary), the watershed floods the relief from them, then similar and small regions merge.
+ * Ids are not consecutive.
+ */
+export function grainsFromBoundary(
+  width: number,
+  height: number,
+  boundary: Uint8Array,
+  levels: Uint8Array | Uint16Array,
+  smoothed: Float32Array[] | null,
+  o: Settings,
+  style: 'lines' | 'edges',
+  farAway: number,
+  st?: Stages,
+): Uint32Array {
+  const n = width * height;
+  st?.enter('distance');
+  const inside = new Uint8Array(n);
+  for (let i = 0; i < n; i++) inside[i] = boundary[i] ? 0 : 1;
+  const dist = distanceTransform({ width, height, data: inside });
+  for (let i = 0; i < n; i++) if (!Number.isFinite(dist[i]!)) dist[i] = farAway;
+
+  st?.enter('markers');
+  const depth = o.seedDepth ?? (style === 'lines' ? 2 : 1);
+  const peaks = hMaxima({ width, height, data: dist }, Math.max(0.5, depth), 8);
+  const markers = labelRegions(width, height, peaks.data, 8, 0);
+
+  st?.enter('watershed');
+  let labels = watershed({ width, height, data: levels }, { width, height, data: markers.labels }, { connectivity: 4 }).data;
+
+  st?.enter('merge');
+  const contrast = grainMergeContrast(o, style, smoothed?.length ?? 1);
+  if (contrast > 0 && smoothed) labels = mergeSimilarRegions(width, height, labels, smoothed, contrast);
+  if (o.minArea > 1) labels = mergeSmallRegions(width, height, labels, o.minArea);
+  return labels;
+}
+
+/** Mean-colour difference (0..255) under which neighbouring grains merge; 0 = off. */
+export function grainMergeContrast(o: Settings, style: 'lines' | 'edges', channels: number): number {
+  return o.mergeContrast ?? (style === 'edges' ? (channels > 1 ? 30 : 12) : 0);
+}
+
 /**
  * Grain map. Boundary evidence is the gradient magnitude (steps between differently shaded or
  * coloured grains; the largest over colour channels) plus, when boundaries are dark lines, a
@@ -337,41 +444,12 @@ function segmentGrains(image: ClassicImage, o: Settings, progress?: ClassicProgr
   const st = new Stages(7, progress, isCancelled);
 
   st.enter('smooth');
-  const sigma = o.sigma ?? 1;
-  const chans = channelsOf(image);
-  // A 0..255 working scale from robust percentiles (shared by all channels, so colour ratios
-  // survive) makes the parameters independent of bit depth and exposure.
-  let lum = chans[0]!;
-  if (chans.length > 1) {
-    lum = new Float32Array(n);
-    for (const c of chans) for (let i = 0; i < n; i++) lum[i] = lum[i]! + c[i]! / chans.length;
-  }
-  const lo = percentile(lum, 0.005);
-  const hi = percentile(lum, 0.995);
-  const scale = hi > lo ? 255 / (hi - lo) : 1;
-  const smoothed = chans.map((c) => {
-    for (let i = 0; i < n; i++) {
-      const v = (c[i]! - lo) * scale;
-      // Boundaries are made dark: with `invert` they are bright in the input.
-      c[i] = o.invert ? 255 - v : v;
-    }
-    return sigma > 0 ? gaussianBlur({ width, height, data: c }, sigma).data : c;
-  });
-  let sLum = smoothed[0]!;
-  if (smoothed.length > 1) {
-    sLum = new Float32Array(n);
-    for (const c of smoothed) for (let i = 0; i < n; i++) sLum[i] = sLum[i]! + c[i]! / smoothed.length;
-  }
+  const { lo, scale } = grainScale(image);
+  const { smoothed, sLum } = grainSmoothed(image, lo, scale, o);
 
   st.enter('boundaries');
-  const lw = Math.max(1, Math.round(o.lineWidth));
-  const dark = blackTopHat({ width, height, data: sLum }, 2 * lw + 1);
-  const style = o.boundaryStyle === 'auto' ? (looksLikeLineNetwork(dark, lw) ? 'lines' : 'edges') : o.boundaryStyle;
-  const relief = new Float32Array(n);
-  for (const c of smoothed) {
-    const g = sobel({ width, height, data: c }).data;
-    for (let i = 0; i < n; i++) if (g[i]! > relief[i]!) relief[i] = g[i]!;
-  }
+  const { gradient: relief, dark } = grainEvidence(width, height, smoothed, sLum, o);
+  const style = grainStyle(dark, o);
   if (style === 'lines') for (let i = 0; i < n; i++) relief[i] = relief[i]! + dark.data[i]!;
   let boundary: Uint8Array;
   if (o.boundaries === 'canny') {
@@ -382,23 +460,7 @@ function segmentGrains(image: ClassicImage, o: Settings, progress?: ClassicProgr
     for (let i = 0; i < n; i++) boundary[i] = relief[i]! > t ? 1 : 0;
   }
 
-  st.enter('distance');
-  for (let i = 0; i < n; i++) boundary[i] = boundary[i] ? 0 : 1; // now: inside grains
-  const dist = distanceTransform({ width, height, data: boundary });
-  for (let i = 0; i < n; i++) if (!Number.isFinite(dist[i]!)) dist[i] = Math.max(width, height);
-
-  st.enter('markers');
-  const depth = o.seedDepth ?? (style === 'lines' ? 2 : 1);
-  const peaks = hMaxima({ width, height, data: dist }, Math.max(0.5, depth), 8);
-  const markers = labelRegions(width, height, peaks.data, 8, 0);
-
-  st.enter('watershed');
-  let labels = watershed({ width, height, data: relief }, { width, height, data: markers.labels }, { connectivity: 4, levels: 256 }).data;
-
-  st.enter('merge');
-  const contrast = o.mergeContrast ?? (style === 'edges' ? (smoothed.length > 1 ? 30 : 12) : 0);
-  if (contrast > 0) labels = mergeSimilarRegions(width, height, labels, smoothed, contrast);
-  if (o.minArea > 1) labels = mergeSmallRegions(width, height, labels, o.minArea);
+  const labels = grainsFromBoundary(width, height, boundary, quantize(relief, 256), smoothed, o, style, Math.max(width, height), st);
   const count = relabelSequential(labels);
   st.finish();
   return { labels: { width, height, data: labels }, segmentClass: new Uint8Array(count + 1), thresholds: [], boundaryStyle: style };

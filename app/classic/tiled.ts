@@ -5,10 +5,44 @@
 // same ids (consecutive, in raster order of each region's first pixel) on the same pixels, except
 // where small-region merging breaks a tie between two equally long borders by a neighbour's area
 // that the tile sees cut off (rare; the test bounds it).
-import type { GreyImage } from '../types';
+//
+// Grain mode (segmentGrainsTiled) goes in two sweeps. The first computes the boundary evidence of
+// each tile's core from the tile plus a margin of the filters' reach, which is exactly the
+// whole-image evidence; the working scale, the boundary style and the boundary threshold are then
+// decided once for the whole image as in segmentClassicDetailed. The second sweep runs seeds,
+// watershed and merging on each tile plus a wider margin (`overlap`), keeps the tile's core, and
+// joins two grains on either side of a tile border where the tile on either side sees the two
+// border pixels in one grain. This is the whole-image result wherever the margin holds what the
+// watershed of a core pixel depends on (distance to the nearest boundary, the grain's seed and what
+// floods it), in practice when the margin is at least the size of the largest grain. The distance
+// transform, its h-maxima and the flood are not local: a grain larger than the margin can lose its
+// seed in a tile (its seed lies outside the window, so its part in the core is flooded from a
+// neighbour's seed), and a gap in a boundary lets a depth outside the window decide a seed. Then
+// grains merge or split differently from the whole-image map; the test bounds that by the adjusted
+// Rand index and checks that no grain is cut along a tile line. (Counting the window's cut edges
+// as boundary was tried: it trades these errors for others, seeds lost near window edges.)
+import type { GreyImage, RasterImage } from '../types';
 import { labelRegions, mergeSmallRegions } from './components';
 import { gaussianBlur } from './filters';
-import { applyPhaseRule, CLASSIC_DEFAULTS, phaseRule, toGrey, type ClassicImage, type ClassicProgress, type ClassicResult, type ClassicSettings } from './index';
+import { histogram, otsuFromHistogram } from './threshold';
+import { quantize } from './watershed';
+import {
+  applyPhaseRule,
+  CLASSIC_DEFAULTS,
+  grainEvidence,
+  grainMergeContrast,
+  grainScale,
+  grainsFromBoundary,
+  grainSmoothed,
+  grainStyle,
+  phaseRule,
+  resolveSettings,
+  toGrey,
+  type ClassicImage,
+  type ClassicProgress,
+  type ClassicResult,
+  type ClassicSettings,
+} from './index';
 
 export interface Tiling {
   /** Core size of a tile (px a side). */
@@ -18,6 +52,9 @@ export interface Tiling {
 }
 
 export const DEFAULT_TILING: Tiling = { tile: 2048, overlap: 64 };
+
+/** Grain mode's tiles: the watershed of a core pixel reads further than phase mode's cleaning. */
+export const DEFAULT_GRAIN_TILING: Tiling = { tile: 2048, overlap: 256 };
 
 function crop(src: GreyImage, x0: number, y0: number, w: number, h: number): GreyImage {
   const Ctor = src.data.constructor as new (n: number) => GreyImage['data'];
@@ -126,4 +163,193 @@ export function segmentPhasesTiled(image: ClassicImage, options: ClassicSettings
   for (let i = 0; i < labels.length; i++) if (labels[i] !== 0) segmentClass[labels[i]!] = classMap[i]!;
   progress?.(rows * cols + 1, rows * cols + 1, 'done');
   return { labels: { width, height, data: labels }, segmentClass, thresholds: rule.kind === 'otsu' ? rule.thresholds : [] };
+}
+
+/** A window of a grey or multi-channel image. */
+function cropImage(src: ClassicImage, x0: number, y0: number, w: number, h: number): ClassicImage {
+  if (!('channels' in src)) return crop(src, x0, y0, w, h);
+  const c = src.channels;
+  const Ctor = src.data.constructor as new (n: number) => RasterImage['data'];
+  const data = new Ctor(w * h * c);
+  for (let y = 0; y < h; y++) data.set(src.data.subarray(((y0 + y) * src.width + x0) * c, ((y0 + y) * src.width + x0 + w) * c), y * w * c);
+  return { ...src, width: w, height: h, data };
+}
+
+function cropArray<T extends Uint8Array | Float32Array>(src: T, width: number, x0: number, y0: number, w: number, h: number): T {
+  const out = new (src.constructor as new (n: number) => T)(w * h);
+  for (let y = 0; y < h; y++) out.set(src.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + w), y * w);
+  return out;
+}
+
+interface Window {
+  /** Core. */
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  /** Core plus margin, clipped to the image. */
+  ex0: number;
+  ey0: number;
+  ew: number;
+  eh: number;
+}
+
+function windows(width: number, height: number, size: number, margin: number): Window[][] {
+  const rows: Window[][] = [];
+  for (let y0 = 0; y0 < height; y0 += size) {
+    const row: Window[] = [];
+    for (let x0 = 0; x0 < width; x0 += size) {
+      const x1 = Math.min(width, x0 + size);
+      const y1 = Math.min(height, y0 + size);
+      const ex0 = Math.max(0, x0 - margin);
+      const ey0 = Math.max(0, y0 - margin);
+      row.push({ x0, y0, x1, y1, ex0, ey0, ew: Math.min(width, x1 + margin) - ex0, eh: Math.min(height, y1 + margin) - ey0 });
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * Grain-mode segmentation (segmentClassicDetailed with mode 'grain') computed tile by tile; see the
+ * comment at the top for what equals the whole-image result. Canny boundaries are refused (their
+ * hysteresis follows edges across the whole image): use the whole-image path for them.
+ */
+export function segmentGrainsTiled(image: ClassicImage, options: ClassicSettings, tiling: Tiling = DEFAULT_GRAIN_TILING, progress?: ClassicProgress): ClassicResult {
+  const o = resolveSettings({ ...options, mode: 'grain' });
+  if (o.boundaries === 'canny') throw new RangeError('tiled grain segmentation uses threshold boundaries; segment with Canny boundaries as a whole image');
+  const { width, height } = image;
+  const n = width * height;
+  const size = Math.max(16, Math.floor(tiling.tile));
+  const sigma = o.sigma ?? 1;
+  const lw = Math.max(1, Math.round(o.lineWidth));
+  // Reach of the evidence filters: Gaussian (truncated at 4 sigma), closing (2 x line width), Sobel.
+  const reach = (sigma > 0 ? Math.ceil(4 * sigma) + 1 : 0) + 2 * lw + 2;
+  const margin = Math.max(tiling.overlap, reach);
+  const grid1 = windows(width, height, size, reach);
+  const grid2 = windows(width, height, size, margin);
+  const rows = grid1.length;
+  const cols = grid1[0]!.length;
+  const total = 2 * rows * cols + 1;
+  let done = 0;
+
+  // Sweep 1: boundary evidence per core, from the core plus the filters' reach.
+  const { lo, scale } = grainScale(image);
+  let relief: Float32Array | null = new Float32Array(n);
+  const needDark = o.boundaryStyle !== 'edges';
+  let dark: Float32Array | null = needDark ? new Float32Array(n) : null;
+  for (const row of grid1) {
+    for (const w of row) {
+      progress?.(done++, total, `boundaries, tile ${done} of ${rows * cols}`);
+      const { smoothed, sLum } = grainSmoothed(cropImage(image, w.ex0, w.ey0, w.ew, w.eh), lo, scale, o);
+      const ev = grainEvidence(w.ew, w.eh, smoothed, sLum, o);
+      for (let y = w.y0; y < w.y1; y++) {
+        const from = (y - w.ey0) * w.ew + (w.x0 - w.ex0);
+        relief.set(ev.gradient.subarray(from, from + w.x1 - w.x0), y * width + w.x0);
+        dark?.set(ev.dark.data.subarray(from, from + w.x1 - w.x0), y * width + w.x0);
+      }
+    }
+  }
+  const style = dark ? grainStyle({ width, height, data: dark }, o) : 'edges';
+  if (style === 'lines' && dark) for (let i = 0; i < n; i++) relief[i] = relief[i]! + dark[i]!;
+  dark = null;
+  const t = otsuFromHistogram(histogram(relief));
+  const boundary = new Uint8Array(n);
+  for (let i = 0; i < n; i++) boundary[i] = relief[i]! > t ? 1 : 0;
+  const levels = quantize(relief, 256) as Uint8Array;
+  relief = null; // sweep 2 needs only the boundary mask and the levels
+  const contrast = grainMergeContrast(o, style, 'channels' in image && image.channels >= 3 ? 3 : 1);
+
+  // Sweep 2: grains per tile plus margin; the core is kept, and each tile also notes how it labels
+  // the pixels just outside its core (its neighbours' border pixels), for the joins below.
+  const labels = new Uint32Array(n);
+  const seamV = Array.from({ length: cols - 1 }, () => ({ fromLeft: new Uint32Array(height), fromRight: new Uint32Array(height) }));
+  const seamH = Array.from({ length: rows - 1 }, () => ({ fromTop: new Uint32Array(width), fromBottom: new Uint32Array(width) }));
+  let next = 0;
+  for (let ty = 0; ty < rows; ty++) {
+    for (let tx = 0; tx < cols; tx++) {
+      progress?.(done++, total, `grains, tile ${ty * cols + tx + 1} of ${rows * cols}`);
+      const w = grid2[ty]![tx]!;
+      let smoothed: Float32Array[] | null = null;
+      if (contrast > 0) {
+        // Smoothed values for merging by contrast, from the window plus the blur's reach.
+        const r = sigma > 0 ? Math.ceil(4 * sigma) + 1 : 0;
+        const sx0 = Math.max(0, w.ex0 - r);
+        const sy0 = Math.max(0, w.ey0 - r);
+        const sw = Math.min(width, w.ex0 + w.ew + r) - sx0;
+        const sh = Math.min(height, w.ey0 + w.eh + r) - sy0;
+        const s = grainSmoothed(cropImage(image, sx0, sy0, sw, sh), lo, scale, o).smoothed;
+        smoothed = s.map((c) => cropArray(c, sw, w.ex0 - sx0, w.ey0 - sy0, w.ew, w.eh));
+      }
+      const local = grainsFromBoundary(
+        w.ew,
+        w.eh,
+        cropArray(boundary, width, w.ex0, w.ey0, w.ew, w.eh),
+        cropArray(levels, width, w.ex0, w.ey0, w.ew, w.eh),
+        smoothed,
+        o,
+        style,
+        Math.max(width, height),
+      );
+      let maxLocal = 0;
+      for (let i = 0; i < local.length; i++) if (local[i]! > maxLocal) maxLocal = local[i]!;
+      const at = (x: number, y: number) => {
+        const l = local[(y - w.ey0) * w.ew + (x - w.ex0)]!;
+        return l === 0 ? 0 : l + next;
+      };
+      for (let y = w.y0; y < w.y1; y++) for (let x = w.x0; x < w.x1; x++) labels[y * width + x] = at(x, y);
+      if (tx > 0) for (let y = w.y0; y < w.y1; y++) seamV[tx - 1]!.fromRight[y] = at(w.x0 - 1, y);
+      if (tx < cols - 1) for (let y = w.y0; y < w.y1; y++) seamV[tx]!.fromLeft[y] = at(w.x1, y);
+      if (ty > 0) for (let x = w.x0; x < w.x1; x++) seamH[ty - 1]!.fromBottom[x] = at(x, w.y0 - 1);
+      if (ty < rows - 1) for (let x = w.x0; x < w.x1; x++) seamH[ty]!.fromTop[x] = at(x, w.y1);
+      next += maxLocal;
+    }
+  }
+
+  // Join grains across tile borders: pixels p | q on either side belong together when the tile of
+  // p or the tile of q puts both in one grain.
+  const parent = new Uint32Array(next + 1);
+  for (let i = 0; i <= next; i++) parent[i] = i;
+  const find = (a: number): number => {
+    while (parent[a] !== a) {
+      parent[a] = parent[parent[a]!]!;
+      a = parent[a]!;
+    }
+    return a;
+  };
+  const join = (a: number, b: number) => {
+    if (a === 0 || b === 0) return;
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  };
+  for (let s = 0; s < cols - 1; s++) {
+    const bx = (s + 1) * size;
+    const { fromLeft, fromRight } = seamV[s]!;
+    for (let y = 0; y < height; y++) {
+      const a = labels[y * width + bx - 1]!;
+      const b = labels[y * width + bx]!;
+      if (fromLeft[y] === a || fromRight[y] === b) join(a, b);
+    }
+  }
+  for (let s = 0; s < rows - 1; s++) {
+    const by = (s + 1) * size;
+    const { fromTop, fromBottom } = seamH[s]!;
+    for (let x = 0; x < width; x++) {
+      const a = labels[(by - 1) * width + x]!;
+      const b = labels[by * width + x]!;
+      if (fromTop[x] === a || fromBottom[x] === b) join(a, b);
+    }
+  }
+  const remap = new Uint32Array(next + 1);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const l = labels[i]!;
+    if (l === 0) continue;
+    const r = find(l);
+    if (remap[r] === 0) remap[r] = ++count;
+    labels[i] = remap[r]!;
+  }
+  progress?.(total, total, 'done');
+  return { labels: { width, height, data: labels }, segmentClass: new Uint8Array(count + 1), thresholds: [], boundaryStyle: style };
 }

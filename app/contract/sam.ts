@@ -61,8 +61,12 @@ export const SamAutoOptionsSchema = z.object({
   boxNmsThresh: z.number().min(0).max(1).default(0.7),
   /** Box NMS threshold across crops (crop_nms_thresh). */
   cropNmsThresh: z.number().min(0).max(1).default(0.7),
-  /** Crop layers (SAM's crop_n_layers); 'auto': none up to 2048 px, one more per doubling (4096 px: 5 crops, 8192 px: 21). */
-  cropLayers: z.union([z.literal('auto'), z.number().int().min(0).max(4)]).default('auto'),
+  /**
+   * Crop layers (SAM's crop_n_layers); 'auto': none up to 2048 px, one more per doubling (4096 px: 5 crops, 8192 px: 21).
+   * 'tiles': images over 1536 px a side are encoded as 1024 x 1024 crops at full resolution (no whole-image pass),
+   * overlapping by cropOverlapRatio x 1024 px, with MatSAM's (or the grid's) full prompts per crop, as MatSAM does.
+   */
+  cropLayers: z.union([z.literal('auto'), z.literal('tiles'), z.number().int().min(0).max(4)]).default('auto'),
   /** Overlap of neighbouring crops as a fraction of the short side (crop_overlap_ratio). */
   cropOverlapRatio: z.number().min(0).max(0.9).default(512 / 1500),
   /** Prompts per side shrink by this factor per crop layer (crop_n_points_downscale_factor). */
@@ -166,10 +170,15 @@ export interface SamAutoStats {
   encoderRuns: number;
   /** Point prompts over all crops; each is one decoder call. */
   decoderCalls: number;
-  /** Candidate masks returned by the decoder, kept by the IoU/stability/edge filters, kept by NMS. */
+  /**
+   * Candidate masks returned by the decoder, kept by the IoU/stability/edge filters, kept by NMS
+   * (with cropLayers 'tiles' the crop-edge test comes after: cut masks count as kept by the filters).
+   */
   masks: number;
   filtered: number;
   afterNms: number;
+  /** cropLayers 'tiles' only: objects no crop holds whole, stitched from the pieces cut by crop edges. */
+  stitched?: number;
   /** Segments in the saved label map. */
   segments: number;
   /** Milliseconds per stage. */

@@ -39,6 +39,32 @@ export function generateCropBoxes(
   return out;
 }
 
+/** Side (px) of the crops of tiled SAM: the encoder's frame, so a crop is encoded at full resolution. */
+export const SAM_TILE = 1024;
+/** Images up to this long side are encoded whole, even when tiles are asked for. */
+const SAM_TILE_MIN_SIDE = 1536;
+
+/**
+ * Crops of tiled SAM (MatSAM's way with large images): the whole image when its long side is at
+ * most SAM_TILE_MIN_SIDE (layer 0), else a grid of `tile` x `tile` crops (layer 1; clipped where
+ * the image is smaller) that overlap by at least `overlap` px, spread evenly so the first and
+ * last reach the image's edges; ordered row by row.
+ */
+export function generateTileCrops(width: number, height: number, overlap: number, tile = SAM_TILE): CropBox[] {
+  if (Math.max(width, height) <= SAM_TILE_MIN_SIDE) return [{ box: { x: 0, y: 0, width, height }, layer: 0 }];
+  const ov = Math.max(0, Math.min(tile - 1, Math.round(overlap)));
+  const starts = (len: number) => {
+    if (len <= tile) return [0];
+    const n = Math.ceil((len - ov) / (tile - ov));
+    return Array.from({ length: n }, (_, i) => Math.round((i * (len - tile)) / (n - 1)));
+  };
+  const out: CropBox[] = [];
+  for (const y of starts(height)) {
+    for (const x of starts(width)) out.push({ box: { x, y, width: Math.min(tile, width - x), height: Math.min(tile, height - y) }, layer: 1 });
+  }
+  return out;
+}
+
 /** Points per side for a crop layer, as SAM's build_all_layer_point_grids: int(n / scale^layer). */
 export function layerPointsPerSide(pointsPerSide: number, layer: number, scalePerLayer = 1): number {
   return Math.max(1, Math.floor(pointsPerSide / scalePerLayer ** layer));

@@ -3,7 +3,7 @@
 export type { CandidateMask, CropBox, Point } from './types';
 export { gridPrompts, matsamPrompts, defaultMatsamOptions } from './prompts';
 export type { MatsamStats } from './prompts';
-export { generateCropBoxes, layerPointsPerSide, shouldDropMaskAtCropEdge } from './crops';
+export { generateCropBoxes, generateTileCrops, layerPointsPerSide, SAM_TILE, shouldDropMaskAtCropEdge } from './crops';
 export {
   scanLogits,
   candidateFromLogits,

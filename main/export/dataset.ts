@@ -320,10 +320,7 @@ function makeWriter(opts: ExportOptions, files: Files, classes: readonly ClassRe
   if (isInterchangeFormat(opts.format)) {
     const w = interchangeWriter(opts.format, opts, classes, (rel, data) => files.write(rel, data), { name: basename(opts.dest), createdAt }, warnings);
     return {
-      add: (item) => {
-        if (item.part.kind !== 'labels') throw new ServiceError('internal', `The export of ${item.image.name} has no label map for ${opts.format}.`);
-        return w.add({ ...item, labels: item.part.labels, segments: item.segments.map((s) => ({ id: s.id, classId: s.record.classId, verified: s.record.verified })) });
-      },
+      add: (item) => w.add(partOf(item, 'interchange').encoded),
       finish: () => w.finish(),
       masks: () => w.masks(),
     };

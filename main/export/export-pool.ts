@@ -2,20 +2,14 @@
 // next image like the segment workers (main/jobs/worker-cache.ts). Aborting ends the worker at once.
 import { spawnWorker } from '../jobs/spawn-worker';
 import { WorkerCache } from '../jobs/worker-cache';
-import { defaultPoolSize } from '../jobs/pool';
+import { keptWorkerCount } from '../jobs/pool';
 import { ServiceError, isServiceErrorData } from '../../app/errors';
 import type { PrepareRequest, PreparedImage } from './items';
 import type { ExportWorkerReply } from './export.worker';
 
 const workers = new WorkerCache(
   () => spawnWorker(import.meta.url, 'export.worker'),
-  () => {
-    try {
-      return defaultPoolSize();
-    } catch {
-      return 1;
-    }
-  },
+  () => keptWorkerCount(),
 );
 
 /**

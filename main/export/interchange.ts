@@ -22,24 +22,36 @@ import {
 import { decodePng, encodePng } from './png';
 
 const INTERCHANGE_FORMATS = ['labelme', 'geojson', 'cvat', 'imagej'] as const;
-type InterchangeFormat = (typeof INTERCHANGE_FORMATS)[number];
+export type InterchangeFormat = (typeof INTERCHANGE_FORMATS)[number];
 
 export function isInterchangeFormat(f: string): f is InterchangeFormat {
   return (INTERCHANGE_FORMATS as readonly string[]).includes(f);
 }
 
-/** What the dataset exporter hands a writer per item (image or tile). */
+/** What the dataset exporter encodes per item (image or tile). */
 interface InterchangeItem {
   split: SplitName;
-  image: ImageRecord;
   stem: string;
   imageFile: string;
   labels: LabelMap;
   segments: { id: number; classId: number | null; verified: boolean }[];
 }
 
+type CvatImage = InterchangeImage & { width: number; height: number; fileName: string };
+
+/**
+ * One item of an interchange format, encoded (in an export worker, main/export/items.ts): its file,
+ * or for CVAT (one XML file per split) its shapes; and how many of its segments have holes.
+ */
+export interface EncodedInterchange {
+  split: SplitName;
+  withHoles: number;
+  file: { rel: string; data: Uint8Array | string } | null;
+  cvat: CvatImage | null;
+}
+
 interface InterchangeWriter {
-  add(item: InterchangeItem): Promise<void>;
+  add(item: EncodedInterchange): Promise<void>;
   finish(): Promise<void>;
   masks(): { withHoles: number; holes: 'rle' | 'skip' | 'fill' | 'exact'; partsDropped?: number };
 }
@@ -47,40 +59,52 @@ interface InterchangeWriter {
 type Write = (rel: string, data: Uint8Array | string) => Promise<void>;
 
 /**
- * A writer for one interchange format. Holes: GeoJSON holds them; LabelMe and CVAT write a
- * segment with holes as a mask shape (holes 'rle', the default), leave it out ('skip') or fill
- * them ('fill').
+ * Holes: GeoJSON and ImageJ hold them; LabelMe and CVAT write a segment with holes as a mask shape
+ * (holes 'rle', the default), leave it out ('skip') or fill them ('fill').
  */
-export function interchangeWriter(format: InterchangeFormat, opts: Pick<ExportOptions, 'holes'>, classes: readonly ClassRecord[], write: Write, meta: { name: string; createdAt: string }, warnings: string[]): InterchangeWriter {
+function holeMode(format: InterchangeFormat, opts: Pick<ExportOptions, 'holes'>): 'keep' | 'skip' | 'fill' | 'mask' {
+  return format === 'geojson' || format === 'imagej' ? 'keep' : opts.holes === 'skip' ? 'skip' : opts.holes === 'fill' ? 'fill' : 'mask';
+}
+
+/** Encodes one item of an interchange format: shapes from its label map, then the format's file. */
+export async function encodeInterchangeItem(format: InterchangeFormat, opts: Pick<ExportOptions, 'holes'>, classes: readonly ClassRecord[], item: InterchangeItem): Promise<EncodedInterchange> {
   const className = new Map(classes.map((c) => [c.id, c.name]));
-  const colors = new Map<string, string | null>(classes.map((c) => [c.name, c.color]));
-  const holes = format === 'geojson' || format === 'imagej' ? 'keep' : opts.holes === 'skip' ? 'skip' : opts.holes === 'fill' ? 'fill' : 'mask';
+  const segs = item.segments.map((s) => ({ id: s.id, label: s.classId === null ? null : (className.get(s.classId) ?? null), verified: s.verified }));
+  const { shapes, report } = shapesFromLabelMap(item.labels, segs, holeMode(format, opts));
+  const image = { fileName: item.imageFile, width: item.labels.width, height: item.labels.height, shapes };
+  const out = (file: EncodedInterchange['file'], cvat: CvatImage | null = null): EncodedInterchange => ({ split: item.split, withHoles: report.withHoles, file, cvat });
+  if (format === 'labelme') {
+    const pngs = new Map<number, string>();
+    for (const [k, s] of shapes.entries()) {
+      if (!s.mask) continue;
+      const m = s.mask;
+      const grey = Uint8Array.from(m.data, (v) => (v ? 255 : 0));
+      const png = await encodePng({ width: m.width, height: m.height, channels: 1, bitDepth: 8, data: grey });
+      pngs.set(k, Buffer.from(png).toString('base64'));
+    }
+    // Beside its image, as LabelMe and X-AnyLabeling look for it.
+    return out({ rel: `images/${item.split}/${item.stem}.json`, data: JSON.stringify(encodeLabelMe(image, item.imageFile, pngs), null, 1) + '\n' });
+  }
+  if (format === 'geojson') {
+    const colors = new Map<string, string | null>(classes.map((c) => [c.name, c.color]));
+    return out({ rel: `geojson/${item.split}/${item.stem}.geojson`, data: JSON.stringify(encodeGeoJson(image, colors)) + '\n' });
+  }
+  if (format === 'imagej') return out({ rel: `imagej/${item.split}/${item.stem}.zip`, data: encodeRoiSet(image) });
+  return out(null, image);
+}
+
+/** A writer for one interchange format: writes each encoded item's file, CVAT's XML per split at the end. */
+export function interchangeWriter(format: InterchangeFormat, opts: Pick<ExportOptions, 'holes'>, classes: readonly ClassRecord[], write: Write, meta: { name: string; createdAt: string }, warnings: string[]): InterchangeWriter {
+  const holes = holeMode(format, opts);
   let withHoles = 0;
-  const cvat = new Map<SplitName, (InterchangeImage & { width: number; height: number; fileName: string })[]>();
+  const cvat = new Map<SplitName, CvatImage[]>();
   return {
     async add(item) {
-      const segs = item.segments.map((s) => ({ id: s.id, label: s.classId === null ? null : (className.get(s.classId) ?? null), verified: s.verified }));
-      const { shapes, report } = shapesFromLabelMap(item.labels, segs, holes);
-      withHoles += report.withHoles;
-      const image = { fileName: item.imageFile, width: item.labels.width, height: item.labels.height, shapes };
-      if (format === 'labelme') {
-        const pngs = new Map<number, string>();
-        for (const [k, s] of shapes.entries()) {
-          if (!s.mask) continue;
-          const m = s.mask;
-          const grey = Uint8Array.from(m.data, (v) => (v ? 255 : 0));
-          const png = await encodePng({ width: m.width, height: m.height, channels: 1, bitDepth: 8, data: grey });
-          pngs.set(k, Buffer.from(png).toString('base64'));
-        }
-        // Beside its image, as LabelMe and X-AnyLabeling look for it.
-        await write(`images/${item.split}/${item.stem}.json`, JSON.stringify(encodeLabelMe(image, item.imageFile, pngs), null, 1) + '\n');
-      } else if (format === 'geojson') {
-        await write(`geojson/${item.split}/${item.stem}.geojson`, JSON.stringify(encodeGeoJson(image, colors)) + '\n');
-      } else if (format === 'imagej') {
-        await write(`imagej/${item.split}/${item.stem}.zip`, encodeRoiSet(image));
-      } else {
+      withHoles += item.withHoles;
+      if (item.file) await write(item.file.rel, item.file.data);
+      if (item.cvat) {
         const l = cvat.get(item.split) ?? [];
-        l.push(image);
+        l.push(item.cvat);
         cvat.set(item.split, l);
       }
     },

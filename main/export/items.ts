@@ -1,10 +1,11 @@
 // The per-image work of a dataset export, as one pure step that runs in a worker of the export pool
 // (export.worker.ts) or on the calling thread: tile the current label map, pick the segments each
 // item keeps, and encode what the format writes for it (COCO annotations with their RLE or
-// polygons, the four PNG masks, YOLO label text). What depends on the order of images (annotation
+// polygons, the four PNG masks, YOLO label text, the LabelMe / GeoJSON / ImageJ file or CVAT shapes). What depends on the order of images (annotation
 // and image ids, rows of segments.csv, files written) stays with the exporter (dataset.ts), which
 // takes prepared images in image order, so the dataset is the same for any number of workers.
 import type { ExportOptions, SplitName } from '../../app/contract/export';
+import { ServiceError } from '../../app/errors';
 import type { Box, ClassRecord, ImageRecord, LabelMap, SegmentRecord } from '../../app/types';
 import {
   boundaryMap,
@@ -19,6 +20,7 @@ import {
   yoloSegmentationLabels,
   type CocoDataset,
 } from '../../app/export';
+import { encodeInterchangeItem, isInterchangeFormat, type EncodedInterchange } from './interchange';
 import { encodePng } from './png';
 
 /** Masks are long runs: Up filter + run-length deflate is several times faster than the defaults at about the same size. */
@@ -73,10 +75,10 @@ interface YoloPart {
   holes: number;
   parts: number;
 }
-/** Formats encoded by the exporter itself get the item's label map. */
-interface LabelsPart {
-  kind: 'labels';
-  labels: LabelMap;
+/** LabelMe, GeoJSON, ImageJ: the item's file; CVAT: its shapes (the exporter writes one XML per split). */
+interface InterchangePart {
+  kind: 'interchange';
+  encoded: EncodedInterchange;
 }
 
 export interface PreparedItem {
@@ -86,7 +88,7 @@ export interface PreparedItem {
   width: number;
   height: number;
   segments: PreparedSegment[];
-  part: CocoPart | PngPart | YoloPart | LabelsPart;
+  part: CocoPart | PngPart | YoloPart | InterchangePart;
 }
 
 export interface PreparedImage {
@@ -184,7 +186,9 @@ async function encodeItem(req: PrepareRequest, item: Item, records: ReadonlyMap<
     return { kind: 'yolo', text: res.text, holes: res.holesFilled + res.skippedHoles, parts: res.partsDropped };
   }
   if (opts.format === 'png') return pngPart(item, classes, rec);
-  return { kind: 'labels', labels: item.labels };
+  if (!isInterchangeFormat(opts.format)) throw new ServiceError('internal', `No encoder for the export format '${opts.format}'.`);
+  const segments = item.segments.map((s) => ({ id: s.id, classId: rec(s).classId, verified: rec(s).verified }));
+  return { kind: 'interchange', encoded: await encodeInterchangeItem(opts.format, opts, classes, { split: req.split, stem: item.stem, imageFile: item.imageFile, labels: item.labels, segments }) };
 }
 
 async function pngPart(item: Item, classes: readonly ClassRecord[], rec: (s: PreparedSegment) => SegmentRecord): Promise<PngPart> {
@@ -236,7 +240,8 @@ function lowerBound(a: Uint32Array, v: number): number {
 export function preparedTransfer(p: PreparedImage): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const it of p.items) {
-    const views: ArrayBufferView[] = it.part.kind === 'png' ? it.part.files : it.part.kind === 'labels' ? [it.part.labels.data] : [];
+    const file = it.part.kind === 'interchange' ? it.part.encoded.file?.data : undefined;
+    const views: ArrayBufferView[] = it.part.kind === 'png' ? it.part.files : file instanceof Uint8Array ? [file] : [];
     // Only views that are their whole buffer: a shared one (Node's Buffer pool) cannot be handed over.
     for (const v of views) if (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer) out.add(v.buffer);
   }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ServiceError } from '../../app/errors';
-import { defaultPoolSize, failuresError, runPool, serialized } from './pool';
+import { defaultPoolSize, failuresError, keptWorkerCount, runPool, serialized } from './pool';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -78,4 +78,9 @@ test('the pool size comes from GRAINLAB_WORKERS, and a bad value is refused with
   assert.equal(defaultPoolSize({ GRAINLAB_WORKERS: '3' }), 3);
   assert.ok(defaultPoolSize({}) >= 1);
   assert.throws(() => defaultPoolSize({ GRAINLAB_WORKERS: 'many' }), /GRAINLAB_WORKERS is 'many': give a whole number/);
+});
+
+test('kept workers follow the pool size, and a bad GRAINLAB_WORKERS keeps one instead of failing', () => {
+  assert.equal(keptWorkerCount({ GRAINLAB_WORKERS: '3' }), 3);
+  assert.equal(keptWorkerCount({ GRAINLAB_WORKERS: 'many' }), 1);
 });

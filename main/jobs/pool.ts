@@ -16,6 +16,18 @@ export function defaultPoolSize(env: NodeJS.ProcessEnv = process.env): number {
   return Math.max(1, availableParallelism());
 }
 
+/**
+ * How many started workers to keep for the next task (worker-cache.ts): one per pool lane. A bad
+ * GRAINLAB_WORKERS is said where a pool is sized; keeping workers is not the place, so it keeps one.
+ */
+export function keptWorkerCount(env: NodeJS.ProcessEnv = process.env): number {
+  try {
+    return defaultPoolSize(env);
+  } catch {
+    return 1;
+  }
+}
+
 export interface PoolFailure {
   index: number;
   /** The item's name (an image's file name), said first in `message`. */

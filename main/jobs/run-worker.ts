@@ -4,7 +4,7 @@
 // of each job kind is its own module: classic-runner.ts, sam-auto-runner.ts, cluster-runner.ts.
 import { spawnWorker } from './spawn-worker';
 import { WorkerCache } from './worker-cache';
-import { defaultPoolSize } from './pool';
+import { keptWorkerCount } from './pool';
 import { ServiceError, isServiceErrorData } from '../../app/errors';
 import type { RasterImage } from '../../app/types';
 import { toErrorData } from '../../app/errors';
@@ -25,13 +25,7 @@ export interface SamEngineCalls {
 /** Started segment workers kept for the next classic request, up to one per pool lane. */
 const classicWorkers = new WorkerCache(
   () => spawnWorker(import.meta.url, 'segment.worker'),
-  () => {
-    try {
-      return defaultPoolSize();
-    } catch {
-      return 1; // a bad GRAINLAB_WORKERS is said where a pool is sized; keeping workers is not the place
-    }
-  },
+  () => keptWorkerCount(),
 );
 
 export function runInWorker(

@@ -12,11 +12,13 @@ import {
   defaultMatsamOptions,
   fillGaps,
   generateCropBoxes,
+  generateTileCrops,
   gridPrompts,
   layerPointsPerSide,
   matsamPrompts,
   nmsAcrossCrops,
   nmsWithinCrops,
+  SAM_TILE,
   scanLogits,
   shouldDropMaskAtCropEdge,
   type CandidateMask,
@@ -83,6 +85,17 @@ export function autoCropLayers(width: number, height: number): number {
 
 /** The crops of an image, refused with what to do when they exceed the crop budget. */
 export function planCrops(width: number, height: number, o: SamAutoOptions, name = 'The image'): CropBox[] {
+  if (o.cropLayers === 'tiles') {
+    const tiles = generateTileCrops(width, height, o.cropOverlapRatio * SAM_TILE);
+    if (tiles.length > o.maxCrops) {
+      throw new ServiceError(
+        'too-large',
+        `${name} (${width}x${height} px) needs ${tiles.length} SAM tiles of ${SAM_TILE} px but the crop budget is ${o.maxCrops} encoder runs per image. ` +
+          `Raise maxCrops to ${tiles.length} (slower), set cropLayers to 'auto' (crops shrunk into the frame), or use the classic engine.`,
+      );
+    }
+    return tiles;
+  }
   const layers = o.cropLayers === 'auto' ? autoCropLayers(width, height) : o.cropLayers;
   const cropsFor = (l: number) => (4 ** (l + 1) - 1) / 3;
   const count = cropsFor(layers);
@@ -131,10 +144,12 @@ interface CropPlan {
 /** Prompts of one crop: SAM's grid (fewer points per side on finer layers) or MatSAM on the crop's pixels. */
 function promptsForCrop(grey: GreyImage, crop: CropBox, o: SamAutoOptions): { points: Point[]; matsam: MatsamStats | null } {
   const { width: cw, height: ch } = crop.box;
-  const perSide = layerPointsPerSide(o.pointsPerSide, crop.layer, o.cropPointsDownscale);
+  // Tiles are encoded at full resolution like a whole small image: full prompts on each.
+  const layer = o.cropLayers === 'tiles' ? 0 : crop.layer;
+  const perSide = layerPointsPerSide(o.pointsPerSide, layer, o.cropPointsDownscale);
   if (o.prompts === 'grid') return { points: gridPrompts(cw, ch, perSide), matsam: null };
   // Same budget ratio as the grid on every layer: a quarter of its points by default.
-  const shrink = o.cropPointsDownscale ** crop.layer;
+  const shrink = o.cropPointsDownscale ** layer;
   const budget = Math.max(1, Math.floor(o.matsamMaxPoints / (shrink * shrink)));
   const r = matsamPrompts(cropGrey(grey, crop.box), {
     mode: o.matsamMode,
@@ -157,7 +172,7 @@ interface FrameLogits {
   frameHeight: number;
 }
 
-type Pending = CandidateMask & { frame?: FrameLogits };
+type Pending = CandidateMask & { frame?: FrameLogits; cut?: boolean };
 
 const LOGIT_SCALE = 64;
 /** Frame pixels kept around a mask's box: bilinear samples reach one pixel out, box estimates two. */
@@ -232,6 +247,102 @@ function materialize(p: Pending, crops: readonly CropBox[], threshold: number): 
   return { ...rest, box: { x: m.box.x + crop.x, y: m.box.y + crop.y, width: m.box.width, height: m.box.height }, mask: m.mask, area: m.area };
 }
 
+/** Pixels where two masks (image-frame boxes) are both on, within `within` when given. */
+function overlapPixels(a: CandidateMask, b: CandidateMask, within?: Box): number {
+  let x0 = Math.max(a.box.x, b.box.x);
+  let y0 = Math.max(a.box.y, b.box.y);
+  let x1 = Math.min(a.box.x + a.box.width, b.box.x + b.box.width);
+  let y1 = Math.min(a.box.y + a.box.height, b.box.y + b.box.height);
+  if (within) {
+    x0 = Math.max(x0, within.x);
+    y0 = Math.max(y0, within.y);
+    x1 = Math.min(x1, within.x + within.width);
+    y1 = Math.min(y1, within.y + within.height);
+  }
+  let n = 0;
+  for (let y = y0; y < y1; y++) {
+    const ra = (y - a.box.y) * a.box.width - a.box.x;
+    const rb = (y - b.box.y) * b.box.width - b.box.x;
+    for (let x = x0; x < x1; x++) if (a.mask[ra + x] && b.mask[rb + x]) n++;
+  }
+  return n;
+}
+
+/** Mask pixels of `a` inside a box. */
+function pixelsWithin(a: CandidateMask, box: Box): number {
+  const x0 = Math.max(a.box.x, box.x);
+  const y0 = Math.max(a.box.y, box.y);
+  const x1 = Math.min(a.box.x + a.box.width, box.x + box.width);
+  const y1 = Math.min(a.box.y + a.box.height, box.y + box.height);
+  let n = 0;
+  for (let y = y0; y < y1; y++) {
+    const r = (y - a.box.y) * a.box.width - a.box.x;
+    for (let x = x0; x < x1; x++) if (a.mask[r + x]) n++;
+  }
+  return n;
+}
+
+/**
+ * Tiles: masks cut by an inner crop edge. A piece that a mask held whole by another crop covers
+ * (half its pixels or more) is that object, already kept: dropped. The other pieces belong to
+ * objects no crop holds whole (larger than the overlap): pieces from different crops that agree
+ * where their crops overlap (IoU >= 0.5 there) are one object, joined into one mask (the best
+ * score and stability of its pieces).
+ */
+function stitchCutMasks(pieces: readonly CandidateMask[], whole: readonly CandidateMask[], cropBoxes: readonly Box[]): CandidateMask[] {
+  const left = pieces.filter((p) => !whole.some((w) => w.cropIndex !== p.cropIndex && overlapPixels(p, w) * 2 >= p.area));
+  const parent = left.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+  for (let i = 0; i < left.length; i++) {
+    for (let j = i + 1; j < left.length; j++) {
+      const a = left[i]!;
+      const b = left[j]!;
+      if (a.cropIndex === b.cropIndex) continue;
+      const ca = cropBoxes[a.cropIndex]!;
+      const cb = cropBoxes[b.cropIndex]!;
+      const common = { x: Math.max(ca.x, cb.x), y: Math.max(ca.y, cb.y), width: 0, height: 0 };
+      common.width = Math.min(ca.x + ca.width, cb.x + cb.width) - common.x;
+      common.height = Math.min(ca.y + ca.height, cb.y + cb.height) - common.y;
+      if (common.width <= 0 || common.height <= 0) continue;
+      const inter = overlapPixels(a, b, common);
+      if (inter === 0) continue;
+      const union = pixelsWithin(a, common) + pixelsWithin(b, common) - inter;
+      if (inter * 2 >= union) parent[find(j)] = find(i);
+    }
+  }
+  const groups = new Map<number, CandidateMask[]>();
+  left.forEach((p, i) => {
+    const r = find(i);
+    const g = groups.get(r) ?? [];
+    g.push(p);
+    groups.set(r, g);
+  });
+  const out: CandidateMask[] = [];
+  for (const g of groups.values()) {
+    if (g.length === 1) {
+      out.push(g[0]!);
+      continue;
+    }
+    const x0 = Math.min(...g.map((p) => p.box.x));
+    const y0 = Math.min(...g.map((p) => p.box.y));
+    const x1 = Math.max(...g.map((p) => p.box.x + p.box.width));
+    const y1 = Math.max(...g.map((p) => p.box.y + p.box.height));
+    const box = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+    const mask = new Uint8Array(box.width * box.height);
+    for (const p of g) {
+      for (let y = 0; y < p.box.height; y++) {
+        const to = (p.box.y - y0 + y) * box.width + (p.box.x - x0);
+        for (let x = 0; x < p.box.width; x++) if (p.mask[y * p.box.width + x]) mask[to + x] = 1;
+      }
+    }
+    let area = 0;
+    for (let i = 0; i < mask.length; i++) area += mask[i]!;
+    const best = g.reduce((m, p) => (p.score > m.score ? p : m));
+    out.push({ box, mask, score: best.score, stability: Math.max(...g.map((p) => p.stability)), cropIndex: best.cropIndex, area, ...(best.point ? { point: best.point } : {}) });
+  }
+  return out;
+}
+
 function cancelled(): ServiceError {
   return new ServiceError('cancelled', 'Segmentation was cancelled.');
 }
@@ -275,6 +386,9 @@ export async function samAutoSegment(raster: RasterImage, o: SamAutoOptions, bac
   let filtered = 0;
   let done = 0;
   const kept: Pending[] = [];
+  const tiles = o.cropLayers === 'tiles' && crops.length > 1;
+  // With tiles the crop-edge test is made here (cropEdgeTolerance -1: never near an edge in the filters).
+  const filters: SamAutoOptions = tiles ? { ...o, cropEdgeTolerance: -1 } : o;
   for (const plan of plans) {
     if (plan.points.length === 0) continue;
     check();
@@ -309,11 +423,14 @@ export async function samAutoSegment(raster: RasterImage, o: SamAutoOptions, bac
           masks++;
           const logits = (r.masks as Float32Array).subarray(c * plane, (c + 1) * plane);
           const score = r.iou[c]!;
-          const cand =
+          const cand: Pending | null =
             resolution === 'frame'
-              ? frameCandidate(logits, r.width, r.height, score, crop, index, W, H, o, point)
-              : candidateFromLogits(logits, score, { box: crop.box, index, imageWidth: W, imageHeight: H }, o, point);
-          if (cand !== null) cropCandidates.push(cand);
+              ? frameCandidate(logits, r.width, r.height, score, crop, index, W, H, filters, point)
+              : candidateFromLogits(logits, score, { box: crop.box, index, imageWidth: W, imageHeight: H }, filters, point);
+          if (cand === null) continue;
+          // Tiles: a mask cut by an inner crop edge waits for the stitching below instead of being dropped.
+          if (tiles && shouldDropMaskAtCropEdge(cand.box, crop.box, W, H, o.cropEdgeTolerance)) cand.cut = true;
+          cropCandidates.push(cand);
         }
       });
       done += batch.length;
@@ -329,12 +446,24 @@ export async function samAutoSegment(raster: RasterImage, o: SamAutoOptions, bac
   const ta = performance.now();
   const survivors: CandidateMask[] = [];
   for (const p of nmsAcrossCrops(
-    kept,
+    kept.filter((k) => !k.cut),
     crops.map((c) => c.box),
     o.cropNmsThresh,
   ) as Pending[]) {
     const c = materialize(p, crops, o.maskThreshold);
     if (c !== null) survivors.push(c);
+  }
+  let stitched = 0;
+  if (tiles) {
+    const pieces: CandidateMask[] = [];
+    for (const p of kept) {
+      if (!p.cut) continue;
+      const c = materialize(p, crops, o.maskThreshold);
+      if (c !== null) pieces.push(c);
+    }
+    const objects = stitchCutMasks(pieces, survivors, crops.map((c) => c.box));
+    stitched = objects.length;
+    survivors.push(...objects);
   }
   const assembly = assembleLabelMap(survivors, W, H, { order: o.assembleOrder, minArea: Math.max(1, o.minArea) });
   check();
@@ -350,7 +479,8 @@ export async function samAutoSegment(raster: RasterImage, o: SamAutoOptions, bac
       decoderCalls: total,
       masks,
       filtered,
-      afterNms: survivors.length,
+      afterNms: survivors.length - stitched,
+      ...(tiles ? { stitched } : {}),
       segments: assembly.sources.length,
       ms: { prompts: tPrompts - t0, embed: embedMs, decode: decodeMs, assemble: tEnd - ta, total: tEnd - t0 },
       ...(first !== null

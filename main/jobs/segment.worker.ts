@@ -5,7 +5,7 @@
 // segmentation would otherwise pay. Both speak the messages declared here.
 import { parentPort } from 'node:worker_threads';
 import { segmentClassicDetailed } from '../../app/classic';
-import { DEFAULT_TILING, segmentPhasesTiled } from '../../app/classic/tiled';
+import { DEFAULT_GRAIN_TILING, DEFAULT_TILING, segmentGrainsTiled, segmentPhasesTiled } from '../../app/classic/tiled';
 import { propagateClassic } from '../../app/stack/propagate';
 
 /** Images above this many pixels (4096 x 4096) are segmented in tiles in phase mode. */
@@ -94,9 +94,15 @@ async function run(req: SegmentRequest): Promise<void> {
   if (req.kind !== 'classic' && req.kind !== 'sam-auto') throw new ServiceError('internal', `The segmentation worker does not do '${req.kind}'.`);
   if (req.kind === 'classic') {
     // Colour is kept: the classic grain mode uses it on colour-etched images.
-    // Large images in phase mode go tile by tile (app/classic/tiled.ts: the same result, less memory at once).
-    const tiled = req.options.mode === 'phase' && req.raster.width * req.raster.height > TILED_MIN_PIXELS;
-    const r = tiled ? segmentPhasesTiled(req.raster, req.options, DEFAULT_TILING, progress) : segmentClassicDetailed(req.raster, req.options, progress);
+    // Large images go tile by tile (app/classic/tiled.ts: the same result, less memory at once); in
+    // grain mode the same where the tile margin holds the grains, and not with Canny boundaries.
+    const large = req.raster.width * req.raster.height > TILED_MIN_PIXELS;
+    const mode = req.options.mode ?? 'phase';
+    const r = large && mode === 'phase'
+      ? segmentPhasesTiled(req.raster, req.options, DEFAULT_TILING, progress)
+      : large && mode === 'grain' && req.options.boundaries !== 'canny'
+        ? segmentGrainsTiled(req.raster, req.options, DEFAULT_GRAIN_TILING, progress)
+        : segmentClassicDetailed(req.raster, req.options, progress);
     const labels = r.labels;
     const stats = segmentStats(labels);
     const classic: ClassicDetail = { thresholds: r.thresholds, ...(r.boundaryStyle ? { boundaryStyle: r.boundaryStyle } : {}) };

@@ -58,6 +58,9 @@ const CASES: [string, Omit<ExportOptions, 'dest'>][] = [
   ['yolo tiles', { format: 'yolo', tile: { size: 64, overlap: 16 }, copyImages: true, seed: 4 } as Omit<ExportOptions, 'dest'>],
   ['labelme', { format: 'labelme', seed: 5 } as Omit<ExportOptions, 'dest'>],
   ['cvat', { format: 'cvat', seed: 6 } as Omit<ExportOptions, 'dest'>],
+  ['labelme tiles, holes filled', { format: 'labelme', holes: 'fill', tile: { size: 64, overlap: 8 }, seed: 7 } as Omit<ExportOptions, 'dest'>],
+  ['geojson', { format: 'geojson', seed: 8 } as Omit<ExportOptions, 'dest'>],
+  ['imagej', { format: 'imagej', verifiedSegments: true, seed: 9 } as Omit<ExportOptions, 'dest'>],
 ];
 
 test('every format writes the same files, byte for byte, with 1 and with 3 export workers', async () => {

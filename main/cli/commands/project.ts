@@ -73,7 +73,7 @@ export function registerProjectCommands(program: Command): void {
     .option('--stability <t>', 'sam: stability-score filter (default 0.95)')
     .option('--stability-offset <o>', 'sam: stability-score logit offset (default 1)')
     .option('--box-nms <t>', 'sam: box NMS IoU threshold (default 0.7)')
-    .option('--crop-layers <n>', "sam: crop layers, or 'auto' (default)")
+    .option('--crop-layers <n>', "sam: crop layers, 'auto' (default), or 'tiles' (1024 px crops at full resolution for images over 1536 px)")
     .option('--max-crops <n>', 'sam: most crops (encoder runs) per image (default 21)')
     .option('--single-mask', 'sam: only the best mask per prompt')
     .option('--fill-gaps', 'sam: fill uncovered pixels from neighbouring segments (grain maps)')
@@ -155,7 +155,7 @@ interface SegmentFlags extends ClassicFlags, KeepFlags {
 const SAM_FLAG_KEYS = ['model', 'pointsPerSide', 'matsamMode', 'maxPoints', 'predIou', 'stability', 'stabilityOffset', 'boxNms', 'cropLayers', 'maxCrops', 'singleMask', 'fillGaps'] as const;
 
 function samOptions(o: SegmentFlags): Args<'segment.auto'>['sam'] {
-  const layers = o.cropLayers === undefined || o.cropLayers === 'auto' ? undefined : num('--crop-layers', o.cropLayers);
+  const layers = o.cropLayers === undefined || o.cropLayers === 'auto' ? undefined : o.cropLayers === 'tiles' ? 'tiles' : num('--crop-layers', o.cropLayers);
   return {
     prompts: o.prompts,
     minArea: num('--min-area', o.minArea) ?? 16,
