@@ -51,6 +51,8 @@ export interface LearnClassifierInfo {
   trainingSeconds: number;
   /** Elements whose maps are features (learn.train with channels); absent: the image alone. */
   channels?: string[];
+  /** Self-training (learn.train with selfTrain): pseudo-labelled pixels of unlabelled images it trained with. */
+  selfTrain?: { pseudoLabelled: number; dropped: number; images: number };
 }
 
 export interface RegionPrediction {
@@ -101,6 +103,8 @@ export const learnMethods = {
       segments: z.boolean().default(true),
       /** Use the images' elemental maps as features too (every labelled image needs maps of the same elements). */
       channels: z.boolean().default(false),
+      /** Self-train on confident pixels of unlabelled images (app/learn/self-train.ts); absent: SELF_TRAIN_DEFAULT. */
+      selfTrain: z.boolean().optional(),
     }),
   ),
   /** The stored classifier, or null before the first training. */

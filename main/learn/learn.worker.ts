@@ -6,9 +6,10 @@ import { parentPort } from 'node:worker_threads';
 import { train, type Classifier, type TrainImage, type TrainOptions } from '../../app/learn/pipeline';
 import { predictTiled } from '../../app/learn/predict-tiled';
 import { forestEngine } from './forest-engine';
+import { selfTrain, type UnlabelledImage } from '../../app/learn/self-train';
 
 type Msg =
-  | { id: number; op: 'train'; images: TrainImage[]; options: Omit<TrainOptions, 'onProgress' | 'signal'> }
+  | { id: number; op: 'train'; images: TrainImage[]; options: Omit<TrainOptions, 'onProgress' | 'signal'>; unlabelled?: UnlabelledImage[] }
   | { id: number; op: 'predict'; classifier: Classifier; grey: Float32Array; width: number; height: number; firstStageOnly?: boolean; engine?: 'onnxruntime' | 'js'; extra?: Float32Array; colour?: Float32Array };
 
 const fail = (id: number, e: unknown) => parentPort!.postMessage({ id, ok: false, message: e instanceof Error ? e.message : String(e) });
@@ -23,7 +24,13 @@ parentPort!.on('message', (m: Msg) => {
     return;
   }
   try {
-    const classifier = train(m.images, { ...m.options, onProgress: (done, total, what) => parentPort!.postMessage({ id: m.id, progress: { done, total, what } }) });
+    const options = { ...m.options, onProgress: (done: number, total: number, what: string) => parentPort!.postMessage({ id: m.id, progress: { done, total, what } }) };
+    if (m.unlabelled) {
+      const r = selfTrain(m.images, m.unlabelled, options);
+      parentPort!.postMessage({ id: m.id, ok: true, classifier: r.classifier, selfTrain: { pseudoLabelled: r.pseudoLabelled, dropped: r.dropped, images: m.unlabelled.length } });
+      return;
+    }
+    const classifier = train(m.images, options);
     parentPort!.postMessage({ id: m.id, ok: true, classifier });
   } catch (e) {
     fail(m.id, e);

@@ -24,6 +24,8 @@ import { imagesWithStrokes, loadClassifier, requireClassifier, saveClassifier, s
 import type { StoredClassifier } from './codec';
 import { decodeClassifierFile, encodeClassifierFile, formatOf } from './classifier-file';
 import { resolveChosenPath } from '../fs/contain';
+import { SELF_TRAIN_DEFAULT } from '../../app/learn/self-train';
+import { unlabelledImages } from './self-train-images';
 
 const SOURCE_CODE: Record<LabelSource, number> = { scribble: 1, segment: 2, cluster: 3 };
 
@@ -243,8 +245,9 @@ export class LearnService {
       // Colour images (colour-etched, polarised): grains that differ by hue get colour features too.
       const colourSigmas = images.some((im) => im.colour) ? { colourSigmas: [...DEFAULT_COLOUR_SIGMAS] } : {};
       job.progress(5, `${images.length} images, ${summary.total} labelled pixels`);
-      const r = await this.worker.run<{ classifier: Classifier }>(
-        { op: 'train', images, options: { features: spec, nClasses: classes.length, autoContext: a.autoContext, ...colourSigmas } },
+      const unlabelled = (a.selfTrain ?? SELF_TRAIN_DEFAULT) ? await unlabelledImages(store, ids, job.signal, (id) => this.grey(store, id), elements ? (id) => channelExtra(store, id, elements) : null) : null;
+      const r = await this.worker.run<{ classifier: Classifier; selfTrain?: LearnClassifierInfo['selfTrain'] }>(
+        { op: 'train', images, options: { features: spec, nClasses: classes.length, autoContext: a.autoContext, ...colourSigmas }, ...(unlabelled ? { unlabelled } : {}) },
         job.signal,
         [],
         (p) => job.progress(5 + Math.round((90 * p.done) / p.total), p.what),
@@ -257,6 +260,7 @@ export class LearnService {
         labels: summary,
         trainingSeconds: (performance.now() - t0) / 1000,
         ...(elements ? { channels: elements } : {}),
+        ...(r.selfTrain ? { selfTrain: r.selfTrain } : {}),
       };
       saveClassifier(store, { classifier: r.classifier, info });
     });

@@ -13,6 +13,7 @@ import { predictionRgba, scribbleShape, visibleRect } from '../tools/train/layer
 import type { TrainTool } from '../tools/train/train';
 import type { Intent } from '../tools/types';
 import type { Toasts } from './toasts';
+import { SELF_TRAIN_DEFAULT } from '../../app/learn/self-train';
 
 /** Quiet time after a stroke before the live prediction refreshes. */
 const LIVE_DEBOUNCE_MS = 300;
@@ -44,6 +45,8 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
   const [view, setView] = useState<'classes' | 'uncertainty'>('classes');
   const [prediction, setPrediction] = useState<RegionPrediction | null>(null);
   const [trainJob, setTrainJob] = useState<string | null>(null);
+  /** Self-train on confident pixels of unlabelled images when training (app/learn/self-train.ts). */
+  const [selfTrain, setSelfTrain] = useState(SELF_TRAIN_DEFAULT);
   /** Live predictions received so far (the panel shows it, so a refresh can be seen). */
   const [received, setReceived] = useState(0);
   const version = useRef(0);
@@ -157,12 +160,12 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
 
   const train = useCallback(async () => {
     try {
-      const { jobId } = await client.call('learn.train', {});
+      const { jobId } = await client.call('learn.train', { selfTrain });
       setTrainJob(jobId);
     } catch (e) {
       onError(e);
     }
-  }, [client, onError]);
+  }, [client, onError, selfTrain]);
 
   const nextUncertain = useCallback(async () => {
     const id = latest.current.imageId;
@@ -218,7 +221,7 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     [client, toast, onError],
   );
 
-  return { scribbles, labels, status, live, setLive, view, setView, prediction, received, training: trainJob !== null, onIntent, train, nextUncertain, apply, predictVisible, exportPath, exportClassifier };
+  return { scribbles, labels, status, live, setLive, view, setView, prediction, received, training: trainJob !== null, selfTrain, setSelfTrain, onIntent, train, nextUncertain, apply, predictVisible, exportPath, exportClassifier };
 }
 
 export type Learn = ReturnType<typeof useLearn>;

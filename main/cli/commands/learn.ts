@@ -34,17 +34,19 @@ export function registerLearnCommands(program: Command): void {
     .option('--no-auto-context', 'one stage only (faster, usually less accurate)')
     .option('--scribbles-only', 'learn from scribbles only, not from segments\' classes')
     .option('--channels', 'use the images\' elemental maps (grainlab channels) as features too')
+    .option('--self-train', 'self-train on confident pixels of unlabelled images (pseudo-labels, below your labels)')
+    .option('--no-self-train', 'no self-training')
     .option('--out <file>', 'also write the classifier to a file for batch use (grainlab predict --classifier): .onnx (ONNX TreeEnsembleClassifier models, for any ONNX runtime), .json, or .glclf (GrainLab binary)')
     .option('--export <file>', 'the same as --out')
     .option('--quiet', 'no progress output')
-    .action(async (dir: string, o: { sigmas: string; features: string; autoContext: boolean; scribblesOnly?: boolean; channels?: boolean; out?: string; export?: string; quiet?: boolean }) => {
+    .action(async (dir: string, o: { sigmas: string; features: string; autoContext: boolean; scribblesOnly?: boolean; channels?: boolean; selfTrain?: boolean; out?: string; export?: string; quiet?: boolean }) => {
       const kinds = o.features.split(',').map((k) => k.trim());
       for (const k of kinds) if (!FEATURE_KINDS.includes(k as FeatureKind)) throw new ServiceError('invalid-argument', `--features: unknown filter '${k}'. Use ${FEATURE_KINDS.join(', ')}.`);
       await withProject(dir, async (svc) => {
-        const { jobId } = await svc.call('learn.train', { features: { sigmas: numList('--sigmas', o.sigmas), kinds: kinds as FeatureKind[] }, autoContext: o.autoContext, segments: !o.scribblesOnly, channels: !!o.channels });
+        const { jobId } = await svc.call('learn.train', { features: { sigmas: numList('--sigmas', o.sigmas), kinds: kinds as FeatureKind[] }, autoContext: o.autoContext, segments: !o.scribblesOnly, channels: !!o.channels, ...(o.selfTrain !== undefined ? { selfTrain: o.selfTrain } : {}) });
         await runJob(svc, jobId, !!o.quiet);
         const info = (await svc.call('learn.status', {}))!;
-        console.log(`classifier v${info.version}: ${info.classes.map((c) => c.name).join(', ')}; ${info.labels.total.toLocaleString('en')} labelled pixels on ${info.labels.images} images; ${info.autoContext ? 'two stages (auto-context)' : 'one stage'}${info.channels ? `; maps of ${info.channels.join(', ')}` : ''}; ${info.trainingSeconds.toFixed(1)} s`);
+        console.log(`classifier v${info.version}: ${info.classes.map((c) => c.name).join(', ')}; ${info.labels.total.toLocaleString('en')} labelled pixels on ${info.labels.images} images; ${info.autoContext ? 'two stages (auto-context)' : 'one stage'}${info.channels ? `; maps of ${info.channels.join(', ')}` : ''}${info.selfTrain ? `; self-trained with ${info.selfTrain.pseudoLabelled.toLocaleString('en')} pseudo-labelled pixels of ${info.selfTrain.images} unlabelled images` : ''}; ${info.trainingSeconds.toFixed(1)} s`);
         for (const c of info.labels.byClass) console.log(`  ${c.name}: ${c.scribble} scribbled, ${c.segment} from segments, ${c.cluster} from clusters`);
         const out = o.out ?? o.export;
         if (out) {

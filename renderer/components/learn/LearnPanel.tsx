@@ -76,12 +76,15 @@ export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, 
         <p className="muted small-text">No training labels yet: paint at least two classes with the Train tool.</p>
       )}
       <p className="small-text" data-testid="learn-status">
-        {status ? `Classifier v${status.version}: ${status.classes.map((c) => c.name).join(', ')} · trained ${new Date(status.trainedAt).toLocaleTimeString()} in ${status.trainingSeconds.toFixed(1)} s` : <span className="muted">Not trained yet.</span>}
+        {status ? `Classifier v${status.version}: ${status.classes.map((c) => c.name).join(', ')} · trained ${new Date(status.trainedAt).toLocaleTimeString()} in ${status.trainingSeconds.toFixed(1)} s${status.selfTrain ? ` · self-trained with ${status.selfTrain.pseudoLabelled.toLocaleString()} pseudo-labelled px` : ''}` : <span className="muted">Not trained yet.</span>}
       </p>
       <div className="row">
         <button className="small" disabled={learn.training || !labels || labels.byClass.filter((c) => c.scribble + c.segment + c.cluster > 0).length < 2} onClick={() => void learn.train()} data-testid="learn-train" title="Train the pixel classifier from every label of the project (progress and cancel below the canvas)">
           {learn.training ? 'Training…' : 'Train'}
         </button>
+        <label className="inline" title="Train again with the confident pixels of images nobody labelled (pseudo-labels; your labels always win)">
+          <input type="checkbox" checked={learn.selfTrain} disabled={learn.training} onChange={(e) => learn.setSelfTrain(e.target.checked)} data-testid="learn-self-train" /> Self-train on unlabelled images
+        </label>
         <label className="inline" title="After each stroke and after training, predict the visible part of the image">
           <input type="checkbox" checked={learn.live} disabled={!status} onChange={(e) => learn.setLive(e.target.checked)} data-testid="learn-live" /> Live
         </label>
