@@ -29,7 +29,10 @@ export interface SelfTrainResult {
   perClass: number[];
   /** Pseudo-labels dropped because a later round disagreed (self-correction). */
   dropped: number;
+  /** Rounds that trained with pseudo-labels. */
   rounds: number;
+  /** The label maps the final classifier trained with, labelled images first (person's labels + pseudo-labels). */
+  maps: Uint8Array[];
 }
 
 /** An image nobody labelled: the pixels (and colour / extra maps) a TrainImage has, without labels. */
@@ -92,6 +95,8 @@ export function selfTrain(labelled: TrainImage[], unlabelled: UnlabelledImage[],
   let previous: Uint8Array[] | null = null;
   let dropped = 0;
   let perClass = new Array<number>(C).fill(0);
+  let finalMaps: Uint8Array[] = labelled.map((im) => im.labels);
+  let done = 0;
   for (let r = 0; r < rounds; r++) {
     // Predict, keep confident candidates; drop those that disagree with the previous round.
     const pick: { img: number; j: number; cls: number; rank: number }[] = [];
@@ -137,11 +142,13 @@ export function selfTrain(labelled: TrainImage[], unlabelled: UnlabelledImage[],
     }
     // Self-correction compares the next round with every confident pseudo-label of this one.
     previous = current;
-    perClass = taken;
     if (taken.every((t) => t === 0)) break;
     const images: TrainImage[] = all.map((im, k) => ({ ...im, labels: maps[k]! })).filter((im, k) => k < labelled.length || kept[k]!.some((v) => v > 0));
     aborted(o.signal);
     clf = trainWith(images, `training with ${taken.reduce((a, b) => a + b, 0)} pseudo-labelled pixels (round ${r + 1})`);
+    finalMaps = maps;
+    perClass = taken;
+    done++;
   }
-  return { classifier: clf, pseudoLabelled: perClass.reduce((a, b) => a + b, 0), perClass, dropped, rounds };
+  return { classifier: clf, pseudoLabelled: perClass.reduce((a, b) => a + b, 0), perClass, dropped, rounds: done, maps: finalMaps };
 }
