@@ -38,9 +38,6 @@ export interface SelfTrainResult {
 /** An image nobody labelled: the pixels (and colour / extra maps) a TrainImage has, without labels. */
 export type UnlabelledImage = Omit<TrainImage, 'labels'>;
 
-/** Default of the app and the CLI (set from the learn benchmark: on only where it helped). */
-export const SELF_TRAIN_DEFAULT = false;
-
 function aborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
 }

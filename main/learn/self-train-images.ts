@@ -5,7 +5,7 @@ import { ServiceError } from '../../app/errors';
 import type { UnlabelledImage } from '../../app/learn/self-train';
 import type { ProjectStore } from '../store/project-store';
 
-export const MAX_UNLABELLED = 8;
+const MAX_UNLABELLED = 8;
 
 export async function unlabelledImages(
   store: ProjectStore,

@@ -24,7 +24,7 @@ import { imagesWithStrokes, loadClassifier, requireClassifier, saveClassifier, s
 import type { StoredClassifier } from './codec';
 import { decodeClassifierFile, encodeClassifierFile, formatOf } from './classifier-file';
 import { resolveChosenPath } from '../fs/contain';
-import { SELF_TRAIN_DEFAULT } from '../../app/learn/self-train';
+import { SELF_TRAIN_DEFAULT } from '../../app/learn/self-train-default';
 import { unlabelledImages } from './self-train-images';
 
 const SOURCE_CODE: Record<LabelSource, number> = { scribble: 1, segment: 2, cluster: 3 };

@@ -13,7 +13,7 @@ import { predictionRgba, scribbleShape, visibleRect } from '../tools/train/layer
 import type { TrainTool } from '../tools/train/train';
 import type { Intent } from '../tools/types';
 import type { Toasts } from './toasts';
-import { SELF_TRAIN_DEFAULT } from '../../app/learn/self-train';
+import { SELF_TRAIN_DEFAULT } from '../../app/learn/self-train-default';
 
 /** Quiet time after a stroke before the live prediction refreshes. */
 const LIVE_DEBOUNCE_MS = 300;
