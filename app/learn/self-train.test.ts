@@ -49,10 +49,10 @@ test('self-training keeps or raises the score when the labels cover only part of
   const after = discIoU(st.classifier, others);
   assert.ok(after >= before - 0.02, `self-trained disc IoU ${after.toFixed(3)} vs ${before.toFixed(3)} without`);
   assert.ok(after > 0.7, `self-trained disc IoU ${after.toFixed(3)}`);
-  // Each class got fewer pseudo-labels than the person gave it.
+  // Each class got at most as many pseudo-labels as the person gave it.
   const person = [0, 0];
   for (const v of labelled[0]!.labels) if (v) person[v - 1]!++;
-  st.perClass.forEach((c, k) => assert.ok(c <= person[k]! / 2, `class ${k}: ${c} pseudo vs ${person[k]} person`));
+  st.perClass.forEach((c, k) => assert.ok(c <= person[k]!, `class ${k}: ${c} pseudo vs ${person[k]} person`));
 });
 
 test('a person\'s labels are never replaced by pseudo-labels, even where the classifier disagrees', () => {

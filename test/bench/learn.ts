@@ -3,7 +3,7 @@
 // scikit-image features, test/bench/learn_peer.py) with the very same strokes.
 //   node --import tsx test/bench/learn.ts ../shared/data [--sets uhcs,super_ni] [--k 1,3] [--n 1,3,10,30]
 //        [--k1-n 10] [--max-test 6] [--radius 3] [--length 150] [--no-peer] [--peer-n 10,30] [--no-context]
-//        [--no-colour] [--no-self-train] [--st-rounds 2] [--st-margin 0.6] [--st-ratio 0.5]
+//        [--no-colour] [--no-self-train] [--st-rounds 2] [--st-margin 0.9] [--st-ratio 1]
 // Also run by `npm run bench` (section learn, via learn.bench.ts). Never part of `npm test`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
