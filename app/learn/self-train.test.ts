@@ -95,3 +95,14 @@ test('self-training is deterministic for a seed', () => {
   const c = run(6);
   assert.notDeepEqual(c.maps[1], a.maps[1], 'another seed samples other pixels');
 });
+
+test('self-training reports progress that only goes forward and ends at its total', () => {
+  const lab = image(71);
+  const other = image(72);
+  const seen: [number, number][] = [];
+  selfTrain([{ grey: lab.grey, width: W, height: W, labels: cornerLabels(lab.classes) }], [{ grey: other.grey, width: W, height: W }], { ...OPTS, onProgress: (d, t) => void seen.push([d, t]) }, { rounds: 2 });
+  assert.ok(seen.length > 4);
+  for (let i = 1; i < seen.length; i++) assert.ok(seen[i]![0] >= seen[i - 1]![0], `step ${i}: ${seen[i]![0]} after ${seen[i - 1]![0]}`);
+  const [last, total] = seen[seen.length - 1]!;
+  assert.equal(last, total);
+});

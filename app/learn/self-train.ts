@@ -123,8 +123,9 @@ export function selfTrain(labelled: TrainImage[], unlabelled: UnlabelledImage[],
         pick.push({ img: k, j, cls: best, rank: rank[k]![j]! });
       }
       current.push(cur);
-      progress(base + all.length * r + k + 1, 'pseudo-labelling unlabelled pixels');
+      progress(base + k + 1, 'pseudo-labelling unlabelled pixels');
     });
+    base += all.length;
     // Per-class balance: at most cap[c] per class, drawn by the fixed random rank.
     pick.sort((a, b) => a.rank - b.rank);
     const taken = new Array<number>(C).fill(0);
