@@ -54,6 +54,8 @@ export interface LearnClassifierInfo {
   channels?: string[];
   /** SAM-embedding features (learn.train with sam): the model and the PCA that maps its embedding to feature maps; absent: none. */
   sam?: SamFeatureRecipe;
+  /** Self-training (learn.train with selfTrain): pseudo-labelled pixels of unlabelled images it trained with. */
+  selfTrain?: { pseudoLabelled: number; dropped: number; images: number };
 }
 
 export interface RegionPrediction {
@@ -108,6 +110,8 @@ export const learnMethods = {
       sam: z.boolean().default(false),
       /** The SAM model for those features (default: the active one). */
       samModel: z.string().min(1).max(200).optional(),
+      /** Self-train on confident pixels of unlabelled images (app/learn/self-train.ts); absent: SELF_TRAIN_DEFAULT. */
+      selfTrain: z.boolean().optional(),
     }),
   ),
   /** The stored classifier, or null before the first training. */

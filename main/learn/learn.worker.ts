@@ -10,6 +10,7 @@ import { predictTiled } from '../../app/learn/predict-tiled';
 import { computeFeatures, featureCount, type FeatureSpec } from '../../app/learn/features';
 import { forestEngine } from './forest-engine';
 import { FeatureCache, recipeKey } from './feature-cache';
+import { selfTrain, type UnlabelledImage } from '../../app/learn/self-train';
 
 /** The project's cache folder and bound, and the image key (content hash, page) of each image sent. */
 interface CacheMsg {
@@ -21,7 +22,7 @@ interface CacheMsg {
 }
 
 type Msg =
-  | { id: number; op: 'train'; images: TrainImage[]; options: Omit<TrainOptions, 'onProgress' | 'signal' | 'bank'>; cache?: CacheMsg }
+  | { id: number; op: 'train'; images: TrainImage[]; options: Omit<TrainOptions, 'onProgress' | 'signal' | 'bank'>; cache?: CacheMsg; unlabelled?: UnlabelledImage[] }
   | { id: number; op: 'predict'; classifier: Classifier; grey: Float32Array; width: number; height: number; firstStageOnly?: boolean; engine?: 'onnxruntime' | 'js'; extra?: Float32Array; colour?: Float32Array; cache?: CacheMsg };
 
 const fail = (id: number, e: unknown) => parentPort!.postMessage({ id, ok: false, message: e instanceof Error ? e.message : String(e) });
@@ -59,6 +60,14 @@ parentPort!.on('message', (m: Msg) => {
     return;
   }
   try {
+    const onProgress = (done: number, total: number, what: string) => parentPort!.postMessage({ id: m.id, progress: { done, total, what } });
+    if (m.unlabelled) {
+      // Self-training trains on the labelled and pseudo-labelled images together, so the feature
+      // cache's per-training-image hook does not apply there.
+      const r = selfTrain(m.images, m.unlabelled, { ...m.options, onProgress });
+      parentPort!.postMessage({ id: m.id, ok: true, classifier: r.classifier, selfTrain: { pseudoLabelled: r.pseudoLabelled, dropped: r.dropped, images: m.unlabelled.length } });
+      return;
+    }
     const c = m.cache;
     const writes: (() => void)[] = [];
     const bank: TrainOptions['bank'] = c
@@ -67,7 +76,7 @@ parentPort!.on('message', (m: Msg) => {
           return cachedBank(c, c.images[k], m.options.features, q, im.width, im.height, compute, writes) ?? compute();
         }
       : undefined;
-    const classifier = train(m.images, { ...m.options, ...(bank ? { bank } : {}), onProgress: (done, total, what) => parentPort!.postMessage({ id: m.id, progress: { done, total, what } }) });
+    const classifier = train(m.images, { ...m.options, ...(bank ? { bank } : {}), onProgress });
     parentPort!.postMessage({ id: m.id, ok: true, classifier });
     for (const write of writes) write();
   } catch (e) {

@@ -28,6 +28,8 @@ import { imagesWithStrokes, loadClassifier, requireClassifier, saveClassifier, s
 import type { StoredClassifier } from './codec';
 import { decodeClassifierFile, encodeClassifierFile, formatOf } from './classifier-file';
 import { resolveChosenPath } from '../fs/contain';
+import { SELF_TRAIN_DEFAULT } from '../../app/learn/self-train-default';
+import { unlabelledImages } from './self-train-images';
 
 const SOURCE_CODE: Record<LabelSource, number> = { scribble: 1, segment: 2, cluster: 3 };
 
@@ -257,8 +259,12 @@ export class LearnService {
       // Colour images (colour-etched, polarised): grains that differ by hue get colour features too.
       const colourSigmas = images.some((im) => im.colour) ? { colourSigmas: [...DEFAULT_COLOUR_SIGMAS] } : {};
       job.progress(5, `${images.length} images, ${summary.total} labelled pixels`);
-      const r = await this.worker.run<{ classifier: Classifier }>(
-        { op: 'train', images, options: { features: spec, nClasses: classes.length, autoContext: a.autoContext, ...colourSigmas }, ...this.cacheFor(store, ids) },
+      // Unlabelled images get the same extra maps as the training images (elemental maps, SAM embeddings).
+      const extraOf =
+        elements || sam ? async (id: number) => concatExtra(elements ? await channelExtra(store, id, elements) : undefined, sam ? await samExtra(this.sam, store, id, sam, job.signal) : undefined)! : null;
+      const unlabelled = (a.selfTrain ?? SELF_TRAIN_DEFAULT) ? await unlabelledImages(store, ids, job.signal, (id) => this.grey(store, id), extraOf) : null;
+      const r = await this.worker.run<{ classifier: Classifier; selfTrain?: LearnClassifierInfo['selfTrain'] }>(
+        { op: 'train', images, options: { features: spec, nClasses: classes.length, autoContext: a.autoContext, ...colourSigmas }, ...this.cacheFor(store, ids), ...(unlabelled ? { unlabelled } : {}) },
         job.signal,
         [],
         (p) => job.progress(5 + Math.round((90 * p.done) / p.total), p.what),
@@ -272,6 +278,7 @@ export class LearnService {
         trainingSeconds: (performance.now() - t0) / 1000,
         ...(elements ? { channels: elements } : {}),
         ...(sam ? { sam } : {}),
+        ...(r.selfTrain ? { selfTrain: r.selfTrain } : {}),
       };
       saveClassifier(store, { classifier: r.classifier, info });
     });

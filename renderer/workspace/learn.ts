@@ -15,6 +15,7 @@ import { samFeatureModel } from '../components/learn/sam-option';
 import type { TrainTool } from '../tools/train/train';
 import type { Intent } from '../tools/types';
 import type { Toasts } from './toasts';
+import { SELF_TRAIN_DEFAULT } from '../../app/learn/self-train-default';
 
 /** Quiet time after a stroke before the live prediction refreshes. */
 const LIVE_DEBOUNCE_MS = 300;
@@ -46,6 +47,8 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
   const [view, setView] = useState<'classes' | 'uncertainty'>('classes');
   const [prediction, setPrediction] = useState<RegionPrediction | null>(null);
   const [trainJob, setTrainJob] = useState<string | null>(null);
+  /** Self-train on confident pixels of unlabelled images when training (app/learn/self-train.ts). */
+  const [selfTrain, setSelfTrain] = useState(SELF_TRAIN_DEFAULT);
   /** Live predictions received so far (the panel shows it, so a refresh can be seen). */
   const [received, setReceived] = useState(0);
   /** The installed SAM model whose embedding training may add as features (null: none), and whether to (off by default). */
@@ -182,12 +185,12 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
 
   const train = useCallback(async () => {
     try {
-      const { jobId } = await client.call('learn.train', samFeatures && samModel ? { sam: true } : {});
+      const { jobId } = await client.call('learn.train', { selfTrain, ...(samFeatures && samModel ? { sam: true } : {}) });
       setTrainJob(jobId);
     } catch (e) {
       onError(e);
     }
-  }, [client, onError, samFeatures, samModel]);
+  }, [client, onError, samFeatures, samModel, selfTrain]);
 
   const nextUncertain = useCallback(async () => {
     const id = latest.current.imageId;
@@ -243,7 +246,7 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     [client, toast, onError],
   );
 
-  return { features, saveFeatures, scribbles, labels, status, live, setLive, view, setView, prediction, received, training: trainJob !== null, onIntent, train, nextUncertain, apply, predictVisible, exportPath, exportClassifier, samModel, samFeatures, setSamFeatures };
+  return { features, saveFeatures, scribbles, labels, status, live, setLive, view, setView, prediction, received, training: trainJob !== null, selfTrain, setSelfTrain, onIntent, train, nextUncertain, apply, predictVisible, exportPath, exportClassifier, samModel, samFeatures, setSamFeatures };
 }
 
 export type Learn = ReturnType<typeof useLearn>;

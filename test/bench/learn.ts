@@ -3,7 +3,7 @@
 // scikit-image features, test/bench/learn_peer.py) with the very same strokes.
 //   node --import tsx test/bench/learn.ts ../shared/data [--sets uhcs,super_ni] [--k 1,3] [--n 1,3,10,30]
 //        [--k1-n 10] [--max-test 6] [--radius 3] [--length 150] [--no-peer] [--peer-n 10,30] [--no-context]
-//        [--no-colour]
+//        [--no-colour] [--no-self-train] [--st-rounds 2] [--st-margin 0.9] [--st-ratio 1]
 // Also run by `npm run bench` (section learn, via learn.bench.ts). Never part of `npm test`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { DEFAULT_FEATURES, normalizedGrey, featureCount } from '../../app/learn/
 import { argmaxClasses, predict, train, type Classifier } from '../../app/learn/pipeline';
 import { grainSegments } from '../../app/learn/segments';
 import { colourPlanes, DEFAULT_COLOUR_SIGMAS, isColour } from '../../app/learn/colour-features';
+import { selfTrain, type SelfTrainOptions } from '../../app/learn/self-train';
 import { correctiveRound, firstRound, paint, type SimStroke, type StrokeImage } from '../../app/learn/stroke-sim';
 import { peakRssMiB, writeResult, type BenchRow } from './common';
 
@@ -57,6 +58,17 @@ const PY = '/usr/bin/python3';
 const greyQ: [number, number] | null | undefined = opt('--grey-q') === undefined ? undefined : Number(opt('--grey-q')) > 0 ? [Number(opt('--grey-q')), 1 - Number(opt('--grey-q'))] : null;
 /** Colour features for colour images (on by default; --no-colour for grey only). */
 const useColour = !argv.includes('--no-colour');
+/**
+ * Rows with self-training too (app/learn/self-train.ts) at K = 3, N = 10 (--no-self-train: none): the unlabelled images are the
+ * test images (in a project: the images nobody labelled), predicted and pseudo-labelled without
+ * their truth, as a person's project would be.
+ */
+const selfTrainRows = !argv.includes('--no-self-train');
+const selfTrainOpts: SelfTrainOptions = {
+  ...(opt('--st-rounds') ? { rounds: Number(opt('--st-rounds')) } : {}),
+  ...(opt('--st-margin') ? { minMargin: Number(opt('--st-margin')) } : {}),
+  ...(opt('--st-ratio') ? { ratio: Number(opt('--st-ratio')) } : {}),
+};
 
 interface SetData {
   name: string;
@@ -182,6 +194,18 @@ function trainOn(set: SetData, imgs: SetData['images'], labels: Uint8Array[]): {
   return { clf, seconds: (performance.now() - t0) / 1000, samples };
 }
 
+function selfTrainOn(set: SetData, imgs: SetData['images'], labels: Uint8Array[], unlabelled: SetData['images']): { clf: Classifier; seconds: number; pseudo: number; dropped: number } {
+  const t0 = performance.now();
+  const toImage = (im: SetData['images'][number]) => ({ grey: im.grey, width: im.w, height: im.h, ...(im.colour ? { colour: im.colour } : {}) });
+  const r = selfTrain(
+    imgs.map((im, k) => ({ ...toImage(im), labels: labels[k]! })),
+    unlabelled.map(toImage),
+    { features: FEATURES, nClasses: set.C, autoContext, forest: forestOpts, ...(greyQ !== undefined ? { greyQuantiles: greyQ } : {}), ...(imgs.some((im) => im.colour) ? { colourSigmas: [...DEFAULT_COLOUR_SIGMAS] } : {}) },
+    selfTrainOpts,
+  );
+  return { clf: r.classifier, seconds: (performance.now() - t0) / 1000, pseudo: r.pseudoLabelled, dropped: r.dropped };
+}
+
 function saveNpy(file: string, data: Uint8Array): void {
   const header = `{'descr': '|u1', 'fortran_order': False, 'shape': (${data.length},), }`;
   const pad = 64 - ((10 + header.length + 1) % 64);
@@ -304,6 +328,16 @@ async function main(): Promise<void> {
         rows.push({ metric: `${tag} training`, value: t.seconds, unit: 's' });
         rows.push({ metric: `${tag} prediction`, value: sPerMP, unit: 's/MP', target: '<= 2 and 3x faster than peer', note: 'wall clock, one thread' });
         rows.push({ metric: `${tag} prediction CPU time`, value: cpuPerMP, unit: 's/MP', note: 'CPU seconds (the machine is shared; wall time depends on load)' });
+        if (selfTrainRows && K === 3 && N === 10) {
+          const st = selfTrainOn(set, trainImgs, labels, test);
+          const sp = test.map((im) => predict(st.clf, im.grey, im.w, im.h, im.colour ? { colour: im.colour } : {}));
+          const ss = score(set, test, (k) => sp[k]!);
+          const sm = set.kind === 'grains' ? ss.ari! : ss.iouPooled;
+          log(`${tag} self-trained: ${st.pseudo} pseudo-labelled px (${st.dropped} dropped); ${metric} ${sm.toFixed(3)} (per image ${ss.iouMean.toFixed(3)}), mIoU ${ss.miou.toFixed(3)}; train ${st.seconds.toFixed(2)} s`);
+          rows.push({ metric: `${tag} self-trained ${metric}${set.kind === 'grains' ? '' : ' (pooled)'}`, value: sm, unit: '', note: `same strokes; ${st.pseudo} pseudo-labelled px on the ${test.length} unlabelled test images and the training images' unlabelled pixels, ${st.dropped} dropped by self-correction; vs ${main.toFixed(3)} without` });
+          rows.push({ metric: `${tag} self-trained mIoU`, value: ss.miou, unit: '' });
+          rows.push({ metric: `${tag} self-trained training`, value: st.seconds, unit: 's', note: 'with pseudo-labelling rounds' });
+        }
         if (!peerMissing && peerNs.includes(N)) {
           const p = runPeer(set, trainImgs, labels, test);
           if (typeof p === 'string') {

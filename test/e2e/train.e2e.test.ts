@@ -170,6 +170,15 @@ test('Train tool: scribbles of two classes, train, live prediction, undo, apply 
     await waitFor(page, async () => (await service.call('segmentation.get', { imageId: idA })) !== null, 'a prediction of image a', 60_000);
     // The strokes are labels, not segments: predicting image a kept all of them.
     assert.equal((await service.call('learn.scribbles.list', { imageId: idA })).strokes.length, 8);
+
+    // Self-train on unlabelled images: trained again with pseudo-labels of image b (its predicted
+    // segments are no labels); the status says how many pixels, the scribbles stay as they were.
+    await page.getByTestId('learn-self-train').check();
+    await page.getByTestId('learn-train').click();
+    await page.getByTestId('learn-status').filter({ hasText: /Classifier v2:.*self-trained with [\d,]+ pseudo-labelled px/ }).waitFor({ timeout: 120_000 });
+    const info = (await service.call('learn.status', {}))!;
+    assert.ok((info.selfTrain?.images ?? 0) >= 1 && (info.selfTrain?.pseudoLabelled ?? 0) > 0);
+    assert.equal((await service.call('learn.scribbles.list', { imageId: idA })).strokes.length, 8);
   } finally {
     await h.close();
   }

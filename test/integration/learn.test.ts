@@ -230,3 +230,35 @@ test('colour images: phases of one grey that differ by hue are told apart (the c
     await svc.dispose();
   }
 });
+
+test('CLI: train --self-train pseudo-labels the unlabelled images and says how many pixels; --no-self-train does not', async () => {
+  const { dir, svc, truths, matrix, discs } = await project(3);
+  const first = truths[0]!;
+  for (const [cls, id] of [[0, matrix], [1, discs]] as const) {
+    for (const points of strokesFor(first.classes, cls, 6, 31 + cls)) await svc.call('learn.scribbles.add', { imageId: first.imageId, classId: id, radius: 2, points });
+  }
+  await svc.dispose();
+  const out: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => void out.push(a.join(' '));
+  try {
+    assert.equal(await runCli(['train', dir, '--quiet', '--sigmas', '0.7,1.6,3.5', '--self-train']), 0);
+  } finally {
+    console.log = log;
+  }
+  assert.match(out.join('\n'), /self-trained with [\d,]+ pseudo-labelled pixels of 2 unlabelled images/);
+  const check = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-user-')), binding: 'web' });
+  await check.call('project.open', { path: dir });
+  const info = (await check.call('learn.status', {}))!;
+  assert.equal(info.selfTrain?.images, 2);
+  assert.ok(info.selfTrain.pseudoLabelled > 0);
+  // The person's scribbles are untouched by self-training.
+  const labels = await check.call('learn.labels', {});
+  assert.ok(labels.byClass.every((c) => c.scribble > 0 && c.segment === 0));
+  await check.dispose();
+  assert.equal(await runCli(['train', dir, '--quiet', '--sigmas', '0.7,1.6,3.5', '--no-self-train']), 0);
+  const again = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-user-')), binding: 'web' });
+  await again.call('project.open', { path: dir });
+  assert.equal((await again.call('learn.status', {}))!.selfTrain, undefined);
+  await again.dispose();
+});

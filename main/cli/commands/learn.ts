@@ -33,10 +33,12 @@ export function registerLearnCommands(program: Command): void {
     .option('--channels', 'use the images\' elemental maps (grainlab channels) as features too')
     .option('--sam-features', 'add feature maps from a SAM model\'s image embedding (PCA-reduced to 8, upsampled); needs a SAM model installed')
     .option('--model <id>', 'with --sam-features: the SAM model (default: the active model)')
+    .option('--self-train', 'self-train on confident pixels of unlabelled images (pseudo-labels, below your labels)')
+    .option('--no-self-train', 'no self-training')
     .option('--out <file>', 'also write the classifier to a file for batch use (grainlab predict --classifier): .onnx (ONNX TreeEnsembleClassifier models, for any ONNX runtime), .json, or .glclf (GrainLab binary)')
     .option('--export <file>', 'the same as --out')
     .option('--quiet', 'no progress output')
-    .action(async (dir: string, o: { sigmas?: string; kinds?: string; features?: string; preset?: string; saveFeatures?: boolean; autoContext: boolean; scribblesOnly?: boolean; channels?: boolean; samFeatures?: boolean; model?: string; out?: string; export?: string; quiet?: boolean }) => {
+    .action(async (dir: string, o: { sigmas?: string; kinds?: string; features?: string; preset?: string; saveFeatures?: boolean; autoContext: boolean; scribblesOnly?: boolean; channels?: boolean; samFeatures?: boolean; model?: string; selfTrain?: boolean; out?: string; export?: string; quiet?: boolean }) => {
       const kindFlag = o.kinds ?? o.features;
       let preset: FeatureSpec | null = null;
       if (o.preset !== undefined) {
@@ -62,10 +64,10 @@ export function registerLearnCommands(program: Command): void {
         }
         if (features && o.saveFeatures) await svc.call('learn.setFeatures', features);
         const sam = o.samFeatures ? { sam: true, ...(o.model ? { samModel: o.model } : {}) } : {};
-        const { jobId } = await svc.call('learn.train', { ...(features ? { features } : {}), autoContext: o.autoContext, segments: !o.scribblesOnly, channels: !!o.channels, ...sam });
+        const { jobId } = await svc.call('learn.train', { ...(features ? { features } : {}), autoContext: o.autoContext, segments: !o.scribblesOnly, channels: !!o.channels, ...sam, ...(o.selfTrain !== undefined ? { selfTrain: o.selfTrain } : {}) });
         await runJob(svc, jobId, !!o.quiet);
         const info = (await svc.call('learn.status', {}))!;
-        console.log(`classifier v${info.version}: ${info.classes.map((c) => c.name).join(', ')}; ${info.labels.total.toLocaleString('en')} labelled pixels on ${info.labels.images} images; ${info.autoContext ? 'two stages (auto-context)' : 'one stage'}${info.channels ? `; maps of ${info.channels.join(', ')}` : ''}${info.sam ? `; ${info.sam.components.length / 256} SAM-embedding maps of ${info.sam.model}` : ''}; ${info.trainingSeconds.toFixed(1)} s`);
+        console.log(`classifier v${info.version}: ${info.classes.map((c) => c.name).join(', ')}; ${info.labels.total.toLocaleString('en')} labelled pixels on ${info.labels.images} images; ${info.autoContext ? 'two stages (auto-context)' : 'one stage'}${info.channels ? `; maps of ${info.channels.join(', ')}` : ''}${info.sam ? `; ${info.sam.components.length / 256} SAM-embedding maps of ${info.sam.model}` : ''}${info.selfTrain ? `; self-trained with ${info.selfTrain.pseudoLabelled.toLocaleString('en')} pseudo-labelled pixels of ${info.selfTrain.images} unlabelled images` : ''}; ${info.trainingSeconds.toFixed(1)} s`);
         console.log(`  features: ${describeFeatureSet({ sigmas: info.features.sigmas, kinds: info.features.kinds as FeatureKind[] })}`);
         for (const c of info.labels.byClass) console.log(`  ${c.name}: ${c.scribble} scribbled, ${c.segment} from segments, ${c.cluster} from clusters`);
         const out = o.out ?? o.export;

@@ -79,7 +79,7 @@ export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, 
         <p className="muted small-text">No training labels yet: paint at least two classes with the Train tool.</p>
       )}
       <p className="small-text" data-testid="learn-status">
-        {status ? `Classifier v${status.version}: ${status.classes.map((c) => c.name).join(', ')} · trained ${new Date(status.trainedAt).toLocaleTimeString()} in ${status.trainingSeconds.toFixed(1)} s${status.sam ? ` · SAM embeddings of ${status.sam.model}` : ''}` : <span className="muted">Not trained yet.</span>}
+        {status ? `Classifier v${status.version}: ${status.classes.map((c) => c.name).join(', ')} · trained ${new Date(status.trainedAt).toLocaleTimeString()} in ${status.trainingSeconds.toFixed(1)} s${status.sam ? ` · SAM embeddings of ${status.sam.model}` : ''}${status.selfTrain ? ` · self-trained with ${status.selfTrain.pseudoLabelled.toLocaleString()} pseudo-labelled px` : ''}` : <span className="muted">Not trained yet.</span>}
       </p>
       {status && (
         <p className="small-text muted" data-testid="learn-status-features" data-sigmas={status.features.sigmas.join(',')} data-kinds={status.features.kinds.join(',')}>
@@ -91,6 +91,9 @@ export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, 
           {learn.training ? 'Training…' : 'Train'}
         </button>
         <FeatureSetButton features={learn.features} onSave={learn.saveFeatures} disabled={learn.training} />
+        <label className="inline" title="Train again with the confident pixels of images nobody labelled (pseudo-labels; your labels always win)">
+          <input type="checkbox" checked={learn.selfTrain} disabled={learn.training} onChange={(e) => learn.setSelfTrain(e.target.checked)} data-testid="learn-self-train" /> Self-train on unlabelled images
+        </label>
         <label className="inline" title="After each stroke and after training, predict the visible part of the image">
           <input type="checkbox" checked={learn.live} disabled={!status} onChange={(e) => learn.setLive(e.target.checked)} data-testid="learn-live" /> Live
         </label>
