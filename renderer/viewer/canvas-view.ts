@@ -580,6 +580,11 @@ export class CanvasView {
         const sc = c.getContext('2d')!;
         sc.setTransform(ctx.getTransform());
         sc.clearRect(0, 0, this.screenW, this.screenH);
+        // Strokes label image pixels only: a brush reaching past the border is not drawn there.
+        sc.save();
+        sc.beginPath();
+        sc.rect(...this.screenRect(0, 0, this.width, this.height));
+        sc.clip();
         sc.lineCap = 'round';
         sc.lineJoin = 'round';
         for (const st of s.strokes) {
@@ -598,6 +603,7 @@ export class CanvasView {
           }
           sc.stroke();
         }
+        sc.restore();
         sc.globalCompositeOperation = 'source-over';
         ctx.setTransform(1, 0, 0, 1, 0, 0);
         ctx.globalAlpha = s.opacity;
