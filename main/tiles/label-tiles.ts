@@ -7,6 +7,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Box } from '../../app/types';
 import type { LargeEditOp } from '../../app/contract/tiles';
 import { strokeSpans } from '../../app/edit/spans';
+import type { LabelTilePersistence } from './label-tile-db';
 
 export const LABEL_TILE = 1024;
 const N = LABEL_TILE * LABEL_TILE;
@@ -17,19 +18,23 @@ const MIP_SIDE = LABEL_TILE / MIP;
 
 interface StoredTile {
   raw: Uint32Array | null;
-  /** The deflated tile; current unless `dirty`. */
+  /** The deflated tile; current unless `dirty`. Null with `raw` null: read it from the saved copy. */
   packed: Buffer | null;
   /** Every MIP-th pixel (MIP_SIDE^2), made when a coarse view first needs it; null after a change. */
   mip: Uint32Array | null;
   dirty: boolean;
   used: number;
+  /** Changed by the edit being applied and not yet in the saved copy (saved stores only). */
+  unsaved?: boolean;
 }
 
 interface Step {
-  /** Tile key -> packed content before (null: the tile did not exist) and after. */
-  before: Map<number, Buffer | null>;
-  after: Map<number, Buffer | null>;
+  /** Tile key -> packed content before (null: the tile did not exist) and after; null when saved (read on undo). */
+  before: Map<number, Buffer | null> | null;
+  after: Map<number, Buffer | null> | null;
   box: Box;
+  /** The saved step's id (persisted stores). */
+  id?: number;
 }
 
 export interface EditOutcome {
@@ -94,9 +99,35 @@ export class LabelTileStore {
     /** Decompressed tiles kept (4 MiB each). */
     private readonly hotLimit = 32,
     private readonly undoLimit = 50,
+    /** The saved copy (images over the decode limit): every edit, undo and redo is written to it. */
+    private readonly saved: LabelTilePersistence | null = null,
   ) {
     this.cols = Math.ceil(width / LABEL_TILE);
     this.rows = Math.ceil(height / LABEL_TILE);
+    if (saved) {
+      // Only the keys, the largest id and the step list are read now; tiles come when needed.
+      for (const key of saved.keys()) this.tiles.set(key, { raw: null, packed: null, mip: null, dirty: false, used: 0 });
+      this.maxId = saved.maxId();
+      const steps = saved.steps();
+      for (const st of steps) if (!st.undone) this.undoStack.push({ before: null, after: null, box: st.box, id: st.id });
+      // Undone steps are redone newest undo first: the oldest undone step is redone first.
+      for (const st of steps.reverse()) if (st.undone) this.redoStack.push({ before: null, after: null, box: st.box, id: st.id });
+    }
+  }
+
+  /** A store kept in step with a saved copy (`cols` = ceil(width / LABEL_TILE) is the key's row length). */
+  static persisted(width: number, height: number, saved: LabelTilePersistence, hotLimit?: number, undoLimit?: number): LabelTileStore {
+    return new LabelTileStore(width, height, hotLimit, undoLimit, saved);
+  }
+
+  /** The packed content of a tile, read from the saved copy when it is not in memory. */
+  private packedFor(key: number, t: StoredTile): Buffer {
+    if (t.packed) return t.packed;
+    const b = this.saved?.read(key);
+    if (!b) throw new Error(`Label tile ${key} is missing from the project.`);
+    // Kept while decompressed or until evicted (then dropped again: the saved copy has it).
+    t.packed = b;
+    return b;
   }
 
   /** Seeds the store from a whole label map (an existing segmentation of an image within the old limits). */
@@ -161,7 +192,7 @@ export class LabelTileStore {
       this.tiles.set(key, t);
       this.hot++;
     } else if (!t.raw) {
-      t.raw = unpack(t.packed!);
+      t.raw = unpack(this.packedFor(key, t));
       this.hot++;
     }
     t.used = ++this.clock;
@@ -179,6 +210,8 @@ export class LabelTileStore {
       if (t.dirty || !t.packed) t.packed = pack(t.raw!);
       t.dirty = false;
       t.raw = null;
+      // A saved store keeps no packed copies of settled tiles: the saved tile is current.
+      if (this.saved && !t.unsaved) t.packed = null;
       this.hot--;
     }
   }
@@ -187,11 +220,12 @@ export class LabelTileStore {
   private touch(key: number): Uint32Array {
     if (this.recording && !this.recording.has(key)) {
       const t = this.tiles.get(key);
-      this.recording.set(key, t ? (t.raw && (t.dirty || !t.packed) ? pack(t.raw) : t.packed) : null);
+      this.recording.set(key, t ? (t.raw && (t.dirty || !t.packed) ? pack(t.raw) : this.packedFor(key, t)) : null);
     }
     const raw = this.tile(key, true)!;
     const t = this.tiles.get(key)!;
     t.dirty = true;
+    t.unsaved = true;
     t.mip = null;
     return raw;
   }
@@ -287,7 +321,28 @@ export class LabelTileStore {
           const t = this.tiles.get(key);
           if (t?.raw) t.mip = subsample(t.raw);
         }
-        this.undoStack.push({ before, after, box });
+        const step: Step = { before, after, box };
+        if (this.saved) {
+          try {
+            step.id = this.saved.saveEdit({ before, after }, box, this.maxId, this.undoLimit);
+          } catch (e) {
+            // Not saved: the edit is taken back, so what is shown is what the project holds.
+            this.restore(before);
+            throw e;
+          }
+          // Settled tiles: what is in memory is what was saved.
+          for (const [key, packed] of after) {
+            const t = this.tiles.get(key);
+            if (t) {
+              t.dirty = false;
+              t.unsaved = false;
+              t.packed = t.raw ? packed : null;
+            }
+          }
+          step.before = null;
+          step.after = null;
+        }
+        this.undoStack.push(step);
         if (this.undoStack.length > this.undoLimit) this.undoStack.shift();
         this.redoStack.length = 0;
       }
@@ -296,33 +351,44 @@ export class LabelTileStore {
   }
 
   undo(): Box | null {
-    const s = this.undoStack.pop();
+    const s = this.undoStack[this.undoStack.length - 1];
     if (!s) return null;
-    this.restore(s.before);
+    this.restore(this.stepContent(s, 'before'), s.id, true);
+    this.undoStack.pop();
     this.redoStack.push(s);
     return s.box;
   }
 
   redo(): Box | null {
-    const s = this.redoStack.pop();
+    const s = this.redoStack[this.redoStack.length - 1];
     if (!s) return null;
-    this.restore(s.after);
+    this.restore(this.stepContent(s, 'after'), s.id, false);
+    this.redoStack.pop();
     this.undoStack.push(s);
     return s.box;
+  }
+
+  private stepContent(s: Step, which: 'before' | 'after'): Map<number, Buffer | null> {
+    const mem = s[which];
+    if (mem) return mem;
+    if (s.id === undefined || !this.saved) throw new Error('An undo step lost its tiles.');
+    return this.saved.stepTiles(s.id)[which];
   }
 
   private packedOf(key: number): Buffer | null {
     const t = this.tiles.get(key);
     if (!t) return null;
     if (t.raw && t.raw.every((v) => v === 0)) return null;
-    return t.raw && (t.dirty || !t.packed) ? pack(t.raw) : t.packed;
+    return t.raw && (t.dirty || !t.packed) ? pack(t.raw) : this.packedFor(key, t);
   }
 
-  private restore(content: Map<number, Buffer | null>): void {
+  /** Sets tiles to packed content; with `id`, saves it first as undo (`undone`) or redo of that step. */
+  private restore(content: Map<number, Buffer | null>, id?: number, undone?: boolean): void {
+    if (this.saved && id !== undefined) this.saved.saveStep(id, content, !!undone);
     for (const [key, packed] of content) {
       const old = this.tiles.get(key);
       if (old?.raw) this.hot--;
-      if (packed) this.tiles.set(key, { raw: null, packed, mip: null, dirty: false, used: 0 });
+      if (packed) this.tiles.set(key, { raw: null, packed: this.saved ? null : packed, mip: null, dirty: false, used: 0 });
       else this.tiles.delete(key);
     }
   }
