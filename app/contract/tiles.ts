@@ -74,4 +74,8 @@ export const tileMethods = {
   'tiles.edit': method<LargeEditResult>()(z.object({ imageId: id, ops: z.array(largeEditOp).min(1).max(64) })),
   'tiles.undo': method<LargeEditResult>()(z.object({ imageId: id })),
   'tiles.redo': method<LargeEditResult>()(z.object({ imageId: id })),
+  /** Whether undo and redo have a step (a mosaic over 16384² keeps its steps across reopening). */
+  'tiles.history': method<{ canUndo: boolean; canRedo: boolean }>()(z.object({ imageId: id })),
+  /** A segment's area (pixels) and bounding box from the label tiles; null when it has no pixel. */
+  'tiles.segment': method<{ id: number; area: number; bbox: Box } | null>()(z.object({ imageId: id, id: segId })),
 };

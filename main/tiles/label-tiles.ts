@@ -285,6 +285,31 @@ export class LabelTileStore {
     return out;
   }
 
+  /**
+   * A segment's area and bounding box: every stored tile is scanned (tiles not decompressed are
+   * inflated one at a time and not kept), so it costs one pass over the labelled tiles.
+   */
+  segmentInfo(id: number): { area: number; bbox: Box } | null {
+    let area = 0;
+    let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+    for (const [key, t] of this.tiles) {
+      const raw = t.raw ?? unpack(t.packed ?? this.saved?.read(key) ?? pack(new Uint32Array(N)));
+      const bx = (key % this.cols) * LABEL_TILE;
+      const by = Math.floor(key / this.cols) * LABEL_TILE;
+      for (let i = 0; i < N; i++) {
+        if (raw[i] !== id) continue;
+        area++;
+        const x = bx + (i % LABEL_TILE);
+        const y = by + ((i / LABEL_TILE) | 0);
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+    }
+    return area > 0 ? { area, bbox: { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 } } : null;
+  }
+
   /** Applies edits as one undoable step. */
   apply(ops: readonly LargeEditOp[]): EditOutcome {
     this.recording = new Map();

@@ -113,6 +113,11 @@ export function useOpenImage({ client, toasts, selected, selectedRef, selection,
         if (rec && rec.id === selected && isLargeImage(rec.width, rec.height)) {
           setRaster(remoteRaster(client, rec));
           setLargeHistory({ undoDepth: 0, redoDepth: 0 });
+          // A mosaic over 16384² keeps its undo steps in the project: undo goes on after reopening.
+          void client
+            .call('tiles.history', { imageId: rec.id })
+            .then((h) => live && setLargeHistory({ undoDepth: h.canUndo ? 1 : 0, redoDepth: h.canRedo ? 1 : 0 }))
+            .catch(() => {});
           toast('info', `${rec.name} is a large image (${Math.round((rec.width * rec.height) / 1e6)} MP): it is shown tile by tile. Brush, eraser, delete, merge and undo work on it; other tools are off for large images for now.`);
           return;
         }

@@ -56,6 +56,7 @@ test('edits on a mosaic over 16384² are kept across closing and reopening, with
     assert.equal(await at(18420, 13500), 2, 'the far stroke, left of the tile border');
     assert.equal(await at(18450, 13500), 2, 'and right of it');
     assert.equal(await at(5000, 5000), 0, 'the undone stroke stays undone');
+    assert.deepEqual(await svc.call('tiles.history', { imageId: id }), { canUndo: true, canRedo: true }, 'the history came back with the project');
     const lt = await svc.call('tiles.labels', { imageId: id, level: 0, tx: 0, ty: 0 });
     assert.equal(lt.data![100 * lt.width + 150], 1);
     // Undo and redo go on where they were: undo the erase, redo it, redo the undone stroke.
@@ -75,6 +76,25 @@ test('edits on a mosaic over 16384² are kept across closing and reopening, with
     await svc.call('project.close', {});
     await svc.call('project.open', { path: dir });
     assert.equal(await at(9000, 9000), 2, 'merged into 2');
+    // The merged segment's area and box span both strokes (counted from the label tiles).
+    const seg = await svc.call('tiles.segment', { imageId: id, id: 2 });
+    assert.ok(seg);
+    // Expected: the pixels read one by one around the two strokes (radius 6, 2 px to spare).
+    let area = 0;
+    let [bx0, by0, bx1, by1] = [Infinity, Infinity, -1, -1];
+    for (const [xa, xb, ya, yb] of [[18392, 18508, 13492, 13508], [8992, 9008, 8992, 9008]] as const) {
+      for (let y = ya; y <= yb; y++) {
+        for (let x = xa; x <= xb; x++) {
+          if ((await at(x, y)) !== 2) continue;
+          area++;
+          [bx0, by0, bx1, by1] = [Math.min(bx0, x), Math.min(by0, y), Math.max(bx1, x), Math.max(by1, y)];
+        }
+      }
+    }
+    assert.ok(area > 1000);
+    assert.equal(seg.area, area);
+    assert.deepEqual(seg.bbox, { x: bx0, y: by0, width: bx1 - bx0 + 1, height: by1 - by0 + 1 });
+    assert.equal(await svc.call('tiles.segment', { imageId: id, id: 3 }), null, 'a deleted segment has no pixel');
     assert.equal(await at(5000, 5000), 0, 'deleted');
     assert.equal(await at(150, 100), 1);
 
