@@ -6,6 +6,7 @@ import type { GrainLabClient } from '../../app/contract';
 import type { EditOp } from '../../app/edit';
 import type { RasterImage } from '../../app/types';
 import type { ViewerHandle } from '../components/Viewer';
+import type { LargeSegment } from '../components/SidePanel';
 import { debugHooks, recordCommit } from '../debug';
 import { selectionAfterEdit } from '../editor/after-edit';
 import type { LocalEditOptions } from '../editor/document';
@@ -42,7 +43,7 @@ export interface OpenImage {
    * A large image (edited in main, tiles.*): what tools read (labels from the fetched label
    * tiles) and its history; null for an image held whole.
    */
-  large: { doc: ToolDocument; undoDepth: number; redoDepth: number } | null;
+  large: { doc: ToolDocument; undoDepth: number; redoDepth: number; selected: readonly LargeSegment[] } | null;
 }
 
 interface OpenImageDeps {
@@ -64,6 +65,7 @@ export function useOpenImage({ client, toasts, selected, selectedRef, selection,
   const rasterRef = useRef<RasterImage | null>(null);
   rasterRef.current = raster;
   const [largeHistory, setLargeHistory] = useState({ undoDepth: 0, redoDepth: 0 });
+  const [largeSelected, setLargeSelected] = useState<readonly LargeSegment[]>([]);
   const [session, setSession] = useState<EditSession | null>(null);
   const [docVersion, setDocVersion] = useState(0);
   const sessionRef = useRef<EditSession | null>(null);
@@ -262,8 +264,32 @@ export function useOpenImage({ client, toasts, selected, selectedRef, selection,
       segment: () => undefined,
       segments: new Map(),
     };
-    return { doc, ...largeHistory };
-  }, [raster, viewer, largeHistory]);
+    return { doc, ...largeHistory, selected: largeSelected };
+  }, [raster, viewer, largeHistory, largeSelected]);
+
+  // A large image's selected segments (up to 16): area and box counted in main from the label
+  // tiles, again after every edit, undo or redo (largeHistory is renewed by each).
+  useEffect(() => {
+    const src = remoteSourceOf(raster);
+    setLargeSelected([]);
+    if (!src) return;
+    let gen = 0;
+    const refresh = () => {
+      const mine = ++gen;
+      const ids = selection.ids.slice(0, 16);
+      void Promise.all(ids.map((id) => client.call('tiles.segment', { imageId: src.imageId, id })))
+        .then((rs) => {
+          if (mine === gen) setLargeSelected(rs.filter((r): r is LargeSegment => r !== null));
+        })
+        .catch(() => {});
+    };
+    refresh();
+    const off = selection.onChange(refresh);
+    return () => {
+      gen++;
+      off();
+    };
+  }, [raster, client, selection, largeHistory]);
 
   return { large, raster, session, sessionRef, docVersion, runEdit, undo: useCallback(() => step('undo'), [step]), redo: useCallback(() => step('redo'), [step]) };
 }
