@@ -315,6 +315,8 @@ export class LabelTileStore {
     this.recording = new Map();
     let box: Box | null = null;
     let created: number | null = null;
+    let failed = false;
+    let pending: Step | null = null;
     try {
       for (const op of ops) {
         if (op.kind === 'brush') {
@@ -334,6 +336,9 @@ export class LabelTileStore {
           box = union(box, this.remap((v) => (ids.has(v) ? target : v)));
         }
       }
+    } catch (e) {
+      failed = true;
+      throw e;
     } finally {
       const before = this.recording;
       this.recording = null;
@@ -346,33 +351,45 @@ export class LabelTileStore {
           const t = this.tiles.get(key);
           if (t?.raw) t.mip = subsample(t.raw);
         }
-        const step: Step = { before, after, box };
-        if (this.saved) {
-          try {
-            step.id = this.saved.saveEdit({ before, after }, box, this.maxId, this.undoLimit);
-          } catch (e) {
-            // Not saved: the edit is taken back, so what is shown is what the project holds.
-            this.restore(before);
-            throw e;
-          }
-          // Settled tiles: what is in memory is what was saved.
-          for (const [key, packed] of after) {
-            const t = this.tiles.get(key);
-            if (t) {
-              t.dirty = false;
-              t.unsaved = false;
-              t.packed = t.raw ? packed : null;
-            }
-          }
-          step.before = null;
-          step.after = null;
-        }
-        this.undoStack.push(step);
-        if (this.undoStack.length > this.undoLimit) this.undoStack.shift();
-        this.redoStack.length = 0;
+        // A saved store saves the step below; one that failed midway is taken back (nothing saved).
+        if (!this.saved) this.push({ before, after, box });
+        else if (failed) this.restore(before);
+        else pending = { before, after, box };
       }
     }
+    if (pending) this.save(pending);
     return { box, created };
+  }
+
+  private push(step: Step): void {
+    this.undoStack.push(step);
+    if (this.undoStack.length > this.undoLimit) this.undoStack.shift();
+    this.redoStack.length = 0;
+  }
+
+  /** Saves an edit's step (its tiles after it) in one transaction, then settles its tiles. */
+  private save(step: Step): void {
+    const before = step.before!;
+    const after = step.after!;
+    try {
+      step.id = this.saved!.saveEdit({ before, after }, step.box, this.maxId, this.undoLimit);
+    } catch (e) {
+      // Not saved: the edit is taken back, so what is shown is what the project holds.
+      this.restore(before);
+      throw e;
+    }
+    // Settled tiles: what is in memory is what was saved.
+    for (const [key, packed] of after) {
+      const t = this.tiles.get(key);
+      if (t) {
+        t.dirty = false;
+        t.unsaved = false;
+        t.packed = t.raw ? packed : null;
+      }
+    }
+    step.before = null;
+    step.after = null;
+    this.push(step);
   }
 
   undo(): Box | null {

@@ -191,6 +191,7 @@ function corner(s: LabelTileStore): Uint32Array {
 }
 
 if (process.env.GRAINLAB_LARGE_KILL_CHILD) {
+  // The child edits in a synchronous loop until killed, so the tests of this file never start in it.
   const [dir, id] = process.env.GRAINLAB_LARGE_KILL_CHILD.split('|');
   child(dir!, Number(id));
 } else {
@@ -239,3 +240,25 @@ if (process.env.GRAINLAB_LARGE_KILL_CHILD) {
     }
   });
 }
+
+test('an edit the project could not save is taken back: the map shows what the project holds', () => {
+  const { dir, imageId } = largeProject();
+  const store = ProjectStore.open(dir);
+  try {
+    const saved = new SqliteLabelTiles(store, imageId, Math.ceil(W / LABEL_TILE), LABEL_TILE);
+    const s = LabelTileStore.persisted(W, H, saved);
+    s.apply([{ kind: 'brush', mode: 'paint', points: [[17000, 13000]], radius: 10, target: 'new' }]);
+    saved.saveEdit = () => {
+      throw new Error('disk full');
+    };
+    assert.throws(() => s.apply([{ kind: 'brush', mode: 'paint', points: [[17005, 13000], [18000, 13000]], radius: 10, target: 'new' }]), /disk full/);
+    assert.equal(s.labelAt(17500, 13000), 0, 'the unsaved stroke is gone');
+    assert.equal(s.labelAt(17000, 13000), 1, 'the saved one is intact');
+    assert.equal(s.labelAt(17005, 13000), 1, 'including where the unsaved stroke overlapped it');
+    s.undo();
+    assert.equal(s.labelAt(17000, 13000), 0, 'undo takes back the saved stroke, not the failed one');
+    assert.equal(s.canUndo, false);
+  } finally {
+    store.close();
+  }
+});
