@@ -76,6 +76,6 @@ export const tileMethods = {
   'tiles.redo': method<LargeEditResult>()(z.object({ imageId: id })),
   /** Whether undo and redo have a step (a mosaic over 16384² keeps its steps across reopening). */
   'tiles.history': method<{ canUndo: boolean; canRedo: boolean }>()(z.object({ imageId: id })),
-  /** A segment's area (pixels) and bounding box from the label tiles; null when it has no pixel. */
-  'tiles.segment': method<{ id: number; area: number; bbox: Box } | null>()(z.object({ imageId: id, id: segId })),
+  /** Segments' areas (pixels) and bounding boxes from the label tiles, one pass; ids with no pixel are left out. */
+  'tiles.segments': method<{ id: number; area: number; bbox: Box }[]>()(z.object({ imageId: id, ids: z.array(segId).min(1).max(64) })),
 };

@@ -14,7 +14,7 @@ import { LABEL_TILE, LabelTileStore, viewTileRect } from './label-tiles';
 import { SqliteLabelTiles } from './label-tile-db';
 import { folderBytes, PyramidCache, type PyramidSource } from './pyramid';
 
-type TileMethodName = 'tiles.pyramid' | 'tiles.image' | 'tiles.labels' | 'tiles.labelAt' | 'tiles.edit' | 'tiles.undo' | 'tiles.redo' | 'tiles.history' | 'tiles.segment';
+type TileMethodName = 'tiles.pyramid' | 'tiles.image' | 'tiles.labels' | 'tiles.labelAt' | 'tiles.edit' | 'tiles.undo' | 'tiles.redo' | 'tiles.history' | 'tiles.segments';
 
 export class TileService {
   private cache: { dir: string; pyramids: PyramidCache } | null = null;
@@ -146,10 +146,7 @@ export class TileService {
         const s = await this.store(a.imageId);
         return { canUndo: s.canUndo, canRedo: s.canRedo };
       },
-      'tiles.segment': async (a) => {
-        const r = (await this.store(a.imageId)).segmentInfo(a.id);
-        return r ? { id: a.id, ...r } : null;
-      },
+      'tiles.segments': async (a) => (await this.store(a.imageId)).segmentStats(a.ids),
     };
   }
 }

@@ -61,7 +61,7 @@ interface Props {
 
 export type SidePanelTab = 'edit' | 'clusters' | 'segment' | 'measure';
 
-/** A segment of a large image as main's label tiles give it (tiles.segment). */
+/** A segment of a large image as main's label tiles give it (tiles.segments). */
 export interface LargeSegment {
   id: number;
   area: number;

@@ -267,7 +267,7 @@ export function useOpenImage({ client, toasts, selected, selectedRef, selection,
     return { doc, ...largeHistory, selected: largeSelected };
   }, [raster, viewer, largeHistory, largeSelected]);
 
-  // A large image's selected segments (up to 16): area and box counted in main from the label
+  // A large image's selected segments (up to 64): area and box counted in main from the label
   // tiles, again after every edit, undo or redo (largeHistory is renewed by each).
   useEffect(() => {
     const src = remoteSourceOf(raster);
@@ -276,10 +276,15 @@ export function useOpenImage({ client, toasts, selected, selectedRef, selection,
     let gen = 0;
     const refresh = () => {
       const mine = ++gen;
-      const ids = selection.ids.slice(0, 16);
-      void Promise.all(ids.map((id) => client.call('tiles.segment', { imageId: src.imageId, id })))
+      const ids = selection.ids.slice(0, 64);
+      if (ids.length === 0) {
+        setLargeSelected([]);
+        return;
+      }
+      void client
+        .call('tiles.segments', { imageId: src.imageId, ids })
         .then((rs) => {
-          if (mine === gen) setLargeSelected(rs.filter((r): r is LargeSegment => r !== null));
+          if (mine === gen) setLargeSelected(rs);
         })
         .catch(() => {});
     };

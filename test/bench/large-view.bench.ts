@@ -132,8 +132,8 @@ async function main(): Promise<void> {
         const first = await service.call('tiles.labelAt', { imageId: im.id, x: 0, y: 0 });
         rows.push({ metric: `${tag}: reopen the project and read a label pixel`, value: performance.now() - t0, unit: 'ms', note: `label ${first}; the saved map reads its tile keys and step list, then one tile` });
         t0 = performance.now();
-        const seg = await service.call('tiles.segment', { imageId: im.id, id: 50 });
-        rows.push({ metric: `${tag}: one segment's area from the saved tiles (tiles.segment)`, value: performance.now() - t0, unit: 'ms', note: `${seg?.area ?? 0} px; scans every labelled tile` });
+        const [seg] = await service.call('tiles.segments', { imageId: im.id, ids: [50] });
+        rows.push({ metric: `${tag}: one segment's area from the saved tiles (tiles.segments)`, value: performance.now() - t0, unit: 'ms', note: `${seg?.area ?? 0} px; scans every labelled tile` });
         const canUndo = (await service.call('tiles.history', { imageId: im.id })).canUndo;
         t0 = performance.now();
         await service.call('tiles.undo', { imageId: im.id });

@@ -94,7 +94,8 @@ test('a 64 MP image is drawn from main\'s tiles; a brush stroke changes main\'s 
     await page.mouse.click(box.x + w / 2, box.y + hgt / 2);
     // The side panel shows the selected segment's area as main counts it from the label tiles.
     const id = (await service.call('tiles.labelAt', { imageId, x: 2000, y: 1500 })) as number;
-    const seg = (await service.call('tiles.segment', { imageId, id }))!;
+    const [seg] = await service.call('tiles.segments', { imageId, ids: [id] });
+    assert.ok(seg);
     assert.ok(seg.area > 100);
     await waitFor(page, async () => (await page.getByTestId('segment-area').textContent()) === `${seg.area.toLocaleString('en-US')} px`, 'the selected segment\'s area in the side panel');
     // The selection is highlighted on the interaction layer (third canvas) over the stroke, not beside it.
