@@ -26,6 +26,39 @@ interface StoredTile {
   used: number;
   /** Changed by the edit being applied and not yet in the saved copy (saved stores only). */
   unsaved?: boolean;
+  /** Per id in the tile: pixel count and box (tile coordinates); made when first asked, null after a change. */
+  stats?: Map<number, TileStat> | null;
+}
+
+interface TileStat {
+  area: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+function tileStats(raw: Uint32Array): Map<number, TileStat> {
+  const out = new Map<number, TileStat>();
+  let last = 0;
+  let s: TileStat | undefined;
+  for (let i = 0; i < N; i++) {
+    const v = raw[i]!;
+    if (v === 0) continue;
+    if (v !== last) {
+      last = v;
+      s = out.get(v);
+      if (!s) out.set(v, (s = { area: 0, x0: LABEL_TILE, y0: LABEL_TILE, x1: -1, y1: -1 }));
+    }
+    const x = i % LABEL_TILE;
+    const y = (i / LABEL_TILE) | 0;
+    s!.area++;
+    if (x < s!.x0) s!.x0 = x;
+    if (x > s!.x1) s!.x1 = x;
+    if (y < s!.y0) s!.y0 = y;
+    if (y > s!.y1) s!.y1 = y;
+  }
+  return out;
 }
 
 interface Step {
@@ -227,6 +260,7 @@ export class LabelTileStore {
     t.dirty = true;
     t.unsaved = true;
     t.mip = null;
+    t.stats = null;
     return raw;
   }
 
@@ -286,35 +320,35 @@ export class LabelTileStore {
   }
 
   /**
-   * Segments' areas and bounding boxes (those with no pixel left out), in one pass over the
-   * stored tiles: tiles not decompressed are inflated one at a time and not kept. Waits a turn
-   * every few tiles so other calls are answered meanwhile (a busy map takes about a second).
+   * Segments' areas and bounding boxes (those with no pixel left out) from per-tile counts: a
+   * tile's counts are made the first time they are asked (inflating it if needed, not keeping
+   * it) and again only after it changes, so the first call scans every labelled tile and later
+   * ones only the tiles edited since. Waits a turn every few scans so main keeps answering.
    */
   async segmentStats(ids: readonly number[]): Promise<{ id: number; area: number; bbox: Box }[]> {
     const acc = new Map(ids.map((id) => [id, { area: 0, x0: Infinity, y0: Infinity, x1: -1, y1: -1 }]));
-    let n = 0;
+    let scans = 0;
     for (const key of [...this.tiles.keys()]) {
       const t = this.tiles.get(key);
       if (!t) continue;
-      const packed = t.raw ? null : (t.packed ?? this.saved?.read(key) ?? null);
-      const raw = t.raw ?? (packed ? unpack(packed) : null);
-      if (!raw) continue;
+      if (!t.stats) {
+        const packed = t.raw ? null : (t.packed ?? this.saved?.read(key) ?? null);
+        const raw = t.raw ?? (packed ? unpack(packed) : null);
+        if (!raw) continue;
+        t.stats = tileStats(raw);
+        if (++scans % 4 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       const bx = (key % this.cols) * LABEL_TILE;
       const by = Math.floor(key / this.cols) * LABEL_TILE;
-      for (let i = 0; i < N; i++) {
-        const v = raw[i]!;
-        if (v === 0) continue;
-        const a = acc.get(v);
-        if (!a) continue;
-        a.area++;
-        const x = bx + (i % LABEL_TILE);
-        const y = by + ((i / LABEL_TILE) | 0);
-        if (x < a.x0) a.x0 = x;
-        if (x > a.x1) a.x1 = x;
-        if (y < a.y0) a.y0 = y;
-        if (y > a.y1) a.y1 = y;
+      for (const [id, a] of acc) {
+        const s = t.stats?.get(id);
+        if (!s) continue;
+        a.area += s.area;
+        a.x0 = Math.min(a.x0, bx + s.x0);
+        a.y0 = Math.min(a.y0, by + s.y0);
+        a.x1 = Math.max(a.x1, bx + s.x1);
+        a.y1 = Math.max(a.y1, by + s.y1);
       }
-      if (++n % 4 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return [...acc].filter(([, a]) => a.area > 0).map(([id, a]) => ({ id, area: a.area, bbox: { x: a.x0, y: a.y0, width: a.x1 - a.x0 + 1, height: a.y1 - a.y0 + 1 } }));
   }
