@@ -263,7 +263,7 @@ const READ_ONLY_METHODS: ReadonlySet<string> = new Set<MethodName>([
   'fs.list', 'measure.roles',
   'stacks.list', 'stacks.ofImage', 'stacks.stats', 'stacks.export',
   'channels.list', 'channels.display',
-  'tiles.pyramid', 'tiles.image', 'tiles.labels', 'tiles.labelAt',
+  'tiles.pyramid', 'tiles.image', 'tiles.labels', 'tiles.labelAt', 'tiles.history', 'tiles.segments',
 ]);
 
 /** A method as the person knows it, for the read-only refusal. */

@@ -74,4 +74,8 @@ export const tileMethods = {
   'tiles.edit': method<LargeEditResult>()(z.object({ imageId: id, ops: z.array(largeEditOp).min(1).max(64) })),
   'tiles.undo': method<LargeEditResult>()(z.object({ imageId: id })),
   'tiles.redo': method<LargeEditResult>()(z.object({ imageId: id })),
+  /** Whether undo and redo have a step (a mosaic over 16384² keeps its steps across reopening). */
+  'tiles.history': method<{ canUndo: boolean; canRedo: boolean }>()(z.object({ imageId: id })),
+  /** Segments' areas (pixels) and bounding boxes from the label tiles, one pass; ids with no pixel are left out. */
+  'tiles.segments': method<{ id: number; area: number; bbox: Box }[]>()(z.object({ imageId: id, ids: z.array(segId).min(1).max(64) })),
 };

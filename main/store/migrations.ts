@@ -263,6 +263,45 @@ export const migrations: Migration[] = [
       CREATE INDEX image_channels_image ON image_channels(image_id, id);
     `,
   },
+  {
+    version: 10,
+    description: 'label tiles of images over the decode limit (16384^2): tiles, edit steps for undo',
+    // A large image's label map in 1024 px tiles (raw-deflated little-endian uint32, only tiles
+    // holding a label), written in each edit's transaction; its undo steps keep the tiles before
+    // and after (null: no tile), so undo and redo survive reopening.
+    sql: `
+      CREATE TABLE label_tile_maps (
+        image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+        tile_size INTEGER NOT NULL,
+        max_id INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE label_tiles (
+        image_id INTEGER NOT NULL REFERENCES label_tile_maps(image_id) ON DELETE CASCADE,
+        tx INTEGER NOT NULL,
+        ty INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (image_id, tx, ty)
+      );
+      CREATE TABLE label_tile_steps (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        image_id INTEGER NOT NULL REFERENCES label_tile_maps(image_id) ON DELETE CASCADE,
+        box_x INTEGER NOT NULL,
+        box_y INTEGER NOT NULL,
+        box_w INTEGER NOT NULL,
+        box_h INTEGER NOT NULL,
+        undone INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX label_tile_steps_image ON label_tile_steps(image_id, id);
+      CREATE TABLE label_tile_step_tiles (
+        step_id INTEGER NOT NULL REFERENCES label_tile_steps(id) ON DELETE CASCADE,
+        tx INTEGER NOT NULL,
+        ty INTEGER NOT NULL,
+        before BLOB,
+        after BLOB,
+        PRIMARY KEY (step_id, tx, ty)
+      );
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1]!.version;

@@ -2,7 +2,7 @@
 // a tiled label map per image, seeded from the image's segmentation. An image within the decode
 // limit (app/limits MAX_PIXELS) also has each edit applied to its saved segmentation (the edit
 // store: logged, checkpointed, undone in step), so a person's strokes are kept; a mosaic beyond
-// it keeps its label tiles in main for the session only (README "Known limits").
+// it saves its label tiles themselves, tile by tile with its undo steps (label-tile-db.ts).
 import { MAX_PIXELS } from '../../app/limits';
 import { ServiceError } from '../../app/errors';
 import type { ImageRecord } from '../../app/types';
@@ -10,10 +10,11 @@ import type { LargeEditOp, LargeEditResult } from '../../app/contract/tiles';
 import type { EditOp } from '../../app/edit';
 import { resolveInside } from '../fs/contain';
 import type { Handlers, ServiceContext } from '../handlers/context';
-import { LabelTileStore, viewTileRect } from './label-tiles';
+import { LABEL_TILE, LabelTileStore, viewTileRect } from './label-tiles';
+import { SqliteLabelTiles } from './label-tile-db';
 import { folderBytes, PyramidCache, type PyramidSource } from './pyramid';
 
-type TileMethodName = 'tiles.pyramid' | 'tiles.image' | 'tiles.labels' | 'tiles.labelAt' | 'tiles.edit' | 'tiles.undo' | 'tiles.redo';
+type TileMethodName = 'tiles.pyramid' | 'tiles.image' | 'tiles.labels' | 'tiles.labelAt' | 'tiles.edit' | 'tiles.undo' | 'tiles.redo' | 'tiles.history' | 'tiles.segments';
 
 export class TileService {
   private cache: { dir: string; pyramids: PyramidCache } | null = null;
@@ -49,6 +50,11 @@ export class TileService {
         if (im.width * im.height <= MAX_PIXELS) {
           const cur = await this.ctx.edits().current(imageId);
           if (cur && cur.labels.width === im.width && cur.labels.height === im.height) return LabelTileStore.fromLabels(im.width, im.height, cur.labels.data);
+        }
+        if (im.width * im.height > MAX_PIXELS) {
+          // Over the decode limit: the label tiles are saved in the project and read lazily.
+          const saved = new SqliteLabelTiles(this.ctx.project(), imageId, Math.ceil(im.width / LABEL_TILE), LABEL_TILE);
+          return LabelTileStore.persisted(im.width, im.height, saved);
         }
         return new LabelTileStore(im.width, im.height);
       })();
@@ -136,6 +142,11 @@ export class TileService {
         const box = await this.step(a.imageId, s, 'redo');
         return result(s, box, null);
       },
+      'tiles.history': async (a) => {
+        const s = await this.store(a.imageId);
+        return { canUndo: s.canUndo, canRedo: s.canRedo };
+      },
+      'tiles.segments': async (a) => (await this.store(a.imageId)).segmentStats(a.ids),
     };
   }
 }

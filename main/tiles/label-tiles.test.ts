@@ -102,3 +102,33 @@ test('brush strokes across tile borders paint exactly the pixels app/edit paints
   assert.equal(diff, 0);
   assert.equal(s.nextId, nextId);
 });
+
+test('segment areas and boxes from per-tile counts match a pixel count, also after edits since the last query', async () => {
+  const W = 3000;
+  const H = 2100;
+  const s = new LabelTileStore(W, H);
+  s.apply([{ kind: 'brush', mode: 'paint', points: [[1000, 1000], [1100, 1040]], radius: 30, target: 'new' }]);
+  s.apply([{ kind: 'brush', mode: 'paint', points: [[2000, 100], [2100, 1500]], radius: 9, target: 'new' }]);
+  const brute = (id: number) => {
+    let area = 0;
+    let [x0, y0, x1, y1] = [Infinity, Infinity, -1, -1];
+    const all = s.sample(0, 0, 1, W, H)!;
+    for (let i = 0; i < all.length; i++) {
+      if (all[i] !== id) continue;
+      area++;
+      const x = i % W;
+      const y = (i / W) | 0;
+      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+    }
+    return area ? { id, area, bbox: { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 } } : null;
+  };
+  assert.deepEqual(await s.segmentStats([1, 2, 9]), [brute(1), brute(2)]);
+  // Paint 2 into 1 (across tiles), then erase a bit: the counts follow.
+  s.apply([{ kind: 'brush', mode: 'paint', points: [[1050, 1020], [2050, 1020]], radius: 5, target: 2 }]);
+  s.apply([{ kind: 'brush', mode: 'erase', points: [[2050, 600]], radius: 40 }]);
+  assert.deepEqual(await s.segmentStats([1, 2]), [brute(1), brute(2)]);
+  s.undo();
+  assert.deepEqual(await s.segmentStats([2]), [brute(2)]);
+  s.apply([{ kind: 'delete', ids: [1] }]);
+  assert.deepEqual(await s.segmentStats([1, 2]), [brute(2)]);
+});

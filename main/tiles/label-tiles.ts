@@ -7,6 +7,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Box } from '../../app/types';
 import type { LargeEditOp } from '../../app/contract/tiles';
 import { strokeSpans } from '../../app/edit/spans';
+import type { LabelTilePersistence } from './label-tile-db';
 
 export const LABEL_TILE = 1024;
 const N = LABEL_TILE * LABEL_TILE;
@@ -17,19 +18,56 @@ const MIP_SIDE = LABEL_TILE / MIP;
 
 interface StoredTile {
   raw: Uint32Array | null;
-  /** The deflated tile; current unless `dirty`. */
+  /** The deflated tile; current unless `dirty`. Null with `raw` null: read it from the saved copy. */
   packed: Buffer | null;
   /** Every MIP-th pixel (MIP_SIDE^2), made when a coarse view first needs it; null after a change. */
   mip: Uint32Array | null;
   dirty: boolean;
   used: number;
+  /** Changed by the edit being applied and not yet in the saved copy (saved stores only). */
+  unsaved?: boolean;
+  /** Per id in the tile: pixel count and box (tile coordinates); made when first asked, null after a change. */
+  stats?: Map<number, TileStat> | null;
+}
+
+interface TileStat {
+  area: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+function tileStats(raw: Uint32Array): Map<number, TileStat> {
+  const out = new Map<number, TileStat>();
+  let last = 0;
+  let s: TileStat | undefined;
+  for (let i = 0; i < N; i++) {
+    const v = raw[i]!;
+    if (v === 0) continue;
+    if (v !== last) {
+      last = v;
+      s = out.get(v);
+      if (!s) out.set(v, (s = { area: 0, x0: LABEL_TILE, y0: LABEL_TILE, x1: -1, y1: -1 }));
+    }
+    const x = i % LABEL_TILE;
+    const y = (i / LABEL_TILE) | 0;
+    s!.area++;
+    if (x < s!.x0) s!.x0 = x;
+    if (x > s!.x1) s!.x1 = x;
+    if (y < s!.y0) s!.y0 = y;
+    if (y > s!.y1) s!.y1 = y;
+  }
+  return out;
 }
 
 interface Step {
-  /** Tile key -> packed content before (null: the tile did not exist) and after. */
-  before: Map<number, Buffer | null>;
-  after: Map<number, Buffer | null>;
+  /** Tile key -> packed content before (null: the tile did not exist) and after; null when saved (read on undo). */
+  before: Map<number, Buffer | null> | null;
+  after: Map<number, Buffer | null> | null;
   box: Box;
+  /** The saved step's id (persisted stores). */
+  id?: number;
 }
 
 export interface EditOutcome {
@@ -94,9 +132,35 @@ export class LabelTileStore {
     /** Decompressed tiles kept (4 MiB each). */
     private readonly hotLimit = 32,
     private readonly undoLimit = 50,
+    /** The saved copy (images over the decode limit): every edit, undo and redo is written to it. */
+    private readonly saved: LabelTilePersistence | null = null,
   ) {
     this.cols = Math.ceil(width / LABEL_TILE);
     this.rows = Math.ceil(height / LABEL_TILE);
+    if (saved) {
+      // Only the keys, the largest id and the step list are read now; tiles come when needed.
+      for (const key of saved.keys()) this.tiles.set(key, { raw: null, packed: null, mip: null, dirty: false, used: 0 });
+      this.maxId = saved.maxId();
+      const steps = saved.steps();
+      for (const st of steps) if (!st.undone) this.undoStack.push({ before: null, after: null, box: st.box, id: st.id });
+      // Undone steps are redone newest undo first: the oldest undone step is redone first.
+      for (const st of steps.reverse()) if (st.undone) this.redoStack.push({ before: null, after: null, box: st.box, id: st.id });
+    }
+  }
+
+  /** A store kept in step with a saved copy (`cols` = ceil(width / LABEL_TILE) is the key's row length). */
+  static persisted(width: number, height: number, saved: LabelTilePersistence, hotLimit?: number, undoLimit?: number): LabelTileStore {
+    return new LabelTileStore(width, height, hotLimit, undoLimit, saved);
+  }
+
+  /** The packed content of a tile, read from the saved copy when it is not in memory. */
+  private packedFor(key: number, t: StoredTile): Buffer {
+    if (t.packed) return t.packed;
+    const b = this.saved?.read(key);
+    if (!b) throw new Error(`Label tile ${key} is missing from the project.`);
+    // Kept while decompressed or until evicted (then dropped again: the saved copy has it).
+    t.packed = b;
+    return b;
   }
 
   /** Seeds the store from a whole label map (an existing segmentation of an image within the old limits). */
@@ -161,7 +225,7 @@ export class LabelTileStore {
       this.tiles.set(key, t);
       this.hot++;
     } else if (!t.raw) {
-      t.raw = unpack(t.packed!);
+      t.raw = unpack(this.packedFor(key, t));
       this.hot++;
     }
     t.used = ++this.clock;
@@ -179,6 +243,8 @@ export class LabelTileStore {
       if (t.dirty || !t.packed) t.packed = pack(t.raw!);
       t.dirty = false;
       t.raw = null;
+      // A saved store keeps no packed copies of settled tiles: the saved tile is current.
+      if (this.saved && !t.unsaved) t.packed = null;
       this.hot--;
     }
   }
@@ -187,12 +253,14 @@ export class LabelTileStore {
   private touch(key: number): Uint32Array {
     if (this.recording && !this.recording.has(key)) {
       const t = this.tiles.get(key);
-      this.recording.set(key, t ? (t.raw && (t.dirty || !t.packed) ? pack(t.raw) : t.packed) : null);
+      this.recording.set(key, t ? (t.raw && (t.dirty || !t.packed) ? pack(t.raw) : this.packedFor(key, t)) : null);
     }
     const raw = this.tile(key, true)!;
     const t = this.tiles.get(key)!;
     t.dirty = true;
+    t.unsaved = true;
     t.mip = null;
+    t.stats = null;
     return raw;
   }
 
@@ -251,11 +319,47 @@ export class LabelTileStore {
     return out;
   }
 
+  /**
+   * Segments' areas and bounding boxes (those with no pixel left out) from per-tile counts: a
+   * tile's counts are made the first time they are asked (inflating it if needed, not keeping
+   * it) and again only after it changes, so the first call scans every labelled tile and later
+   * ones only the tiles edited since. Waits a turn every few scans so main keeps answering.
+   */
+  async segmentStats(ids: readonly number[]): Promise<{ id: number; area: number; bbox: Box }[]> {
+    const acc = new Map(ids.map((id) => [id, { area: 0, x0: Infinity, y0: Infinity, x1: -1, y1: -1 }]));
+    let scans = 0;
+    for (const key of [...this.tiles.keys()]) {
+      const t = this.tiles.get(key);
+      if (!t) continue;
+      if (!t.stats) {
+        const packed = t.raw ? null : (t.packed ?? this.saved?.read(key) ?? null);
+        const raw = t.raw ?? (packed ? unpack(packed) : null);
+        if (!raw) continue;
+        t.stats = tileStats(raw);
+        if (++scans % 4 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      const bx = (key % this.cols) * LABEL_TILE;
+      const by = Math.floor(key / this.cols) * LABEL_TILE;
+      for (const [id, a] of acc) {
+        const s = t.stats?.get(id);
+        if (!s) continue;
+        a.area += s.area;
+        a.x0 = Math.min(a.x0, bx + s.x0);
+        a.y0 = Math.min(a.y0, by + s.y0);
+        a.x1 = Math.max(a.x1, bx + s.x1);
+        a.y1 = Math.max(a.y1, by + s.y1);
+      }
+    }
+    return [...acc].filter(([, a]) => a.area > 0).map(([id, a]) => ({ id, area: a.area, bbox: { x: a.x0, y: a.y0, width: a.x1 - a.x0 + 1, height: a.y1 - a.y0 + 1 } }));
+  }
+
   /** Applies edits as one undoable step. */
   apply(ops: readonly LargeEditOp[]): EditOutcome {
     this.recording = new Map();
     let box: Box | null = null;
     let created: number | null = null;
+    let failed = false;
+    let pending: Step | null = null;
     try {
       for (const op of ops) {
         if (op.kind === 'brush') {
@@ -275,6 +379,9 @@ export class LabelTileStore {
           box = union(box, this.remap((v) => (ids.has(v) ? target : v)));
         }
       }
+    } catch (e) {
+      failed = true;
+      throw e;
     } finally {
       const before = this.recording;
       this.recording = null;
@@ -287,42 +394,86 @@ export class LabelTileStore {
           const t = this.tiles.get(key);
           if (t?.raw) t.mip = subsample(t.raw);
         }
-        this.undoStack.push({ before, after, box });
-        if (this.undoStack.length > this.undoLimit) this.undoStack.shift();
-        this.redoStack.length = 0;
+        // A saved store saves the step below; one that failed midway is taken back (nothing saved).
+        if (!this.saved) this.push({ before, after, box });
+        else if (failed) this.restore(before);
+        else pending = { before, after, box };
       }
     }
+    if (pending) this.save(pending);
     return { box, created };
   }
 
+  private push(step: Step): void {
+    this.undoStack.push(step);
+    if (this.undoStack.length > this.undoLimit) this.undoStack.shift();
+    this.redoStack.length = 0;
+  }
+
+  /** Saves an edit's step (its tiles after it) in one transaction, then settles its tiles. */
+  private save(step: Step): void {
+    const before = step.before!;
+    const after = step.after!;
+    try {
+      step.id = this.saved!.saveEdit({ before, after }, step.box, this.maxId, this.undoLimit);
+    } catch (e) {
+      // Not saved: the edit is taken back, so what is shown is what the project holds.
+      this.restore(before);
+      throw e;
+    }
+    // Settled tiles: what is in memory is what was saved.
+    for (const [key, packed] of after) {
+      const t = this.tiles.get(key);
+      if (t) {
+        t.dirty = false;
+        t.unsaved = false;
+        t.packed = t.raw ? packed : null;
+      }
+    }
+    step.before = null;
+    step.after = null;
+    this.push(step);
+  }
+
   undo(): Box | null {
-    const s = this.undoStack.pop();
+    const s = this.undoStack[this.undoStack.length - 1];
     if (!s) return null;
-    this.restore(s.before);
+    this.restore(this.stepContent(s, 'before'), s.id, true);
+    this.undoStack.pop();
     this.redoStack.push(s);
     return s.box;
   }
 
   redo(): Box | null {
-    const s = this.redoStack.pop();
+    const s = this.redoStack[this.redoStack.length - 1];
     if (!s) return null;
-    this.restore(s.after);
+    this.restore(this.stepContent(s, 'after'), s.id, false);
+    this.redoStack.pop();
     this.undoStack.push(s);
     return s.box;
+  }
+
+  private stepContent(s: Step, which: 'before' | 'after'): Map<number, Buffer | null> {
+    const mem = s[which];
+    if (mem) return mem;
+    if (s.id === undefined || !this.saved) throw new Error('An undo step lost its tiles.');
+    return this.saved.stepTiles(s.id)[which];
   }
 
   private packedOf(key: number): Buffer | null {
     const t = this.tiles.get(key);
     if (!t) return null;
     if (t.raw && t.raw.every((v) => v === 0)) return null;
-    return t.raw && (t.dirty || !t.packed) ? pack(t.raw) : t.packed;
+    return t.raw && (t.dirty || !t.packed) ? pack(t.raw) : this.packedFor(key, t);
   }
 
-  private restore(content: Map<number, Buffer | null>): void {
+  /** Sets tiles to packed content; with `id`, saves it first as undo (`undone`) or redo of that step. */
+  private restore(content: Map<number, Buffer | null>, id?: number, undone?: boolean): void {
+    if (this.saved && id !== undefined) this.saved.saveStep(id, content, !!undone);
     for (const [key, packed] of content) {
       const old = this.tiles.get(key);
       if (old?.raw) this.hot--;
-      if (packed) this.tiles.set(key, { raw: null, packed, mip: null, dirty: false, used: 0 });
+      if (packed) this.tiles.set(key, { raw: null, packed: this.saved ? null : packed, mip: null, dirty: false, used: 0 });
       else this.tiles.delete(key);
     }
   }

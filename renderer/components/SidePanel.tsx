@@ -13,6 +13,8 @@ import { keyHint } from '../actions/registry';
 
 interface Props {
   doc: EditorDocument | null;
+  /** A large image (no document here): its selected segments' area and box, counted in main. */
+  largeSelected?: readonly LargeSegment[] | null;
   /** Bumped when the document changes, so the panel re-reads it. */
   docVersion: number;
   selection: readonly number[];
@@ -58,6 +60,28 @@ interface Props {
 }
 
 export type SidePanelTab = 'edit' | 'clusters' | 'segment' | 'measure';
+
+/** A segment of a large image as main's label tiles give it (tiles.segments). */
+export interface LargeSegment {
+  id: number;
+  area: number;
+  bbox: { x: number; y: number; width: number; height: number };
+}
+
+function LargeSegmentInfo({ s }: { s: LargeSegment }) {
+  return (
+    <dl className="seg-info" data-testid="segment-info">
+      <dt>Segment</dt>
+      <dd>{s.id}</dd>
+      <dt>Area</dt>
+      <dd data-testid="segment-area">{s.area.toLocaleString()} px</dd>
+      <dt>Box</dt>
+      <dd>
+        {s.bbox.width}×{s.bbox.height} at {s.bbox.x}, {s.bbox.y}
+      </dd>
+    </dl>
+  );
+}
 
 function SegmentInfo({ s, classes }: { s: SegmentRecord; classes: ClassRecord[] }) {
   const cls = classes.find((c) => c.id === s.classId);
@@ -120,7 +144,8 @@ export function SidePanel(p: Props) {
   const sel = p.selection;
   const shown = doc ? (doc.segment(hovered) ?? (sel.length === 1 ? doc.segment(sel[0]!) : undefined)) : undefined;
   const selected = doc ? sel.map((id) => doc.segment(id)).filter((s): s is SegmentRecord => !!s) : [];
-  const area = selected.reduce((a, s) => a + s.area, 0);
+  const large = !doc && p.largeSelected ? p.largeSelected.filter((s) => sel.includes(s.id)) : null;
+  const area = large ? large.reduce((a, s) => a + s.area, 0) : selected.reduce((a, s) => a + s.area, 0);
   const verified = selected.filter((s) => s.verified).length;
   return (
     <aside className="side-panel" data-testid="side-panel">
@@ -165,12 +190,28 @@ export function SidePanel(p: Props) {
           {p.learn}
           <section>
             <h3>{hovered && shown?.id === hovered ? 'Under the cursor' : 'Segment'}</h3>
-            {shown ? <SegmentInfo s={shown} classes={p.classes} /> : <p className="muted">{doc ? 'Point at or select a segment.' : 'Not segmented yet.'}</p>}
+            {shown ? (
+              <SegmentInfo s={shown} classes={p.classes} />
+            ) : large && large.length === 1 ? (
+              <LargeSegmentInfo s={large[0]!} />
+            ) : (
+              <p className="muted">{doc ? 'Point at or select a segment.' : large ? 'Select a segment.' : 'Not segmented yet.'}</p>
+            )}
           </section>
           <section>
             <h3>Selection</h3>
             <p data-testid="selection-info">
-              {selected.length === 0 ? <span className="muted">nothing selected</span> : `${selected.length} segment${selected.length === 1 ? '' : 's'} · ${area.toLocaleString()} px · ${verified} verified`}
+              {large ? (
+                large.length === 0 ? (
+                  <span className="muted">nothing selected</span>
+                ) : (
+                  `${large.length} segment${large.length === 1 ? '' : 's'} · ${area.toLocaleString()} px`
+                )
+              ) : selected.length === 0 ? (
+                <span className="muted">nothing selected</span>
+              ) : (
+                `${selected.length} segment${selected.length === 1 ? '' : 's'} · ${area.toLocaleString()} px · ${verified} verified`
+              )}
             </p>
             <div className="row">
               <button className="small" disabled={selected.length === 0} onClick={p.onToggleVerified} title={`Mark verified${keyHint('review.verify')}`}>

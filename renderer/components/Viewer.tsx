@@ -137,7 +137,8 @@ export const Viewer = forwardRef<ViewerHandle, Props>(function Viewer(props, ref
   );
 
   useEffect(() => {
-    canvas.onNeedFrame = () => schedule({ image: true, overlay: true });
+    // Also the interaction layer: a large image's highlights are drawn from the label tiles as they come.
+    canvas.onNeedFrame = () => schedule({ image: true, overlay: true, ui: true });
     return () => {
       if (frame.current) cancelAnimationFrame(frame.current);
       if (idle.current) clearTimeout(idle.current);

@@ -12,6 +12,7 @@ import { displayLut, packRGBA, Palette, renderImageTile, renderOverlayTile, segm
 import { growBox, levelFor, maxLevel, tileKey, tileRect, tilesInBox, visibleTiles, type TileKey, type TileRect } from './tiles';
 import { FetchQueue, LabelTileCache, remoteSourceOf, type RemoteTileSource } from './remote-tiles';
 import type { LabelTile } from '../../app/contract';
+import { tileHighlight } from './remote-highlight';
 
 interface Tile {
   canvas: HTMLCanvasElement;
@@ -120,6 +121,8 @@ export class CanvasView {
   private overlay: OverlaySettings = { visible: true, opacity: 0.45, outlinesOnly: false, classColours: null };
   private buffer = new Uint32Array(512 * 512);
   private readonly highlights = new Map<number, { key: string; canvas: HTMLCanvasElement; box: Box; step: number }>();
+  /** A large image's highlights, per view tile and segment (rebuilt when the tile is refetched). */
+  private readonly remoteHighlights = new Map<string, { data: Uint32Array; canvas: HTMLCanvasElement | null }>();
   private maskCanvas: { version: number; canvas: HTMLCanvasElement } | null = null;
   private rasterCanvas: { version: number; canvas: HTMLCanvasElement } | null = null;
   private scratch: HTMLCanvasElement | null = null;
@@ -171,6 +174,7 @@ export class CanvasView {
     this.segments = segments;
     this.overlayTiles.clear();
     this.highlights.clear();
+    this.remoteHighlights.clear();
     this.applyPalette();
   }
 
@@ -196,6 +200,7 @@ export class CanvasView {
   /** Pixels in `box` changed (null: everything): their overlay tiles at every level are rebuilt when next drawn. */
   invalidate(box: Box | null): void {
     this.highlights.clear();
+    this.remoteHighlights.clear();
     if (this.remote) {
       this.labelGen++;
       if (!box) {
@@ -458,8 +463,47 @@ export class CanvasView {
     return entry;
   }
 
+  /** One tile's highlight of a segment of a large image, from its fetched label tile (null: not in it). */
+  private remoteHighlight(k: TileKey, t: LabelTile, id: number, strong: boolean): HTMLCanvasElement | null {
+    if (!t.data) return null;
+    const key = `${tileKey(k)}:${id}:${strong}`;
+    const hit = this.remoteHighlights.get(key);
+    if (hit && hit.data === t.data) return hit.canvas;
+    const px = tileHighlight(t.data, t.width, t.height, id, strong ? packRGBA(255, 255, 255, 70) : packRGBA(255, 255, 255, 40), strong ? packRGBA(255, 255, 255, 255) : packRGBA(255, 255, 255, 170));
+    let canvas: HTMLCanvasElement | null = null;
+    if (px) {
+      canvas = document.createElement('canvas');
+      canvas.width = t.width;
+      canvas.height = t.height;
+      canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(px.buffer) as Uint8ClampedArray<ArrayBuffer>, t.width, t.height), 0, 0);
+    }
+    if (this.remoteHighlights.size > 2000) this.remoteHighlights.clear();
+    this.remoteHighlights.set(key, { data: t.data, canvas });
+    return canvas;
+  }
+
+  /** Selected and hovered segments of a large image, marked on the visible label tiles fetched. */
+  private drawRemoteHighlights(ctx: CanvasRenderingContext2D, scene: InteractionScene): void {
+    const marks: [number, boolean][] = scene.selection.slice(0, 64).map((id) => [id, true]);
+    if (scene.hover && this.overlay.visible && !scene.selection.includes(scene.hover)) marks.push([scene.hover, false]);
+    if (marks.length === 0) return;
+    const W = this.width;
+    const H = this.height;
+    for (const k of visibleTiles(this.view, this.screenW, this.screenH, W, H, levelFor(this.view.scale, W, H))) {
+      const t = this.labelTiles.get(k);
+      if (!t?.data) continue;
+      const r = tileRect(k, W, H);
+      const [dx, dy, dw, dh] = this.screenRect(r.x, r.y, r.width, r.height);
+      for (const [id, strong] of marks) {
+        const c = this.remoteHighlight(k, t, id, strong);
+        if (c) ctx.drawImage(c, 0, 0, t.width, t.height, dx, dy, dw, dh);
+      }
+    }
+  }
+
   drawInteraction(ctx: CanvasRenderingContext2D, scene: InteractionScene): void {
     ctx.imageSmoothingEnabled = false;
+    if (this.remote) this.drawRemoteHighlights(ctx, scene);
     const segs = this.segments;
     if (segs) {
       const sel = scene.selection.length > 3000 ? scene.selection.slice(0, 3000) : scene.selection;

@@ -6,6 +6,7 @@ import type { GrainLabClient } from '../../app/contract';
 import type { EditOp } from '../../app/edit';
 import type { RasterImage } from '../../app/types';
 import type { ViewerHandle } from '../components/Viewer';
+import type { LargeSegment } from '../components/SidePanel';
 import { debugHooks, recordCommit } from '../debug';
 import { selectionAfterEdit } from '../editor/after-edit';
 import type { LocalEditOptions } from '../editor/document';
@@ -42,7 +43,7 @@ export interface OpenImage {
    * A large image (edited in main, tiles.*): what tools read (labels from the fetched label
    * tiles) and its history; null for an image held whole.
    */
-  large: { doc: ToolDocument; undoDepth: number; redoDepth: number } | null;
+  large: { doc: ToolDocument; undoDepth: number; redoDepth: number; selected: readonly LargeSegment[] } | null;
 }
 
 interface OpenImageDeps {
@@ -64,6 +65,7 @@ export function useOpenImage({ client, toasts, selected, selectedRef, selection,
   const rasterRef = useRef<RasterImage | null>(null);
   rasterRef.current = raster;
   const [largeHistory, setLargeHistory] = useState({ undoDepth: 0, redoDepth: 0 });
+  const [largeSelected, setLargeSelected] = useState<readonly LargeSegment[]>([]);
   const [session, setSession] = useState<EditSession | null>(null);
   const [docVersion, setDocVersion] = useState(0);
   const sessionRef = useRef<EditSession | null>(null);
@@ -113,6 +115,11 @@ export function useOpenImage({ client, toasts, selected, selectedRef, selection,
         if (rec && rec.id === selected && isLargeImage(rec.width, rec.height)) {
           setRaster(remoteRaster(client, rec));
           setLargeHistory({ undoDepth: 0, redoDepth: 0 });
+          // A mosaic over 16384² keeps its undo steps in the project: undo goes on after reopening.
+          void client
+            .call('tiles.history', { imageId: rec.id })
+            .then((h) => live && setLargeHistory({ undoDepth: h.canUndo ? 1 : 0, redoDepth: h.canRedo ? 1 : 0 }))
+            .catch(() => {});
           toast('info', `${rec.name} is a large image (${Math.round((rec.width * rec.height) / 1e6)} MP): it is shown tile by tile. Brush, eraser, delete, merge and undo work on it; other tools are off for large images for now.`);
           return;
         }
@@ -257,8 +264,37 @@ export function useOpenImage({ client, toasts, selected, selectedRef, selection,
       segment: () => undefined,
       segments: new Map(),
     };
-    return { doc, ...largeHistory };
-  }, [raster, viewer, largeHistory]);
+    return { doc, ...largeHistory, selected: largeSelected };
+  }, [raster, viewer, largeHistory, largeSelected]);
+
+  // A large image's selected segments (up to 64): area and box counted in main from the label
+  // tiles, again after every edit, undo or redo (largeHistory is renewed by each).
+  useEffect(() => {
+    const src = remoteSourceOf(raster);
+    setLargeSelected([]);
+    if (!src) return;
+    let gen = 0;
+    const refresh = () => {
+      const mine = ++gen;
+      const ids = selection.ids.slice(0, 64);
+      if (ids.length === 0) {
+        setLargeSelected([]);
+        return;
+      }
+      void client
+        .call('tiles.segments', { imageId: src.imageId, ids })
+        .then((rs) => {
+          if (mine === gen) setLargeSelected(rs);
+        })
+        .catch(() => {});
+    };
+    refresh();
+    const off = selection.onChange(refresh);
+    return () => {
+      gen++;
+      off();
+    };
+  }, [raster, client, selection, largeHistory]);
 
   return { large, raster, session, sessionRef, docVersion, runEdit, undo: useCallback(() => step('undo'), [step]), redo: useCallback(() => step('redo'), [step]) };
 }

@@ -1,6 +1,7 @@
 // End to end in Chromium: an 8192 x 8192 image (64 MP, "large": app/view/large-image.ts) is shown
 // from main's tiles, never as whole arrays in the page; a brush stroke is applied in main's tiled
-// label map (and the saved segmentation) and undone with Ctrl+Z; the segment is selected with the select tool and deleted.
+// label map (and the saved segmentation) and undone with Ctrl+Z; the segment is selected with the
+// select tool (highlighted, its area in the side panel) and deleted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
@@ -91,8 +92,20 @@ test('a 64 MP image is drawn from main\'s tiles; a brush stroke changes main\'s 
     await waitFor(page, async () => (await page.evaluate('window.__grainlab.viewer.canvas.remoteLabelAt(2000, 1500)')) !== 0 && (await page.evaluate('window.__grainlab.viewer.canvas.fetches.busy')) === 0, 'the level-0 label tile under the stroke');
     await page.keyboard.press('q');
     await page.mouse.click(box.x + w / 2, box.y + hgt / 2);
-    // (The side panel lists segments from a whole label map; a large image's selection is not listed there yet.)
-    await page.waitForTimeout(200);
+    // The side panel shows the selected segment's area as main counts it from the label tiles.
+    const id = (await service.call('tiles.labelAt', { imageId, x: 2000, y: 1500 })) as number;
+    const [seg] = await service.call('tiles.segments', { imageId, ids: [id] });
+    assert.ok(seg);
+    assert.ok(seg.area > 100);
+    await waitFor(page, async () => (await page.getByTestId('segment-area').textContent()) === `${seg.area.toLocaleString('en-US')} px`, 'the selected segment\'s area in the side panel');
+    // The selection is highlighted on the interaction layer (third canvas) over the stroke, not beside it.
+    await page.mouse.move(box.x + 5, box.y + hgt - 5);
+    const uiAlpha = async (x: number, y: number) => {
+      const [sx, sy] = [w / 2 + (x - 2000), hgt / 2 + (y - 1500)];
+      return (await page.evaluate(`(() => { const c = document.querySelectorAll('[data-testid=viewer] canvas')[2]; const r = c.width / c.clientWidth; return c.getContext('2d').getImageData(Math.round(${sx} * r), Math.round(${sy} * r), 1, 1).data[3]; })()`)) as number;
+    };
+    await waitFor(page, async () => (await uiAlpha(2000, 1500)) > 0, 'the selected segment highlighted');
+    assert.equal(await uiAlpha(2000, 1700), 0, 'nothing highlighted off the segment');
     await page.keyboard.press('Delete');
     await waitFor(page, async () => (await service.call('tiles.labelAt', { imageId, x: 2000, y: 1500 })) === 0, 'the deleted segment gone from main');
     await page.keyboard.press('Control+z');

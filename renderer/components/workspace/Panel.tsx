@@ -61,6 +61,7 @@ export function Panel({ client, images, image, contrast, selection, selectionIds
   return (
     <SidePanel
       doc={doc}
+      largeSelected={image.large?.selected ?? null}
       docVersion={docVersion}
       selection={selectionIds}
       hover={hover}
