@@ -58,6 +58,8 @@ const PY = '/usr/bin/python3';
 const greyQ: [number, number] | null | undefined = opt('--grey-q') === undefined ? undefined : Number(opt('--grey-q')) > 0 ? [Number(opt('--grey-q')), 1 - Number(opt('--grey-q'))] : null;
 /** Colour features for colour images (on by default; --no-colour for grey only). */
 const useColour = !argv.includes('--no-colour');
+/** Seed of the fixed shuffle that picks training and test images (development: other draws). */
+const shuffleSeed = Number(opt('--shuffle-seed') ?? 12);
 /**
  * Rows with self-training too (app/learn/self-train.ts) at K = 3, N = 10 (--no-self-train: none): the unlabelled images are the
  * test images (in a project: the images nobody labelled), predicted and pseudo-labelled without
@@ -255,6 +257,37 @@ function runPeer(set: SetData, trainImgs: SetData['images'], labels: Uint8Array[
   }
 }
 
+/** A class is visible in an image when it covers at least this share of its pixels. */
+const VISIBLE_SHARE = 0.001;
+
+/**
+ * K training images from the pool (the first images of the shuffle): the first K that together
+ * show every class the pool shows, as a person who teaches C classes on K images picks images
+ * where each class is visible (a class that none of them shows cannot be painted, and the
+ * classifier then never predicts it: with K = 1 on uhcs the first image has only matrix and
+ * particles, a two-class problem not comparable with K = 3). Falls back to the first K.
+ */
+function trainingImages<T extends { classes: Uint8Array }>(pool: T[], K: number, C: number): T[] {
+  const shows = pool.map((im) => {
+    const counts = new Float64Array(C);
+    for (const v of im.classes) if (v < C) counts[v]!++;
+    return Array.from(counts, (n) => n >= VISIBLE_SHARE * im.classes.length);
+  });
+  const covered = (idx: number[]) => Array.from({ length: C }, (_, c) => idx.some((i) => shows[i]![c])).filter(Boolean).length;
+  const all = covered(pool.map((_, i) => i));
+  // K-subsets of the pool in lexicographic order (the first K first).
+  const pick = (from: number, idx: number[]): number[] | null => {
+    if (idx.length === K) return covered(idx) === all ? idx : null;
+    for (let i = from; i < pool.length; i++) {
+      const r = pick(i + 1, [...idx, i]);
+      if (r) return r;
+    }
+    return null;
+  };
+  const idx = K <= pool.length ? pick(0, []) : null;
+  return idx ? idx.map((i) => pool[i]!) : pool.slice(0, K);
+}
+
 const rows: BenchRow[] = [];
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -268,13 +301,14 @@ async function main(): Promise<void> {
   log(`learn: features ${featureCount(DEFAULT_FEATURES)} maps, auto-context ${autoContext ? 'on' : 'off'}, brush radius ${radius}px, stroke length ${strokeLength}px`);
   for (const name of sets) {
     const set = await loadSet(name);
-    const order = shuffled(set.images, 12);
+    const order = shuffled(set.images, shuffleSeed);
     if (argv.includes('--debug')) log(`train images: ${order.slice(0, 3).map((im) => im.stem).join(', ')}`);
     const test = order.slice(3, 3 + maxTest);
     const mp = test.reduce((a, im) => a + im.w * im.h, 0) / 1e6;
     const metric = set.kind === 'grains' ? 'ARI' : 'target IoU';
     for (const K of Ks) {
-      const trainImgs = order.slice(0, K);
+      const trainImgs = trainingImages(order.slice(0, Math.max(3, K)), K, set.C);
+      if (argv.includes('--debug')) log(`K=${K} training images: ${trainImgs.map((im) => im.stem).join(', ')}`);
       const strokeImgs: StrokeImage[] = trainImgs.map((im) => ({ classes: im.classes, width: im.w, height: im.h }));
       for (const N of K === 1 ? k1Ns : Ns) {
         const n1 = N === 1 ? 1 : Math.max(1, Math.round(N * firstShare));
@@ -305,6 +339,13 @@ async function main(): Promise<void> {
           const per = new Array(set.C + 1).fill(0);
           for (const l of labels) for (const v of l) per[v]++;
           log(`labelled px per class: ${per.slice(1).join(' ')}`);
+          labels.forEach((l, k) => {
+            const pc = new Array(set.C + 1).fill(0);
+            for (const v of l) pc[v]++;
+            const sc = new Array(set.C).fill(0);
+            for (const st of strokes) if (st.image === k) sc[st.cls]++;
+            log(`  ${trainImgs[k]!.stem}: labelled px ${pc.slice(1).join(' ')}; strokes ${sc.join(' ')}`);
+          });
         }
         const t0 = performance.now();
         const c0 = process.cpuUsage();
