@@ -55,26 +55,33 @@ export async function startPropagation(ctx: ServiceContext, sam: SamPrompting, p
       if (job.signal.aborted) throw new ServiceError('cancelled', 'Propagation was cancelled.');
       if (ctx.currentProject() !== store) throw new ServiceError('cancelled', 'The project was closed.');
       if (!store.hasImage(to)) throw removedMidway(k, targets.length);
-      const labels = await currentLabels(ctx, from);
-      if (!labels) throw new ServiceError('invalid-argument', `Slice ${store.getImage(from).name} has no segmentation any more.`);
-      const classes = new Map(store.listSegments(from).map((s) => [s.id, s.classId]));
-      job.progress(k, `${store.getImage(to).name}: predicting`);
-      // Classic: in a segment worker, so the thread serving the UI never waits on a large slice.
-      const predicted =
-        engine === 'sam'
-          ? await propagateSam(sam, labels, to, job.signal)
-          : segmentation(await runInWorker({ kind: 'propagate', current: await grey(ctx, from), labels, next: await grey(ctx, to) }, job.signal, undefined, null)).labels;
-      if (job.signal.aborted) throw new ServiceError('cancelled', 'Propagation was cancelled.');
-      if (!store.hasImage(to)) throw removedMidway(k, targets.length);
-      // The class of the segment each prediction came from goes with it, as an automatic class.
-      const saved = await saveAutomaticResult(
-        edits,
-        to,
-        { labels: predicted, source: 'auto', rowOf: (id) => { const c = classes.get(id) ?? null; return c === null ? undefined : { classId: c, classSource: 'classifier' }; } },
-        { engine: `propagate:${engine}`, settings: { from, engine, stackId: stack.id }, keep: 'person' },
-      );
-      ctx.emit('onDidChangeImage', { imageId: to, reason: 'segmented' });
-      job.progress(k + 1, `${store.getImage(to).name}: ${saved.segments} segments${saved.kept ? ` (${saved.kept} of yours kept)` : ''}`);
+      // A slice can be removed while this one awaits (reading, predicting, saving): whatever call
+      // then fails, the job says that a slice was removed and how far it got.
+      try {
+        const labels = await currentLabels(ctx, from);
+        if (!labels) throw new ServiceError('invalid-argument', `Slice ${store.getImage(from).name} has no segmentation any more.`);
+        const classes = new Map(store.listSegments(from).map((s) => [s.id, s.classId]));
+        job.progress(k, `${store.getImage(to).name}: predicting`);
+        // Classic: in a segment worker, so the thread serving the UI never waits on a large slice.
+        const predicted =
+          engine === 'sam'
+            ? await propagateSam(sam, labels, to, job.signal)
+            : segmentation(await runInWorker({ kind: 'propagate', current: await grey(ctx, from), labels, next: await grey(ctx, to) }, job.signal, undefined, null)).labels;
+        if (job.signal.aborted) throw new ServiceError('cancelled', 'Propagation was cancelled.');
+        if (!store.hasImage(to)) throw removedMidway(k, targets.length);
+        // The class of the segment each prediction came from goes with it, as an automatic class.
+        const saved = await saveAutomaticResult(
+          edits,
+          to,
+          { labels: predicted, source: 'auto', rowOf: (id) => { const c = classes.get(id) ?? null; return c === null ? undefined : { classId: c, classSource: 'classifier' }; } },
+          { engine: `propagate:${engine}`, settings: { from, engine, stackId: stack.id }, keep: 'person' },
+        );
+        ctx.emit('onDidChangeImage', { imageId: to, reason: 'segmented' });
+        job.progress(k + 1, `${store.getImage(to).name}: ${saved.segments} segments${saved.kept ? ` (${saved.kept} of yours kept)` : ''}`);
+      } catch (e) {
+        if (!job.signal.aborted && (!store.hasImage(to) || !store.hasImage(from))) throw removedMidway(k, targets.length);
+        throw e;
+      }
       from = to;
     }
   });

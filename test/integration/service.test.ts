@@ -100,8 +100,11 @@ test('bad input: each file gets a clear error naming it, and the project keeps w
   const truncated = png.subarray(0, Math.floor(png.length / 2));
   const textAsTif = new TextEncoder().encode('this is not an image, just text\n');
   const tiny = await (await import('sharp')).default(new Uint8Array([128]), { raw: { width: 1, height: 1, channels: 1 } }).png().toBuffer();
-  // A 20000 x 20000 header: a PNG whose IHDR claims that size; nothing is decoded before refusing it.
+  // A 20000 x 20000 header with a few bytes of pixels: a mosaic of that size imports for tiled
+  // viewing, so the missing pixel data is what is said. 70000 x 70000 is past even that limit:
+  // refused from the header, nothing decoded.
   const huge = pngClaimingSize(png, 20000, 20000);
+  const bomb = pngClaimingSize(png, 70000, 70000);
 
   const res = await svc.call('images.importFiles', {
     files: [
@@ -110,13 +113,15 @@ test('bad input: each file gets a clear error naming it, and the project keeps w
       { name: 'empty.png', bytes: new Uint8Array(0) },
       { name: 'one-pixel.png', bytes: new Uint8Array(tiny) },
       { name: 'huge.png', bytes: huge },
+      { name: 'bomb.png', bytes: bomb },
     ],
   });
   const failed = Object.fromEntries(res.failed.map((f) => [f.name, f.message]));
   assert.match(failed['truncated.png']!, /truncated\.png.*(damaged|truncated|readable)/);
   assert.match(failed['notes.tif']!, /notes\.tif.*not a readable/);
   assert.match(failed['empty.png']!, /empty\.png.*empty/);
-  assert.match(failed['huge.png']!, /huge\.png.*20000 x 20000.*Crop or tile/);
+  assert.match(failed['huge.png']!, /huge\.png.*(damaged|truncated)/);
+  assert.match(failed['bomb.png']!, /bomb\.png.*70000 x 70000.*Crop or tile/);
   assert.equal(res.imported.length, 1, 'a 1 x 1 image is valid and imported');
   assert.equal(res.imported[0]!.width, 1);
 
