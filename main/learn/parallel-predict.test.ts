@@ -5,6 +5,7 @@ import { argmaxClasses, train } from '../../app/learn/pipeline';
 import { predictTiled } from '../../app/learn/predict-tiled';
 import { twoTextureImage } from '../../app/learn/synthetic';
 import { endPredictionThreads, predictParallel, predictionThreads } from './parallel-predict';
+import { spawnWorker } from '../jobs/spawn-worker';
 
 after(() => endPredictionThreads());
 
@@ -77,4 +78,26 @@ test('a cancel ends every thread and rejects; the next prediction starts fresh o
   const again = await predictParallel(clf, img.grey, w, h, { workers: 2, tile, engine: 'js' });
   assert.ok(same(again.probs, await predictTiled(clf, img.grey, w, h, undefined, { tile })));
   assert.equal(predictionThreads(), 2);
+});
+
+test('the learn worker shares a big image\'s 1024-pixel tiles among its threads: same probabilities with 1 and 2 workers', async () => {
+  const W = 1100;
+  const H = 200;
+  const big = texture(W, H, 22);
+  const worker = spawnWorker(import.meta.url, 'learn.worker');
+  try {
+    const ask = (workers: number) =>
+      new Promise<{ probs: Float32Array; workers?: number }>((resolve, reject) => {
+        worker.once('message', (m: { ok: boolean; message?: string; probs: Float32Array; workers?: number }) => (m.ok ? resolve(m) : reject(new Error(m.message))));
+        worker.postMessage({ id: workers, op: 'predict', classifier: clf, grey: big.grey, width: W, height: H, engine: 'js', workers });
+      });
+    const one = await ask(1);
+    const two = await ask(2);
+    assert.equal(one.workers, undefined);
+    assert.equal(two.workers, 2);
+    assert.ok(same(one.probs, two.probs));
+    assert.ok(same(one.probs, await predictTiled(clf, big.grey, W, H)));
+  } finally {
+    await worker.terminate();
+  }
 });
