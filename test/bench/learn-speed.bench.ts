@@ -254,6 +254,8 @@ async function parallelRows(): Promise<BenchRow[]> {
     rows.push({ metric: `2048x2048 prediction wall, JS forest, ${name}`, value: med(r.map((x) => x.wall)), unit: 's/MP', target: '<= 2', note: `median of ${reps} (${list(r.map((x) => x.wall))}); CPU ${med(r.map((x) => x.cpu)).toFixed(2)} s/MP (all threads); accuracy ${(acc * 100).toFixed(1)} %; ${name === '2 workers' ? `probabilities ${identical ? 'bit-identical to' : 'DIFFERENT from'} 1 worker; ` : ''}machine shared with other sessions: wall is noisy` });
   }
 
+  // `--no-train`: the prediction rows only.
+  if (argv.includes('--no-train')) return rows;
   const trainRows = async (tag: string, imgs: TrainImage[]) => {
     const samples = imgs.reduce((a, im) => a + im.labels.filter((l) => l > 0).length, 0);
     const before: { wall: number; cpu: number }[] = [];
