@@ -254,6 +254,19 @@ async function parallelRows(): Promise<BenchRow[]> {
     rows.push({ metric: `2048x2048 prediction wall, JS forest, ${name}`, value: med(r.map((x) => x.wall)), unit: 's/MP', target: '<= 2', note: `median of ${reps} (${list(r.map((x) => x.wall))}); CPU ${med(r.map((x) => x.cpu)).toFixed(2)} s/MP (all threads); accuracy ${(acc * 100).toFixed(1)} %; ${name === '2 workers' ? `probabilities ${identical ? 'bit-identical to' : 'DIFFERENT from'} 1 worker; ` : ''}machine shared with other sessions: wall is noisy` });
   }
 
+  // `--peer`: the peer on the same image in this run, and the 2-thread speed-up over it.
+  if (argv.includes('--peer')) {
+    const p = await peer(img, side);
+    if (typeof p === 'string') rows.push({ metric: 'peer', value: 'skipped', unit: '', note: p });
+    else {
+      const w2 = med(two.map((x) => x.wall));
+      const c2 = med(two.map((x) => x.cpu));
+      rows.push({ metric: '2048x2048 peer prediction (same run as the worker rows)', value: p.wall, unit: 's/MP', note: `CPU ${p.cpu.toFixed(2)} s/MP; training ${p.trainS.toFixed(1)} s` });
+      rows.push({ metric: '2048x2048 speed-up over the peer, 2 workers (wall)', value: p.wall / w2, unit: 'x', target: '>= 3' });
+      rows.push({ metric: '2048x2048 speed-up over the peer, 2 workers (CPU)', value: p.cpu / c2, unit: 'x', target: '>= 3' });
+      log(`peer: ${p.wall.toFixed(2)} s/MP wall, ${p.cpu.toFixed(2)} CPU s/MP`);
+    }
+  }
   // `--no-train`: the prediction rows only.
   if (argv.includes('--no-train')) return rows;
   const trainRows = async (tag: string, imgs: TrainImage[]) => {
