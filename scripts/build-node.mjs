@@ -9,6 +9,7 @@ const entries = {
   'segment.worker': 'main/jobs/segment.worker.ts',
   'cluster.worker': 'main/jobs/cluster.worker.ts',
   'learn.worker': 'main/learn/learn.worker.ts',
+  'learn-tile.worker': 'main/learn/learn-tile.worker.ts',
   'export.worker': 'main/export/export.worker.ts',
   'electron-main': 'main/electron/main.ts',
 };

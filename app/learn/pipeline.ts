@@ -2,7 +2,7 @@
 // an auto-context second stage (the first stage's probabilities, smoothed at several scales, added
 // as features), phase-fraction targets that shift the decision, and large images done tile by
 // tile so memory stays bounded. Pure: callers (workers, benchmarks, tests) bring the pixels.
-import { computeFeatures, checkSpec, featureCount, smooth, tileFeatures, tilesOf, type FeatureSpec } from './features';
+import { computeFeatures, checkSpec, featureCount, smooth, smoothHalo, tileFeatures, tilesOf, type FeatureSpec } from './features';
 import { predictForest, trainForest, type Forest, type ForestOptions } from './forest';
 import { appendExtra, extraCount } from './channel-features';
 import { colourFeatureCount, tileColourFeatures } from './colour-features';
@@ -63,6 +63,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Cached filter-bank maps of training image k (feature-cache); see BankHook. */
   bank?: (k: number, q: [number, number] | undefined, compute: () => Float32Array) => Float32Array;
+  /** Predict the first stage at every pixel, not only within the context maps' reach of the labels (the same classifier, slower: tests and benchmarks). */
+  contextEverywhere?: boolean;
 }
 
 /**
@@ -235,6 +237,65 @@ function sampler(images: TrainImage[], C: number, max: number, seed: number): ((
   };
 }
 
+/**
+ * The pixels whose first-stage probabilities the context maps at the used labelled pixels read:
+ * those within smooth()'s reach (smoothHalo of the widest context scale, plus a margin) of one.
+ * Training needs the context maps there only, so the first stage predicts just these pixels (a
+ * small part of an image with scribbles) and the classifier is the same as with every pixel
+ * predicted (tested). Null when that is (nearly) the whole image.
+ */
+function contextReach(labels: Uint8Array, w: number, h: number, sigmas: number[], use: (i: number) => boolean): Uint8Array | null {
+  const r = Math.max(0, ...sigmas.map(smoothHalo)) + 8;
+  const seed = new Uint8Array(w * h);
+  let count = 0;
+  for (let i = 0; i < seed.length; i++) {
+    if (labels[i]! > 0 && use(i)) {
+      seed[i] = 1;
+      count++;
+    }
+  }
+  if (count === 0) return seed;
+  // Square dilation by r: along the rows, then along the columns.
+  const run = (src: Uint8Array, dst: Uint8Array, len: number, lines: number, at: (line: number, k: number) => number) => {
+    for (let line = 0; line < lines; line++) {
+      let last = -Infinity;
+      for (let k = 0; k < len; k++) {
+        if (src[at(line, k)]) last = k;
+        if (k - last <= r) dst[at(line, k)] = 1;
+      }
+      last = Infinity;
+      for (let k = len - 1; k >= 0; k--) {
+        if (src[at(line, k)]) last = k;
+        if (last - k <= r) dst[at(line, k)] = 1;
+      }
+    }
+  };
+  const rows = new Uint8Array(w * h);
+  run(seed, rows, w, h, (y, x) => y * w + x);
+  const out = new Uint8Array(w * h);
+  run(rows, out, h, w, (x, y) => y * w + x);
+  let needed = 0;
+  for (let i = 0; i < out.length; i++) needed += out[i]!;
+  return needed > 0.9 * out.length ? null : out;
+}
+
+/** Stage-1 probabilities of a tile at the `need` pixels (all when null), 0 elsewhere. */
+function predictWhere(forest: Forest, feats: Float32Array, F: number, need: Uint8Array | null, w: number, t: { x: number; y: number; w: number; h: number }): Float32Array {
+  const tn = t.w * t.h;
+  if (!need) return predictForest(forest, feats, tn);
+  const idx: number[] = [];
+  for (let y = 0; y < t.h; y++) for (let x = 0; x < t.w; x++) if (need[(t.y + y) * w + t.x + x]) idx.push(y * t.w + x);
+  if (idx.length === tn) return predictForest(forest, feats, tn);
+  const m = idx.length;
+  const x = new Float32Array(F * m);
+  for (let f = 0; f < F; f++) for (let j = 0; j < m; j++) x[f * m + j] = feats[f * tn + idx[j]!]!;
+  const p = predictForest(forest, x, m);
+  const C = forest.nClasses;
+  const out = new Float32Array(C * tn);
+  for (let c = 0; c < C; c++) for (let j = 0; j < m; j++) out[c * tn + idx[j]!] = p[c * m + j]!;
+  return out;
+}
+
 export function train(images: TrainImage[], o: TrainOptions): Classifier {
   const spec = checkSpec(o.features);
   const C = o.nClasses;
@@ -274,7 +335,9 @@ export function train(images: TrainImage[], o: TrainOptions): Classifier {
     const src = sources[k]!;
     const n = im.width * im.height;
     const probs = new Float32Array(C * n);
-    for (const t of src.tiles()) pasteProbs(probs, predictForest(stage1, t.feats, t.w * t.h), C, im.width, n, t);
+    // Stage 1 only where the context maps of the sampled labelled pixels read it (contextReach).
+    const need = o.contextEverywhere ? null : contextReach(im.labels, im.width, im.height, contextSigmas, (i) => keep(k, i));
+    for (const t of src.tiles()) pasteProbs(probs, predictWhere(stage1, t.feats, F, need, im.width, t), C, im.width, n, t);
     tick('first stage');
     const ctx = contextMaps(probs, C, im.width, im.height, contextSigmas);
     tick('context');

@@ -77,12 +77,50 @@ function paste(full: Float32Array, part: Float32Array, C: number, w: number, h: 
  * computed tile by tile with `evalForest` doing the trees.
  */
 export async function predictTiled(clf: Classifier, rawGrey: Float32Array, w: number, h: number, evalForest: ForestEval = jsForest, o: TiledPredictOptions = {}): Promise<Float32Array> {
+  // As pipeline.predict: the grey stretched as in training, then filter bank, colour features, extra maps.
+  const s = tileStages(clf, stretchGrey(rawGrey, clf.greyQuantiles), w, h, evalForest, o);
+  const total = s.tiles.length * (s.two ? 2 : 1);
+  let done = 0;
+  const probs = new Float32Array(clf.nClasses * w * h);
+  for (const i of s.tiles.keys()) {
+    checkAborted(o.signal);
+    await s.stage1(i, probs);
+    o.onTile?.(++done, total);
+  }
+  if (!s.two) return probs;
+  const out = new Float32Array(clf.nClasses * w * h);
+  for (const i of s.tiles.keys()) {
+    checkAborted(o.signal);
+    await s.stage2(i, probs, out);
+    o.onTile?.(++done, total);
+  }
+  return out;
+}
+
+/**
+ * The two stages of a tiled prediction, one tile at a time, so several threads can share the
+ * tiles of one image (main/learn/parallel-predict.ts): stage1(i) writes tile i's first-stage
+ * probabilities into `probs` (the whole image's, class-major); stage2(i) reads the first stage's
+ * probabilities around tile i (every tile's stage 1 must be done) and writes its final ones into
+ * `out`. A tile's result depends on nothing but its inputs, so any split of the tiles gives the
+ * same values as predictTiled. `grey` is already stretched (stretchGrey). With features kept
+ * between the stages, stage2(i) must run where stage1(i) ran.
+ */
+export interface TileStages {
+  tiles: Tile[];
+  /** Whether there is a second stage to run. */
+  two: boolean;
+  /** Whether stage 1 keeps a tile's features for its stage 2. */
+  keep: boolean;
+  stage1(i: number, probs: Float32Array): Promise<void>;
+  stage2(i: number, probs: Float32Array, out: Float32Array): Promise<void>;
+}
+
+export function tileStages(clf: Classifier, grey: Float32Array, w: number, h: number, evalForest: ForestEval, o: Omit<TiledPredictOptions, 'signal' | 'onTile'> = {}): TileStages {
   const C = clf.nClasses;
   const n = w * h;
   const E = extraCount(o.extra, n);
   if (E !== (clf.extraFeatures ?? 0)) throw new RangeError(`the classifier needs ${clf.extraFeatures ?? 0} extra feature maps`);
-  // As pipeline.predict: the grey stretched as in training, then filter bank, colour features, extra maps.
-  const grey = stretchGrey(rawGrey, clf.greyQuantiles);
   const colourSigmas = clf.colourSigmas ?? [];
   const planes = colourSigmas.length ? (o.colour ?? greyPlanes(grey)) : null;
   const FB = featureCount(clf.features);
@@ -91,8 +129,6 @@ export async function predictTiled(clf: Classifier, rawGrey: Float32Array, w: nu
   const size = o.tile ?? 1024;
   const tiles = tilesOf(w, h, size);
   const two = !!clf.stage2 && !o.firstStageOnly;
-  const total = tiles.length * (two ? 2 : 1);
-  let done = 0;
   const halo = featureHalo(clf.features);
   if (o.maps && o.maps.length !== FB * n) throw new RangeError(`the cached feature maps hold ${o.maps.length} values, not ${FB * n}`);
   // Features of one tile: the filter bank computed on the tile and its halo, cut to the tile, then
@@ -118,40 +154,40 @@ export async function predictTiled(clf: Classifier, rawGrey: Float32Array, w: nu
   // Features are kept from the first stage to the second when they fit the budget.
   const K0 = two ? (C - 1) * clf.contextSigmas.length : 0;
   const keep = two && (F + K0) * n * 4 <= (o.keepBytes ?? 2 ** 30);
-  const kept: Float32Array[] = [];
-  const probs = new Float32Array(C * n);
-  for (const t of tiles) {
-    checkAborted(o.signal);
-    const x = features(t, keep ? K0 : 0);
-    if (keep) kept.push(x);
-    paste(probs, await evalForest(clf.stage1, x, t.w * t.h), C, w, h, t);
-    o.onTile?.(++done, total);
-  }
-  if (!two) return probs;
+  const kept = new Map<number, Float32Array>();
   const sigmas = clf.contextSigmas;
   const K = (C - 1) * sigmas.length;
-  const ctxHalo = Math.max(...sigmas.map(smoothHalo));
-  const out = new Float32Array(C * n);
-  for (const [index, t] of tiles.entries()) {
-    checkAborted(o.signal);
-    const x = keep ? kept[index]! : features(t, K);
-    if (keep) kept[index] = new Float32Array(0);
-    // Context maps: the first C-1 classes' probabilities smoothed at each scale, in the order of
-    // pipeline's contextMaps (class-major, then scale).
-    const b = grow(t, ctxHalo, w, h);
-    const p = crop(probs, C - 1, w, h, b);
-    const bn = b.w * b.h;
-    const sm = new Float32Array(bn);
-    let k = 0;
-    for (let c = 0; c < C - 1; c++) {
-      for (const s of sigmas) {
-        smooth(p.subarray(c * bn, (c + 1) * bn), b.w, b.h, s, sm);
-        cut(sm, 1, b, t, x, F + k);
-        k++;
+  const ctxHalo = two ? Math.max(...sigmas.map(smoothHalo)) : 0;
+  return {
+    tiles,
+    two,
+    keep,
+    async stage1(i, probs) {
+      const t = tiles[i]!;
+      const x = features(t, keep ? K0 : 0);
+      if (keep) kept.set(i, x);
+      paste(probs, await evalForest(clf.stage1, x, t.w * t.h), C, w, h, t);
+    },
+    async stage2(i, probs, out) {
+      const t = tiles[i]!;
+      const x = keep ? kept.get(i) : features(t, K);
+      if (!x) throw new Error(`tile ${i}'s first-stage features are not here (run stage 2 where stage 1 ran)`);
+      kept.delete(i);
+      // Context maps: the first C-1 classes' probabilities smoothed at each scale, in the order of
+      // pipeline's contextMaps (class-major, then scale).
+      const b = grow(t, ctxHalo, w, h);
+      const p = crop(probs, C - 1, w, h, b);
+      const bn = b.w * b.h;
+      const sm = new Float32Array(bn);
+      let k = 0;
+      for (let c = 0; c < C - 1; c++) {
+        for (const s of sigmas) {
+          smooth(p.subarray(c * bn, (c + 1) * bn), b.w, b.h, s, sm);
+          cut(sm, 1, b, t, x, F + k);
+          k++;
+        }
       }
-    }
-    paste(out, await evalForest(clf.stage2!, x, t.w * t.h), C, w, h, t);
-    o.onTile?.(++done, total);
-  }
-  return out;
+      paste(out, await evalForest(clf.stage2!, x, t.w * t.h), C, w, h, t);
+    },
+  };
 }

@@ -7,7 +7,9 @@
 import { parentPort } from 'node:worker_threads';
 import { stretchGrey, train, type Classifier, type TrainImage, type TrainOptions } from '../../app/learn/pipeline';
 import { predictTiled } from '../../app/learn/predict-tiled';
-import { computeFeatures, featureCount, type FeatureSpec } from '../../app/learn/features';
+import { computeFeatures, featureCount, tilesOf, type FeatureSpec } from '../../app/learn/features';
+import { keptWorkerCount } from '../jobs/pool';
+import { predictParallel } from './parallel-predict';
 import { forestEngine } from './forest-engine';
 import { FeatureCache, recipeKey } from './feature-cache';
 import { selfTrain, type UnlabelledImage } from '../../app/learn/self-train';
@@ -23,7 +25,7 @@ interface CacheMsg {
 
 type Msg =
   | { id: number; op: 'train'; images: TrainImage[]; options: Omit<TrainOptions, 'onProgress' | 'signal' | 'bank'>; cache?: CacheMsg; unlabelled?: UnlabelledImage[] }
-  | { id: number; op: 'predict'; classifier: Classifier; grey: Float32Array; width: number; height: number; firstStageOnly?: boolean; engine?: 'onnxruntime' | 'js'; extra?: Float32Array; colour?: Float32Array; cache?: CacheMsg };
+  | { id: number; op: 'predict'; classifier: Classifier; grey: Float32Array; width: number; height: number; firstStageOnly?: boolean; engine?: 'onnxruntime' | 'js'; workers?: number; extra?: Float32Array; colour?: Float32Array; cache?: CacheMsg };
 
 const fail = (id: number, e: unknown) => parentPort!.postMessage({ id, ok: false, message: e instanceof Error ? e.message : String(e) });
 
@@ -51,9 +53,18 @@ function cachedBank(c: CacheMsg | undefined, image: string | null | undefined, s
 parentPort!.on('message', (m: Msg) => {
   if (m.op === 'predict') {
     void (async () => {
-      const engine = await forestEngine(m.classifier.stage1, m.engine);
       const clf = m.classifier;
       const maps = cachedBank(m.cache, m.cache?.images[0], clf.features, clf.greyQuantiles, m.width, m.height, () => computeFeatures(stretchGrey(m.grey, clf.greyQuantiles), m.width, m.height, clf.features));
+      // Tiles shared among helper threads (one per core, GRAINLAB_WORKERS) when the image has
+      // more than one (1024-pixel) tile; the probabilities are the same as this thread's alone.
+      const workers = m.workers ?? keptWorkerCount();
+      if (workers > 1 && tilesOf(m.width, m.height, 1024).length > 1) {
+        const r = await predictParallel(clf, m.grey, m.width, m.height, { workers, firstStageOnly: m.firstStageOnly ?? false, ...(m.engine ? { engine: m.engine } : {}), ...(m.extra ? { extra: m.extra } : {}), ...(m.colour ? { colour: m.colour } : {}), ...(maps ? { maps } : {}) });
+        // On shared memory: posted without a copy (a shared buffer cannot be transferred).
+        parentPort!.postMessage({ id: m.id, ok: true, probs: r.probs, engine: r.engine, fallback: r.fallback, workers });
+        return;
+      }
+      const engine = await forestEngine(m.classifier.stage1, m.engine);
       const probs = await predictTiled(clf, m.grey, m.width, m.height, engine.evaluate, { firstStageOnly: m.firstStageOnly ?? false, ...(m.extra ? { extra: m.extra } : {}), ...(m.colour ? { colour: m.colour } : {}), ...(maps ? { maps } : {}) });
       parentPort!.postMessage({ id: m.id, ok: true, probs, engine: engine.name, fallback: engine.fallback }, [probs.buffer as ArrayBuffer]);
     })().catch((e: unknown) => fail(m.id, e));

@@ -58,8 +58,13 @@ class LearnWorker {
       if (m.ok) p.resolve(m);
       else p.reject(new ServiceError('internal', `The pixel classifier failed: ${m.message}`));
     });
-    w.on('error', (e) => this.fail(e));
+    // Only the current worker's end fails the waiting requests: a cancelled one ends after the
+    // next request may have started a fresh worker.
+    w.on('error', (e) => {
+      if (this.worker === w) this.fail(e);
+    });
     w.on('exit', () => {
+      if (this.worker !== w) return;
       this.worker = null;
       this.fail(new Error('the worker stopped'));
     });
@@ -82,6 +87,8 @@ class LearnWorker {
         const onAbort = () => {
           this.waiting.delete(id);
           reject(new ServiceError('cancelled', 'Cancelled.'));
+          // The next request starts a fresh worker (this one, and its helper threads, end now).
+          if (this.worker === w) this.worker = null;
           void w.terminate();
         };
         signal?.addEventListener('abort', onAbort, { once: true });

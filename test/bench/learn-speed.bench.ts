@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { computeFeatures, normalizedGrey, DEFAULT_FEATURES, featureCount } from '../../app/learn/features';
 import { computeFeatures as featuresBefore } from '../../app/learn/testing/features-before';
-import { predict, train, type Classifier } from '../../app/learn/pipeline';
+import { predict, train, type Classifier, type TrainImage } from '../../app/learn/pipeline';
 import { predictTiled, jsForest } from '../../app/learn/predict-tiled';
 import { twoTextureImage } from '../../app/learn/synthetic';
 import { seededRandom } from '../../app/random';
@@ -217,8 +217,111 @@ async function peer(img: ReturnType<typeof synthetic>, side: number): Promise<{ 
   }
 }
 
+/**
+ * `--parallel-only`: a 2048x2048 prediction (JS forest, the default engine) in one thread and with
+ * its tiles shared among 2 helper threads (parallel-predict.ts, what the learn worker does on a
+ * 2-core machine); training with the first stage predicted at every pixel (before) and only
+ * within the context maps' reach of the labels (now), on 100k random pixels and on scribbles.
+ * Each run `reps` times, alternating, medians reported.
+ */
+async function parallelRows(): Promise<BenchRow[]> {
+  const reps = argv.includes('--reps') ? Number(argv[argv.indexOf('--reps') + 1]) : 2;
+  const rows: BenchRow[] = [];
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  const list = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(', ');
+  const side = 2048;
+  const mp = (side * side) / 1e6;
+  const img = synthetic(side, 40_000);
+  const clf = train([{ grey: img.grey, width: side, height: side, labels: img.labels }], { features: DEFAULT_FEATURES, nClasses: 2 });
+  const { predictParallel, endPredictionThreads } = await import('../../main/learn/parallel-predict');
+  // Start the helper threads first (the app keeps them after its first prediction).
+  await predictParallel(clf, img.grey.subarray(0, 1100 * 200), 1100, 200, { workers: 2, engine: 'js' });
+  const one: { wall: number; cpu: number }[] = [];
+  const two: { wall: number; cpu: number }[] = [];
+  let identical = true;
+  let acc = 0;
+  for (let k = 0; k < reps; k++) {
+    const a = await timed(() => predictTiled(clf, img.grey, side, side, jsForest));
+    acc = accuracy(a.v, img.classes);
+    one.push({ wall: a.wall / mp, cpu: a.cpu / mp });
+    const b = await timed(() => predictParallel(clf, img.grey, side, side, { workers: 2, engine: 'js' }));
+    two.push({ wall: b.wall / mp, cpu: b.cpu / mp });
+    identical &&= Buffer.compare(Buffer.from(a.v.buffer), Buffer.from(b.v.probs.buffer)) === 0;
+    log(`prediction 1 thread ${(a.wall / mp).toFixed(2)} s/MP (CPU ${(a.cpu / mp).toFixed(2)}), 2 threads ${(b.wall / mp).toFixed(2)} s/MP (CPU ${(b.cpu / mp).toFixed(2)})`);
+  }
+  await endPredictionThreads();
+  for (const [name, r] of [['1 worker', one], ['2 workers', two]] as const) {
+    rows.push({ metric: `2048x2048 prediction wall, JS forest, ${name}`, value: med(r.map((x) => x.wall)), unit: 's/MP', target: '<= 2', note: `median of ${reps} (${list(r.map((x) => x.wall))}); CPU ${med(r.map((x) => x.cpu)).toFixed(2)} s/MP (all threads); accuracy ${(acc * 100).toFixed(1)} %; ${name === '2 workers' ? `probabilities ${identical ? 'bit-identical to' : 'DIFFERENT from'} 1 worker; ` : ''}machine shared with other sessions: wall is noisy` });
+  }
+
+  // `--peer`: the peer on the same image in this run, and the 2-thread speed-up over it.
+  if (argv.includes('--peer')) {
+    const p = await peer(img, side);
+    if (typeof p === 'string') rows.push({ metric: 'peer', value: 'skipped', unit: '', note: p });
+    else {
+      const w2 = med(two.map((x) => x.wall));
+      const c2 = med(two.map((x) => x.cpu));
+      rows.push({ metric: '2048x2048 peer prediction (same run as the worker rows)', value: p.wall, unit: 's/MP', note: `CPU ${p.cpu.toFixed(2)} s/MP; training ${p.trainS.toFixed(1)} s` });
+      rows.push({ metric: '2048x2048 speed-up over the peer, 2 workers (wall)', value: p.wall / w2, unit: 'x', target: '>= 3' });
+      rows.push({ metric: '2048x2048 speed-up over the peer, 2 workers (CPU)', value: p.cpu / c2, unit: 'x', target: '>= 3' });
+      log(`peer: ${p.wall.toFixed(2)} s/MP wall, ${p.cpu.toFixed(2)} CPU s/MP`);
+    }
+  }
+  // `--no-train`: the prediction rows only.
+  if (argv.includes('--no-train')) return rows;
+  const trainRows = async (tag: string, imgs: TrainImage[]) => {
+    const samples = imgs.reduce((a, im) => a + im.labels.filter((l) => l > 0).length, 0);
+    const before: { wall: number; cpu: number }[] = [];
+    const now: { wall: number; cpu: number }[] = [];
+    let same = true;
+    for (let k = 0; k < reps; k++) {
+      const a = await timed(() => train(imgs, { features: DEFAULT_FEATURES, nClasses: 2, contextEverywhere: true }));
+      before.push(a);
+      const b = await timed(() => train(imgs, { features: DEFAULT_FEATURES, nClasses: 2 }));
+      now.push(b);
+      same &&= JSON.stringify(a.v) === JSON.stringify(b.v);
+      log(`training ${tag}: before ${a.wall.toFixed(1)} s (CPU ${a.cpu.toFixed(1)}), now ${b.wall.toFixed(1)} s (CPU ${b.cpu.toFixed(1)})`);
+    }
+    for (const [name, r] of [['before (stage 1 at every pixel)', before], ['now (stage 1 within the context reach of the labels)', now]] as const) {
+      rows.push({ metric: `training on ${samples} ${tag}, ${name}`, value: med(r.map((x) => x.cpu)), unit: 'CPU s', target: '<= 10 s for 100k px', note: `median of ${reps} (${list(r.map((x) => x.cpu))}); wall ${med(r.map((x) => x.wall)).toFixed(1)} s (${list(r.map((x) => x.wall))}), machine shared: wall is noisy${name.startsWith('now') ? `; classifier ${same ? 'identical to' : 'DIFFERENT from'} before` : ''}` });
+    }
+  };
+  const textures = (k: number) => {
+    const s = twoTextureImage(1024, 1024, 20 + k, 260, 18);
+    return { s, grey: normalizedGrey({ width: 1024, height: 1024, channels: 1, bitDepth: 8, data: s.data } as never) };
+  };
+  await trainRows('random labelled px (3 synthetic 1024x1024 images)', [0, 1, 2].map((k) => {
+    const { s, grey } = textures(k);
+    const r = seededRandom(30 + k);
+    return { grey, width: 1024, height: 1024, labels: Uint8Array.from(s.classes, (c) => (r() < 100_000 / (3 * 1024 * 1024) ? c + 1 : 0)) };
+  }));
+  // Scribbles as the retrain rows paint them: 13-pixel strokes 5 px wide inside each class, 40 per class and image.
+  await trainRows('scribbled px (3 synthetic 1024x1024 images, 240 strokes)', [0, 1, 2].map((k) => {
+    const { s, grey } = textures(40 + k - 20);
+    const labels = new Uint8Array(1024 * 1024);
+    for (const cls of [0, 1]) {
+      let added = 0;
+      for (let y = 8; y < 1016 && added < 40; y += 23) {
+        for (let x = 8; x < 1016 && added < 40; x += 5) {
+          if ([-6, 0, 6].every((d) => s.classes[y * 1024 + x + d] === cls)) {
+            for (let dy = -2; dy <= 2; dy++) for (let dx = -6; dx <= 6; dx++) labels[(y + dy) * 1024 + x + dx] = cls + 1;
+            added++;
+            x += 60;
+          }
+        }
+      }
+    }
+    return { grey, width: 1024, height: 1024, labels };
+  }));
+  return rows;
+}
+
 async function main(): Promise<void> {
   const rows: BenchRow[] = [];
+  if (argv.includes('--parallel-only')) {
+    writeResult('learn-speed-parallel', await parallelRows());
+    return;
+  }
   // `--retrain-only`: just the feature cache's rows (the whole section takes about half an hour here).
   rows.push(...(await retrainRows()));
   if (argv.includes('--retrain-only')) {
