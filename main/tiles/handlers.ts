@@ -106,6 +106,8 @@ export class TileService {
    * written into its label tiles as one undoable step (segment-mosaic.ts); what is labelled stays.
    */
   segmentMosaics(images: ImageRecord[], options: ClassicOptions): string {
+    // Refused before a job starts: only phase mode runs region by region.
+    if ((options.mode ?? 'phase') !== 'phase') throw new ServiceError('invalid-argument', `${images[0]!.name} is over the decode limit: only the classic engine's phase mode segments it (tile by tile). Choose phase mode.`);
     const title = images.length === 1 ? `Segmenting ${images[0]!.name} tile by tile` : `Segmenting ${images.length} mosaics tile by tile`;
     return this.ctx.jobs.start(title, images.length * 100, async (job) => {
       for (const [i, im] of images.entries()) {

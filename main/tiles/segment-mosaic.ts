@@ -159,7 +159,11 @@ export async function segmentMosaic(src: MosaicFile, store: LabelTileStore, opti
   for (let i = 1; i <= next; i++) if (taken[i]) taken[find(i)] = true;
   let segments = 0;
   let leftOut = 0;
-  for (let i = 1; i <= next; i++) if (find(i) === i) taken[i] ? leftOut++ : segments++;
+  for (let i = 1; i <= next; i++) {
+    if (find(i) !== i) continue;
+    if (taken[i]) leftOut++;
+    else segments++;
+  }
 
   // Sweep 2: the final ids (the store's next ones, in the order met), written tile by tile.
   const first = store.nextId;

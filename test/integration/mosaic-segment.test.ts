@@ -55,10 +55,12 @@ test('a mosaic over the decode limit is segmented tile by tile into its label ti
     assert.equal(stroke.created, 1);
     const [strokeBefore] = await svc.call('tiles.segments', { imageId: id, ids: [1] });
 
+    await assert.rejects(svc.call('segment.auto', { imageIds: [id], engine: 'classic', classic: { mode: 'grain' } }), /only the classic engine's phase mode/);
+
     // Cancelled while writing: nothing of it is left.
     let cancelled = false;
     const off = svc.on('onDidProgress', (e) => {
-      if (!cancelled && e.state === 'running' && /writing labels, tile 3\d/.test(e.message ?? '')) {
+      if (!cancelled && e.state === 'running' && /writing labels, tile [3-9] of/.test(e.message ?? '')) {
         cancelled = true;
         void svc.call('jobs.cancel', { jobId: e.jobId });
       }
