@@ -4,6 +4,7 @@
 // Brush/erase, delete and merge apply here; each edit keeps the packed tiles it changed so undo
 // and redo restore them.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { ServiceError } from '../../app/errors';
 import type { Box } from '../../app/types';
 import type { LargeEditOp } from '../../app/contract/tiles';
 import { strokeSpans } from '../../app/edit/spans';
@@ -392,7 +393,7 @@ export class LabelTileStore {
   }
 
   /** Ends the edit being recorded: keeps its step (unsaved stores), takes it back when it failed, or returns it to save. */
-  private endRecording(box: Box | null, failed: boolean): Step | null {
+  private endRecording(box: Box | null, failed: boolean, takeBack = false): Step | null {
     const before = this.recording!;
     this.recording = null;
     if (!box || before.size === 0) return null;
@@ -405,7 +406,8 @@ export class LabelTileStore {
       if (t?.raw) t.mip = subsample(t.raw);
     }
     // A saved store saves the step; one that failed midway is taken back (nothing saved).
-    if (!this.saved) this.push({ before, after, box });
+    // (An unsaved store keeps what an edit changed before it failed; a failed fill is taken back.)
+    if (!this.saved && !(failed && takeBack)) this.push({ before, after, box });
     else if (failed) this.restore(before);
     else return { before, after, box };
     return null;
@@ -418,7 +420,7 @@ export class LabelTileStore {
    * back and nothing is saved. `maxId` is the largest id the result uses.
    */
   async fill(blocks: AsyncIterable<{ x: number; y: number; width: number; height: number; data: Uint32Array }>, maxId: number): Promise<EditOutcome> {
-    if (this.recording) throw new Error('Another change to these labels is in progress; try again when it is done.');
+    if (this.recording) throw new ServiceError('invalid-argument', 'Another change to these labels is in progress (a segmentation being written); try again when it is done.');
     this.recording = new Map();
     this.fillingNow = true;
     let box: Box | null = null;
@@ -432,7 +434,7 @@ export class LabelTileStore {
       throw e;
     } finally {
       this.fillingNow = false;
-      pending = this.endRecording(box, failed);
+      pending = this.endRecording(box, failed, true);
     }
     if (pending) this.save(pending);
     return { box, created: null };
@@ -472,7 +474,7 @@ export class LabelTileStore {
   }
 
   private assertIdle(): void {
-    if (this.fillingNow) throw new Error('This image is being segmented; edit it when the segmentation is done or cancelled.');
+    if (this.fillingNow) throw new ServiceError('invalid-argument', 'This image is being segmented; edit it when the segmentation is done or cancelled.');
   }
 
   private push(step: Step): void {
