@@ -83,6 +83,12 @@ export function phaseTile(window: GreyImage, rule: PhaseRule, minArea: number, c
   const ew = window.width;
   // The adaptive window reads the margin too; a whole-image rule is applied to the cut-out.
   let cls = applyPhaseRule(window, rule);
+  // A window of one class (blank stretches of a mosaic) is one region or none: no cleaning, no flood.
+  const v = cls[0]!;
+  if (cls.every((c) => c === v)) {
+    const only = v !== background;
+    return { core: new Uint8Array(cw * ch).fill(v), local: { labels: new Uint32Array(cw * ch).fill(only ? 1 : 0), count: only ? 1 : 0 } };
+  }
   if (minArea > 1) cls = mergeSmallRegions(ew, window.height, cls, minArea);
   const core = new Uint8Array(cw * ch);
   for (let y = 0; y < ch; y++) core.set(cls.subarray((cy + y) * ew + cx, (cy + y) * ew + cx + cw), y * cw);
