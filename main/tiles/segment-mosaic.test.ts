@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { segmentPhasesTiled } from '../../app/classic/tiled';
+import { ClassicOptionsSchema } from '../../app/contract';
 import { LabelTileStore } from './label-tiles';
 import { segmentMosaic } from './segment-mosaic';
 
@@ -32,14 +33,15 @@ for (const [name, options] of [
     const w = 4500;
     const h = 2600;
     const px = particles(w, h);
+    const settings = ClassicOptionsSchema.parse({ mode: 'phase', ...options });
     const dir = mkdtempSync(join(tmpdir(), 'gl-mosaic-seg-'));
     try {
       const file = join(dir, 'p.png');
       await sharp(Buffer.from(px), { raw: { width: w, height: h, channels: 1 } }).png().toFile(file);
       // Under 16 MP the sample is every pixel: the same thresholds as the whole image's.
-      const ref = segmentPhasesTiled({ width: w, height: h, data: px }, { mode: 'phase', ...options });
+      const ref = segmentPhasesTiled({ width: w, height: h, data: px }, settings);
       const store = new LabelTileStore(w, h, 8);
-      const out = await segmentMosaic({ file, page: 0, width: w, height: h, name: 'p.png' }, store, { mode: 'phase', ...options }, new AbortController().signal, () => {});
+      const out = await segmentMosaic({ file, page: 0, width: w, height: h, name: 'p.png' }, store, settings, new AbortController().signal, () => {});
       assert.deepEqual(out.thresholds, ref.thresholds);
       assert.equal(out.segments, ref.segmentClass.length - 1);
       assert.ok(out.segments > 20, `${out.segments} segments`);
