@@ -48,7 +48,10 @@ async function readWindow(src: MosaicFile, x: number, y: number, w: number, h: n
     .removeAlpha()
     .toColourspace('b-w')
     .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
+    .toBuffer({ resolveWithObject: true })
+    .catch((e: unknown) => {
+      throw new ServiceError('bad-image', `${src.name}: the pixels at ${x},${y} (${w} x ${h} px) could not be read (${e instanceof Error ? e.message : String(e)}). The file may be damaged or truncated: import it again from the original.`);
+    });
   if (info.width !== w || info.height !== h || info.channels !== 1) throw new ServiceError('bad-image', `${src.name}: reading ${w} x ${h} px at ${x},${y} gave ${info.width} x ${info.height} x ${info.channels}.`);
   return grey(data, w, h);
 }
