@@ -93,7 +93,7 @@ export class GrainLabService {
       'project.recent': () => this.recentProjects(),
       'jobs.cancel': (a) => this.jobs.cancel(a.jobId),
       ...imageHandlers(ctx),
-      ...segmentationHandlers(ctx, sam),
+      ...segmentationHandlers(ctx, sam, tiles),
       ...samHandlers(ctx, sam),
       ...editHandlers(ctx, cluster),
       ...exportHandlers(ctx),

@@ -42,6 +42,7 @@ import {
   type ClassicProgress,
   type ClassicResult,
   type ClassicSettings,
+  type PhaseRule,
 } from './index';
 
 export interface Tiling {
@@ -64,12 +65,34 @@ function crop(src: GreyImage, x0: number, y0: number, w: number, h: number): Gre
 }
 
 /** Margin a tile needs so its core is classified and cleaned as in the whole image. */
-function neededOverlap(o: ClassicSettings, overlap: number): number {
+export function neededOverlap(o: ClassicSettings, overlap: number): number {
   const sigma = o.sigma ?? 0;
   const adaptive = (o.threshold ?? CLASSIC_DEFAULTS.threshold) === 'adaptive';
   // A region that reaches a core from outside its tile has at least `overlap` pixels inside it,
   // so with overlap >= minArea it is never taken for a small one.
   return Math.max(overlap, o.minArea ?? 16, adaptive ? ((o.blockSize ?? CLASSIC_DEFAULTS.blockSize) >> 1) + 1 : 0, sigma > 0 ? Math.ceil(4 * sigma) + 1 : 0);
+}
+
+/**
+ * One tile of phase mode: `window` (the tile's core plus its margin, already smoothed) classified
+ * by the whole image's rule and cleaned, then the core (at cx, cy, cw x ch in the window) labelled
+ * on its own (8-connected, `background` class left 0). Exported for the mosaic path, which reads
+ * its windows from the file (main/tiles/segment-mosaic.ts).
+ */
+export function phaseTile(window: GreyImage, rule: PhaseRule, minArea: number, cx: number, cy: number, cw: number, ch: number, background: number | null): { core: Uint8Array; local: ReturnType<typeof labelRegions> } {
+  const ew = window.width;
+  // The adaptive window reads the margin too; a whole-image rule is applied to the cut-out.
+  let cls = applyPhaseRule(window, rule);
+  // A window of one class (blank stretches of a mosaic) is one region or none: no cleaning, no flood.
+  const v = cls[0]!;
+  if (cls.every((c) => c === v)) {
+    const only = v !== background;
+    return { core: new Uint8Array(cw * ch).fill(v), local: { labels: new Uint32Array(cw * ch).fill(only ? 1 : 0), count: only ? 1 : 0 } };
+  }
+  if (minArea > 1) cls = mergeSmallRegions(ew, window.height, cls, minArea);
+  const core = new Uint8Array(cw * ch);
+  for (let y = 0; y < ch; y++) core.set(cls.subarray((cy + y) * ew + cx, (cy + y) * ew + cx + cw), y * cw);
+  return { core, local: labelRegions(cw, ch, core, 8, background) };
 }
 
 /** Phase-mode segmentation (segmentClassicDetailed with mode 'phase') computed tile by tile. */
@@ -101,14 +124,9 @@ export function segmentPhasesTiled(image: ClassicImage, options: ClassicSettings
       const ey0 = Math.max(0, y0 - halo);
       const ew = Math.min(width, x1 + halo) - ex0;
       const eh = Math.min(height, y1 + halo) - ey0;
-      // The adaptive window reads the margin too; a whole-image rule is applied to the cut-out.
-      let cls = applyPhaseRule(crop(src, ex0, ey0, ew, eh), rule);
-      if (minArea > 1) cls = mergeSmallRegions(ew, eh, cls, minArea);
       const cw = x1 - x0;
       const ch = y1 - y0;
-      const core = new Uint8Array(cw * ch);
-      for (let y = 0; y < ch; y++) core.set(cls.subarray((y0 - ey0 + y) * ew + (x0 - ex0), (y0 - ey0 + y) * ew + (x0 - ex0) + cw), y * cw);
-      const local = labelRegions(cw, ch, core, 8, background);
+      const { core, local } = phaseTile(crop(src, ex0, ey0, ew, eh), rule, minArea, x0 - ex0, y0 - ey0, cw, ch, background);
       for (let y = 0; y < ch; y++) {
         const row = (y0 + y) * width + x0;
         classMap.set(core.subarray(y * cw, (y + 1) * cw), row);

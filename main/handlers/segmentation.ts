@@ -5,6 +5,7 @@
 import { ClassicOptionsSchema, type ClassicOptions, type ParsedArgs, type SegmentationData } from '../../app/contract';
 import { SamAutoOptionsSchema, type SamAutoOptions, type SamAutoStats } from '../../app/contract/sam';
 import { ServiceError } from '../../app/errors';
+import { MAX_PIXELS } from '../../app/limits';
 import type { ImageRecord } from '../../app/types';
 import type { ProjectStore } from '../store/project-store';
 import type { KeepPolicy } from '../../app/provenance';
@@ -24,14 +25,19 @@ import { projectClassicSettings } from '../eval/engines';
 
 type SegmentationMethods = 'segment.auto' | 'segmentation.get';
 
-export function segmentationHandlers(ctx: ServiceContext, sam: SamPrompting): Handlers<SegmentationMethods> {
+/** Segments mosaics over the decode limit tile by tile (main/tiles): returns the job id. */
+export interface MosaicSegmenter {
+  segmentMosaics(images: ImageRecord[], options: ClassicOptions): string;
+}
+
+export function segmentationHandlers(ctx: ServiceContext, sam: SamPrompting, mosaics?: MosaicSegmenter): Handlers<SegmentationMethods> {
   return {
-    'segment.auto': (a) => segmentAuto(ctx, sam, a),
+    'segment.auto': (a) => segmentAuto(ctx, sam, a, mosaics),
     'segmentation.get': (a) => getSegmentation(ctx, a.imageId),
   };
 }
 
-async function segmentAuto(ctx: ServiceContext, sam: SamPrompting, a: ParsedArgs<'segment.auto'>): Promise<{ jobId: string }> {
+async function segmentAuto(ctx: ServiceContext, sam: SamPrompting, a: ParsedArgs<'segment.auto'>, mosaics?: MosaicSegmenter): Promise<{ jobId: string }> {
   const store = ctx.project();
   const images = a.imageIds.map((id) => store.getImage(id));
   // No engine given: the project's default (set from an evaluation), else classic.
@@ -55,6 +61,12 @@ async function segmentAuto(ctx: ServiceContext, sam: SamPrompting, a: ParsedArgs
   // The default 'classic' is what the evaluation measured: the project's latest classic settings.
   const measured = byDefault?.engine === 'classic' && byDefault.preset === undefined ? projectClassicSettings(store).settings : null;
   const options = a.classic ?? preset?.settings ?? measured ?? ClassicOptionsSchema.parse({});
+  // Mosaics over the decode limit: classic phase mode tile by tile into their label tiles.
+  const over = images.filter((im) => im.width * im.height > MAX_PIXELS);
+  if (over.length > 0 && mosaics) {
+    if (over.length < images.length) throw new ServiceError('invalid-argument', `${over[0]!.name} is over the decode limit and is segmented tile by tile: segment it on its own, apart from the other images.`);
+    return { jobId: mosaics.segmentMosaics(images, options) };
+  }
   return { jobId: segmentAutoClassic(ctx, store, images, options, a.classic ? null : (preset?.name ?? null), a.keep) };
 }
 

@@ -6,6 +6,8 @@
 import { MAX_PIXELS } from '../../app/limits';
 import { ServiceError } from '../../app/errors';
 import type { ImageRecord } from '../../app/types';
+import type { ClassicOptions } from '../../app/contract';
+import { segmentMosaic } from './segment-mosaic';
 import type { LargeEditOp, LargeEditResult } from '../../app/contract/tiles';
 import type { EditOp } from '../../app/edit';
 import { resolveInside } from '../fs/contain';
@@ -97,6 +99,25 @@ export class TileService {
     if (which === 'undo' ? !s.canUndo : !s.canRedo) return null;
     if (this.saved(imageId) && this.segmented.has(imageId)) await (which === 'undo' ? this.ctx.edits().undo(imageId) : this.ctx.edits().redo(imageId));
     return which === 'undo' ? s.undo() : s.redo();
+  }
+
+  /**
+   * Classic phase-mode segmentation of mosaics over the decode limit, one after another, each
+   * written into its label tiles as one undoable step (segment-mosaic.ts); what is labelled stays.
+   */
+  segmentMosaics(images: ImageRecord[], options: ClassicOptions): string {
+    // Refused before a job starts: only phase mode runs region by region.
+    if ((options.mode ?? 'phase') !== 'phase') throw new ServiceError('invalid-argument', `${images[0]!.name} is over the decode limit: only the classic engine's phase mode segments it (tile by tile). Choose phase mode.`);
+    const title = images.length === 1 ? `Segmenting ${images[0]!.name} tile by tile` : `Segmenting ${images.length} mosaics tile by tile`;
+    return this.ctx.jobs.start(title, images.length * 100, async (job) => {
+      for (const [i, im] of images.entries()) {
+        const s = await this.store(im.id);
+        const out = await segmentMosaic(this.source(im), s, options, job.signal, (f, stage) => job.progress(Math.round(100 * (i + f)), `${im.name}: ${stage}`));
+        this.ctx.emit('onDidChangeImage', { imageId: im.id, reason: 'segmented' });
+        const note = out.leftOut > 0 ? ` (${out.leftOut} found where labels were already, left out: those labels stay as they were)` : '';
+        job.progress(100 * (i + 1), `${im.name}: ${out.segments} segments added${note}`);
+      }
+    });
   }
 
   /** An image was removed: its label tiles and cached pyramid go. */

@@ -132,3 +132,38 @@ test('segment areas and boxes from per-tile counts match a pixel count, also aft
   s.apply([{ kind: 'delete', ids: [1] }]);
   assert.deepEqual(await s.segmentStats([1, 2]), [brute(2)]);
 });
+
+test('fill writes an automatic result as one undoable step into empty pixels only; edits wait; a failure takes it back', async () => {
+  const s = new LabelTileStore(3000, 2000, 2);
+  s.apply([{ kind: 'brush', mode: 'paint', points: [[1500, 1000]], radius: 10, target: 'new' }]);
+  // A 2000 x 1200 block across four label tiles, all id 7.
+  const block = { x: 500, y: 500, width: 2000, height: 1200, data: new Uint32Array(2000 * 1200).fill(7) };
+  let editWhileFilling: unknown = null;
+  async function* one() {
+    // An edit while the result is being written is refused.
+    try {
+      s.apply([{ kind: 'delete', ids: [1] }]);
+    } catch (e) {
+      editWhileFilling = e;
+    }
+    yield block;
+  }
+  const out = await s.fill(one(), 7);
+  assert.match(String(editWhileFilling), /being segmented/);
+  assert.deepEqual(out.box, { x: 500, y: 500, width: 2000, height: 1200 });
+  assert.equal(s.labelAt(1500, 1000), 1, 'the stroke was kept');
+  assert.equal(s.labelAt(1520, 1000), 7);
+  assert.equal(s.labelAt(499, 1000), 0);
+  assert.equal(s.nextId, 8);
+  s.undo();
+  assert.equal(s.labelAt(1520, 1000), 0);
+  assert.equal(s.labelAt(1500, 1000), 1);
+  // A fill that fails midway (a cancel) leaves nothing of it.
+  async function* failing() {
+    yield block;
+    throw new Error('cancelled');
+  }
+  await assert.rejects(s.fill(failing(), 7), /cancelled/);
+  assert.equal(s.labelAt(1520, 1000), 0);
+  assert.equal(s.labelAt(1500, 1000), 1);
+});

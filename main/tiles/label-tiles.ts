@@ -4,6 +4,7 @@
 // Brush/erase, delete and merge apply here; each edit keeps the packed tiles it changed so undo
 // and redo restore them.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { ServiceError } from '../../app/errors';
 import type { Box } from '../../app/types';
 import type { LargeEditOp } from '../../app/contract/tiles';
 import { strokeSpans } from '../../app/edit/spans';
@@ -125,6 +126,7 @@ export class LabelTileStore {
   private readonly redoStack: Step[] = [];
   /** Tiles touched by the edit being applied (their content before it). */
   private recording: Map<number, Buffer | null> | null = null;
+  private fillingNow = false;
 
   constructor(
     readonly width: number,
@@ -355,6 +357,7 @@ export class LabelTileStore {
 
   /** Applies edits as one undoable step. */
   apply(ops: readonly LargeEditOp[]): EditOutcome {
+    this.assertIdle();
     this.recording = new Map();
     let box: Box | null = null;
     let created: number | null = null;
@@ -383,25 +386,95 @@ export class LabelTileStore {
       failed = true;
       throw e;
     } finally {
-      const before = this.recording;
-      this.recording = null;
-      if (box && before.size > 0) {
-        const after = new Map<number, Buffer | null>();
-        for (const key of before.keys()) after.set(key, this.packedOf(key));
-        this.dropEmpty(before.keys());
-        // Coarse views of the changed tiles, made now while they are decompressed.
-        for (const key of before.keys()) {
-          const t = this.tiles.get(key);
-          if (t?.raw) t.mip = subsample(t.raw);
-        }
-        // A saved store saves the step below; one that failed midway is taken back (nothing saved).
-        if (!this.saved) this.push({ before, after, box });
-        else if (failed) this.restore(before);
-        else pending = { before, after, box };
-      }
+      pending = this.endRecording(box, failed);
     }
     if (pending) this.save(pending);
     return { box, created };
+  }
+
+  /** Ends the edit being recorded: keeps its step (unsaved stores), takes it back when it failed, or returns it to save. */
+  private endRecording(box: Box | null, failed: boolean, takeBack = false): Step | null {
+    const before = this.recording!;
+    this.recording = null;
+    if (!box || before.size === 0) return null;
+    const after = new Map<number, Buffer | null>();
+    for (const key of before.keys()) after.set(key, this.packedOf(key));
+    this.dropEmpty(before.keys());
+    // Coarse views of the changed tiles, made now while they are decompressed.
+    for (const key of before.keys()) {
+      const t = this.tiles.get(key);
+      if (t?.raw) t.mip = subsample(t.raw);
+    }
+    // A saved store saves the step; one that failed midway is taken back (nothing saved).
+    // (An unsaved store keeps what an edit changed before it failed; a failed fill is taken back.)
+    if (!this.saved && !(failed && takeBack)) this.push({ before, after, box });
+    else if (failed) this.restore(before);
+    else return { before, after, box };
+    return null;
+  }
+
+  /**
+   * Writes an automatic result as one undoable step, block by block: `blocks` yields pieces of
+   * the label map (ids already final, 0 = none); only pixels that hold no label are written, so
+   * what is there stays as it was. An error (a cancel) thrown by `blocks` takes the whole step
+   * back and nothing is saved. `maxId` is the largest id the result uses.
+   */
+  async fill(blocks: AsyncIterable<{ x: number; y: number; width: number; height: number; data: Uint32Array }>, maxId: number): Promise<EditOutcome> {
+    if (this.recording) throw new ServiceError('invalid-argument', 'Another change to these labels is in progress (a segmentation being written); try again when it is done.');
+    this.recording = new Map();
+    this.fillingNow = true;
+    let box: Box | null = null;
+    let failed = false;
+    let pending: Step | null = null;
+    try {
+      for await (const b of blocks) box = union(box, this.writeBlock(b.x, b.y, b.width, b.height, b.data));
+      if (box && maxId > this.maxId) this.maxId = maxId;
+    } catch (e) {
+      failed = true;
+      throw e;
+    } finally {
+      this.fillingNow = false;
+      pending = this.endRecording(box, failed, true);
+    }
+    if (pending) this.save(pending);
+    return { box, created: null };
+  }
+
+  /** Copies a block's labels into the pixels that hold none; returns the box of pixels written. */
+  private writeBlock(x0: number, y0: number, w: number, h: number, data: Uint32Array): Box | null {
+    let box: Box | null = null;
+    for (let ty = Math.floor(y0 / LABEL_TILE); ty <= Math.floor((y0 + h - 1) / LABEL_TILE); ty++) {
+      for (let tx = Math.floor(x0 / LABEL_TILE); tx <= Math.floor((x0 + w - 1) / LABEL_TILE); tx++) {
+        const ax = Math.max(x0, tx * LABEL_TILE);
+        const ay = Math.max(y0, ty * LABEL_TILE);
+        const bx = Math.min(x0 + w, (tx + 1) * LABEL_TILE);
+        const by = Math.min(y0 + h, (ty + 1) * LABEL_TILE);
+        let any = false;
+        for (let y = ay; y < by && !any; y++) for (let x = ax; x < bx; x++) if (data[(y - y0) * w + (x - x0)] !== 0) { any = true; break; }
+        if (!any) continue;
+        const t = this.touch(ty * this.cols + tx);
+        let cx0 = Infinity, cy0 = Infinity, cx1 = -1, cy1 = -1;
+        for (let y = ay; y < by; y++) {
+          const row = (y % LABEL_TILE) * LABEL_TILE;
+          for (let x = ax; x < bx; x++) {
+            const v = data[(y - y0) * w + (x - x0)]!;
+            const i = row + (x % LABEL_TILE);
+            if (v === 0 || t[i] !== 0) continue;
+            t[i] = v;
+            if (x < cx0) cx0 = x;
+            if (x > cx1) cx1 = x;
+            if (y < cy0) cy0 = y;
+            if (y > cy1) cy1 = y;
+          }
+        }
+        if (cx1 >= 0) box = union(box, { x: cx0, y: cy0, width: cx1 - cx0 + 1, height: cy1 - cy0 + 1 });
+      }
+    }
+    return box;
+  }
+
+  private assertIdle(): void {
+    if (this.fillingNow) throw new ServiceError('invalid-argument', 'This image is being segmented; edit it when the segmentation is done or cancelled.');
   }
 
   private push(step: Step): void {
@@ -436,6 +509,7 @@ export class LabelTileStore {
   }
 
   undo(): Box | null {
+    this.assertIdle();
     const s = this.undoStack[this.undoStack.length - 1];
     if (!s) return null;
     this.restore(this.stepContent(s, 'before'), s.id, true);
@@ -445,6 +519,7 @@ export class LabelTileStore {
   }
 
   redo(): Box | null {
+    this.assertIdle();
     const s = this.redoStack[this.redoStack.length - 1];
     if (!s) return null;
     this.restore(this.stepContent(s, 'after'), s.id, false);
