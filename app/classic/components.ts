@@ -12,12 +12,23 @@ export type Connectivity = 4 | 8;
 
 type Values = Uint8Array | Uint16Array | Uint32Array;
 
-/** Growable union-find over provisional labels; typed arrays keep it allocation-free per pixel. */
-class UnionFind {
+/**
+ * Growable union-find over labels (0 = none); typed arrays keep it allocation-free per pixel.
+ * A union keeps the smaller root, so each set's root is its earliest label. Also joins regions
+ * cut by tile borders (tiled.ts, main/tiles/segment-mosaic.ts).
+ */
+export class UnionFind {
   parent: Int32Array;
   size = 1; // label 0 is reserved for "none"
   constructor(capacity: number) {
     this.parent = new Int32Array(Math.max(16, capacity));
+  }
+  /** Labels 1..n, each its own set. */
+  static identity(n: number): UnionFind {
+    const u = new UnionFind(n + 1);
+    for (let i = 0; i <= n; i++) u.parent[i] = i;
+    u.size = n + 1;
+    return u;
   }
   make(): number {
     if (this.size === this.parent.length) {

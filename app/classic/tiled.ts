@@ -22,7 +22,7 @@
 // Rand index and checks that no grain is cut along a tile line. (Counting the window's cut edges
 // as boundary was tried: it trades these errors for others, seeds lost near window edges.)
 import type { GreyImage, RasterImage } from '../types';
-import { labelRegions, mergeSmallRegions } from './components';
+import { labelRegions, mergeSmallRegions, UnionFind } from './components';
 import { gaussianBlur } from './filters';
 import { histogram, otsuFromHistogram } from './threshold';
 import { quantize } from './watershed';
@@ -139,22 +139,12 @@ export function segmentPhasesTiled(image: ClassicImage, options: ClassicSettings
     }
   }
   // Join ids across tile borders (8-connected, equal class), then number regions in raster order.
-  const parent = new Uint32Array(next + 1);
-  for (let i = 0; i <= next; i++) parent[i] = i;
-  const find = (a: number): number => {
-    while (parent[a] !== a) {
-      parent[a] = parent[parent[a]!]!;
-      a = parent[a]!;
-    }
-    return a;
-  };
+  const sets = UnionFind.identity(next);
   const join = (i: number, j: number) => {
     const a = labels[i]!;
     const b = labels[j]!;
     if (a === 0 || b === 0 || a === b || classMap[i] !== classMap[j]) return;
-    const ra = find(a);
-    const rb = find(b);
-    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+    sets.union(a, b);
   };
   for (let bx = size; bx < width; bx += size) {
     for (let y = 0; y < height; y++) {
@@ -173,7 +163,7 @@ export function segmentPhasesTiled(image: ClassicImage, options: ClassicSettings
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i]!;
     if (l === 0) continue;
-    const r = find(l);
+    const r = sets.find(l);
     if (remap[r] === 0) remap[r] = ++count;
     labels[i] = remap[r]!;
   }
@@ -326,20 +316,10 @@ export function segmentGrainsTiled(image: ClassicImage, options: ClassicSettings
 
   // Join grains across tile borders: pixels p | q on either side belong together when the tile of
   // p or the tile of q puts both in one grain.
-  const parent = new Uint32Array(next + 1);
-  for (let i = 0; i <= next; i++) parent[i] = i;
-  const find = (a: number): number => {
-    while (parent[a] !== a) {
-      parent[a] = parent[parent[a]!]!;
-      a = parent[a]!;
-    }
-    return a;
-  };
+  const sets = UnionFind.identity(next);
   const join = (a: number, b: number) => {
     if (a === 0 || b === 0) return;
-    const ra = find(a);
-    const rb = find(b);
-    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+    sets.union(a, b);
   };
   for (let s = 0; s < cols - 1; s++) {
     const bx = (s + 1) * size;
@@ -364,7 +344,7 @@ export function segmentGrainsTiled(image: ClassicImage, options: ClassicSettings
   for (let i = 0; i < n; i++) {
     const l = labels[i]!;
     if (l === 0) continue;
-    const r = find(l);
+    const r = sets.find(l);
     if (remap[r] === 0) remap[r] = ++count;
     labels[i] = remap[r]!;
   }

@@ -14,6 +14,7 @@ import type { GreyImage } from '../../app/types';
 import { gaussianBlur } from '../../app/classic/filters';
 import { phaseRule, type ClassicSettings } from '../../app/classic';
 import { neededOverlap, phaseTile } from '../../app/classic/tiled';
+import { UnionFind } from '../../app/classic/components';
 import type { LabelTileStore } from './label-tiles';
 
 export interface MosaicFile {
@@ -99,24 +100,16 @@ export async function segmentMosaic(src: MosaicFile, store: LabelTileStore, opti
 
   // Sweep 1: ids over the whole image (tile base + local id), their class, whether they touch a
   // labelled pixel, joined across borders.
-  const parent: number[] = [0];
+  const sets = new UnionFind(1024);
+  const find = (a: number): number => sets.find(a);
   const cls: number[] = [0];
   const taken: boolean[] = [false];
-  const find = (a: number): number => {
-    while (parent[a] !== a) {
-      parent[a] = parent[parent[a]!]!;
-      a = parent[a]!;
-    }
-    return a;
-  };
   const join = (a: number, b: number) => {
     if (a === 0 || b === 0 || cls[a] !== cls[b]) return;
     const ra = find(a);
     const rb = find(b);
     if (ra === rb) return;
-    const [lo, hi] = ra < rb ? [ra, rb] : [rb, ra];
-    parent[hi] = lo;
-    taken[lo] = taken[lo]! || taken[hi]!;
+    taken[sets.union(ra, rb)] = taken[ra]! || taken[rb]!;
   };
   let prevBottom = new Uint32Array(width);
   let curBottom = new Uint32Array(width);
@@ -131,7 +124,7 @@ export async function segmentMosaic(src: MosaicFile, store: LabelTileStore, opti
       const base = next;
       bases.push(base);
       for (let l = 1; l <= t.count; l++) {
-        parent.push(base + l);
+        sets.make(); // id base + l
         cls.push(0);
         taken.push(false);
       }
