@@ -3,7 +3,8 @@
 // scikit-image features, test/bench/learn_peer.py) with the very same strokes.
 //   node --import tsx test/bench/learn.ts ../shared/data [--sets uhcs,super_ni] [--k 1,3] [--n 1,3,10,30]
 //        [--k1-n 10] [--max-test 6] [--radius 3] [--length 150] [--no-peer] [--peer-n 10,30] [--no-context]
-//        [--no-colour] [--no-self-train] [--st-rounds 2] [--st-margin 0.9] [--st-ratio 1]
+//        [--no-colour] [--no-self-train] [--st-rounds 2] [--st-margin 0.9] [--st-ratio 1] [--dump-dir DIR] [--ceiling-px 300]
+//        [--sigmas 0.7,1,...] [--kinds gauss,log,...]
 // Also run by `npm run bench` (section learn, via learn.bench.ts). Never part of `npm test`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,12 +14,14 @@ import { listPairs, loadPair, PRESETS } from '../../main/eval/datasets';
 import { decodeImage } from '../../main/images/io';
 import { adjustedRandIndex } from '../../app/metrics/ari';
 import { seededRandom } from '../../app/random';
-import { DEFAULT_FEATURES, normalizedGrey, featureCount } from '../../app/learn/features';
+import { DEFAULT_FEATURES, normalizedGrey, featureCount, type FeatureKind } from '../../app/learn/features';
 import { argmaxClasses, predict, train, type Classifier } from '../../app/learn/pipeline';
 import { grainSegments } from '../../app/learn/segments';
 import { colourPlanes, DEFAULT_COLOUR_SIGMAS, isColour } from '../../app/learn/colour-features';
 import { selfTrain, type SelfTrainOptions } from '../../app/learn/self-train';
 import { correctiveRound, firstRound, paint, type SimStroke, type StrokeImage } from '../../app/learn/stroke-sim';
+import { segmentClassic } from '../../app/classic';
+import type { RasterImage } from '../../app/types';
 import { peakRssMiB, writeResult, type BenchRow } from './common';
 
 const argv = process.argv.slice(2);
@@ -43,6 +46,8 @@ const peerNs = (opt('--peer-n') ?? '10,30').split(',').map(Number);
 const autoContext = !argv.includes('--no-context');
 const firstShare = Number(opt('--first-share') ?? 0.5);
 const randomPx = Number(opt('--random-px') ?? 0);
+/** Random labelled px per class for the dense-label rows at K = 3 (0 = none). */
+const ceilingPx = Number(opt('--ceiling-px') ?? 300);
 /** Forest settings to compare (defaults: the app's). */
 const forestOpts = {
   ...(opt('--trees') ? { trees: Number(opt('--trees')) } : {}),
@@ -52,7 +57,8 @@ const forestOpts = {
   ...(opt('--per-class') ? { samplesPerClass: Number(opt('--per-class')) } : {}),
 };
 const sigmas = opt('--sigmas')?.split(',').map(Number);
-const FEATURES = sigmas ? { ...DEFAULT_FEATURES, sigmas } : DEFAULT_FEATURES;
+const kinds = opt('--kinds')?.split(',') as FeatureKind[] | undefined;
+const FEATURES = { ...DEFAULT_FEATURES, ...(sigmas ? { sigmas } : {}), ...(kinds ? { kinds } : {}) };
 const PY = '/usr/bin/python3';
 /** Development: --grey-q 0.01 stretches each image's grey from its 1st to 99th percentile, 0 = off. */
 const greyQ: [number, number] | null | undefined = opt('--grey-q') === undefined ? undefined : Number(opt('--grey-q')) > 0 ? [Number(opt('--grey-q')), 1 - Number(opt('--grey-q'))] : null;
@@ -77,7 +83,7 @@ interface SetData {
   kind: 'phases' | 'grains';
   C: number;
   target: number;
-  images: { stem: string; path: string; grey: Float32Array; colour?: Float32Array; w: number; h: number; classes: Uint8Array; grains?: Uint32Array }[];
+  images: { raw: RasterImage; stem: string; path: string; grey: Float32Array; colour?: Float32Array; w: number; h: number; classes: Uint8Array; grains?: Uint32Array }[];
 }
 
 async function loadSet(name: string): Promise<SetData> {
@@ -103,7 +109,7 @@ async function loadSet(name: string): Promise<SetData> {
     } else {
       classes = Uint8Array.from(loaded.truth.data);
     }
-    images.push({ stem: p.stem, path: p.imagePath, grey, w, h, classes, ...(grains ? { grains } : {}), ...(colour ? { colour } : {}) });
+    images.push({ raw: loaded.image, stem: p.stem, path: p.imagePath, grey, w, h, classes, ...(grains ? { grains } : {}), ...(colour ? { colour } : {}) });
   }
   const C = name === 'uhcs' ? 4 : 2;
   const target = name === 'uhcs' ? 2 : 1;
@@ -288,6 +294,21 @@ function trainingImages<T extends { classes: Uint8Array }>(pool: T[], K: number,
   return idx ? idx.map((i) => pool[i]!) : pool.slice(0, K);
 }
 
+/** perClass pixels of each class drawn at random over the images (dense, unbiased labels: no strokes). */
+function randomLabels(images: StrokeImage[], C: number, perClass: number, seed: number): Uint8Array[] {
+  const r = seededRandom(seed);
+  const labels = images.map((im) => new Uint8Array(im.classes.length));
+  for (let c = 0; c < C; c++) {
+    const cand: [number, number][] = [];
+    images.forEach((im, k) => im.classes.forEach((v, i) => v === c && cand.push([k, i])));
+    for (let j = 0; j < perClass && cand.length; j++) {
+      const [k, i] = cand[Math.floor(r() * cand.length)]!;
+      labels[k]![i] = c + 1;
+    }
+  }
+  return labels;
+}
+
 const rows: BenchRow[] = [];
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -306,6 +327,13 @@ async function main(): Promise<void> {
     const test = order.slice(3, 3 + maxTest);
     const mp = test.reduce((a, im) => a + im.w * im.h, 0) / 1e6;
     const metric = set.kind === 'grains' ? 'ARI' : 'target IoU';
+    if (set.kind === 'grains') {
+      // The classic grain engine on the same test images, for comparison (no training).
+      const aris = test.map((im) => adjustedRandIndex({ width: im.w, height: im.h, data: im.grains! }, segmentClassic(im.raw, PRESETS[name]!.classic)));
+      const a = aris.reduce((x, y) => x + y, 0) / aris.length;
+      log(`${name} classic engine: ARI ${a.toFixed(3)}`);
+      rows.push({ metric: `${name} classic engine ARI`, value: a, unit: '', note: `the same ${test.length} test images, no training` });
+    }
     for (const K of Ks) {
       const trainImgs = trainingImages(order.slice(0, Math.max(3, K)), K, set.C);
       if (argv.includes('--debug')) log(`K=${K} training images: ${trainImgs.map((im) => im.stem).join(', ')}`);
@@ -316,16 +344,7 @@ async function main(): Promise<void> {
         let labels = paint(strokeImgs, strokes);
         if (randomPx) {
           // Development check: randomPx random pixels per class over the training images instead of strokes.
-          const r = seededRandom(N);
-          labels = strokeImgs.map((im) => new Uint8Array(im.classes.length));
-          for (let c = 0; c < set.C; c++) {
-            const cand: [number, number][] = [];
-            strokeImgs.forEach((im, k) => im.classes.forEach((v, i) => v === c && cand.push([k, i])));
-            for (let j = 0; j < randomPx && cand.length; j++) {
-              const [k, i] = cand[Math.floor(r() * cand.length)]!;
-              labels[k]![i] = c + 1;
-            }
-          }
+          labels = randomLabels(strokeImgs, set.C, randomPx, N);
           strokes = [];
         } else if (N > n1) {
           const first = trainOn(set, trainImgs, labels);
@@ -354,6 +373,22 @@ async function main(): Promise<void> {
         const cpu = process.cpuUsage(c0);
         const cpuPerMP = (cpu.user + cpu.system) / 1e6 / mp;
         const s = score(set, test, (k) => probs[k]!);
+        if (opt('--dump-dir')) {
+          // Development: grey | truth | prediction per test image, as PNG.
+          const sharp = (await import('sharp')).default;
+          const pal = [[40, 40, 40], [0, 120, 255], [255, 60, 60], [60, 220, 60]];
+          for (const [k, im] of test.entries()) {
+            const pred = argmaxClasses(probs[k]!, set.C, im.w * im.h);
+            const out = Buffer.alloc(im.w * 3 * im.h * 3);
+            for (let i = 0; i < im.w * im.h; i++) {
+              const o = (Math.floor(i / im.w) * 3 * im.w + (i % im.w)) * 3;
+              out.fill(Math.round(im.grey[i]! * 255), o, o + 3);
+              out.set(pal[im.classes[i]!]!, o + im.w * 3);
+              out.set(pal[pred[i]!]!, o + im.w * 6);
+            }
+            await sharp(out, { raw: { width: im.w * 3, height: im.h, channels: 3 } }).png().toFile(join(opt('--dump-dir')!, `${name}-K${K}-N${N}-${im.stem}.png`));
+          }
+        }
         if (argv.includes('--debug')) {
           const cm = Array.from({ length: set.C }, () => new Array(set.C).fill(0));
           test.forEach((im, k) => argmaxClasses(probs[k]!, set.C, im.w * im.h).forEach((p, i) => cm[im.classes[i]!]![p]++));
@@ -392,6 +427,28 @@ async function main(): Promise<void> {
             rows.push({ metric: `${tag} peer training`, value: p.trainS, unit: 's' });
             rows.push({ metric: `${tag} peer prediction`, value: p.sPerMP, unit: 's/MP', note: 'wall clock, n_jobs=-1 (2 cores)' });
             rows.push({ metric: `${tag} peer prediction CPU time`, value: p.cpuPerMP, unit: 's/MP' });
+          }
+        }
+      }
+      if (K === 3 && ceilingPx > 0) {
+        // Where the per-pixel filter bank itself stops: dense, unbiased labels (ceilingPx random
+        // pixels of each class over the same three images) instead of strokes, ours and the peer.
+        const labels = randomLabels(strokeImgs, set.C, ceilingPx, 7);
+        const t = trainOn(set, trainImgs, labels);
+        const probs = test.map((im) => predict(t.clf, im.grey, im.w, im.h, im.colour ? { colour: im.colour } : {}));
+        const s = score(set, test, (k) => probs[k]!);
+        const tag = `${name} K=3 ${ceilingPx} random px/class`;
+        const main = set.kind === 'grains' ? s.ari! : s.iouPooled;
+        log(`${tag}: ${metric} ${main.toFixed(3)}, mIoU ${s.miou.toFixed(3)}`);
+        const note = `no strokes: ${ceilingPx} labelled px of each class drawn at random over the same ${trainImgs.length} training images (labels no person paints; what the features allow), ${test.length} test images`;
+        rows.push({ metric: `${tag} ${metric}${set.kind === 'grains' ? '' : ' (pooled)'}`, value: main, unit: '', note });
+        if (!peerMissing) {
+          const p = runPeer(set, trainImgs, labels, test);
+          if (typeof p === 'string') rows.push({ metric: `${tag} peer`, value: 'failed', unit: '', note: p });
+          else {
+            const pm = set.kind === 'grains' ? p.scores.ari! : p.scores.iouPooled;
+            log(`${tag} peer: ${metric} ${pm.toFixed(3)}`);
+            rows.push({ metric: `${tag} peer ${metric}${set.kind === 'grains' ? '' : ' (pooled)'}`, value: pm, unit: '', note: 'sklearn RF(100, balanced) on skimage multiscale_basic_features, the same random px' });
           }
         }
       }
