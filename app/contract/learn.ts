@@ -132,6 +132,11 @@ export const learnMethods = {
       skipClassIds: z.array(id).max(100).default([]),
       fractions: z.record(z.string().regex(/^\d+$/), z.number().min(0).max(1)).optional(),
       minArea: z.number().int().min(0).max(1_000_000).default(16),
+      /**
+       * Phases: only segments whose confidence (mean probability of their class) is at least this
+       * are kept; the rest stay unlabelled for a person to draw. Default: keep all.
+       */
+      minConfidence: z.number().min(0).max(1).optional(),
       /** A classifier file (learn.export) to use instead of the project's own. */
       classifier: path.optional(),
     }),

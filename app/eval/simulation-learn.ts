@@ -5,7 +5,7 @@
 // paid once for all the images the classifier is applied to.
 import { argmaxClasses, predict, train, type Classifier } from '../learn/pipeline';
 import { DEFAULT_FEATURES } from '../learn/features';
-import { phaseSegments } from '../learn/segments';
+import { confidentSegments, phaseSegments, segmentConfidence } from '../learn/segments';
 import { correctiveRound, firstRound, paint, type SimStroke, type StrokeImage } from '../learn/stroke-sim';
 import type { LabelMap } from '../types';
 
@@ -46,10 +46,15 @@ export function learnClassifier(images: LearnTrainImage[], nClasses: number, o: 
   return { classifier, strokes };
 }
 
-/** The classifier's phase map of an image: segments of the non-matrix classes, each with its class. */
-export function learnPhaseStart(classifier: Classifier, grey: Float32Array, width: number, height: number): { labels: LabelMap; startClasses: (id: number) => number | null } {
+/**
+ * The classifier's phase map of an image: segments of the non-matrix classes, each with its class.
+ * `minConfidence` keeps only the segments the classifier is sure of, as learn.predict's option does.
+ */
+export function learnPhaseStart(classifier: Classifier, grey: Float32Array, width: number, height: number, o: { minConfidence?: number } = {}): { labels: LabelMap; startClasses: (id: number) => number | null } {
   const n = width * height;
-  const classes = argmaxClasses(predict(classifier, grey, width, height), classifier.nClasses, n);
-  const seg = phaseSegments(classes, width, height, { minArea: 16, skip: [0] });
+  const probs = predict(classifier, grey, width, height);
+  const classes = argmaxClasses(probs, classifier.nClasses, n);
+  let seg = phaseSegments(classes, width, height, { minArea: 16, skip: [0] });
+  if (o.minConfidence) seg = confidentSegments(seg, segmentConfidence(seg.labels.data, seg.classOf, probs, n), o.minConfidence);
   return { labels: seg.labels, startClasses: (id) => (id > 0 && id < seg.classOf.length ? seg.classOf[id]! : null) };
 }

@@ -84,6 +84,43 @@ export function phaseSegments(classes: Uint8Array, w: number, h: number, o: { mi
   return { labels: { width: w, height: h, data: out }, classOf: classOf.slice(0, next + 1) };
 }
 
+/** Mean probability of each segment's own class (index = segment id; 0 for id 0). `probs` is class-major. */
+export function segmentConfidence(labels: Uint32Array, classOf: Uint8Array, probs: Float32Array, n: number): Float64Array {
+  const sum = new Float64Array(classOf.length);
+  const cnt = new Float64Array(classOf.length);
+  for (let i = 0; i < n; i++) {
+    const id = labels[i]!;
+    if (!id) continue;
+    sum[id]! += probs[classOf[id]! * n + i]!;
+    cnt[id]!++;
+  }
+  for (let id = 0; id < sum.length; id++) sum[id] = cnt[id]! ? Math.round((sum[id]! / cnt[id]!) * 1000) / 1000 : 0;
+  return sum;
+}
+
+/**
+ * Only the segments the classifier is sure of: a segment whose confidence (segmentConfidence) is
+ * below `minConfidence` is dropped, its pixels left unlabelled for a person to draw, since
+ * deleting a wrong segment and then drawing the object costs more than drawing it on empty
+ * ground. Ids stay 1..k in the order they had; `oldId[newId]` is the id a kept segment had.
+ */
+export function confidentSegments(seg: PhaseSegments, confidence: ArrayLike<number>, minConfidence: number): PhaseSegments & { oldId: Uint32Array } {
+  const remap = new Uint32Array(seg.classOf.length);
+  const oldId = [0];
+  for (let id = 1; id < seg.classOf.length; id++) {
+    if ((confidence[id] ?? 0) >= minConfidence) {
+      remap[id] = oldId.length;
+      oldId.push(id);
+    }
+  }
+  const src = seg.labels.data;
+  const out = new Uint32Array(src.length);
+  for (let i = 0; i < out.length; i++) out[i] = remap[src[i]!]!;
+  const classOf = new Uint8Array(oldId.length);
+  for (let k = 1; k < oldId.length; k++) classOf[k] = seg.classOf[oldId[k]!]!;
+  return { labels: { width: seg.labels.width, height: seg.labels.height, data: out }, classOf, oldId: Uint32Array.from(oldId) };
+}
+
 export interface GrainOptions {
   /** Boundary probability above which a pixel is not grain interior (default 0.5). */
   threshold?: number;

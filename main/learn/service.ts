@@ -20,7 +20,7 @@ import { concatExtra } from '../../app/learn/sam-features';
 import type { SamPrompting } from '../sam/prompting';
 import { predictForest } from '../../app/learn/forest';
 import { argmaxClasses, fractionWeights, margins, regionFeatures, stretchGrey, type Classifier, type TrainImage } from '../../app/learn/pipeline';
-import { grainSegments, phaseSegments } from '../../app/learn/segments';
+import { confidentSegments, grainSegments, phaseSegments, segmentConfidence } from '../../app/learn/segments';
 import type { LabelSource, LabelSummary, LearnClassifierInfo, RegionPrediction, UncertainRegion } from '../../app/contract/learn';
 import type { ParsedArgs } from '../../app/contract';
 import type { LabelMap } from '../../app/types';
@@ -330,12 +330,15 @@ export class LearnService {
         } else {
           const weights = fractionWeights(r.probs, C, n, targets);
           const cls = argmaxClasses(r.probs, C, n, weights);
-          const ph = phaseSegments(cls, g.w, g.h, { minArea: a.minArea, skip });
+          const all = phaseSegments(cls, g.w, g.h, { minArea: a.minArea, skip });
+          const allConf = segmentConfidence(all.labels.data, all.classOf, r.probs, n);
+          // minConfidence: unsure segments are left for a person to draw.
+          const ph = a.minConfidence ? confidentSegments(all, allConf, a.minConfidence) : { ...all, oldId: null };
+          const conf = (id: number) => allConf[ph.oldId ? ph.oldId[id]! : id]!;
           labels = ph.labels;
-          const conf = segmentConfidence(ph.labels.data, ph.classOf, r.probs, n);
-          rowOf = (id) => (id < ph.classOf.length ? { classId: classIds[ph.classOf[id]!]!, classSource: 'classifier', classConfidence: conf[id]! } : undefined);
+          rowOf = (id) => (id < ph.classOf.length ? { classId: classIds[ph.classOf[id]!]!, classSource: 'classifier', classConfidence: conf(id) } : undefined);
         }
-        await saveAutomaticResult(this.ctx.edits(), imageId, { labels, source: 'auto', rowOf }, { engine: `pixel-classifier v${info.version}`, settings: { output: a.output, fractions: a.fractions ?? null, minArea: a.minArea, classifier: info.version }, keep: a.keep });
+        await saveAutomaticResult(this.ctx.edits(), imageId, { labels, source: 'auto', rowOf }, { engine: `pixel-classifier v${info.version}`, settings: { output: a.output, fractions: a.fractions ?? null, minArea: a.minArea, classifier: info.version, ...(a.minConfidence ? { minConfidence: a.minConfidence } : {}) }, keep: a.keep });
         this.ctx.emit('onDidChangeImage', { imageId, reason: 'segmented' });
         job.progress(++done);
       }
@@ -468,20 +471,6 @@ async function readClassifierFile(path: string): Promise<StoredClassifier> {
 /** `{ extra }` when there are extra maps. */
 function withExtra(extra: Float32Array | undefined): { extra?: Float32Array } {
   return extra ? { extra } : {};
-}
-
-/** Mean probability of each segment's own class. */
-function segmentConfidence(labels: Uint32Array, classOf: Uint8Array, probs: Float32Array, n: number): Float64Array {
-  const sum = new Float64Array(classOf.length);
-  const cnt = new Float64Array(classOf.length);
-  for (let i = 0; i < n; i++) {
-    const id = labels[i]!;
-    if (!id) continue;
-    sum[id]! += probs[classOf[id]! * n + i]!;
-    cnt[id]!++;
-  }
-  for (let id = 0; id < sum.length; id++) sum[id] = cnt[id]! ? Math.round((sum[id]! / cnt[id]!) * 1000) / 1000 : 0;
-  return sum;
 }
 
 /** The image's colour planes for a classifier with colour features (a grey image: none, grey planes are used). */

@@ -2,6 +2,10 @@
 // point to the truth: ARI >= 0.95 for grain maps, IoU >= 0.90 for every phase of phase maps.
 // Run: node --import tsx test/bench/effort.bench.ts [--data DIR] [--model DIR] [--synthetic N]
 //      [--real N] [--phase-images N] [--size PX] [--quick] [--learn-n 10] [--no-learn]
+//      [--learn-min-confidence 0.8] (a second learn start keeping only segments at least this
+//      sure, as grainlab predict --min-confidence does; 0 = no such row)
+//      [--sets uhcs,super_ni] [--starts learn,empty] (only these real phase sets / starts whose
+//      name contains one of the words; development runs on few images)
 // Synthetic images always; real ones from DIR (default ../shared/data when it exists).
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -33,7 +37,12 @@ const modelDir = arg('model');
 /** Learn start: strokes per class on 3 training images of the set (not among the corrected ones). */
 const learnN = Number(arg('learn-n') ?? 10);
 const withLearn = !process.argv.includes('--no-learn');
+/** Only these real phase sets (uhcs, super_ni) and starts whose name contains one of these words; default all. */
+const setFilter = arg('sets')?.split(',');
+const startFilter = arg('starts')?.split(',');
 const LEARN_START = `learn (3 images, ${learnN} strokes/class)`;
+const learnMinConfidence = Number(arg('learn-min-confidence') ?? 0.8);
+const LEARN_SURE_START = `learn, segments with confidence >= ${learnMinConfidence}`;
 const NO_SAM = modelDir ? 'n/a (SAM start points not wired into this benchmark yet)' : 'n/a (no SAM model)';
 
 // ----- cases -------------------------------------------------------------------------------
@@ -183,6 +192,7 @@ async function* realCases(dir: string): AsyncGenerator<Case> {
     }
   }
   for (const set of ['uhcs', 'super_ni']) {
+    if (setFilter && !setFilter.includes(set)) continue;
     const root = join(dir, set);
     if (!existsSync(root)) continue;
     const labelOf = (f: string) => {
@@ -201,6 +211,10 @@ async function* realCases(dir: string): AsyncGenerator<Case> {
       if (learned) {
         const s = learnPhaseStart(learned.classifier, greyOf(image), image.width, image.height);
         starts.push({ start: LEARN_START, labels: s.labels, startClasses: s.startClasses, extraOps: strokesPaid ? 0 : learned.strokes });
+        if (learnMinConfidence > 0) {
+          const sure = learnPhaseStart(learned.classifier, greyOf(image), image.width, image.height, { minConfidence: learnMinConfidence });
+          starts.push({ start: LEARN_SURE_START, labels: sure.labels, startClasses: sure.startClasses, extraOps: strokesPaid ? 0 : learned.strokes });
+        }
         strokesPaid = true;
       }
       yield { set: `${set} phases`, name: f, kind: 'phases', truth: phaseObjects(truthClasses, label.width, label.height), truthClasses, starts };
@@ -245,6 +259,7 @@ function record(set: string, kind: 'grains' | 'phases', start: string, r: Simula
 
 async function runCase(c: Case): Promise<void> {
   for (const s of c.starts) {
+    if (startFilter && !startFilter.some((w) => s.start.includes(w))) continue;
     const opts: SimulationOptions = { kind: c.kind };
     if (c.truthClasses) opts.truthClasses = c.truthClasses;
     if (s.clusters) opts.clusters = s.clusters;
@@ -255,7 +270,7 @@ async function runCase(c: Case): Promise<void> {
     const ms = performance.now() - t0;
     record(c.set, c.kind, s.start, r, ms, s.extraOps ?? 0);
     console.log(
-      `  ${c.set} ${c.name} | ${s.start}: ${r.operations} ops for ${r.grains} objects, score ${r.startScore.toFixed(3)} -> ${r.finalScore.toFixed(3)} (${r.stoppedBy}), ${(ms / 1000).toFixed(1)} s`,
+      `  ${c.set} ${c.name} | ${s.start}: ${r.operations} ops for ${r.grains} objects, score ${r.startScore.toFixed(3)} -> ${r.finalScore.toFixed(3)} (${r.stoppedBy}), ${(ms / 1000).toFixed(1)} s; ${Object.entries(r.opsByType).filter(([, n]) => n > 0).map(([g, n]) => `${g} ${n}`).join(', ')}`,
     );
   }
 }

@@ -89,12 +89,13 @@ export function registerLearnCommands(program: Command): void {
     .option('--skip-class <class...>', 'phases: classes (id or name) that get no segments, e.g. the matrix')
     .option('--fraction <class=f...>', 'phase-fraction target, e.g. particles=0.12 (shifts the decision)')
     .option('--min-area <px>', 'smaller regions join their neighbours', '16')
+    .option('--min-confidence <p>', "phases: keep only segments whose mean class probability is at least p (0..1), e.g. 0.8; the rest stay unlabelled to draw by hand")
     .option('--classifier <file>', 'a classifier file written by train --out (.onnx, .json or .glclf), instead of the project\'s own')
     .option('--keep', 'images with a segmentation: keep the segments a person made and replace the rest (default)')
     .option('--replace', 'replace everything, also what a person made (kept as a version)')
     .option('--yes', 'go on without asking when a person\'s corrections are at stake')
     .option('--quiet', 'no progress output')
-    .action(async (dir: string, images: string[], o: KeepFlags & { all?: boolean; output: string; boundaryClass?: string; skipClass?: string[]; fraction?: string[]; minArea: string; classifier?: string }) => {
+    .action(async (dir: string, images: string[], o: KeepFlags & { all?: boolean; output: string; boundaryClass?: string; skipClass?: string[]; fraction?: string[]; minArea: string; minConfidence?: string; classifier?: string }) => {
       if (o.output !== 'phases' && o.output !== 'grains') throw new ServiceError('invalid-argument', `--output must be 'phases' or 'grains' (got '${o.output}').`);
       if (!o.all && images.length === 0) throw new ServiceError('invalid-argument', 'Say which images: give image ids or --all.');
       await withProject(dir, async (svc) => {
@@ -108,6 +109,9 @@ export function registerLearnCommands(program: Command): void {
           if (!m || !(v >= 0 && v <= 1)) throw new ServiceError('invalid-argument', `--fraction takes class=fraction with a fraction from 0 to 1 (got '${f}').`);
           fractions[String(await classId(svc, m[1]!, '--fraction'))] = v;
         }
+        const minConfidence = o.minConfidence === undefined ? undefined : Number(o.minConfidence);
+        if (minConfidence !== undefined && !(minConfidence >= 0 && minConfidence <= 1)) throw new ServiceError('invalid-argument', `--min-confidence takes a probability from 0 to 1 (got '${o.minConfidence}').`);
+        if (minConfidence !== undefined && o.output !== 'phases') throw new ServiceError('invalid-argument', '--min-confidence applies to --output phases only.');
         const skipClassIds = await Promise.all((o.skipClass ?? []).map((c) => classId(svc, c, '--skip-class')));
         const boundaryClassId = o.boundaryClass ? await classId(svc, o.boundaryClass, '--boundary-class') : undefined;
         const keep = await confirmPlan(svc, ids, o, 'Predicting');
@@ -117,6 +121,7 @@ export function registerLearnCommands(program: Command): void {
           output: o.output as 'phases' | 'grains',
           skipClassIds,
           minArea: Number(o.minArea),
+          ...(minConfidence !== undefined ? { minConfidence } : {}),
           ...(boundaryClassId ? { boundaryClassId } : {}),
           ...(Object.keys(fractions).length ? { fractions } : {}),
           ...(o.classifier ? { classifier: resolve(o.classifier) } : {}),
