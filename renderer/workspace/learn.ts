@@ -206,16 +206,19 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     }
   }, [client, viewer, toast, onError, schedule, predictVisible]);
 
-  /** Predicts images with the classifier (asks first when a person's work is at stake, as segmenting does). */
+  /**
+   * Predicts images with the classifier (asks first when a person's work is at stake, as segmenting
+   * does); minConfidence keeps only the segments it is that sure of, the rest is left to draw.
+   */
   const apply = useCallback(
-    async (scope: ApplyScope) => {
+    async (scope: ApplyScope, minConfidence?: number) => {
       const id = latest.current.imageId;
       const ids = scope === 'image' ? (id === null ? [] : [id]) : scope === 'chosen' ? [...chosen] : [...imageIds];
       if (ids.length === 0) return;
       try {
         const keep = await questions.askSegmenting(ids, ids.length === 1 ? 'Predict this image' : `Predict ${ids.length} images`, ids.length > 1);
         if (!keep) return;
-        await client.call('learn.predict', { imageIds: ids, keep });
+        await client.call('learn.predict', { imageIds: ids, keep, ...(minConfidence ? { minConfidence } : {}) });
       } catch (e) {
         onError(e);
       }

@@ -209,11 +209,13 @@ async function* realCases(dir: string): AsyncGenerator<Case> {
       const truthClasses = Uint8Array.from(label.data);
       const starts = phaseStarts(image, truthClasses, 2);
       if (learned) {
+        // Same correction rules as the classic start: the person may cluster the predicted
+        // segments (the cluster panel works on any segmentation) and class or delete a cluster.
         const s = learnPhaseStart(learned.classifier, greyOf(image), image.width, image.height);
-        starts.push({ start: LEARN_START, labels: s.labels, startClasses: s.startClasses, extraOps: strokesPaid ? 0 : learned.strokes });
+        starts.push({ start: LEARN_START, labels: s.labels, startClasses: s.startClasses, clusters: clustersOf(image, s.labels), extraOps: strokesPaid ? 0 : learned.strokes });
         if (learnMinConfidence > 0) {
           const sure = learnPhaseStart(learned.classifier, greyOf(image), image.width, image.height, { minConfidence: learnMinConfidence });
-          starts.push({ start: LEARN_SURE_START, labels: sure.labels, startClasses: sure.startClasses, extraOps: strokesPaid ? 0 : learned.strokes });
+          starts.push({ start: LEARN_SURE_START, labels: sure.labels, startClasses: sure.startClasses, clusters: clustersOf(image, sure.labels), extraOps: strokesPaid ? 0 : learned.strokes });
         }
         strokesPaid = true;
       }

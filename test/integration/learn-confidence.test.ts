@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { twoTextureImage } from '../../app/learn/synthetic';
 import { GrainLabService } from '../../main/service';
 import { ProjectStore } from '../../main/store/project-store';
+import { runCli } from '../../main/cli/index';
 import { runToEnd } from './export-kit';
 
 const W = 160;
@@ -59,6 +60,24 @@ test('learn.predict minConfidence keeps only the sure segments and leaves the re
     const unlabelled = sure.labels.filter((v) => v === 0).length;
     const droppedArea = all.segments.filter((s) => s.classConfidence! < min).reduce((a, s) => a + s.area, 0);
     assert.equal(unlabelled, droppedArea, 'the pixels of the unsure segments are left to draw');
+    const sureIds = sure.segments.map((s) => [s.classId, s.area]).sort();
+    await svc.dispose();
+
+    // The CLI flag: a value outside 0..1 is refused with what to give; a valid one gives the same result.
+    const errs: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => (errs.push(String(s)), true)) as typeof process.stderr.write;
+    try {
+      assert.equal(await runCli(['predict', dir, '--all', '--quiet', '--yes', '--replace', '--min-confidence', '80']), 1);
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.match(errs.join(''), /--min-confidence takes a probability from 0 to 1 \(got '80'\)/);
+    assert.equal(await runCli(['predict', dir, '--all', '--quiet', '--yes', '--replace', '--min-confidence', String(min)]), 0);
+    const check = new GrainLabService({ userDataDir: mkdtempSync(join(tmpdir(), 'gl-user-')), binding: 'web' });
+    await check.call('project.open', { path: dir });
+    assert.deepEqual((await check.call('segmentation.get', { imageId }))!.segments.map((s) => [s.classId, s.area]).sort(), sureIds);
+    await check.dispose();
   } finally {
     await svc.dispose();
   }
