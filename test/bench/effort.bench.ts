@@ -4,8 +4,9 @@
 //      [--real N] [--phase-images N] [--size PX] [--quick] [--learn-n 10] [--no-learn]
 //      [--learn-min-confidence 0.8] (a second learn start keeping only segments at least this
 //      sure, as grainlab predict --min-confidence does; 0 = no such row)
-//      [--sets uhcs,super_ni] [--starts learn,empty] (only these real phase sets / starts whose
-//      name contains one of the words; development runs on few images)
+//      [--sets uhcs,super_ni] [--starts learn,empty] [--max-images N] (only these real phase
+//      sets / starts whose name contains one of the words / the first N of the picked images, the
+//      learn start trained as in the full run; development runs on few images)
 // Synthetic images always; real ones from DIR (default ../shared/data when it exists).
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -40,6 +41,7 @@ const withLearn = !process.argv.includes('--no-learn');
 /** Only these real phase sets (uhcs, super_ni) and starts whose name contains one of these words; default all. */
 const setFilter = arg('sets')?.split(',');
 const startFilter = arg('starts')?.split(',');
+const maxImages = Number(arg('max-images') ?? Infinity);
 const LEARN_START = `learn (3 images, ${learnN} strokes/class)`;
 const learnMinConfidence = Number(arg('learn-min-confidence') ?? 0.8);
 const LEARN_SURE_START = `learn, segments with confidence >= ${learnMinConfidence}`;
@@ -203,7 +205,7 @@ async function* realCases(dir: string): AsyncGenerator<Case> {
     const picked = pick(names, phaseCount);
     const learned = withLearn ? await learnOn(root, pick(names.filter((f) => !picked.includes(f)), 3), labelOf) : null;
     let strokesPaid = false;
-    for (const f of picked) {
+    for (const f of picked.slice(0, maxImages)) {
       const image = await readGrey(join(root, 'images', f));
       const label = await readGrey(labelOf(f));
       const truthClasses = Uint8Array.from(label.data);
