@@ -2,7 +2,7 @@
 // point to the truth: ARI >= 0.95 for grain maps, IoU >= 0.90 for every phase of phase maps.
 // Run: node --import tsx test/bench/effort.bench.ts [--data DIR] [--model DIR] [--synthetic N]
 //      [--real N] [--phase-images N] [--size PX] [--quick] [--learn-n 10] [--no-learn]
-//      [--learn-min-confidence 0.8] (a second learn start keeping only segments at least this
+//      [--learn-min-confidence 0.9] (a second learn start keeping only segments at least this
 //      sure, as grainlab predict --min-confidence does; 0 = no such row)
 //      [--sets uhcs,super_ni] [--starts learn,empty] [--max-images N] (only these real phase
 //      sets / starts whose name contains one of the words / the first N of the picked images, the
@@ -43,7 +43,7 @@ const setFilter = arg('sets')?.split(',');
 const startFilter = arg('starts')?.split(',');
 const maxImages = Number(arg('max-images') ?? Infinity);
 const LEARN_START = `learn (3 images, ${learnN} strokes/class)`;
-const learnMinConfidence = Number(arg('learn-min-confidence') ?? 0.8);
+const learnMinConfidence = Number(arg('learn-min-confidence') ?? 0.9);
 const LEARN_SURE_START = `learn, segments with confidence >= ${learnMinConfidence}`;
 const NO_SAM = modelDir ? 'n/a (SAM start points not wired into this benchmark yet)' : 'n/a (no SAM model)';
 

@@ -89,7 +89,7 @@ export function registerLearnCommands(program: Command): void {
     .option('--skip-class <class...>', 'phases: classes (id or name) that get no segments, e.g. the matrix')
     .option('--fraction <class=f...>', 'phase-fraction target, e.g. particles=0.12 (shifts the decision)')
     .option('--min-area <px>', 'smaller regions join their neighbours', '16')
-    .option('--min-confidence <p>', "phases: keep only segments whose mean class probability is at least p (0..1), e.g. 0.8; the rest stay unlabelled to draw by hand")
+    .option('--min-confidence <p>', "phases: keep only segments whose mean class probability is at least p (0..1), e.g. 0.9; the rest stay unlabelled to draw by hand")
     .option('--classifier <file>', 'a classifier file written by train --out (.onnx, .json or .glclf), instead of the project\'s own')
     .option('--keep', 'images with a segmentation: keep the segments a person made and replace the rest (default)')
     .option('--replace', 'replace everything, also what a person made (kept as a version)')

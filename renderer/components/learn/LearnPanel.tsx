@@ -20,8 +20,8 @@ interface Props {
   onTrainTool(): void;
 }
 
-/** Apply's "Sure only": the segment confidence kept (as grainlab predict --min-confidence 0.8). */
-const SURE_CONFIDENCE = 0.8;
+/** Apply's "Sure only": the segment confidence kept (as grainlab predict --min-confidence 0.9). */
+const SURE_CONFIDENCE = 0.9;
 
 export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, trainActive, onTrainTool }: Props) {
   const [scope, setScope] = useState<ApplyScope>('image');
@@ -135,7 +135,7 @@ export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, 
             <option value="all">all images ({imageCount})</option>
           </select>
         </label>
-        <label className="inline small-text" title="Keep only segments the classifier is at least 80 % sure of; the rest stays unlabelled for you to draw (less to delete)">
+        <label className="inline small-text" title="Keep only segments the classifier is at least 90 % sure of; the rest stays unlabelled for you to draw (less to delete)">
           <input type="checkbox" checked={sureOnly} onChange={(e) => setSureOnly(e.target.checked)} data-testid="learn-apply-sure" /> Sure only
         </label>
         <button className="small" disabled={!status || count === 0} onClick={() => void learn.apply(scope, sureOnly ? SURE_CONFIDENCE : undefined)} data-testid="learn-apply" title="Predict the images: each becomes a new segmentation that keeps what you made">
