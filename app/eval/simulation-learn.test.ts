@@ -25,3 +25,21 @@ test('learn start: N strokes per class train a classifier whose phase map needs 
   assert.ok(learned.startScore > 0.5, `start IoU ${learned.startScore}`);
   assert.ok(learned.operations < byHand.operations, `${learned.operations} vs ${byHand.operations} by hand`);
 });
+
+test('learn start with minConfidence keeps a subset of the segments, each with its class', () => {
+  const { classifier } = learnClassifier([img(1), img(2)], 2, { strokes: 2, seed: 3 });
+  const test = img(6);
+  const all = learnPhaseStart(classifier, test.grey, test.width, test.height);
+  const sure = learnPhaseStart(classifier, test.grey, test.width, test.height, { minConfidence: 0.9 });
+  const none = learnPhaseStart(classifier, test.grey, test.width, test.height, { minConfidence: 1.01 });
+  let kept = 0;
+  for (let i = 0; i < sure.labels.data.length; i++) {
+    if (sure.labels.data[i] === 0) continue;
+    kept++;
+    assert.notEqual(all.labels.data[i], 0, 'a kept pixel was in a segment before');
+    assert.equal(sure.startClasses(sure.labels.data[i]!), all.startClasses(all.labels.data[i]!));
+  }
+  const before = all.labels.data.filter((v) => v !== 0).length;
+  assert.ok(kept > 0 && kept < before, `${kept} of ${before} px kept`);
+  assert.ok(none.labels.data.every((v) => v === 0), 'nothing is that sure');
+});
