@@ -2,7 +2,8 @@
 // (scribbles, corrected or verified segments with classes, classes given to clusters, imported
 // label maps), trains the pixel classifier in a worker, predicts images into new segmentations
 // that keep what a person made, gives live feedback for a region and finds where it is least sure.
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile, writeFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { ServiceError } from '../../app/errors';
 import type { ServiceContext } from '../handlers/context';
 import type { ProjectStore } from '../store/project-store';
@@ -446,9 +447,20 @@ export class LearnService {
     const c = requireClassifier(store);
     const file = resolveChosenPath(path, 'classifier file');
     const bytes = encodeClassifierFile(c, formatOf(file));
-    const tmp = `${file}.tmp`;
-    await writeFile(tmp, bytes);
-    await rename(tmp, file);
+    // A folder is no file name: refused before anything is written (the temporary file would
+    // otherwise land beside the folder, outside it, and stay there).
+    if ((await stat(file).catch(() => null))?.isDirectory()) {
+      throw new ServiceError('invalid-argument', `${file} is a folder; give the classifier a file name in it, e.g. ${join(file, 'classifier.onnx')}.`, file);
+    }
+    const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+    try {
+      await writeFile(tmp, bytes);
+      await rename(tmp, file);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      throw new ServiceError('io', `Cannot write the classifier file ${file} (${code}). Choose a folder that exists and that you may write to.`, file);
+    }
     return { path: file, bytes: bytes.length };
   }
 }
