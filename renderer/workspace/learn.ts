@@ -11,6 +11,7 @@ import type { Questions } from '../components/dialogs/useQuestions';
 import type { ViewerHandle } from '../components/Viewer';
 import type { Observable } from '../editor/observable';
 import { predictionRgba, scribbleShape, visibleRect } from '../tools/train/layer';
+import { strokeTouchesImage } from '../../app/learn/strokes';
 import { samFeatureModel } from '../components/learn/sam-option';
 import type { TrainTool } from '../tools/train/train';
 import type { Intent } from '../tools/types';
@@ -152,6 +153,9 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     async (i: Extract<Intent, { type: 'scribble' | 'scribbleUndo' }>) => {
       const id = latest.current.imageId;
       if (id === null) return;
+      // A drag wholly beside the image paints nothing: not sent (main would refuse it).
+      const c = viewer.current?.canvas;
+      if (i.type === 'scribble' && c?.width && !strokeTouchesImage(c.width, c.height, i)) return;
       try {
         let s: ScribbleState;
         if (i.type === 'scribbleUndo') s = await client.call('learn.scribbles.undo', { imageId: id });
@@ -169,7 +173,7 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
         onError(e);
       }
     },
-    [client, ensureClasses, refreshSummary, schedule, onError],
+    [client, ensureClasses, refreshSummary, schedule, onError, viewer],
   );
 
   // The training job: when it ends, the new classifier and a fresh live prediction.
