@@ -266,7 +266,7 @@ export class LearnService {
       }
       // Colour images (colour-etched, polarised): grains that differ by hue get colour features too.
       const colourSigmas = images.some((im) => im.colour) ? { colourSigmas: [...DEFAULT_COLOUR_SIGMAS] } : {};
-      job.progress(5, `${images.length} images, ${summary.total} labelled pixels`);
+      job.progress(5, `${images.length} image${images.length === 1 ? '' : 's'}, ${summary.total.toLocaleString('en')} labelled pixels`);
       // Unlabelled images get the same extra maps as the training images (elemental maps, SAM embeddings).
       const extraOf =
         elements || sam ? async (id: number) => concatExtra(elements ? await channelExtra(store, id, elements) : undefined, sam ? await samExtra(this.sam, store, id, sam, job.signal) : undefined)! : null;
