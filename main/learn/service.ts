@@ -266,7 +266,7 @@ export class LearnService {
       }
       // Colour images (colour-etched, polarised): grains that differ by hue get colour features too.
       const colourSigmas = images.some((im) => im.colour) ? { colourSigmas: [...DEFAULT_COLOUR_SIGMAS] } : {};
-      job.progress(5, `${images.length} image${images.length === 1 ? '' : 's'}, ${summary.total.toLocaleString('en')} labelled pixels`);
+      job.progress(5, trainingLine(images.length, summary.total));
       // Unlabelled images get the same extra maps as the training images (elemental maps, SAM embeddings).
       const extraOf =
         elements || sam ? async (id: number) => concatExtra(elements ? await channelExtra(store, id, elements) : undefined, sam ? await samExtra(this.sam, store, id, sam, job.signal) : undefined)! : null;
@@ -463,6 +463,11 @@ export class LearnService {
     }
     return { path: file, bytes: bytes.length };
   }
+}
+
+/** The jobs panel's line under the training bar ("1 image, 5,769 labelled pixels"). */
+export function trainingLine(images: number, pixels: number): string {
+  return `${images.toLocaleString('en')} image${images === 1 ? '' : 's'}, ${pixels.toLocaleString('en')} labelled pixel${pixels === 1 ? '' : 's'}`;
 }
 
 /** A classifier exported with learn.export; a missing or damaged file is a clear error. */

@@ -51,16 +51,11 @@ test('learn.*: off-image strokes and exports onto folders are refused cleanly, l
     assert.deepEqual(strokes.map((s) => s.classId), [dark!.id, bright!.id], 'the two strokes, none of the refused ones');
 
     // Train, then export onto the served folder itself and into a folder that does not exist.
-    const messages: string[] = [];
-    const off = svc.on('onDidProgress', (e) => e.message && messages.push(e.message));
     const { jobId } = (await svc.call('learn.train', { features: { sigmas: [1, 3], kinds: ['gauss'] }, autoContext: false })) as { jobId: string };
     assert.ok(jobId);
     for (let i = 0; i < 600 && !(await svc.call('learn.status', {})); i++) await new Promise((r) => setTimeout(r, 200));
     const status = await svc.call('learn.status', {});
     assert.equal(status?.version, 1);
-    off();
-    // The jobs panel's line under the bar counts in words a person reads ("1 images" before).
-    assert.ok(messages.some((m) => /^1 image, [\d,]+ labelled pixels$/.test(m)), messages.join(' | '));
     const before = readdirSync(base).sort();
     const folder = join(root, 'models');
     mkdirSync(folder);
