@@ -17,10 +17,12 @@ interface Props {
   chosenCount: number;
   imageCount: number;
   trainActive: boolean;
+  /** The segment overlay is shown under the prediction (the image is segmented): it drowns the prediction's colours. */
+  overSegments?: boolean;
   onTrainTool(): void;
 }
 
-export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, trainActive, onTrainTool }: Props) {
+export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, trainActive, overSegments = false, onTrainTool }: Props) {
   const [scope, setScope] = useState<ApplyScope>('image');
   const { labels, status, prediction } = learn;
   const fractions = prediction ? predictedFractions(prediction) : null;
@@ -110,6 +112,12 @@ export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, 
         <p className="small-text" data-testid="learn-prediction" data-fractions={JSON.stringify(Object.fromEntries(fractions))} data-count={learn.received}>
           Visible: {[...fractions].map(([id, f]) => `${nameOf(id)} ${(f * 100).toFixed(0)} %`).join(' · ')} · mean margin {(prediction.meanMargin * 100).toFixed(0)} %
           {trainActive ? '' : ' (shown while the Train tool is active)'}
+          {trainActive && overSegments && (
+            <span className="muted" data-testid="learn-over-segments">
+              {' '}
+              · drawn over the segments: O hides them
+            </span>
+          )}
         </p>
       )}
       <div className="row">
