@@ -4,7 +4,7 @@
 // stroke and after training), the next uncertain region, and applying the classifier to images.
 import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
 import type { GrainLabClient } from '../../app/contract';
-import type { LabelSummary, LearnClassifierInfo, LearnFeatureSet, RegionPrediction, ScribbleState } from '../../app/contract/learn';
+import type { LabelSummary, LearnClassifierInfo, LearnFeatureSet, RegionPrediction, ScribbleState, UncertainRegion } from '../../app/contract/learn';
 import type { FeatureKind } from '../../app/learn/features';
 import type { ClassRecord } from '../../app/types';
 import type { Questions } from '../components/dialogs/useQuestions';
@@ -47,6 +47,8 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
   const [live, setLive] = useState(false);
   const [view, setView] = useState<'classes' | 'uncertainty'>('classes');
   const [prediction, setPrediction] = useState<RegionPrediction | null>(null);
+  /** The square Next uncertain went to (outlined while the Train tool is active, until the next stroke). */
+  const [uncertain, setUncertain] = useState<UncertainRegion | null>(null);
   const [trainJob, setTrainJob] = useState<string | null>(null);
   /** Self-train on confident pixels of unlabelled images when training (app/learn/self-train.ts). */
   const [selfTrain, setSelfTrain] = useState(SELF_TRAIN_DEFAULT);
@@ -108,9 +110,10 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     tool.layer = {
       scribbles: scribbles && scribbles.imageId === imageId ? scribbleShape(scribbles.strokes, classes) : null,
       prediction: prediction && rgba ? { kind: 'raster', box: { x: prediction.x, y: prediction.y, width: prediction.width, height: prediction.height }, rgba, version: ++version.current } : null,
+      target: uncertain && uncertain.imageId === imageId ? { kind: 'box', box: { x: uncertain.x, y: uncertain.y, width: uncertain.width, height: uncertain.height }, colour: '#ff3b30' } : null,
     };
     redraw();
-  }, [tool, scribbles, prediction, classes, view, imageId, redraw]);
+  }, [tool, scribbles, prediction, uncertain, classes, view, imageId, redraw]);
   useEffect(() => {
     const c = classes[tool.classIndex - 1];
     if (c) tool.colour = c.color;
@@ -167,6 +170,7 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
           s = await client.call('learn.scribbles.add', { imageId: id, classId: cls.id, radius: i.radius, points: i.points });
         }
         if (latest.current.imageId === id) setScribbles(s);
+        setUncertain(null);
         void refreshSummary().catch(onError);
         schedule();
       } catch (e) {
@@ -203,6 +207,7 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
       const r = await client.call('learn.nextUncertain', { imageId: id });
       if (!r) return toast('info', 'Nothing uncertain found.');
       viewer.current?.centreOn({ x: r.x, y: r.y, width: r.width, height: r.height });
+      setUncertain(r);
       schedule();
       setTimeout(() => void predictVisible(), 50);
     } catch (e) {
@@ -250,7 +255,7 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     [client, toast, onError],
   );
 
-  return { features, saveFeatures, scribbles, labels, status, live, setLive, view, setView, prediction, received, training: trainJob !== null, selfTrain, setSelfTrain, onIntent, train, nextUncertain, apply, predictVisible, exportPath, exportClassifier, samModel, samFeatures, setSamFeatures };
+  return { features, saveFeatures, scribbles, labels, status, live, setLive, view, setView, prediction, received, uncertain: uncertain && uncertain.imageId === imageId ? uncertain : null, training: trainJob !== null, selfTrain, setSelfTrain, onIntent, train, nextUncertain, apply, predictVisible, exportPath, exportClassifier, samModel, samFeatures, setSamFeatures };
 }
 
 export type Learn = ReturnType<typeof useLearn>;

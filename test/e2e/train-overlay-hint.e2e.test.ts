@@ -1,6 +1,6 @@
 // End to end in Chromium: the live prediction is drawn over the segment overlay, whose own colours
 // drown it once the image is segmented; the Learn panel then says so and how to see it (O), and
-// stops saying it when the overlay is hidden.
+// stops saying it when the overlay is hidden. Next uncertain (U) names and outlines its square.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
@@ -51,6 +51,20 @@ test('Learn panel: the live prediction over a segmented image says that O hides 
     await page.getByTestId('learn-live').check();
     await page.getByTestId('learn-prediction').waitFor({ timeout: 60_000 });
     assert.equal(await page.getByTestId('learn-over-segments').count(), 0, 'no hint before the image has segments');
+
+    // U (Next uncertain) names and outlines the square it went to; the next stroke clears it.
+    await page.getByTestId('viewer').hover();
+    await page.keyboard.press('u');
+    const where = page.getByTestId('learn-uncertain');
+    await where.waitFor({ timeout: 30_000 });
+    const r = (await service.call('learn.nextUncertain', { imageId }))!;
+    assert.equal(await where.textContent(), `${r.width} px square at ${r.x}, ${r.y} (outlined)`);
+    await page.screenshot({ path: '/tmp/grainlab-train-next-uncertain.png' });
+    // (in the view centred on that square: the image's left end lies under the tool strip)
+    await page.keyboard.press('1');
+    await drag(page, [[70, 20], [70, 60]]);
+    await waitFor(page, async () => (await service.call('learn.scribbles.list', { imageId })).strokes.length === 3, 'the third stroke in main');
+    await waitFor(page, async () => (await where.count()) === 0, 'the outline gone after a stroke');
 
     await page.getByTestId('learn-apply-scope').selectOption('image');
     await page.getByTestId('learn-apply').click();

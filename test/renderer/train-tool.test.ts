@@ -81,3 +81,15 @@ test('train tool layer: strokes in class colours with erase strokes clearing; pr
   assert.equal(visibleRect({ scale: 1, x: 500, y: 0 }, 100, 80, 100, 80), null, 'image off screen');
   assert.deepEqual(visibleRect({ scale: 1, x: 0, y: 0 }, 3000, 3000, 3000, 3000, 1024), { x: 988, y: 988, width: 1024, height: 1024 }, 'large views predict a centred square');
 });
+
+test('train tool: the square Next uncertain went to is outlined over the prediction and strokes, under the cursor', () => {
+  const tool = new TrainTool();
+  const h = new ToolHarness(tool, empty(), { brushRadius: 2 });
+  h.move(3, 3);
+  const target = { kind: 'box', box: { x: 8, y: 4, width: 16, height: 16 }, colour: '#ff3b30' } as const;
+  tool.layer = { scribbles: null, prediction: null, target };
+  const kinds = tool.preview().map((s) => s.kind);
+  assert.deepEqual(kinds, ['box', 'cursor']);
+  tool.layer = { scribbles: null, prediction: null, target: null };
+  assert.deepEqual(tool.preview().map((s) => s.kind), ['cursor'], 'no outline once the workspace clears it');
+});

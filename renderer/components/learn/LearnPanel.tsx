@@ -124,6 +124,11 @@ export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, 
         <button className="small" disabled={!status || !hasImage} onClick={() => void learn.nextUncertain()} data-testid="learn-next-uncertain" title="Go to the least certain region of this image, to paint where it helps most">
           Next uncertain
         </button>
+        {learn.uncertain && (
+          <span className="small-text muted" data-testid="learn-uncertain" title="Outlined in red on the image while the Train tool is active, until the next stroke">
+            {learn.uncertain.width} px square at {learn.uncertain.x}, {learn.uncertain.y} (outlined)
+          </span>
+        )}
       </div>
       {status && (
         <div className="row">
