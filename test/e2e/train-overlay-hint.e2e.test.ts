@@ -1,6 +1,7 @@
 // End to end in Chromium: the live prediction is drawn over the segment overlay, whose own colours
 // drown it once the image is segmented; the Learn panel then says so and how to see it (O), and
-// stops saying it when the overlay is hidden. Next uncertain (U) names and outlines its square.
+// stops saying it when the overlay is hidden. Next uncertain (U) names and outlines its square;
+// Apply to all asks with a button that says Predict.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
@@ -29,11 +30,13 @@ test('Learn panel: the live prediction over a segmented image says that O hides 
   const raw = Buffer.alloc(W * H);
   for (let i = 0; i < W * H; i++) raw[i] = i % W < W / 2 ? 50 : 200;
   const png = new Uint8Array(await sharp(raw, { raw: { width: W, height: H, channels: 1 } }).png().toBuffer());
+  const flipped = new Uint8Array(await sharp(raw, { raw: { width: W, height: H, channels: 1 } }).flop().png().toBuffer());
   const h = await startHarness({ width: 1360, height: 900 });
   try {
     const { page, server, service, tmp } = h;
     await service.call('project.create', { path: `${tmp}/project`, name: 'E2E hint' });
-    const imageId = (await service.call('images.importFiles', { files: [{ name: 'halves.png', bytes: png }] })).imported[0]!.id;
+    const imported = (await service.call('images.importFiles', { files: [{ name: 'halves.png', bytes: png }, { name: 'flipped.png', bytes: flipped }] })).imported;
+    const imageId = imported[0]!.id;
     await page.goto(server.url);
     await page.getByTestId(`image-${imageId}`).click();
     await page.getByTestId('viewer').locator('canvas').first().waitFor();
@@ -51,6 +54,17 @@ test('Learn panel: the live prediction over a segmented image says that O hides 
     await page.getByTestId('learn-live').check();
     await page.getByTestId('learn-prediction').waitFor({ timeout: 60_000 });
     assert.equal(await page.getByTestId('learn-over-segments').count(), 0, 'no hint before the image has segments');
+
+    // Apply to all: the batch question names the action on its button too (it said "Segment"); nothing is segmented yet.
+    await page.getByTestId('learn-apply-scope').selectOption('all');
+    await page.getByTestId('learn-apply').click();
+    const dialog = page.getByTestId('batch-dialog');
+    await dialog.waitFor();
+    assert.match((await dialog.textContent()) ?? '', /Predict 2 images/);
+    assert.equal(await dialog.getByRole('button', { name: 'Predict', exact: true }).count(), 1, 'the button says Predict');
+    assert.equal(await dialog.getByRole('button', { name: 'Segment', exact: true }).count(), 0);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
 
     // U (Next uncertain) names and outlines the square it went to; the next stroke clears it.
     await page.getByTestId('viewer').hover();
@@ -76,6 +90,7 @@ test('Learn panel: the live prediction over a segmented image says that O hides 
     await page.keyboard.press('o');
     await waitFor(page, async () => (await page.getByTestId('learn-over-segments').count()) === 0, 'the hint gone with the overlay');
     await page.screenshot({ path: '/tmp/grainlab-train-overlay-hint.png' });
+
   } finally {
     await h.close();
   }
