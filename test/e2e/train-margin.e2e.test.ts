@@ -1,7 +1,8 @@
 // End to end in Chromium: a Train-tool drag wholly beside the image (in the dark margin around it)
 // paints nothing, so it is not sent: no stroke is stored (the next Ctrl+Z would otherwise take
 // back that invisible stroke instead of the person's last real one) and no error is shown; a drag
-// that starts beside the image and crosses into it is a stroke like any other.
+// that starts beside the image and crosses into it is a stroke like any other. Before training,
+// Uncertainty is disabled as Live is (it had nothing to show).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
@@ -43,6 +44,9 @@ test('Train tool: a drag beside the image stores no stroke and shows no error', 
     await page.keyboard.press('Escape');
     await page.keyboard.press('t');
     await page.getByTestId('learn-panel').waitFor();
+    // Before any training Live and Uncertainty have nothing to show, so both are off limits.
+    assert.equal(await page.getByTestId('learn-live').isDisabled(), true);
+    assert.equal(await page.getByTestId('learn-uncertainty').isDisabled(), true, 'Uncertainty waits for a classifier, as Live does');
     await page.keyboard.press('1');
     await drag(page, [[20, 40], [60, 40]]);
     await waitFor(page, async () => (await service.call('learn.scribbles.list', { imageId })).strokes.length === 1, 'the first stroke in main');

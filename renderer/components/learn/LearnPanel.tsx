@@ -100,7 +100,7 @@ export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, 
           <input type="checkbox" checked={learn.live} disabled={!status} onChange={(e) => learn.setLive(e.target.checked)} data-testid="learn-live" /> Live
         </label>
         <label className="inline" title="Show how unsure the classifier is (margin between the two likeliest classes) instead of its classes">
-          <input type="checkbox" checked={learn.view === 'uncertainty'} onChange={(e) => learn.setView(e.target.checked ? 'uncertainty' : 'classes')} data-testid="learn-uncertainty" /> Uncertainty
+          <input type="checkbox" checked={learn.view === 'uncertainty'} disabled={!status} onChange={(e) => learn.setView(e.target.checked ? 'uncertainty' : 'classes')} data-testid="learn-uncertainty" /> Uncertainty
         </label>
       </div>
       {learn.samModel && (
