@@ -10,7 +10,7 @@ import type { ClassRecord } from '../../app/types';
 import type { Questions } from '../components/dialogs/useQuestions';
 import type { ViewerHandle } from '../components/Viewer';
 import type { Observable } from '../editor/observable';
-import { predictionRgba, scribbleShape, visibleRect } from '../tools/train/layer';
+import { predictionRgba, scribbleShape, squareOutline, visibleRect } from '../tools/train/layer';
 import { strokeTouchesImage } from '../../app/learn/strokes';
 import { samFeatureModel } from '../components/learn/sam-option';
 import type { TrainTool } from '../tools/train/train';
@@ -110,7 +110,7 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     tool.layer = {
       scribbles: scribbles && scribbles.imageId === imageId ? scribbleShape(scribbles.strokes, classes) : null,
       prediction: prediction && rgba ? { kind: 'raster', box: { x: prediction.x, y: prediction.y, width: prediction.width, height: prediction.height }, rgba, version: ++version.current } : null,
-      target: uncertain && uncertain.imageId === imageId ? { kind: 'box', box: { x: uncertain.x, y: uncertain.y, width: uncertain.width, height: uncertain.height }, colour: '#ff3b30' } : null,
+      target: uncertain && uncertain.imageId === imageId ? squareOutline(uncertain) : null,
     };
     redraw();
   }, [tool, scribbles, prediction, uncertain, classes, view, imageId, redraw]);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { LabelMap } from '../../app/types';
 import { ToolHarness } from './harness';
 import { TrainTool } from '../../renderer/tools/train/train';
-import { predictedFractions, predictionRgba, scribbleShape, visibleRect } from '../../renderer/tools/train/layer';
+import { predictedFractions, predictionRgba, scribbleShape, squareOutline, visibleRect } from '../../renderer/tools/train/layer';
 import type { Intent } from '../../renderer/tools/types';
 
 const empty = (): LabelMap => ({ width: 40, height: 20, data: new Uint32Array(40 * 20) });
@@ -86,10 +86,14 @@ test('train tool: the square Next uncertain went to is outlined over the predict
   const tool = new TrainTool();
   const h = new ToolHarness(tool, empty(), { brushRadius: 2 });
   h.move(3, 3);
-  const target = { kind: 'box', box: { x: 8, y: 4, width: 16, height: 16 }, colour: '#ff3b30' } as const;
-  tool.layer = { scribbles: null, prediction: null, target };
-  const kinds = tool.preview().map((s) => s.kind);
-  assert.deepEqual(kinds, ['box', 'cursor']);
+  tool.layer = { scribbles: null, prediction: null, target: squareOutline({ x: 8, y: 4, width: 16, height: 16 }) };
+  const shapes = tool.preview();
+  assert.deepEqual(shapes.map((s) => s.kind), ['line', 'line', 'cursor']);
+  // White dashes over a solid black line: seen over the red uncertainty view and over any image.
+  const [under, over] = shapes as Extract<(typeof shapes)[number], { kind: 'line' }>[];
+  assert.deepEqual([under!.colour, under!.dashed ?? false, over!.colour, over!.dashed], ['#000000', false, '#ffffff', true]);
+  assert.deepEqual(over!.points, [[8, 4], [24, 4], [24, 20], [8, 20]]);
+  assert.equal(over!.closed, true);
   tool.layer = { scribbles: null, prediction: null, target: null };
   assert.deepEqual(tool.preview().map((s) => s.kind), ['cursor'], 'no outline once the workspace clears it');
 });
