@@ -59,8 +59,10 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
   const [samFeatures, setSamFeatures] = useState(false);
   const version = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const latest = useRef({ imageId, live, status, classes });
-  latest.current = { imageId, live, status, classes };
+  /** Live strokes of the open image (0 until its list arrived). */
+  const strokes = scribbles && scribbles.imageId === imageId ? scribbles.strokes.length : null;
+  const latest = useRef({ imageId, live, status, classes, strokes });
+  latest.current = { imageId, live, status, classes, strokes };
 
   const refreshSummary = useCallback(async () => {
     const [l, s] = await Promise.all([client.call('learn.labels', {}), client.call('learn.status', {})]);
@@ -161,6 +163,11 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
       if (i.type === 'scribble' && c?.width && !strokeTouchesImage(c.width, c.height, i)) return;
       try {
         let s: ScribbleState;
+        if (i.type === 'scribbleUndo' && latest.current.strokes === 0) {
+          // After Apply a person reaches for Ctrl+Z while the Train tool still holds it.
+          toast('info', 'No stroke to take back on this image: with the Train tool, Ctrl+Z undoes strokes. Pick another tool (Q) to undo edits.');
+          return;
+        }
         if (i.type === 'scribbleUndo') s = await client.call('learn.scribbles.undo', { imageId: id });
         else if (i.mode === 'erase') s = await client.call('learn.scribbles.erase', { imageId: id, radius: i.radius, points: i.points });
         else {
@@ -177,7 +184,7 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
         onError(e);
       }
     },
-    [client, ensureClasses, refreshSummary, schedule, onError, viewer],
+    [client, ensureClasses, refreshSummary, schedule, onError, viewer, toast],
   );
 
   // The training job: when it ends, the new classifier and a fresh live prediction.

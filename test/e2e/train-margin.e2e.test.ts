@@ -2,7 +2,7 @@
 // paints nothing, so it is not sent: no stroke is stored (the next Ctrl+Z would otherwise take
 // back that invisible stroke instead of the person's last real one) and no error is shown; a drag
 // that starts beside the image and crosses into it is a stroke like any other. Before training,
-// Uncertainty is disabled as Live is (it had nothing to show).
+// Uncertainty is disabled as Live is (it had nothing to show). Ctrl+Z with no stroke left says so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
@@ -62,6 +62,11 @@ test('Train tool: a drag beside the image stores no stroke and shows no error', 
     // Ctrl+Z takes back the person's last real stroke.
     await page.keyboard.press('Control+z');
     await waitFor(page, async () => (await service.call('learn.scribbles.list', { imageId })).strokes.length === 1, 'undo to one stroke');
+    // With no stroke left, Ctrl+Z says what it does with the Train tool instead of nothing.
+    await page.keyboard.press('Control+z');
+    await waitFor(page, async () => (await service.call('learn.scribbles.list', { imageId })).strokes.length === 0, 'undo to no stroke');
+    await page.keyboard.press('Control+z');
+    await page.getByTestId('toast-info').filter({ hasText: 'No stroke to take back on this image' }).waitFor({ timeout: 10_000 });
   } finally {
     await h.close();
   }
