@@ -6,6 +6,7 @@ import type { Handlers, ServiceContext } from '../handlers/context';
 import { LearnService } from './service';
 import type { SamPrompting } from '../sam/prompting';
 import { addStroke, loadClassifier, scribbleState, undoStroke } from './store';
+import { strokeTouchesImage } from '../../app/learn/strokes';
 import { registerEngineProvider } from '../eval/engines';
 import { encodeFeatureSet, FEATURES_SETTING, validateFeatureSet } from '../../app/learn/feature-set';
 import { featureSetInfo, projectFeatures } from './feature-cache';
@@ -28,17 +29,23 @@ export function learnHandlers(ctx: ServiceContext, sam?: SamPrompting): Handlers
     const c = ctx.project().listClasses().find((x) => x.id === classId);
     if (!c) throw new ServiceError('not-found', `Class ${classId} does not exist in this project. Add it with classes.create (grainlab classes add) first.`);
   };
+  // A stroke that covers no pixel of the image is refused: stored, it would label nothing, still
+  // drop the image's redo-able strokes, and be what the next Ctrl+Z takes back, invisibly.
+  const checkOnImage = (imageId: number, s: { points: number[]; radius: number }) => {
+    const im = ctx.project().getImage(imageId);
+    if (!strokeTouchesImage(im.width, im.height, s)) throw new ServiceError('invalid-argument', `The stroke lies outside image ${im.name} (${im.width} × ${im.height} px), so it was not kept; paint on the image.`);
+  };
   return {
     'learn.scribbles.add': (a) => {
       const store = ctx.project();
-      store.getImage(a.imageId);
+      checkOnImage(a.imageId, a);
       checkClass(a.classId);
       addStroke(store, a.imageId, 'paint', a.classId, a.radius, a.points);
       return scribbleState(store, a.imageId);
     },
     'learn.scribbles.erase': (a) => {
       const store = ctx.project();
-      store.getImage(a.imageId);
+      checkOnImage(a.imageId, a);
       addStroke(store, a.imageId, 'erase', null, a.radius, a.points);
       return scribbleState(store, a.imageId);
     },

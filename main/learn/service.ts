@@ -2,7 +2,8 @@
 // (scribbles, corrected or verified segments with classes, classes given to clusters, imported
 // label maps), trains the pixel classifier in a worker, predicts images into new segmentations
 // that keep what a person made, gives live feedback for a region and finds where it is least sure.
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile, writeFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { ServiceError } from '../../app/errors';
 import type { ServiceContext } from '../handlers/context';
 import type { ProjectStore } from '../store/project-store';
@@ -265,7 +266,7 @@ export class LearnService {
       }
       // Colour images (colour-etched, polarised): grains that differ by hue get colour features too.
       const colourSigmas = images.some((im) => im.colour) ? { colourSigmas: [...DEFAULT_COLOUR_SIGMAS] } : {};
-      job.progress(5, `${images.length} images, ${summary.total} labelled pixels`);
+      job.progress(5, trainingLine(images.length, summary.total));
       // Unlabelled images get the same extra maps as the training images (elemental maps, SAM embeddings).
       const extraOf =
         elements || sam ? async (id: number) => concatExtra(elements ? await channelExtra(store, id, elements) : undefined, sam ? await samExtra(this.sam, store, id, sam, job.signal) : undefined)! : null;
@@ -449,11 +450,27 @@ export class LearnService {
     const c = requireClassifier(store);
     const file = resolveChosenPath(path, 'classifier file');
     const bytes = encodeClassifierFile(c, formatOf(file));
-    const tmp = `${file}.tmp`;
-    await writeFile(tmp, bytes);
-    await rename(tmp, file);
+    // A folder is no file name: refused before anything is written (the temporary file would
+    // otherwise land beside the folder, outside it, and stay there).
+    if ((await stat(file).catch(() => null))?.isDirectory()) {
+      throw new ServiceError('invalid-argument', `${file} is a folder; give the classifier a file name in it, e.g. ${join(file, 'classifier.onnx')}.`, file);
+    }
+    const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+    try {
+      await writeFile(tmp, bytes);
+      await rename(tmp, file);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      throw new ServiceError('io', `Cannot write the classifier file ${file} (${code}). Choose a folder that exists and that you may write to.`, file);
+    }
     return { path: file, bytes: bytes.length };
   }
+}
+
+/** The jobs panel's line under the training bar ("1 image, 5,769 labelled pixels"). */
+export function trainingLine(images: number, pixels: number): string {
+  return `${images.toLocaleString('en')} image${images === 1 ? '' : 's'}, ${pixels.toLocaleString('en')} labelled pixel${pixels === 1 ? '' : 's'}`;
 }
 
 /** A classifier exported with learn.export; a missing or damaged file is a clear error. */

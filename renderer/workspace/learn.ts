@@ -4,13 +4,14 @@
 // stroke and after training), the next uncertain region, and applying the classifier to images.
 import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
 import type { GrainLabClient } from '../../app/contract';
-import type { LabelSummary, LearnClassifierInfo, LearnFeatureSet, RegionPrediction, ScribbleState } from '../../app/contract/learn';
+import type { LabelSummary, LearnClassifierInfo, LearnFeatureSet, RegionPrediction, ScribbleState, UncertainRegion } from '../../app/contract/learn';
 import type { FeatureKind } from '../../app/learn/features';
 import type { ClassRecord } from '../../app/types';
 import type { Questions } from '../components/dialogs/useQuestions';
 import type { ViewerHandle } from '../components/Viewer';
 import type { Observable } from '../editor/observable';
-import { predictionRgba, scribbleShape, visibleRect } from '../tools/train/layer';
+import { predictionRgba, scribbleShape, squareOutline, visibleRect } from '../tools/train/layer';
+import { strokeTouchesImage } from '../../app/learn/strokes';
 import { samFeatureModel } from '../components/learn/sam-option';
 import type { TrainTool } from '../tools/train/train';
 import type { Intent } from '../tools/types';
@@ -46,6 +47,8 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
   const [live, setLive] = useState(false);
   const [view, setView] = useState<'classes' | 'uncertainty'>('classes');
   const [prediction, setPrediction] = useState<RegionPrediction | null>(null);
+  /** The square Next uncertain went to (outlined while the Train tool is active, until the next stroke). */
+  const [uncertain, setUncertain] = useState<UncertainRegion | null>(null);
   const [trainJob, setTrainJob] = useState<string | null>(null);
   /** Self-train on confident pixels of unlabelled images when training (app/learn/self-train.ts). */
   const [selfTrain, setSelfTrain] = useState(SELF_TRAIN_DEFAULT);
@@ -56,8 +59,10 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
   const [samFeatures, setSamFeatures] = useState(false);
   const version = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const latest = useRef({ imageId, live, status, classes });
-  latest.current = { imageId, live, status, classes };
+  /** Live strokes of the open image (0 until its list arrived). */
+  const strokes = scribbles && scribbles.imageId === imageId ? scribbles.strokes.length : null;
+  const latest = useRef({ imageId, live, status, classes, strokes });
+  latest.current = { imageId, live, status, classes, strokes };
 
   const refreshSummary = useCallback(async () => {
     const [l, s] = await Promise.all([client.call('learn.labels', {}), client.call('learn.status', {})]);
@@ -107,9 +112,10 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     tool.layer = {
       scribbles: scribbles && scribbles.imageId === imageId ? scribbleShape(scribbles.strokes, classes) : null,
       prediction: prediction && rgba ? { kind: 'raster', box: { x: prediction.x, y: prediction.y, width: prediction.width, height: prediction.height }, rgba, version: ++version.current } : null,
+      target: uncertain && uncertain.imageId === imageId ? squareOutline(uncertain) : null,
     };
     redraw();
-  }, [tool, scribbles, prediction, classes, view, imageId, redraw]);
+  }, [tool, scribbles, prediction, uncertain, classes, view, imageId, redraw]);
   useEffect(() => {
     const c = classes[tool.classIndex - 1];
     if (c) tool.colour = c.color;
@@ -152,8 +158,16 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     async (i: Extract<Intent, { type: 'scribble' | 'scribbleUndo' }>) => {
       const id = latest.current.imageId;
       if (id === null) return;
+      // A drag wholly beside the image paints nothing: not sent (main would refuse it).
+      const c = viewer.current?.canvas;
+      if (i.type === 'scribble' && c?.width && !strokeTouchesImage(c.width, c.height, i)) return;
       try {
         let s: ScribbleState;
+        if (i.type === 'scribbleUndo' && latest.current.strokes === 0) {
+          // After Apply a person reaches for Ctrl+Z while the Train tool still holds it.
+          toast('info', 'No stroke to take back on this image: with the Train tool, Ctrl+Z undoes strokes. Pick another tool (Q) to undo edits.');
+          return;
+        }
         if (i.type === 'scribbleUndo') s = await client.call('learn.scribbles.undo', { imageId: id });
         else if (i.mode === 'erase') s = await client.call('learn.scribbles.erase', { imageId: id, radius: i.radius, points: i.points });
         else {
@@ -163,13 +177,14 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
           s = await client.call('learn.scribbles.add', { imageId: id, classId: cls.id, radius: i.radius, points: i.points });
         }
         if (latest.current.imageId === id) setScribbles(s);
+        setUncertain(null);
         void refreshSummary().catch(onError);
         schedule();
       } catch (e) {
         onError(e);
       }
     },
-    [client, ensureClasses, refreshSummary, schedule, onError],
+    [client, ensureClasses, refreshSummary, schedule, onError, viewer, toast],
   );
 
   // The training job: when it ends, the new classifier and a fresh live prediction.
@@ -199,6 +214,7 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
       const r = await client.call('learn.nextUncertain', { imageId: id });
       if (!r) return toast('info', 'Nothing uncertain found.');
       viewer.current?.centreOn({ x: r.x, y: r.y, width: r.width, height: r.height });
+      setUncertain(r);
       schedule();
       setTimeout(() => void predictVisible(), 50);
     } catch (e) {
@@ -249,7 +265,7 @@ export function useLearn({ client, toasts, questions, imageId, imageIds, chosen,
     [client, toast, onError],
   );
 
-  return { features, saveFeatures, scribbles, labels, status, live, setLive, view, setView, prediction, received, training: trainJob !== null, selfTrain, setSelfTrain, onIntent, train, nextUncertain, apply, predictVisible, exportPath, exportClassifier, samModel, samFeatures, setSamFeatures };
+  return { features, saveFeatures, scribbles, labels, status, live, setLive, view, setView, prediction, received, uncertain: uncertain && uncertain.imageId === imageId ? uncertain : null, training: trainJob !== null, selfTrain, setSelfTrain, onIntent, train, nextUncertain, apply, predictVisible, exportPath, exportClassifier, samModel, samFeatures, setSamFeatures };
 }
 
 export type Learn = ReturnType<typeof useLearn>;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { LabelMap } from '../../app/types';
 import { ToolHarness } from './harness';
 import { TrainTool } from '../../renderer/tools/train/train';
-import { predictedFractions, predictionRgba, scribbleShape, visibleRect } from '../../renderer/tools/train/layer';
+import { predictedFractions, predictionRgba, scribbleShape, squareOutline, visibleRect } from '../../renderer/tools/train/layer';
 import type { Intent } from '../../renderer/tools/types';
 
 const empty = (): LabelMap => ({ width: 40, height: 20, data: new Uint32Array(40 * 20) });
@@ -80,4 +80,20 @@ test('train tool layer: strokes in class colours with erase strokes clearing; pr
   assert.deepEqual(visibleRect({ scale: 2, x: -20, y: 0 }, 100, 80, 100, 80), { x: 10, y: 0, width: 50, height: 40 });
   assert.equal(visibleRect({ scale: 1, x: 500, y: 0 }, 100, 80, 100, 80), null, 'image off screen');
   assert.deepEqual(visibleRect({ scale: 1, x: 0, y: 0 }, 3000, 3000, 3000, 3000, 1024), { x: 988, y: 988, width: 1024, height: 1024 }, 'large views predict a centred square');
+});
+
+test('train tool: the square Next uncertain went to is outlined over the prediction and strokes, under the cursor', () => {
+  const tool = new TrainTool();
+  const h = new ToolHarness(tool, empty(), { brushRadius: 2 });
+  h.move(3, 3);
+  tool.layer = { scribbles: null, prediction: null, target: squareOutline({ x: 8, y: 4, width: 16, height: 16 }) };
+  const shapes = tool.preview();
+  assert.deepEqual(shapes.map((s) => s.kind), ['line', 'line', 'cursor']);
+  // White dashes over a solid black line: seen over the red uncertainty view and over any image.
+  const [under, over] = shapes as Extract<(typeof shapes)[number], { kind: 'line' }>[];
+  assert.deepEqual([under!.colour, under!.dashed ?? false, over!.colour, over!.dashed], ['#000000', false, '#ffffff', true]);
+  assert.deepEqual(over!.points, [[8, 4], [24, 4], [24, 20], [8, 20]]);
+  assert.equal(over!.closed, true);
+  tool.layer = { scribbles: null, prediction: null, target: null };
+  assert.deepEqual(tool.preview().map((s) => s.kind), ['cursor'], 'no outline once the workspace clears it');
 });

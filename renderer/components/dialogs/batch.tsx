@@ -65,7 +65,7 @@ export async function askBeforeSegmenting(
         { id: 'keep', label: `Keep my ${n(keepPlan.totals.kept, 'segment')}, replace ${keepPlan.totals.changes.toLocaleString()}`, primary: true, title: 'Segments you verified, edited by hand or gave a class stay exactly as they are' },
         { id: 'replace', label: `Replace all ${replacePlan.totals.changes.toLocaleString()}`, title: 'Everything is replaced; the current segmentation stays as a version you can restore' },
       ]
-    : [{ id: 'keep', label: keepPlan.totals.changes > 0 ? `Replace ${n(keepPlan.totals.changes, 'segment')}` : 'Segment', primary: true }];
+    : [{ id: 'keep', label: keepPlan.totals.changes > 0 ? `Replace ${n(keepPlan.totals.changes, 'segment')}` : (verb.split(' ')[0] ?? 'Segment'), primary: true }];
   const choice = await ask({ title: verb, body: planBody(keepPlan, verb), answers, testId: 'batch-dialog' });
   return choice === 'keep' ? 'person' : choice === 'replace' ? 'none' : null;
 }

@@ -17,13 +17,15 @@ interface Props {
   chosenCount: number;
   imageCount: number;
   trainActive: boolean;
+  /** The segment overlay is shown under the prediction (the image is segmented): it drowns the prediction's colours. */
+  overSegments?: boolean;
   onTrainTool(): void;
 }
 
 /** Apply's "Sure only": the segment confidence kept (as grainlab predict --min-confidence 0.9). */
 const SURE_CONFIDENCE = 0.9;
 
-export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, trainActive, onTrainTool }: Props) {
+export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, trainActive, overSegments = false, onTrainTool }: Props) {
   const [scope, setScope] = useState<ApplyScope>('image');
   const [sureOnly, setSureOnly] = useState(false);
   const { labels, status, prediction } = learn;
@@ -102,7 +104,7 @@ export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, 
           <input type="checkbox" checked={learn.live} disabled={!status} onChange={(e) => learn.setLive(e.target.checked)} data-testid="learn-live" /> Live
         </label>
         <label className="inline" title="Show how unsure the classifier is (margin between the two likeliest classes) instead of its classes">
-          <input type="checkbox" checked={learn.view === 'uncertainty'} onChange={(e) => learn.setView(e.target.checked ? 'uncertainty' : 'classes')} data-testid="learn-uncertainty" /> Uncertainty
+          <input type="checkbox" checked={learn.view === 'uncertainty'} disabled={!status} onChange={(e) => learn.setView(e.target.checked ? 'uncertainty' : 'classes')} data-testid="learn-uncertainty" /> Uncertainty
         </label>
       </div>
       {learn.samModel && (
@@ -114,12 +116,23 @@ export function LearnPanel({ learn, classes, hasImage, chosenCount, imageCount, 
         <p className="small-text" data-testid="learn-prediction" data-fractions={JSON.stringify(Object.fromEntries(fractions))} data-count={learn.received}>
           Visible: {[...fractions].map(([id, f]) => `${nameOf(id)} ${(f * 100).toFixed(0)} %`).join(' · ')} · mean margin {(prediction.meanMargin * 100).toFixed(0)} %
           {trainActive ? '' : ' (shown while the Train tool is active)'}
+          {trainActive && overSegments && (
+            <span className="muted" data-testid="learn-over-segments">
+              {' '}
+              · drawn over the segments: O hides them
+            </span>
+          )}
         </p>
       )}
       <div className="row">
         <button className="small" disabled={!status || !hasImage} onClick={() => void learn.nextUncertain()} data-testid="learn-next-uncertain" title="Go to the least certain region of this image, to paint where it helps most">
           Next uncertain
         </button>
+        {learn.uncertain && (
+          <span className="small-text muted" data-testid="learn-uncertain" title="Outlined in red on the image while the Train tool is active, until the next stroke">
+            {learn.uncertain.width} px square at {learn.uncertain.x}, {learn.uncertain.y} (outlined)
+          </span>
+        )}
       </div>
       {status && (
         <div className="row">

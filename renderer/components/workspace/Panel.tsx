@@ -81,6 +81,7 @@ export function Panel({ client, images, image, contrast, selection, selectionIds
           chosenCount={images.chosen.length}
           imageCount={images.images.length}
           trainActive={tool.id === 'train'}
+          overSegments={view.overlayVisible && doc !== null}
           onTrainTool={() => actions.setTool('train')}
         />
       }

@@ -75,3 +75,15 @@ export function visibleRect(view: { scale: number; x: number; y: number }, scree
   const y = Math.max(0, Math.min(H - h, Math.round((y0 + y1 - h) / 2)));
   return { x, y, width: w, height: h };
 }
+
+/**
+ * The outline of the square Next uncertain went to: white dashes over a solid black line, seen on
+ * any background (a coloured line vanished in the red of the uncertainty view).
+ */
+export function squareOutline(b: { x: number; y: number; width: number; height: number }): PreviewShape[] {
+  const points: Point[] = [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]];
+  return [
+    { kind: 'line', points, colour: '#000000', closed: true },
+    { kind: 'line', points, colour: '#ffffff', closed: true, dashed: true },
+  ];
+}

@@ -14,6 +14,8 @@ type TrainState = 'idle' | 'painting';
 export interface TrainLayer {
   scribbles: PreviewShape | null;
   prediction: PreviewShape | null;
+  /** The square Next uncertain (U) went to, outlined until the next stroke or image. */
+  target?: PreviewShape[] | null;
 }
 
 class TrainIdle extends StateNode<TrainTool> {
@@ -105,8 +107,8 @@ export class TrainTool extends StateTool<TrainState> {
 
   override preview(): PreviewShape[] {
     const cursor: PreviewShape[] = this.at ? [{ kind: 'cursor', x: this.at[0], y: this.at[1], radius: this.radius, erase: this.erasing }] : [];
-    const { prediction, scribbles } = this.layer;
-    return [...(prediction ? [prediction] : []), ...(scribbles ? [scribbles] : []), ...super.preview(), ...cursor];
+    const { prediction, scribbles, target } = this.layer;
+    return [...(prediction ? [prediction] : []), ...(scribbles ? [scribbles] : []), ...(target ?? []), ...super.preview(), ...cursor];
   }
 
   hint(): string {
