@@ -28,9 +28,6 @@ export const KIND_LABELS: Record<FeatureKind, string> = {
   hessian: 'Hessian of Gaussian eigenvalues',
   structure: 'Structure tensor eigenvalues',
   tophat: 'White and black top-hat',
-  shape: 'Line vs blob (coherence, Hessian anisotropy)',
-  contrast: 'Local contrast (normalised grey, local std)',
-  compact: 'Compact blobs (not lines): image minus line openings',
 };
 
 const MAX_SIGMAS = 12;

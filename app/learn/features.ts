@@ -1,11 +1,12 @@
 // Multi-scale filter bank for the pixel classifier (ilastik's feature set): Gaussian smoothing,
 // Laplacian of Gaussian, gradient magnitude, difference of Gaussians, Hessian eigenvalues and
-// structure-tensor eigenvalues at a chosen set of scales. Pure typed-array code: no Node, no DOM.
+// structure-tensor eigenvalues at a chosen set of scales; selectable beyond those, white and black
+// top-hats. Pure typed-array code: no Node, no DOM.
 // Images are turned into one float channel in 0..1 (16-bit aware, robust to a few outliers), and
 // large images are computed tile by tile with a halo so every tile equals the whole-image result.
 import type { RasterImage } from '../types';
 
-export const FEATURE_KINDS = ['gauss', 'log', 'gradient', 'dog', 'hessian', 'structure', 'tophat', 'shape', 'contrast', 'compact'] as const;
+export const FEATURE_KINDS = ['gauss', 'log', 'gradient', 'dog', 'hessian', 'structure', 'tophat'] as const;
 export type FeatureKind = (typeof FEATURE_KINDS)[number];
 export const DEFAULT_SIGMAS = [0.7, 1, 1.6, 3.5, 5, 10] as const;
 /** The kinds of the default set (ilastik's six); the others are selectable. */
@@ -19,17 +20,13 @@ export interface FeatureSpec {
 export const DEFAULT_FEATURES: FeatureSpec = { sigmas: [...DEFAULT_SIGMAS], kinds: [...DEFAULT_KINDS] };
 
 /** How many maps a kind gives per scale. */
-const PER_KIND: Record<FeatureKind, number> = { gauss: 1, log: 1, gradient: 1, dog: 1, hessian: 2, structure: 2, tophat: 2, shape: 2, contrast: 2, compact: 2 };
-
-/** Half-length (pixels of the scale's pyramid level) of the line segments of the compact kind's openings. */
-function lineRadius(localSigma: number): number {
-  return Math.max(2, Math.ceil(2.5 * localSigma));
-}
+const PER_KIND: Record<FeatureKind, number> = { gauss: 1, log: 1, gradient: 1, dog: 1, hessian: 2, structure: 2, tophat: 2 };
 
 /** Half-width (pixels of the scale's pyramid level) of the top-hat's square structuring element. */
 function tophatRadius(localSigma: number): number {
   return Math.max(1, Math.ceil(1.5 * localSigma));
 }
+
 /** Gaussian kernels are cut at this many sigmas. */
 const TRUNCATE = 3;
 
@@ -74,9 +71,6 @@ export function featureHalo(spec: FeatureSpec): number {
   const kinds = checkSpec(spec).kinds;
   // A top-hat's opening/closing reaches 2 radii further than the smoothed image it works on.
   if (kinds.includes('tophat')) halo += Math.max(...s.map((sigma) => levelOf(sigma) * (2 * tophatRadius(sigma / levelOf(sigma)) + 2)));
-  if (kinds.includes('compact')) halo += Math.max(...s.map((sigma) => levelOf(sigma) * (2 * lineRadius(sigma / levelOf(sigma)) + 2)));
-  // Local contrast smooths the full-size grey directly.
-  if (kinds.includes('contrast')) halo = Math.max(halo, ...s.map((sigma) => smoothHalo(sigma)));
   // A multiple of 4 keeps tiles aligned with the pyramid's downsampling.
   return Math.ceil(halo / 4) * 4;
 }
@@ -320,17 +314,14 @@ function scaleMaps(g: Float32Array, gp: Float32Array, w: number, h: number, sigm
   const oLog = offsets.get('log') ?? -1;
   const oHess = offsets.get('hessian') ?? -1;
   const oStruct = offsets.get('structure') ?? -1;
-  const oShape = offsets.get('shape') ?? -1;
   const oTop = offsets.get('tophat') ?? -1;
-  const oCompact = offsets.get('compact') ?? -1;
-  const second = oLog >= 0 || oHess >= 0 || oShape >= 0;
+  const second = oLog >= 0 || oHess >= 0;
   const hs = 0.5 * sigma;
   const s2 = sigma * sigma;
   // Structure tensor: products of first derivatives, integrated at half the scale below.
-  const tensor = oStruct >= 0 || oShape >= 0;
-  const sa = tensor ? new Float32Array(n) : null;
-  const sb = tensor ? new Float32Array(n) : null;
-  const sc = tensor ? new Float32Array(n) : null;
+  const sa = oStruct >= 0 ? new Float32Array(n) : null;
+  const sb = oStruct >= 0 ? new Float32Array(n) : null;
+  const sc = oStruct >= 0 ? new Float32Array(n) : null;
   if (oGauss >= 0) res.set(g.subarray(0, n), oGauss);
   if (oDog >= 0) for (let i = 0; i < n; i++) res[oDog + i] = g[i]! - gp[i]!;
   if (oGrad >= 0 || sa || second) {
@@ -361,22 +352,13 @@ function scaleMaps(g: Float32Array, gp: Float32Array, w: number, h: number, sigm
           const dxx = (r - 2 * c0 + l) * s2;
           const dyy = (d - 2 * c0 + u) * s2;
           if (oLog >= 0) res[oLog + i] = dxx + dyy;
-          if (oHess >= 0 || oShape >= 0) {
+          if (oHess >= 0) {
             const dxy = (g[yp + xp]! - g[yp + xm]! - g[ym + xp]! + g[ym + xm]!) * 0.25 * s2;
             const hf = (dxx + dyy) / 2;
             const hd = (dxx - dyy) / 2;
             const e = Math.sqrt(hd * hd + dxy * dxy);
-            if (oHess >= 0) {
-              res[oHess + i] = hf + e;
-              res[oHess + n + i] = hf - e;
-            }
-            // Line against blob, whatever the orientation: 0 where both curvatures are equal (a
-            // round blob or pit), 1 where one vanishes (a ridge or valley).
-            if (oShape >= 0) {
-              const a1 = Math.abs(hf + e);
-              const a2 = Math.abs(hf - e);
-              res[oShape + n + i] = Math.abs(a1 - a2) / (a1 + a2 + 1e-4);
-            }
+            res[oHess + i] = hf + e;
+            res[oHess + n + i] = hf - e;
           }
         }
       }
@@ -395,12 +377,8 @@ function scaleMaps(g: Float32Array, gp: Float32Array, w: number, h: number, sigm
       const hf = (a + c) / 2;
       const hd = (a - c) / 2;
       const e = Math.sqrt(hd * hd + b * b);
-      if (oStruct >= 0) {
-        res[oStruct + i] = hf + e;
-        res[oStruct + n + i] = hf - e;
-      }
-      // Coherence (l1 - l2) / (l1 + l2): 1 along one orientation (laths, lines), 0 isotropic.
-      if (oShape >= 0) res[oShape + i] = (2 * e) / (2 * hf + 1e-5);
+      res[oStruct + i] = hf + e;
+      res[oStruct + n + i] = hf - e;
     }
   }
   if (oTop >= 0) {
@@ -416,54 +394,6 @@ function scaleMaps(g: Float32Array, gp: Float32Array, w: number, h: number, sigm
     rankFilter(g, w, h, r, true, a, c);
     rankFilter(a, w, h, r, false, b, c);
     for (let i = 0; i < n; i++) res[oTop + n + i] = b[i]! - g[i]!;
-  }
-  if (oCompact >= 0) compactMaps(g, w, h, lineRadius(sigma), res.subarray(oCompact, oCompact + n), res.subarray(oCompact + n, oCompact + 2 * n));
-}
-
-/**
- * Min (max when `max`) over a line segment of 2r + 1 pixels in direction (dx, dy), borders
- * clamped.
- */
-function lineRank(src: Float32Array, w: number, h: number, r: number, dx: number, dy: number, max: boolean, out: Float32Array): void {
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let v = src[y * w + x]!;
-      for (let k = -r; k <= r; k++) {
-        if (k === 0) continue;
-        let xx = x + k * dx;
-        let yy = y + k * dy;
-        xx = xx < 0 ? 0 : xx >= w ? w - 1 : xx;
-        yy = yy < 0 ? 0 : yy >= h ? h - 1 : yy;
-        const u = src[yy * w + xx]!;
-        if (max ? u > v : u < v) v = u;
-      }
-      out[y * w + x] = v;
-    }
-  }
-}
-
-/**
- * Compact objects: the smoothed image minus its largest opening by a line segment of 2r + 1
- * pixels in four orientations (bright), and the smallest closing minus the image (dark). A blob
- * shorter than the segment in every direction keeps its height; a lath or line as long as the
- * segment, or a large region, survives one of the openings and gives about zero.
- */
-function compactMaps(g: Float32Array, w: number, h: number, r: number, bright: Float32Array, dark: Float32Array): void {
-  const n = w * h;
-  const a = new Float32Array(n);
-  const b = new Float32Array(n);
-  const best = new Float32Array(n);
-  for (const max of [false, true]) {
-    best.fill(max ? Infinity : -Infinity);
-    for (const [dx, dy] of [[1, 0], [0, 1], [1, 1], [1, -1]] as const) {
-      // Opening (bright objects): erode then dilate; closing (dark): dilate then erode.
-      lineRank(g, w, h, r, dx, dy, max, a);
-      lineRank(a, w, h, r, dx, dy, !max, b);
-      if (max) for (let i = 0; i < n; i++) best[i] = b[i]! < best[i]! ? b[i]! : best[i]!;
-      else for (let i = 0; i < n; i++) best[i] = b[i]! > best[i]! ? b[i]! : best[i]!;
-    }
-    if (max) for (let i = 0; i < n; i++) dark[i] = best[i]! - g[i]!;
-    else for (let i = 0; i < n; i++) bright[i] = g[i]! - best[i]!;
   }
 }
 
@@ -542,29 +472,6 @@ export function computeFeatures(grey: Float32Array, w: number, h: number, specIn
     f += perScale;
     prev = g;
     prevSigma = sigma;
-  }
-  if (spec.kinds.includes('contrast')) {
-    // Local contrast normalisation at full size: (grey - local mean) / local std, and the std.
-    let at = 0;
-    for (const k of spec.kinds) {
-      if (k === 'contrast') break;
-      at += PER_KIND[k];
-    }
-    const sq = new Float32Array(n);
-    for (let i = 0; i < n; i++) sq[i] = grey[i]! * grey[i]!;
-    const mean = new Float32Array(n);
-    const m2 = new Float32Array(n);
-    spec.sigmas.forEach((sigma, si) => {
-      smooth(grey, w, h, sigma, mean);
-      smooth(sq, w, h, sigma, m2);
-      const o = (si * perScale + at) * n;
-      for (let i = 0; i < n; i++) {
-        const m = mean[i]!;
-        const sd = Math.sqrt(Math.max(0, m2[i]! - m * m) + 1e-6);
-        res[o + i] = (grey[i]! - m) / sd;
-        res[o + n + i] = sd;
-      }
-    });
   }
   return res;
 }
