@@ -5,12 +5,12 @@ import { z } from 'zod';
 import { method, none, id, path } from './define';
 import { KeepSchema } from './versions';
 import type { JobStarted } from '../contract';
-import { FEATURE_KINDS, DEFAULT_SIGMAS } from '../learn/features';
+import { FEATURE_KINDS, DEFAULT_KINDS, DEFAULT_SIGMAS } from '../learn/features';
 import type { SamFeatureRecipe } from '../learn/sam-features';
 
 const LearnFeaturesSchema = z.object({
   sigmas: z.array(z.number().min(0.3).max(64)).min(1).max(12).default([...DEFAULT_SIGMAS]),
-  kinds: z.array(z.enum(FEATURE_KINDS)).min(1).max(FEATURE_KINDS.length).default([...FEATURE_KINDS]),
+  kinds: z.array(z.enum(FEATURE_KINDS)).min(1).max(FEATURE_KINDS.length).default([...DEFAULT_KINDS]),
 });
 
 /** Where a labelled pixel came from, strongest first: a scribble wins over a segment's class. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_FEATURES, FEATURE_KINDS, featureCount } from './features';
+import { DEFAULT_FEATURES, DEFAULT_KINDS, FEATURE_KINDS, featureCount } from './features';
 import { decodeFeatureSet, describeFeatureSet, encodeFeatureSet, FEATURE_PRESETS, parseFeatureFlags, presetOf, validateFeatureSet } from './feature-set';
 
 test('a feature set round-trips through its stored form, sorted and deduplicated', () => {
@@ -19,7 +19,7 @@ test('the presets differ in size: Fast has fewer maps than Default, All more', (
   assert.equal(n('Default'), featureCount(DEFAULT_FEATURES));
   assert.ok(n('Fast') < n('Default') && n('Default') < n('All'));
   assert.ok(FEATURE_PRESETS.Fast.sigmas.length < FEATURE_PRESETS.Default.sigmas.length);
-  assert.deepEqual(FEATURE_PRESETS.All.kinds, [...FEATURE_KINDS]);
+  assert.deepEqual(FEATURE_PRESETS.All.kinds, [...DEFAULT_KINDS]);
 });
 
 test('CLI lists are parsed; bad values are refused with what is allowed', () => {
@@ -41,4 +41,6 @@ test('a missing or damaged stored value gives the default set', () => {
 test('the summary names the preset, the kinds and the scales', () => {
   assert.equal(describeFeatureSet(DEFAULT_FEATURES), 'Default: 6 kinds × 6 scales (0.7, 1, 1.6, 3.5, 5, 10 px), 48 maps');
   assert.equal(describeFeatureSet({ sigmas: [1, 3.5], kinds: ['gauss', 'hessian'] }), 'gauss, hessian × 2 scales (1, 3.5 px), 6 maps');
+  assert.equal(describeFeatureSet({ sigmas: [1], kinds: ['tophat', 'gauss'] }), 'gauss, tophat × 1 scale (1 px), 3 maps');
+  assert.deepEqual(decodeFeatureSet(encodeFeatureSet({ sigmas: [1], kinds: ['tophat', 'gauss'] })), { sigmas: [1], kinds: ['gauss', 'tophat'] });
 });

@@ -2,7 +2,7 @@
 // checks a hand-made set must pass (with messages that say what is allowed), the text stored in the
 // project's settings table (`learn.features`), a one-line summary, and the recipe key the feature
 // cache (main/learn/feature-cache.ts) files the computed maps under. Pure: no Node, no DOM.
-import { checkSpec, DEFAULT_FEATURES, DEFAULT_SIGMAS, FEATURE_KINDS, featureCount, type FeatureKind, type FeatureSpec } from './features';
+import { checkSpec, DEFAULT_FEATURES, DEFAULT_KINDS, DEFAULT_SIGMAS, FEATURE_KINDS, featureCount, type FeatureKind, type FeatureSpec } from './features';
 
 /** The settings-table key of the project's feature set. */
 export const FEATURES_SETTING = 'learn.features';
@@ -12,8 +12,8 @@ export const FEATURE_PRESETS = {
   Default: DEFAULT_FEATURES,
   /** Fewer scales and the cheap kinds: about a fifth of the maps, for quick first tries. */
   Fast: { sigmas: [1, 3.5, 10], kinds: ['gauss', 'log', 'gradient', 'dog'] },
-  /** Every kind at every scale the dialog offers. */
-  All: { sigmas: [0.3, 0.7, 1, 1.6, 3.5, 5, 10, 15], kinds: [...FEATURE_KINDS] },
+  /** ilastik's six kinds at every scale the dialog offers (the further kinds are checked by hand). */
+  All: { sigmas: [0.3, 0.7, 1, 1.6, 3.5, 5, 10, 15], kinds: [...DEFAULT_KINDS] },
 } satisfies Record<string, FeatureSpec>;
 export type FeaturePreset = keyof typeof FEATURE_PRESETS;
 
@@ -27,6 +27,7 @@ export const KIND_LABELS: Record<FeatureKind, string> = {
   dog: 'Difference of Gaussians',
   hessian: 'Hessian of Gaussian eigenvalues',
   structure: 'Structure tensor eigenvalues',
+  tophat: 'White and black top-hat',
 };
 
 const MAX_SIGMAS = 12;
@@ -88,6 +89,6 @@ export function presetOf(spec: FeatureSpec): FeaturePreset | null {
 export function describeFeatureSet(spec: FeatureSpec): string {
   const s = validateFeatureSet(spec);
   const preset = presetOf(s);
-  const kinds = s.kinds.length === FEATURE_KINDS.length ? `${s.kinds.length} kinds` : s.kinds.join(', ');
+  const kinds = s.kinds.length === FEATURE_KINDS.length || s.kinds.join() === DEFAULT_KINDS.join() ? `${s.kinds.length} kinds` : s.kinds.join(', ');
   return `${preset ? `${preset}: ` : ''}${kinds} × ${s.sigmas.length} scale${s.sigmas.length === 1 ? '' : 's'} (${s.sigmas.join(', ')} px), ${featureCount(s)} maps`;
 }

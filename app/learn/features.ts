@@ -1,23 +1,32 @@
 // Multi-scale filter bank for the pixel classifier (ilastik's feature set): Gaussian smoothing,
 // Laplacian of Gaussian, gradient magnitude, difference of Gaussians, Hessian eigenvalues and
-// structure-tensor eigenvalues at a chosen set of scales. Pure typed-array code: no Node, no DOM.
+// structure-tensor eigenvalues at a chosen set of scales; selectable beyond those, white and black
+// top-hats. Pure typed-array code: no Node, no DOM.
 // Images are turned into one float channel in 0..1 (16-bit aware, robust to a few outliers), and
 // large images are computed tile by tile with a halo so every tile equals the whole-image result.
 import type { RasterImage } from '../types';
 
-export const FEATURE_KINDS = ['gauss', 'log', 'gradient', 'dog', 'hessian', 'structure'] as const;
+export const FEATURE_KINDS = ['gauss', 'log', 'gradient', 'dog', 'hessian', 'structure', 'tophat'] as const;
 export type FeatureKind = (typeof FEATURE_KINDS)[number];
 export const DEFAULT_SIGMAS = [0.7, 1, 1.6, 3.5, 5, 10] as const;
+/** The kinds of the default set (ilastik's six); the others are selectable. */
+export const DEFAULT_KINDS: readonly FeatureKind[] = ['gauss', 'log', 'gradient', 'dog', 'hessian', 'structure'];
 
 export interface FeatureSpec {
   sigmas: number[];
   kinds: FeatureKind[];
 }
 
-export const DEFAULT_FEATURES: FeatureSpec = { sigmas: [...DEFAULT_SIGMAS], kinds: [...FEATURE_KINDS] };
+export const DEFAULT_FEATURES: FeatureSpec = { sigmas: [...DEFAULT_SIGMAS], kinds: [...DEFAULT_KINDS] };
 
 /** How many maps a kind gives per scale. */
-const PER_KIND: Record<FeatureKind, number> = { gauss: 1, log: 1, gradient: 1, dog: 1, hessian: 2, structure: 2 };
+const PER_KIND: Record<FeatureKind, number> = { gauss: 1, log: 1, gradient: 1, dog: 1, hessian: 2, structure: 2, tophat: 2 };
+
+/** Half-width (pixels of the scale's pyramid level) of the top-hat's square structuring element. */
+function tophatRadius(localSigma: number): number {
+  return Math.max(1, Math.ceil(1.5 * localSigma));
+}
+
 /** Gaussian kernels are cut at this many sigmas. */
 const TRUNCATE = 3;
 
@@ -59,6 +68,9 @@ export function featureHalo(spec: FeatureSpec): number {
     prev = sigma;
   }
   halo += levelOf(prev) * (Math.max(1, Math.ceil((TRUNCATE * 0.5 * prev) / levelOf(prev))) + 2);
+  const kinds = checkSpec(spec).kinds;
+  // A top-hat's opening/closing reaches 2 radii further than the smoothed image it works on.
+  if (kinds.includes('tophat')) halo += Math.max(...s.map((sigma) => levelOf(sigma) * (2 * tophatRadius(sigma / levelOf(sigma)) + 2)));
   // A multiple of 4 keeps tiles aligned with the pyramid's downsampling.
   return Math.ceil(halo / 4) * 4;
 }
@@ -302,6 +314,7 @@ function scaleMaps(g: Float32Array, gp: Float32Array, w: number, h: number, sigm
   const oLog = offsets.get('log') ?? -1;
   const oHess = offsets.get('hessian') ?? -1;
   const oStruct = offsets.get('structure') ?? -1;
+  const oTop = offsets.get('tophat') ?? -1;
   const second = oLog >= 0 || oHess >= 0;
   const hs = 0.5 * sigma;
   const s2 = sigma * sigma;
@@ -366,6 +379,46 @@ function scaleMaps(g: Float32Array, gp: Float32Array, w: number, h: number, sigm
       const e = Math.sqrt(hd * hd + b * b);
       res[oStruct + i] = hf + e;
       res[oStruct + n + i] = hf - e;
+    }
+  }
+  if (oTop >= 0) {
+    // White and black top-hat of the smoothed image: what a square of side 2R + 1 cannot fit in
+    // (bright and dark objects narrower than the square), R growing with the scale.
+    const r = tophatRadius(sigma);
+    const a = new Float32Array(n);
+    const b = new Float32Array(n);
+    const c = new Float32Array(n);
+    rankFilter(g, w, h, r, false, a, c);
+    rankFilter(a, w, h, r, true, b, c);
+    for (let i = 0; i < n; i++) res[oTop + i] = g[i]! - b[i]!;
+    rankFilter(g, w, h, r, true, a, c);
+    rankFilter(a, w, h, r, false, b, c);
+    for (let i = 0; i < n; i++) res[oTop + n + i] = b[i]! - g[i]!;
+  }
+}
+
+/** Square min (max when `max`) filter of half-width r, borders clamped; separable, tmp is scratch. */
+function rankFilter(src: Float32Array, w: number, h: number, r: number, max: boolean, out: Float32Array, tmp: Float32Array): void {
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const x0 = x - r < 0 ? 0 : x - r;
+      const x1 = x + r >= w ? w - 1 : x + r;
+      let v = src[row + x0]!;
+      if (max) for (let k = x0 + 1; k <= x1; k++) v = src[row + k]! > v ? src[row + k]! : v;
+      else for (let k = x0 + 1; k <= x1; k++) v = src[row + k]! < v ? src[row + k]! : v;
+      tmp[row + x] = v;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    const y0 = y - r < 0 ? 0 : y - r;
+    const y1 = y + r >= h ? h - 1 : y + r;
+    const row = y * w;
+    out.set(tmp.subarray(y0 * w, y0 * w + w), row);
+    for (let k = y0 + 1; k <= y1; k++) {
+      const o = k * w;
+      if (max) for (let x = 0; x < w; x++) out[row + x] = tmp[o + x]! > out[row + x]! ? tmp[o + x]! : out[row + x]!;
+      else for (let x = 0; x < w; x++) out[row + x] = tmp[o + x]! < out[row + x]! ? tmp[o + x]! : out[row + x]!;
     }
   }
 }

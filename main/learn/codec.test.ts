@@ -25,3 +25,20 @@ test('a saved classifier keeps its grey stretch and colour scales, and predicts 
   assert.deepEqual(back.colourSigmas, [1, 2]);
   assert.deepEqual(predict(back, grey, w, h, { colour }), predict(classifier, grey, w, h, { colour }));
 });
+
+test('a classifier trained with the added tophat kind reads back and predicts the same', () => {
+  const w = 40;
+  const h = 30;
+  const grey = Float32Array.from({ length: w * h }, (_, i) => ((i % w) >= 20 ? 0.8 : 0.2) + ((i * 7919) % 13) / 100);
+  const labels = new Uint8Array(w * h);
+  for (let y = 2; y < h - 2; y++) {
+    labels[y * w + 5] = 1;
+    labels[y * w + 34] = 2;
+  }
+  const features = { sigmas: [1, 3.5], kinds: ['gauss', 'tophat'] as const };
+  const classifier = train([{ grey, width: w, height: h, labels }], { features: { sigmas: features.sigmas, kinds: [...features.kinds] }, nClasses: 2 });
+  const info = { id: 1, version: 1, trainedAt: '2026-01-01T00:00:00Z', classes: [{ id: 1, name: 'a' }, { id: 2, name: 'b' }], features, autoContext: true, labels: {}, trainingSeconds: 0 } as unknown as LearnClassifierInfo;
+  const back = decodeClassifier(encodeClassifier({ classifier, info }), 'test').classifier;
+  assert.deepEqual(back.features, { sigmas: [1, 3.5], kinds: ['gauss', 'tophat'] });
+  assert.deepEqual(predict(back, grey, w, h), predict(classifier, grey, w, h));
+});

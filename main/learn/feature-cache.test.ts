@@ -67,10 +67,11 @@ test('a changed recipe or image misses', () => {
   const others = [
     recipeKey({ features: { ...spec, sigmas: [0.7, 1.6] }, greyQuantiles: q, width: w, height: h }),
     recipeKey({ features: { ...spec, kinds: ['gauss'] }, greyQuantiles: q, width: w, height: h }),
+    recipeKey({ features: { ...spec, kinds: [...spec.kinds, 'tophat'] }, greyQuantiles: q, width: w, height: h }),
     recipeKey({ features: spec, greyQuantiles: [0.01, 0.99], width: w, height: h }),
     recipeKey({ features: spec, greyQuantiles: q, width: h, height: w }),
   ];
-  assert.equal(new Set([recipe, ...others]).size, 5);
+  assert.equal(new Set([recipe, ...others]).size, 6);
   // The same set given in another order is the same recipe.
   assert.equal(recipeKey({ features: { sigmas: [3.5, 0.7, 1.6], kinds: ['hessian', 'gauss', 'gradient'] }, greyQuantiles: q, width: w, height: h }), recipe);
   for (const r of others) assert.equal(cache.get(image, r, count), null);

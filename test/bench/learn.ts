@@ -4,7 +4,7 @@
 //   node --import tsx test/bench/learn.ts ../shared/data [--sets uhcs,super_ni] [--k 1,3] [--n 1,3,10,30]
 //        [--k1-n 10] [--max-test 6] [--radius 3] [--length 150] [--no-peer] [--peer-n 10,30] [--no-context]
 //        [--no-colour] [--no-self-train] [--st-rounds 2] [--st-margin 0.9] [--st-ratio 1] [--dump-dir DIR] [--ceiling-px 300]
-//        [--sigmas 0.7,1,...] [--kinds gauss,log,...]
+//        [--sigmas 0.7,1,...] [--kinds gauss,log,...] [--stroke-seed 1]
 // Also run by `npm run bench` (section learn, via learn.bench.ts). Never part of `npm test`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,6 +66,8 @@ const greyQ: [number, number] | null | undefined = opt('--grey-q') === undefined
 const useColour = !argv.includes('--no-colour');
 /** Seed of the fixed shuffle that picks training and test images (development: other draws). */
 const shuffleSeed = Number(opt('--shuffle-seed') ?? 12);
+/** Development: --stroke-seed S draws other strokes and dense labels (same images), to see how much a figure moves by chance. */
+const strokeSeed = 1000 * Number(opt('--stroke-seed') ?? 0);
 /**
  * Rows with self-training too (app/learn/self-train.ts) at K = 3, N = 10 (--no-self-train: none): the unlabelled images are the
  * test images (in a project: the images nobody labelled), predicted and pseudo-labelled without
@@ -319,7 +321,7 @@ async function main(): Promise<void> {
   }
   const peerMissing = withPeer ? peerAvailable() : 'turned off (--no-peer)';
   if (peerMissing) log(`learn: peer skipped: ${peerMissing}`);
-  log(`learn: features ${featureCount(DEFAULT_FEATURES)} maps, auto-context ${autoContext ? 'on' : 'off'}, brush radius ${radius}px, stroke length ${strokeLength}px`);
+  log(`learn: features ${featureCount(FEATURES)} maps, auto-context ${autoContext ? 'on' : 'off'}, brush radius ${radius}px, stroke length ${strokeLength}px`);
   for (const name of sets) {
     const set = await loadSet(name);
     const order = shuffled(set.images, shuffleSeed);
@@ -340,7 +342,7 @@ async function main(): Promise<void> {
       const strokeImgs: StrokeImage[] = trainImgs.map((im) => ({ classes: im.classes, width: im.w, height: im.h }));
       for (const N of K === 1 ? k1Ns : Ns) {
         const n1 = N === 1 ? 1 : Math.max(1, Math.round(N * firstShare));
-        let strokes: SimStroke[] = firstRound(strokeImgs, set.C, n1, { radius, length: strokeLength, seed: 100 + N });
+        let strokes: SimStroke[] = firstRound(strokeImgs, set.C, n1, { radius, length: strokeLength, seed: 100 + N + strokeSeed });
         let labels = paint(strokeImgs, strokes);
         if (randomPx) {
           // Development check: randomPx random pixels per class over the training images instead of strokes.
@@ -349,7 +351,7 @@ async function main(): Promise<void> {
         } else if (N > n1) {
           const first = trainOn(set, trainImgs, labels);
           const predicted = trainImgs.map((im) => argmaxClasses(predict(first.clf, im.grey, im.w, im.h, im.colour ? { colour: im.colour } : {}), set.C, im.w * im.h));
-          const more = correctiveRound(strokeImgs, predicted, labels, set.C, N - n1, { radius, length: strokeLength, seed: 200 + N });
+          const more = correctiveRound(strokeImgs, predicted, labels, set.C, N - n1, { radius, length: strokeLength, seed: 200 + N + strokeSeed });
           strokes = [...strokes, ...more];
           labels = paint(strokeImgs, more, labels);
         }
@@ -433,7 +435,7 @@ async function main(): Promise<void> {
       if (K === 3 && ceilingPx > 0) {
         // Where the per-pixel filter bank itself stops: dense, unbiased labels (ceilingPx random
         // pixels of each class over the same three images) instead of strokes, ours and the peer.
-        const labels = randomLabels(strokeImgs, set.C, ceilingPx, 7);
+        const labels = randomLabels(strokeImgs, set.C, ceilingPx, 7 + strokeSeed);
         const t = trainOn(set, trainImgs, labels);
         const probs = test.map((im) => predict(t.clf, im.grey, im.w, im.h, im.colour ? { colour: im.colour } : {}));
         const s = score(set, test, (k) => probs[k]!);

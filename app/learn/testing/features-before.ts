@@ -233,8 +233,9 @@ function scaleMaps(g: Float32Array, gp: Float32Array, w: number, h: number, sigm
  * image and upsampled bilinearly, as image pyramids do: those maps are smooth, and it makes the
  * bank about four times faster.
  */
-export function computeFeatures(grey: Float32Array, w: number, h: number, specIn: FeatureSpec, out?: Float32Array): Float32Array {
-  const spec = checkSpec(specIn);
+// The spec may name kinds added since (they are refused, by checkSpec, as unknown here).
+export function computeFeatures(grey: Float32Array, w: number, h: number, specIn: { sigmas: number[]; kinds: readonly string[] }, out?: Float32Array): Float32Array {
+  const spec = checkSpec(specIn as FeatureSpec);
   const n = w * h;
   const F = featureCount(spec);
   const res = out ?? new Float32Array(F * n);
