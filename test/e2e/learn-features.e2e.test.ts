@@ -42,7 +42,8 @@ test('Features…: choose a set, train, the classifier summary reports it', { ti
     // The dialog: the Fast preset, then the gradient taken away.
     await page.getByTestId('learn-features').click();
     await page.getByTestId('learn-features-dialog').waitFor();
-    assert.equal(await page.getByTestId('learn-features-kind-hessian').isChecked(), true, 'opens on the project\'s set (the default: every kind)');
+    assert.equal(await page.getByTestId('learn-features-kind-hessian').isChecked(), true, 'opens on the project\'s set (the default: the six ilastik kinds)');
+    assert.equal(await page.getByTestId('learn-features-kind-tophat').isChecked(), false, 'the top-hat kind is offered, off by default');
     await page.getByTestId('learn-features-preset-Fast').click();
     assert.equal(await page.getByTestId('learn-features-kind-hessian').isChecked(), false);
     await page.getByTestId('learn-features-kind-gradient').uncheck();
