@@ -184,7 +184,7 @@ export async function decodeImage(bytes: Uint8Array, name: string, page = 0): Pr
   try {
     meta = await sharp(bytes, { page, limitInputPixels: false }).metadata();
   } catch (e) {
-    throw bad(name, `cannot read the image header (${(e as Error).message}).`);
+    throw bad(name, `cannot read the image header (${(e as Error).message}). It is not an image GrainLab reads (PNG, TIFF, JPEG, WebP) or the file is damaged: copy it again from its source, and re-import it if it is an image of a project.`);
   }
   checkPixelLimit(name, bytes.byteLength, meta.width ?? 0, meta.height ?? 0, page > 0 ? page : undefined);
   const { p, sixteen } = pipeline(bytes, { page }, meta);
