@@ -44,7 +44,11 @@ export class JobManager {
     const promise = (async () => {
       try {
         await body(ctx);
-        send({ ...last, done: total, state: controller.signal.aborted ? 'cancelled' : 'done' }, true);
+        // A message sent with the work complete is the job's summary and stays; a step's name
+        // ("second stage") sent on the way would read as if the job were still there.
+        const { message, ...rest } = last;
+        const summary = last.done >= total && message ? { message } : {};
+        send({ ...rest, ...summary, done: total, state: controller.signal.aborted ? 'cancelled' : 'done' }, true);
       } catch (e) {
         const cancelled = controller.signal.aborted || (e instanceof ServiceError && e.code === 'cancelled');
         const err = toErrorData(storageError(e, null) ?? e);

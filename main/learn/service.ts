@@ -288,7 +288,8 @@ export class LearnService {
         ...(sam ? { sam } : {}),
         ...(r.selfTrain ? { selfTrain: r.selfTrain } : {}),
       };
-      saveClassifier(store, { classifier: r.classifier, info });
+      const saved = saveClassifier(store, { classifier: r.classifier, info });
+      job.progress(100, `Classifier v${saved.info.version}: ${trainingLine(images.length, summary.total)}, ${info.trainingSeconds.toFixed(1)} s`);
     });
   }
 
