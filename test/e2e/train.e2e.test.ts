@@ -2,8 +2,9 @@
 // image (bright discs on a grey matrix): scribbles of two classes painted on the canvas (keys T,
 // 1, 2), trained from the Learn panel, the live prediction of the visible rectangle follows the
 // truth and refreshes after a further stroke, the overlay shows it in class colours, Ctrl+Z takes
-// the last stroke back, "Apply to this image" predicts a second image with the classes, and
-// "Apply to all" asks first, as batch segmenting does.
+// the last stroke back, "Apply to this image" predicts a second image with the classes, a
+// further Apply ("Sure only") is undone and redone as one step, and "Apply to all" asks first, as
+// batch segmenting does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
@@ -161,6 +162,30 @@ test('Train tool: scribbles of two classes, train, live prediction, undo, apply 
     const under = seg.labels[discB[1] * W + discB[0]]!;
     assert.ok(under > 0, 'a segment under a bright disc of image b');
     assert.equal(seg.segments.find((s) => s.id === under)?.classId, classes[0]!.id);
+
+    // A prediction is undone as one step: the disc's predicted segment deleted by hand (Q, click,
+    // Delete), Apply again with "Sure only", then Ctrl+Z takes the whole prediction back (the
+    // disc is gone again) and Ctrl+Shift+Z brings it back.
+    const discAt = async () => (await service.call('segmentation.get', { imageId: idB }))!.labels[discB[1] * W + discB[0]]!;
+    await page.keyboard.press('q');
+    await paint(page, [discB, discB]);
+    await page.getByTestId('selection-info').filter({ hasText: '1 segment' }).waitFor();
+    await page.keyboard.press('Delete');
+    await waitFor(page, async () => (await discAt()) === 0, 'the disc deleted by hand');
+    await page.getByTestId('learn-apply-sure').check();
+    await page.getByTestId('learn-apply').click();
+    // The image has a segmentation: the usual question first (keep what you made, replace the rest).
+    await page.getByTestId('batch-dialog').waitFor();
+    await page.keyboard.press('Enter');
+    await waitFor(page, async () => (await discAt()) > 0, 'predicted again, sure segments only', 60_000);
+    const sure = (await service.call('segmentation.get', { imageId: idB }))!;
+    assert.ok(sure.segments.length > 0 && sure.segments.every((s) => (s.classConfidence ?? 0) >= 0.9), 'only segments the classifier is sure of');
+    await page.getByTestId('learn-apply-sure').uncheck();
+    await page.getByTestId('viewer').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+z');
+    await waitFor(page, async () => (await discAt()) === 0, 'undo: the prediction taken back, the disc deleted again');
+    await page.keyboard.press('Control+Shift+Z');
+    await waitFor(page, async () => (await discAt()) > 0, 'redo: the prediction again');
 
     // Apply to all images: the batch question first (as segmenting asks), then both are predicted.
     await page.getByTestId('learn-apply-scope').selectOption('all');
