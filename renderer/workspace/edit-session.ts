@@ -238,13 +238,14 @@ export function useOpenImage({ client, toasts, selected, selectedRef, selection,
       }
       const s = sessionRef.current;
       if (!s) return;
-      // Undoing (or redoing) a re-segmentation changes the whole map, engine and classes: reload.
-      const whole = (which === 'undo' ? s.doc.undoKind : s.doc.redoKind) === 'resegment';
       void (which === 'undo' ? s.undo() : s.redo()).then((did) => {
         if (!did) return;
         viewer.current?.drawNow();
         recordCommit(which);
-        if (whole) {
+        // Undoing (or redoing) a re-segmentation changes the whole map, engine and classes: reload.
+        // The step just taken is now the newest of the other stack (read after it: a step typed
+        // while another was on its way saw stale kinds).
+        if ((which === 'undo' ? s.doc.redoKind : s.doc.undoKind) === 'resegment') {
           void s.reload().then(() => viewer.current?.drawNow(), onError);
           onWholeMapChanged();
         }

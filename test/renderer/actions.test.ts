@@ -148,6 +148,7 @@ test('predicates: what each action needs before it can run', () => {
   assert.equal(isEnabled(named('edit.undo'), fake({ pending: 1 })), true, 'an edit on its way to main can be undone');
   assert.equal(isEnabled(named('edit.redo'), fake({ undoDepth: 3 })), false);
   assert.equal(isEnabled(named('edit.redo'), fake({ redoDepth: 1 })), true);
+  assert.equal(isEnabled(named('edit.redo'), fake({ pending: 1 })), true, 'a redo typed while an undo is on its way to main is not dropped');
   // runAction respects the predicate.
   const f = fake({ selection: [1] });
   assert.equal(runAction(named('edit.merge'), f), false);
