@@ -39,7 +39,11 @@ export function buildActionContext(d: ActionContextDeps): ActionContext {
   return {
     hasImage: images.selected !== null && image.raster !== null,
     doc: session?.doc ?? (image.large ? { segments: image.large.doc.segments, undoDepth: image.large.undoDepth, redoDepth: image.large.redoDepth } : null),
-    pending: session?.pending ?? 0,
+    // Read at the key press, not at the last render: the session's requests in flight change
+    // without a render (a Ctrl+Shift+Z typed right after Ctrl+Z must see the undo on its way).
+    get pending() {
+      return session?.pending ?? 0;
+    },
     selection: {
       ids: d.selectionIds,
       get single() {
