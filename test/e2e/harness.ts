@@ -1,5 +1,6 @@
 // Starts the real web binding (service + HTTP/WebSocket server over the built renderer) and a
 // headless Debian Chromium driven by playwright-core. No browser download, no network.
+import type { Viewport } from '../../app/view/viewport';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,4 +63,19 @@ export async function waitFor(page: Page, probe: () => Promise<boolean>, what: s
     await page.waitForTimeout(100);
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Drags on the viewer through points given in image pixels (through the view's zoom and pan). */
+export async function dragOnImage(page: Page, pts: [number, number][]): Promise<void> {
+  const box = (await page.getByTestId('viewer').boundingBox())!;
+  const v = JSON.parse((await page.getByTestId('zoom').getAttribute('data-view'))!) as Viewport;
+  const scr = ([x, y]: [number, number]) => [box.x + v.x + (x + 0.5) * v.scale, box.y + v.y + (y + 0.5) * v.scale] as const;
+  const [x0, y0] = scr(pts[0]!);
+  await page.mouse.move(x0, y0);
+  await page.mouse.down();
+  for (const p of pts.slice(1)) {
+    const [x, y] = scr(p);
+    await page.mouse.move(x, y, { steps: 3 });
+  }
+  await page.mouse.up();
 }

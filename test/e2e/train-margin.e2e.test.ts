@@ -6,23 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import type { Page } from 'playwright-core';
-import { startHarness, browserAvailable, waitFor, CHROMIUM } from './harness';
-import type { Viewport } from '../../app/view/viewport';
+import { startHarness, browserAvailable, waitFor, dragOnImage, CHROMIUM } from './harness';
 
-async function drag(page: Page, pts: [number, number][]): Promise<void> {
-  const box = (await page.getByTestId('viewer').boundingBox())!;
-  const v = JSON.parse((await page.getByTestId('zoom').getAttribute('data-view'))!) as Viewport;
-  const scr = ([x, y]: [number, number]) => [box.x + v.x + (x + 0.5) * v.scale, box.y + v.y + (y + 0.5) * v.scale] as const;
-  const [x0, y0] = scr(pts[0]!);
-  await page.mouse.move(x0, y0);
-  await page.mouse.down();
-  for (const p of pts.slice(1)) {
-    const [x, y] = scr(p);
-    await page.mouse.move(x, y, { steps: 3 });
-  }
-  await page.mouse.up();
-}
 
 test('Train tool: a drag beside the image stores no stroke and shows no error', { timeout: 120_000 }, async () => {
   if (!browserAvailable()) throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's chromium or set CHROMIUM_PATH.`);
@@ -48,11 +33,11 @@ test('Train tool: a drag beside the image stores no stroke and shows no error', 
     assert.equal(await page.getByTestId('learn-live').isDisabled(), true);
     assert.equal(await page.getByTestId('learn-uncertainty').isDisabled(), true, 'Uncertainty waits for a classifier, as Live does');
     await page.keyboard.press('1');
-    await drag(page, [[20, 40], [60, 40]]);
+    await dragOnImage(page, [[20, 40], [60, 40]]);
     await waitFor(page, async () => (await service.call('learn.scribbles.list', { imageId })).strokes.length === 1, 'the first stroke in main');
     // Wholly below the image, then one that starts above it and comes in.
-    await drag(page, [[30, H + 25], [120, H + 30]]);
-    await drag(page, [[180, -30], [180, 20]]);
+    await dragOnImage(page, [[30, H + 25], [120, H + 30]]);
+    await dragOnImage(page, [[180, -30], [180, 20]]);
     await waitFor(page, async () => (await service.call('learn.scribbles.list', { imageId })).strokes.length === 2, 'the crossing stroke in main');
     await page.waitForTimeout(500);
     const strokes = (await service.call('learn.scribbles.list', { imageId })).strokes;

@@ -5,23 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import type { Page } from 'playwright-core';
-import { startHarness, browserAvailable, waitFor, CHROMIUM } from './harness';
-import type { Viewport } from '../../app/view/viewport';
+import { startHarness, browserAvailable, waitFor, dragOnImage, CHROMIUM } from './harness';
 
-async function drag(page: Page, pts: [number, number][]): Promise<void> {
-  const box = (await page.getByTestId('viewer').boundingBox())!;
-  const v = JSON.parse((await page.getByTestId('zoom').getAttribute('data-view'))!) as Viewport;
-  const scr = ([x, y]: [number, number]) => [box.x + v.x + (x + 0.5) * v.scale, box.y + v.y + (y + 0.5) * v.scale] as const;
-  const [x0, y0] = scr(pts[0]!);
-  await page.mouse.move(x0, y0);
-  await page.mouse.down();
-  for (const p of pts.slice(1)) {
-    const [x, y] = scr(p);
-    await page.mouse.move(x, y, { steps: 3 });
-  }
-  await page.mouse.up();
-}
 
 test('Learn panel: the live prediction over a segmented image says that O hides the segments', { timeout: 180_000 }, async () => {
   if (!browserAvailable()) throw new Error(`Chromium not found at ${CHROMIUM}. Install Debian's chromium or set CHROMIUM_PATH.`);
@@ -45,9 +30,9 @@ test('Learn panel: the live prediction over a segmented image says that O hides 
     await page.keyboard.press('t');
     await page.getByTestId('learn-panel').waitFor();
     await page.keyboard.press('1');
-    await drag(page, [[20, 20], [20, 60]]);
+    await dragOnImage(page, [[20, 20], [20, 60]]);
     await page.keyboard.press('2');
-    await drag(page, [[140, 20], [140, 60]]);
+    await dragOnImage(page, [[140, 20], [140, 60]]);
     await waitFor(page, async () => (await service.call('learn.scribbles.list', { imageId })).strokes.length === 2, 'two strokes in main');
     await page.getByTestId('learn-train').click();
     await page.getByTestId('learn-status').filter({ hasText: 'Classifier v1' }).waitFor({ timeout: 120_000 });
@@ -76,7 +61,7 @@ test('Learn panel: the live prediction over a segmented image says that O hides 
     await page.screenshot({ path: '/tmp/grainlab-train-next-uncertain.png' });
     // (in the view centred on that square: the image's left end lies under the tool strip)
     await page.keyboard.press('1');
-    await drag(page, [[70, 20], [70, 60]]);
+    await dragOnImage(page, [[70, 20], [70, 60]]);
     await waitFor(page, async () => (await service.call('learn.scribbles.list', { imageId })).strokes.length === 3, 'the third stroke in main');
     await waitFor(page, async () => (await where.count()) === 0, 'the outline gone after a stroke');
 

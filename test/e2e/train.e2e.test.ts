@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import { startHarness, browserAvailable, waitFor, CHROMIUM } from './harness';
+import { startHarness, browserAvailable, waitFor, dragOnImage, CHROMIUM } from './harness';
 import { twoPhaseImage } from '../support/cluster-synthetic';
 import type { Viewport } from '../../app/view/viewport';
 
@@ -36,20 +36,6 @@ async function pngOf(seed: number) {
   return { truth, png };
 }
 
-/** Drags on the canvas through image points. */
-async function paint(page: Page, pts: [number, number][]): Promise<void> {
-  const box = (await page.getByTestId('viewer').boundingBox())!;
-  const v = JSON.parse((await page.getByTestId('zoom').getAttribute('data-view'))!) as Viewport;
-  const scr = ([x, y]: [number, number]) => [box.x + v.x + (x + 0.5) * v.scale, box.y + v.y + (y + 0.5) * v.scale] as const;
-  const [x0, y0] = scr(pts[0]!);
-  await page.mouse.move(x0, y0);
-  await page.mouse.down();
-  for (const p of pts.slice(1)) {
-    const [x, y] = scr(p);
-    await page.mouse.move(x, y, { steps: 3 });
-  }
-  await page.mouse.up();
-}
 
 /** The screen pixel (RGB) of the viewer at an image point, from a screenshot. */
 async function pixelAt(page: Page, p: [number, number]): Promise<[number, number, number]> {
@@ -95,9 +81,9 @@ test('Train tool: scribbles of two classes, train, live prediction, undo, apply 
     await page.keyboard.press('t');
     await page.getByTestId('learn-panel').waitFor();
     await page.keyboard.press('1');
-    for (const [x, y] of bright.slice(0, 4)) await paint(page, [[x - 2, y], [x + 2, y]]);
+    for (const [x, y] of bright.slice(0, 4)) await dragOnImage(page, [[x - 2, y], [x + 2, y]]);
     await page.keyboard.press('2');
-    for (const [x, y] of matrix.slice(0, 3)) await paint(page, [[x - 2, y], [x + 2, y]]);
+    for (const [x, y] of matrix.slice(0, 3)) await dragOnImage(page, [[x - 2, y], [x + 2, y]]);
     await waitFor(page, async () => (await service.call('learn.scribbles.list', { imageId: idA })).strokes.length === 7, '7 strokes in main');
     const classes = await service.call('classes.list', {});
     const strokes = (await service.call('learn.scribbles.list', { imageId: idA })).strokes;
@@ -105,7 +91,7 @@ test('Train tool: scribbles of two classes, train, live prediction, undo, apply 
     await page.getByTestId(`learn-labels-${classes[1]!.id}`).waitFor();
 
     // Ctrl+Z with the Train tool active takes back the last stroke (not a segmentation edit).
-    await paint(page, [[matrix[0]![0], matrix[0]![1] + 3], [matrix[0]![0] + 3, matrix[0]![1] + 3]]);
+    await dragOnImage(page, [[matrix[0]![0], matrix[0]![1] + 3], [matrix[0]![0] + 3, matrix[0]![1] + 3]]);
     await waitFor(page, async () => (await service.call('learn.scribbles.list', { imageId: idA })).strokes.length === 8, '8 strokes');
     await page.keyboard.press('Control+z');
     await waitFor(page, async () => (await service.call('learn.scribbles.list', { imageId: idA })).strokes.length === 7, 'undo back to 7 strokes');
@@ -141,7 +127,7 @@ test('Train tool: scribbles of two classes, train, live prediction, undo, apply 
 
     // A further stroke refreshes the live prediction (debounced).
     const count = Number(await shown.getAttribute('data-count'));
-    await paint(page, [[matrix[2]![0], matrix[2]![1] - 3], [matrix[2]![0] + 3, matrix[2]![1] - 3]]);
+    await dragOnImage(page, [[matrix[2]![0], matrix[2]![1] - 3], [matrix[2]![0] + 3, matrix[2]![1] - 3]]);
     await waitFor(page, async () => Number(await shown.getAttribute('data-count')) > count, 'a new live prediction after the stroke');
     await page.screenshot({ path: '/tmp/grainlab-train-e2e.png' });
 
@@ -168,7 +154,7 @@ test('Train tool: scribbles of two classes, train, live prediction, undo, apply 
     // disc is gone again) and Ctrl+Shift+Z brings it back.
     const discAt = async () => (await service.call('segmentation.get', { imageId: idB }))!.labels[discB[1] * W + discB[0]]!;
     await page.keyboard.press('q');
-    await paint(page, [discB, discB]);
+    await dragOnImage(page, [discB, discB]);
     await page.getByTestId('selection-info').filter({ hasText: '1 segment' }).waitFor();
     await page.keyboard.press('Delete');
     await waitFor(page, async () => (await discAt()) === 0, 'the disc deleted by hand');
